@@ -1,0 +1,23 @@
+{
+  "targets": [
+    {
+      "target_name": "mman",
+      "sources": [
+        "native/addon.cc",
+        "native/region.cc",
+        "native/args.cc",
+        "native/constants.cc",
+        "native/mapping_calls.cc",
+        "native/async_calls.cc",
+        "native/heap_calls.cc",
+        "native/file_calls.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [
+        ["OS!='linux'", { "type": "none" }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,88 @@
+// Errors shaped like Node's own: argument errors carry Node's codes, failed
+// syscalls carry code ('EINVAL'), negative errno and the syscall's name.
+import { constants } from 'node:os'
+import { getSystemErrorMap } from 'node:util'
+
+/** An Error from a failed system call, as Node's fs module throws them. */
+export interface SyscallError extends Error {
+  code: string
+  errno: number
+  syscall: string
+}
+
+const systemErrors = getSystemErrorMap()
+// libuv names fewer errnos than Linux has; the rest get their C name.
+for (const [code, errno] of Object.entries(constants.errno)) {
+  if (!systemErrors.has(-errno)) systemErrors.set(-errno, [code, code.toLowerCase()])
+}
+
+/** Builds the error for `negativeErrno` (as the addon returns it) from `syscall`. */
+export function syscallError(negativeErrno: number, syscall: string, explanation?: string): SyscallError {
+  const [code, message] = systemErrors.get(negativeErrno) ?? [`E${-negativeErrno}`, 'unknown error']
+  const error = new Error(`${code}: ${message}, ${syscall}${explanation ? ` (${explanation})` : ''}`) as SyscallError
+  error.code = code
+  error.errno = negativeErrno
+  error.syscall = syscall
+  return error
+}
+
+/** Returns `result` unless it is a negative errno, which it throws. */
+export function check<T>(result: T | number, syscall: string, explain?: (code: string) => string | undefined): T {
+  if (typeof result === 'number' && result < 0) {
+    const code = systemErrors.get(result)?.[0] ?? ''
+    throw syscallError(result, syscall, explain?.(code))
+  }
+  return result as T
+}
+
+type CodedError<E extends Error> = E & { code: string }
+
+function coded<E extends Error>(error: E, code: string): CodedError<E> {
+  return Object.assign(error, { code })
+}
+
+/** A short description of a received value, as Node words it. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name
+    return name ? `an instance of ${name}` : 'an object'
+  }
+  if (typeof value === 'bigint') return `type bigint (${value}n)`
+  const shown = typeof value === 'string' ? `'${value.length > 28 ? `${value.slice(0, 25)}...` : value}'` : String(value)
+  return `type ${typeof value} (${shown})`
+}
+
+function shown(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'string') return `'${value}'`
+  return String(value)
+}
+
+export function invalidArgType(name: string, expected: string, actual: unknown): CodedError<TypeError> {
+  return coded(
+    new TypeError(`The "${name}" argument must be ${expected}. Received ${describe(actual)}`),
+    'ERR_INVALID_ARG_TYPE',
+  )
+}
+
+export function outOfRange(name: string, range: string, actual: unknown): CodedError<RangeError> {
+  return coded(
+    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${shown(actual)}`),
+    'ERR_OUT_OF_RANGE',
+  )
+}
+
+export function invalidArgValue(name: string, actual: unknown, reason: string): CodedError<TypeError> {
+  return coded(
+    new TypeError(`The argument '${name}' ${reason}. Received ${shown(actual)}`),
+    'ERR_INVALID_ARG_VALUE',
+  )
+}
+
+/** Use of a mapping (or one of its views) after it was unmapped or remapped. */
+export function invalidState(message: string): CodedError<Error> {
+  return coded(new Error(`Invalid state: ${message}`), 'ERR_INVALID_STATE')
+}

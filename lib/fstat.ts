@@ -1,0 +1,72 @@
+// fstat(2) with every field of struct stat, and memfd_create(2).
+import { check, invalidArgType, invalidArgValue } from './errors.js'
+import { KNOWN_MFD_BITS, MFD } from './constants.js'
+import { native } from './native.js'
+import { bits, fileDescriptor } from './validate.js'
+
+export const S_IFMT = 0o170000
+export const S_IFREG = 0o100000
+
+/** Every field of `struct stat`; times as nanoseconds since the epoch, as Node's `BigIntStats` has them. */
+export interface Stat {
+  dev: bigint
+  ino: bigint
+  mode: bigint
+  nlink: bigint
+  uid: bigint
+  gid: bigint
+  rdev: bigint
+  size: bigint
+  blksize: bigint
+  blocks: bigint
+  atimeNs: bigint
+  mtimeNs: bigint
+  ctimeNs: bigint
+  /** Milliseconds, truncated, as in Node's `BigIntStats`. */
+  atimeMs: bigint
+  mtimeMs: bigint
+  ctimeMs: bigint
+  atime: Date
+  mtime: Date
+  ctime: Date
+}
+
+const out = new BigInt64Array(16)
+
+/** The raw fields, for internal callers that only need size and mode. */
+export function fstatRaw(fd: number, syscall = 'fstat'): { mode: number; size: bigint } {
+  check(native.fstat(fd, out), syscall)
+  return { mode: Number(out[2]), size: out[7]! }
+}
+
+/** fstat(2): every field of struct stat for an open file descriptor. */
+export function fstat(fd: number): Stat {
+  check(native.fstat(fileDescriptor(fd), out), 'fstat')
+  const [dev, ino, mode, nlink, uid, gid, rdev, size, blksize, blocks, aSec, aNsec, mSec, mNsec, cSec, cNsec] =
+    Array.from(out)
+  const ns = (sec: bigint, nsec: bigint) => sec * 1_000_000_000n + nsec
+  const atimeNs = ns(aSec!, aNsec!)
+  const mtimeNs = ns(mSec!, mNsec!)
+  const ctimeNs = ns(cSec!, cNsec!)
+  const date = (timeNs: bigint) => new Date(Number(timeNs / 1_000_000n))
+  return {
+    dev: dev!, ino: ino!, mode: mode!, nlink: nlink!, uid: uid!, gid: gid!, rdev: rdev!,
+    size: size!, blksize: blksize!, blocks: blocks!,
+    atimeNs, mtimeNs, ctimeNs,
+    atimeMs: atimeNs / 1_000_000n, mtimeMs: mtimeNs / 1_000_000n, ctimeMs: ctimeNs / 1_000_000n,
+    atime: date(atimeNs), mtime: date(mtimeNs), ctime: date(ctimeNs),
+  }
+}
+
+/**
+ * memfd_create(2): an anonymous file living in memory, returned as an fd the
+ * caller owns (close it with `fs.closeSync`). `flags` default to MFD.CLOEXEC.
+ */
+export function memfdCreate(name: string, flags: number = MFD.CLOEXEC): number {
+  if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name)
+  // The kernel limit is 249 bytes of name ("memfd:" + name must fit NAME_MAX).
+  if (Buffer.byteLength(name) > 249 || name.includes('\0')) {
+    throw invalidArgValue('name', name, 'must be at most 249 bytes without NUL characters')
+  }
+  return check(native.memfdCreate(name, bits(flags, 'flags', KNOWN_MFD_BITS, 'MFD')), 'memfd_create')
+}

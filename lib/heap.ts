@@ -1,0 +1,61 @@
+// brk(2)/sbrk(2) inside Node, where glibc's malloc moves the break too.
+// Growth is always allowed. Shrinking is allowed only while the break is
+// still where mman last put it, and not below the bytes mman added: shrinking
+// under memory malloc handed out would crash the process.
+import { check, invalidArgType, outOfRange, syscallError } from './errors.js'
+import { native } from './native.js'
+import { createView, Region } from './region.js'
+import { integer, MAX_VIEW_LENGTH } from './validate.js'
+
+function grow(increment: number, syscall: string): ArrayBuffer {
+  const handle = check(native.heapGrow(increment), syscall)
+  return createView(new Region(handle, increment, 'heap'), 0, increment, syscall)
+}
+
+function shrinkTo(newTop: bigint, syscall: string): void {
+  const [current, toolkitTop, floor] = native.heapState()
+  if (toolkitTop === 0n || current !== toolkitTop) {
+    throw syscallError(
+      -16,
+      syscall,
+      'refused: the program break is no longer where mman put it, so the top of the heap is malloc\'s and ' +
+        'shrinking it would free memory in use',
+    )
+  }
+  if (newTop < floor) {
+    throw outOfRange('addr', `>= ${floor} (the lowest byte mman added to the heap; below it is malloc's)`, newTop)
+  }
+  check(native.heapShrink(newTop), syscall)
+}
+
+/**
+ * sbrk(2). `sbrk(0)` returns the program break as a bigint. A positive
+ * increment grows the heap and returns an ArrayBuffer over the new bytes. A
+ * negative one shrinks it (guarded, see module notes) and returns the previous
+ * break, as C does; views over released bytes are detached first.
+ */
+export function sbrk(increment: 0 | 0n): bigint
+export function sbrk(increment: number | bigint): ArrayBuffer | bigint
+export function sbrk(increment: number | bigint): ArrayBuffer | bigint {
+  const change = integer(increment, 'increment', -Number.MAX_SAFE_INTEGER, MAX_VIEW_LENGTH)
+  if (change > 0) return grow(change, 'sbrk')
+  const previous = native.programBreak()
+  if (change < 0) shrinkTo(previous + BigInt(change), 'sbrk')
+  return previous
+}
+
+/**
+ * brk(2): sets the program break to `addr`. Growing returns an ArrayBuffer
+ * over the new bytes; shrinking (guarded) returns undefined.
+ */
+export function brk(addr: bigint): ArrayBuffer | undefined {
+  if (typeof addr !== 'bigint') throw invalidArgType('addr', 'of type bigint (an address such as sbrk(0) returns)', addr)
+  const current = native.programBreak()
+  if (addr > current) {
+    const increment = addr - current
+    if (increment > BigInt(MAX_VIEW_LENGTH)) throw outOfRange('addr', `<= ${current + BigInt(MAX_VIEW_LENGTH)}`, addr)
+    return grow(Number(increment), 'brk')
+  }
+  if (addr < current) shrinkTo(addr, 'brk')
+  return undefined
+}

@@ -1,0 +1,37 @@
+/**
+ * mman: the Linux memory syscalls for Node.js, with ArrayBuffers over mapped
+ * memory. Two layers share one registry: the syscall layer (mmap, munmap,
+ * mprotect, ...) shaped like the C calls, and the object layer (Mapping,
+ * mapFile, mapAnonymous, map) for programs.
+ * @module
+ */
+export { PROT, MAP, MADV, MS, MFD, MLOCK, pageSize } from './constants.js'
+export type { SyscallError } from './errors.js'
+export {
+  mmap,
+  munmap,
+  mprotect,
+  madvise,
+  madviseAsync,
+  msync,
+  msyncAsync,
+  mincore,
+  mlock,
+  munlock,
+  mremap,
+  addressOf,
+  type MappedMemory,
+} from './syscalls.js'
+export { brk, sbrk } from './heap.js'
+export { fstat, memfdCreate, type Stat } from './fstat.js'
+export type { MapPolicy } from './map-region.js'
+export {
+  Mapping,
+  map,
+  mapFile,
+  mapAnonymous,
+  type Range,
+  type Residency,
+  type MapFileOptions,
+  type MapAnonymousOptions,
+} from './mapping.js'

@@ -1,0 +1,368 @@
+// The object layer: a Mapping owns one mapped region and hands out views of
+// it, whole or in windows small enough for one ArrayBuffer.
+import { closeSync, openSync } from 'node:fs'
+import { check, invalidArgValue, invalidState, outOfRange } from './errors.js'
+import { KNOWN_MADV_VALUES, MADV, MAP, MLOCK, MS, PROT, pageSize } from './constants.js'
+import { checkPolicy, mapRegion, protection, regularFileSize, type MapPolicy, type MappedRegion } from './map-region.js'
+import { native } from './native.js'
+import { createView, type Region, type Span } from './region.js'
+import { remapRegion, unmapRegion } from './syscalls.js'
+import { boolean, fileDescriptor, integer, MAX_VIEW_LENGTH, oneOf, options } from './validate.js'
+
+/** A byte range of a mapping; both default to the whole mapping. */
+export interface Range {
+  offset?: number
+  length?: number
+}
+
+/** Which pages of a range are resident in memory (mincore). */
+export interface Residency {
+  /** Pages the range covers. */
+  pages: number
+  /** How many of them are resident. */
+  resident: number
+  /** One byte per page: 1 when resident, 0 when not. */
+  bitmap: Uint8Array
+}
+
+export class Mapping implements Disposable {
+  readonly #region: Region
+  readonly #delta: number
+  #length: number
+  #prot: number
+  readonly #flags: number
+  readonly #fd: number
+  readonly #offset: number
+  #buffer: ArrayBuffer | undefined
+
+  /** @internal Use map(), mapFile() or mapAnonymous(). */
+  constructor(mapped: MappedRegion, fd = mapped.fd) {
+    this.#region = mapped.region
+    this.#delta = mapped.delta
+    this.#length = mapped.length
+    this.#prot = mapped.prot
+    this.#flags = mapped.flags
+    this.#fd = fd
+    this.#offset = mapped.offset
+  }
+
+  /** Mapped length in bytes, as requested (the kernel maps whole pages). */
+  get length(): number {
+    return this.#length
+  }
+
+  /** Current protection (PROT bits), as last set by map or protect(). */
+  get prot(): number {
+    return this.#prot
+  }
+
+  /** The MAP flags the mapping was made with. */
+  get flags(): number {
+    return this.#flags
+  }
+
+  /** The file descriptor mapped, or -1 (anonymous, or opened from a path and already closed). */
+  get fd(): number {
+    return this.#fd
+  }
+
+  /** The file offset of byte 0 of the mapping. */
+  get offset(): number {
+    return this.#offset
+  }
+
+  /** True once unmap() ran. */
+  get unmapped(): boolean {
+    return this.#region.unmapped
+  }
+
+  /** Virtual address of byte 0 (information only). */
+  get address(): bigint {
+    this.#live()
+    return this.#region.address + BigInt(this.#delta)
+  }
+
+  /**
+   * One ArrayBuffer over the whole mapping. Mappings longer than
+   * `buffer.constants.MAX_LENGTH` have none: use window() or bytes().
+   */
+  get buffer(): ArrayBuffer {
+    this.#live()
+    if (this.#length > MAX_VIEW_LENGTH) {
+      throw outOfRange(
+        'length',
+        `<= ${MAX_VIEW_LENGTH} (buffer.constants.MAX_LENGTH) for one ArrayBuffer; use window(offset, length) or bytes(offset, length)`,
+        this.#length,
+      )
+    }
+    this.#buffer ??= createView(this.#region, this.#delta, this.#length, 'mmap')
+    return this.#buffer
+  }
+
+  /** A new ArrayBuffer over [offset, offset + length) of the mapping, at most MAX_LENGTH bytes. */
+  window(offset: number, length?: number): ArrayBuffer {
+    const range = this.#range({ offset, length }, MAX_VIEW_LENGTH)
+    return createView(this.#region, this.#delta + range.offset, range.length, 'mmap')
+  }
+
+  /** A Uint8Array over [offset, offset + length) (default: the rest of the mapping). */
+  bytes(offset = 0, length?: number): Uint8Array {
+    const range = this.#range({ offset, length }, MAX_VIEW_LENGTH)
+    if (this.#length <= MAX_VIEW_LENGTH) return new Uint8Array(this.buffer, range.offset, range.length)
+    return new Uint8Array(this.window(range.offset, range.length))
+  }
+
+  /** mprotect(2) on the pages of a range (default: all). */
+  protect(prot: number, options_?: Range & Pick<MapPolicy, 'allowWriteExec'>): void {
+    const opts = options<Range & MapPolicy>(options_)
+    checkPolicy(opts)
+    const value = protection(prot, opts)
+    const pages = this.#pages(opts)
+    check(native.mprotect(this.#region.handle, pages.offset, pages.length, value), 'mprotect')
+    if (pages.offset <= this.#delta && pages.offset + pages.length >= this.#delta + this.#length) this.#prot = value
+  }
+
+  /** madvise(2) on the pages of a range (default: all). */
+  advise(advice: number, range?: Range): void {
+    const value = oneOf(advice, 'advice', KNOWN_MADV_VALUES, 'MADV value')
+    const pages = this.#pages(options<Range>(range))
+    check(native.madvise(this.#region.handle, pages.offset, pages.length, value), 'madvise')
+  }
+
+  /**
+   * msync(2): writes dirty pages of a shared file mapping back to the file.
+   * Blocks until done unless `async` (MS.ASYNC); see syncAsync().
+   */
+  sync(options_?: Range & { async?: boolean; invalidate?: boolean }): void {
+    const opts = options<Range & { async?: boolean; invalidate?: boolean }>(options_)
+    const pages = this.#pages(opts)
+    check(native.msync(this.#region.handle, pages.offset, pages.length, syncFlags(opts)), 'msync')
+  }
+
+  /** msync(MS_SYNC) on the libuv thread pool: the event loop keeps running while pages are written. */
+  async syncAsync(range?: Range): Promise<void> {
+    const pages = this.#pages(options<Range>(range))
+    check(await native.msyncAsync(this.#region.handle, pages.offset, pages.length, MS.SYNC), 'msync')
+  }
+
+  /**
+   * Faults the pages of a range in now (MADV_POPULATE_READ/WRITE), so later
+   * access takes no page faults. `write` defaults to true for writable
+   * mappings, except copy-on-write file mappings (writing would copy every page).
+   */
+  populate(options_?: Range & { write?: boolean }): void {
+    const opts = options<Range & { write?: boolean }>(options_)
+    const pages = this.#pages(opts)
+    check(native.madvise(this.#region.handle, pages.offset, pages.length, this.#populateAdvice(opts)), 'madvise')
+  }
+
+  /** populate() on the libuv thread pool. */
+  async populateAsync(options_?: Range & { write?: boolean }): Promise<void> {
+    const opts = options<Range & { write?: boolean }>(options_)
+    const pages = this.#pages(opts)
+    const advice = this.#populateAdvice(opts)
+    check(await native.madviseAsync(this.#region.handle, pages.offset, pages.length, advice), 'madvise')
+  }
+
+  /** mincore(2): which pages of a range are resident. */
+  residency(range?: Range): Residency {
+    const pages = this.#pages(options<Range>(range))
+    const bitmap = new Uint8Array(pages.length / pageSize)
+    check(native.mincore(this.#region.handle, pages.offset, pages.length, bitmap), 'mincore')
+    let resident = 0
+    for (let i = 0; i < bitmap.length; i++) {
+      bitmap[i]! &= 1
+      resident += bitmap[i]!
+    }
+    return { pages: bitmap.length, resident, bitmap }
+  }
+
+  /** mlock(2) the pages of a range; `onFault` locks them as they are faulted in (MLOCK_ONFAULT). */
+  lock(options_?: Range & { onFault?: boolean }): void {
+    const opts = options<Range & { onFault?: boolean }>(options_)
+    const onFault = opts.onFault === undefined ? false : boolean(opts.onFault, 'options.onFault')
+    const pages = this.#pages(opts)
+    check(native.mlock(this.#region.handle, pages.offset, pages.length, onFault ? (MLOCK.ONFAULT ?? 1) : 0), 'mlock')
+  }
+
+  /** munlock(2) the pages of a range. */
+  unlock(range?: Range): void {
+    const pages = this.#pages(options<Range>(range))
+    check(native.munlock(this.#region.handle, pages.offset, pages.length), 'munlock')
+  }
+
+  /**
+   * mremap(2): resizes the mapping to `newLength` bytes; it may move. Every
+   * view taken before is detached; take new ones (buffer, bytes(), window()).
+   */
+  remap(newLength: number, policy?: Pick<MapPolicy, 'allowBeyondEOF'>): this {
+    this.#live()
+    const opts = options<MapPolicy>(policy)
+    checkPolicy(opts)
+    const length = integer(newLength, 'newLength', 1)
+    remapRegion(this.#span(), this.#delta + length, opts)
+    this.#length = length
+    this.#buffer = undefined
+    return this
+  }
+
+  /** munmap(2). Detaches every view first. Calling it again does nothing. */
+  unmap(): void {
+    if (this.#region.unmapped) return
+    unmapRegion(this.#span())
+    this.#buffer = undefined
+  }
+
+  [Symbol.dispose](): void {
+    this.unmap()
+  }
+
+  #live(): void {
+    if (this.#region.unmapped) throw invalidState('the mapping was unmapped')
+  }
+
+  #span(): Span {
+    return { region: this.#region, start: this.#delta, end: this.#delta + this.#length, wholeBuffer: true }
+  }
+
+  /** A validated range of the mapping, relative to its byte 0. */
+  #range(range: Range, maxLength = Number.MAX_SAFE_INTEGER): { offset: number; length: number } {
+    this.#live()
+    const offset = range.offset === undefined ? 0 : integer(range.offset, 'offset', 0, this.#length)
+    const rest = this.#length - offset
+    const length = range.length === undefined ? Math.min(rest, maxLength) : integer(range.length, 'length', 0, Math.min(rest, maxLength))
+    return { offset, length }
+  }
+
+  /** A range rounded out to whole pages, relative to the region (what syscalls take). */
+  #pages(range: Range): { offset: number; length: number } {
+    const { offset, length } = this.#range(range)
+    const start = this.#delta + offset
+    const first = Math.floor(start / pageSize) * pageSize
+    const end = Math.ceil((start + length) / pageSize) * pageSize
+    return { offset: first, length: end - first }
+  }
+
+  #populateAdvice(opts: { write?: boolean }): number {
+    if (MADV.POPULATE_READ === undefined || MADV.POPULATE_WRITE === undefined) {
+      throw invalidState('this system has no MADV_POPULATE_READ/WRITE (Linux >= 5.14)')
+    }
+    const copyOnWriteFile = (this.#flags & MAP.PRIVATE) !== 0 && (this.#flags & MAP.ANONYMOUS) === 0
+    const write = opts.write === undefined ? (this.#prot & PROT.WRITE) !== 0 && !copyOnWriteFile : boolean(opts.write, 'options.write')
+    return write ? MADV.POPULATE_WRITE : MADV.POPULATE_READ
+  }
+}
+
+function syncFlags(opts: { async?: boolean; invalidate?: boolean }): number {
+  const async = opts.async === undefined ? false : boolean(opts.async, 'options.async')
+  const invalidate = opts.invalidate === undefined ? false : boolean(opts.invalidate, 'options.invalidate')
+  return (async ? MS.ASYNC : MS.SYNC) | (invalidate ? MS.INVALIDATE : 0)
+}
+
+/** Options of mapFile(). */
+export interface MapFileOptions {
+  /** 'r' read-only (default), 'rw' read-write shared with the file, 'cow' private copy-on-write. */
+  mode?: 'r' | 'rw' | 'cow'
+  /** File offset to map from; need not be page-aligned. */
+  offset?: number
+  /** Bytes to map (default: the rest of the file). */
+  length?: number
+  /** Fault every page in at map time (MAP_POPULATE). */
+  populate?: boolean
+  /** madvise() advice to apply right away, e.g. MADV.SEQUENTIAL. */
+  advice?: number
+  /** Allow mapping past end-of-file, where access raises SIGBUS. */
+  allowBeyondEOF?: boolean
+}
+
+const FILE_MODES = {
+  r: { open: 'r', prot: PROT.READ, share: MAP.SHARED },
+  rw: { open: 'r+', prot: PROT.READ | PROT.WRITE, share: MAP.SHARED },
+  cow: { open: 'r', prot: PROT.READ | PROT.WRITE, share: MAP.PRIVATE },
+} as const
+
+/**
+ * Maps a file (by path, or an open fd the caller keeps owning). A path is
+ * opened and closed again: the mapping does not need the fd.
+ */
+export function mapFile(file: string | Buffer | URL | number, options_?: MapFileOptions): Mapping {
+  const opts = options<MapFileOptions>(options_)
+  const mode = opts.mode ?? 'r'
+  if (!Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
+  const { open, prot, share } = FILE_MODES[mode]
+  const offset = opts.offset === undefined ? 0 : integer(opts.offset, 'options.offset', 0)
+  const populate = opts.populate === undefined ? false : boolean(opts.populate, 'options.populate')
+  const advice = opts.advice === undefined ? undefined : oneOf(opts.advice, 'options.advice', KNOWN_MADV_VALUES, 'MADV value')
+  const ownsFd = typeof file !== 'number'
+  const fd = ownsFd ? openSync(file, open) : fileDescriptor(file, 'file')
+  try {
+    let length = opts.length
+    if (length === undefined) {
+      const size = regularFileSize(fd, 'mmap')
+      if (size === undefined) throw invalidArgValue('options.length', length, 'is needed: the file is not a regular file')
+      if (offset >= size) {
+        throw outOfRange('options.offset', `< ${size} (the file size) to map the rest of the file`, offset)
+      }
+      length = size - offset
+    }
+    const mapped = mapRegion({
+      addr: null, length, prot, flags: share | (populate ? MAP.POPULATE : 0), fd, offset,
+      allowBeyondEOF: opts.allowBeyondEOF,
+    })
+    const mapping = new Mapping(mapped, ownsFd ? -1 : fd)
+    if (advice !== undefined) mapping.advise(advice)
+    return mapping
+  } finally {
+    if (ownsFd) closeSync(fd)
+  }
+}
+
+/** Options of mapAnonymous(). */
+export interface MapAnonymousOptions {
+  /** MAP_SHARED (survives fork, seen by child processes) instead of MAP_PRIVATE. */
+  shared?: boolean
+  /** true: transparent huge pages (MADV_HUGEPAGE); 'hugetlb': MAP_HUGETLB from the reserved pool. */
+  hugePages?: boolean | 'hugetlb'
+  /** Fault every page in at map time (MAP_POPULATE). */
+  populate?: boolean
+  /** Do not reserve swap for it (MAP_NORESERVE). */
+  noReserve?: boolean
+}
+
+/** Maps zero-filled memory backed by no file. */
+export function mapAnonymous(length: number, options_?: MapAnonymousOptions): Mapping {
+  const opts = options<MapAnonymousOptions>(options_)
+  const flag = (name: keyof MapAnonymousOptions, bit: number) =>
+    opts[name] === undefined ? 0 : boolean(opts[name], `options.${name}`) ? bit : 0
+  const hugePages = opts.hugePages
+  if (hugePages !== undefined && hugePages !== 'hugetlb' && typeof hugePages !== 'boolean') {
+    throw invalidArgValue('options.hugePages', hugePages, "must be true, false or 'hugetlb'")
+  }
+  const flags =
+    (flag('shared', 1) ? MAP.SHARED : MAP.PRIVATE) |
+    MAP.ANONYMOUS |
+    flag('populate', MAP.POPULATE) |
+    flag('noReserve', MAP.NORESERVE) |
+    (hugePages === 'hugetlb' ? MAP.HUGETLB : 0)
+  const mapping = new Mapping(mapRegion({ addr: null, length, prot: PROT.READ | PROT.WRITE, flags, fd: -1, offset: 0 }))
+  if (hugePages === true) mapping.advise(MADV.HUGEPAGE)
+  return mapping
+}
+
+/**
+ * The general form: mmap(2) as a Mapping, for any length (views go through
+ * window()). `addrHint` is a hint unless MAP.FIXED is set, which is accepted
+ * only inside a mapping mman owns.
+ */
+export function map(
+  length: number,
+  prot: number,
+  flags: number,
+  fd: number,
+  offset: number | bigint = 0,
+  addrHint: bigint | null = null,
+  policy?: MapPolicy,
+): Mapping {
+  const opts = options<MapPolicy>(policy)
+  return new Mapping(mapRegion({ addr: addrHint, length, prot, flags, fd, offset, ...opts }))
+}

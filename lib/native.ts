@@ -1,0 +1,42 @@
+// The addon, loaded once, with the shape of what it exports. Every native
+// call reports failure as a negative errno (never by throwing); lib/ turns
+// that into an Error. lib/ also validates every argument before calling.
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** Opaque native handle of one mapped region (or one sbrk growth). */
+export type RegionHandle = { readonly __brand: 'mman.Region' }
+
+type Constants = Record<'PROT' | 'MAP' | 'MADV' | 'MS' | 'MFD' | 'MREMAP' | 'MLOCK', Record<string, number>>
+
+export interface Native {
+  constants: Constants
+  pageSize: number
+  mmap(hint: bigint, length: number, prot: number, flags: number, fd: number, offset: number): RegionHandle | number
+  fixedPlacement(address: bigint, length: number): number
+  munmap(region: RegionHandle): number
+  view(region: RegionHandle, offset: number, length: number): ArrayBuffer | number
+  address(region: RegionHandle): bigint
+  mprotect(region: RegionHandle, offset: number, length: number, prot: number): number
+  madvise(region: RegionHandle, offset: number, length: number, advice: number): number
+  msync(region: RegionHandle, offset: number, length: number, flags: number): number
+  mincore(region: RegionHandle, offset: number, length: number, out: Uint8Array): number
+  mlock(region: RegionHandle, offset: number, length: number, flags: number): number
+  munlock(region: RegionHandle, offset: number, length: number): number
+  mremap(region: RegionHandle, newLength: number): number
+  msyncAsync(region: RegionHandle, offset: number, length: number, flags: number): Promise<number> | number
+  madviseAsync(region: RegionHandle, offset: number, length: number, advice: number): Promise<number> | number
+  programBreak(): bigint
+  heapState(): [current: bigint, toolkitTop: bigint, floor: bigint]
+  heapGrow(increment: number): RegionHandle | number
+  heapShrink(newTop: bigint): number
+  fstat(fd: number, out: BigInt64Array): number
+  memfdCreate(name: string, flags: number): number
+}
+
+const require = createRequire(import.meta.url)
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
+const loadBinding = require('node-gyp-build') as (dir: string) => unknown
+
+export const native = loadBinding(packageRoot) as Native

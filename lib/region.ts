@@ -1,0 +1,108 @@
+// The registry behind both API layers: every ArrayBuffer the toolkit hands
+// out is an external buffer over a native region, recorded here so that any
+// view of it (TypedArray, DataView, Buffer) leads back to that region.
+import { markAsUntransferable } from 'node:worker_threads'
+import { check, invalidArgType, invalidArgValue, invalidState } from './errors.js'
+import { pageSize } from './constants.js'
+import { native, type RegionHandle } from './native.js'
+
+export type RegionKind = 'mapped' | 'heap'
+
+/** One native region as lib/ tracks it. Sizes are in bytes, page-rounded for mappings. */
+export class Region {
+  unmapped = false
+  /** For file mappings: the file offset the region starts at and the file's size when mapped. */
+  file?: { offset: number; size: number }
+  // Bumped by remap(): views of an older generation were detached.
+  generation = 0
+
+  constructor(
+    readonly handle: RegionHandle,
+    public size: number,
+    readonly kind: RegionKind,
+  ) {}
+
+  get address(): bigint {
+    return native.address(this.handle)
+  }
+}
+
+interface ViewRecord {
+  region: Region
+  offset: number
+  length: number
+  generation: number
+}
+
+const views = new WeakMap<ArrayBuffer, ViewRecord>()
+
+/** An external ArrayBuffer over [offset, offset + length) of the region. */
+export function createView(region: Region, offset: number, length: number, syscall: string): ArrayBuffer {
+  const buffer = check(native.view(region.handle, offset, length), syscall)
+  // A transferred backing store would outlive munmap in another thread.
+  markAsUntransferable(buffer)
+  views.set(buffer, { region, offset, length, generation: region.generation })
+  return buffer
+}
+
+/** A byte range inside one region. */
+export interface Span {
+  region: Region
+  start: number
+  end: number
+  /** True when the span is exactly the ArrayBuffer it came from. */
+  wholeBuffer: boolean
+}
+
+type Memory = ArrayBuffer | ArrayBufferView
+
+function bufferOf(value: unknown, name: string): { buffer: ArrayBuffer; byteOffset: number; byteLength: number } {
+  if (value instanceof ArrayBuffer) return { buffer: value, byteOffset: 0, byteLength: value.byteLength }
+  if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) return value as ArrayBufferView & { buffer: ArrayBuffer }
+  throw invalidArgType(name, 'an ArrayBuffer, TypedArray or DataView returned by mman', value)
+}
+
+/**
+ * The region and byte range that `value` names. Throws ERR_INVALID_ARG_VALUE
+ * for memory the toolkit did not map, ERR_INVALID_STATE after unmap/remap
+ * (unless `allowUnmapped`).
+ */
+export function spanOf(value: unknown, name: string, allowUnmapped = false): Span {
+  const { buffer, byteOffset, byteLength } = bufferOf(value, name)
+  const record = views.get(buffer)
+  if (record === undefined) {
+    throw invalidArgValue(name, describeMemory(value), 'is not memory mapped by mman (only buffers it returned can be passed)')
+  }
+  const { region } = record
+  if (!allowUnmapped) {
+    if (region.unmapped) throw invalidState(`the memory behind "${name}" was unmapped`)
+    if (record.generation !== region.generation) {
+      throw invalidState(`"${name}" was detached when its mapping was remapped; take a new view`)
+    }
+  }
+  const start = record.offset + byteOffset
+  return {
+    region,
+    start,
+    end: start + byteLength,
+    wholeBuffer: byteOffset === 0 && byteLength === record.length,
+  }
+}
+
+function describeMemory(value: Memory | unknown): string {
+  return value?.constructor?.name ?? typeof value
+}
+
+/** The span rounded out to whole pages, clamped to its region: what the kernel acts on. */
+export function pageRange(span: Span): { offset: number; length: number } {
+  const offset = Math.floor(span.start / pageSize) * pageSize
+  const end = Math.min(Math.ceil(span.end / pageSize) * pageSize, span.region.size)
+  return { offset, length: Math.max(0, end - offset) }
+}
+
+/** Throws unless the region is a mapping (not sbrk memory). */
+export function requireMapped(span: Span, name: string, syscall: string): void {
+  if (span.region.kind !== 'mapped') {
+    throw invalidArgValue(name, 'heap memory', `is memory from sbrk()/brk(), which ${syscall}() does not take`)
+  }
+}

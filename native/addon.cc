@@ -1,0 +1,42 @@
+#include "calls.h"
+#include "region.h"
+
+namespace mman {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("constants", Constants(env));
+  exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(PageSize())));
+  const struct {
+    const char* name;
+    Napi::Value (*fn)(const Napi::CallbackInfo&);
+  } functions[] = {
+      {"mmap", Mmap},
+      {"fixedPlacement", FixedPlacement},
+      {"munmap", Munmap},
+      {"view", RegionView},
+      {"address", RegionAddress},
+      {"mprotect", Mprotect},
+      {"madvise", Madvise},
+      {"msync", Msync},
+      {"mincore", Mincore},
+      {"mlock", Mlock},
+      {"munlock", Munlock},
+      {"mremap", Mremap},
+      {"msyncAsync", MsyncAsync},
+      {"madviseAsync", MadviseAsync},
+      {"programBreak", ProgramBreak},
+      {"heapState", HeapState},
+      {"heapGrow", HeapGrow},
+      {"heapShrink", HeapShrink},
+      {"fstat", Fstat},
+      {"memfdCreate", MemfdCreate},
+  };
+  for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
+  return exports;
+}
+
+}  // namespace mman
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return mman::Init(env, exports); }
+
+NODE_API_MODULE(mman, InitAddon)

@@ -1,0 +1,76 @@
+// msync and madvise (populate) on the libuv thread pool: they block for as
+// long as the kernel needs to write or fault a range, which on large ranges
+// is far too long for the event loop. The promise resolves with 0 or -errno.
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <functional>
+
+#include "args.h"
+#include "calls.h"
+
+namespace mman {
+
+namespace {
+
+class RegionWorker : public Napi::AsyncWorker {
+ public:
+  RegionWorker(Napi::Env env, Region* region, std::function<int()> call)
+      : Napi::AsyncWorker(env, "mman"), deferred_(Napi::Promise::Deferred::New(env)), region_(region),
+        call_(std::move(call)) {
+    // The region stays mapped (an explicit unmap answers EBUSY) until we resolve.
+    Ref(region_);
+    region_->pendingAsync++;
+  }
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override { result_ = call_() == 0 ? 0 : -errno; }
+
+  void OnOK() override {
+    Finish();
+    deferred_.Resolve(Napi::Number::New(Env(), result_));
+  }
+
+  void OnError(const Napi::Error& error) override {
+    Finish();
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  void Finish() {
+    region_->pendingAsync--;
+    Unref(region_);
+  }
+
+  Napi::Promise::Deferred deferred_;
+  Region* region_;
+  std::function<int()> call_;
+  int result_ = 0;
+};
+
+Napi::Value Start(const Napi::CallbackInfo& info, int (*syscall)(void*, size_t, int)) {
+  Napi::Env env = info.Env();
+  Region* region = RegionArg(info, 0);
+  uintptr_t start = 0;
+  size_t length = 0;
+  int64_t flags = 0;
+  if (region == nullptr || region->released || region->kind != RegionKind::Mapped ||
+      !RangeArgs(info, 1, region, true, &start, &length) || !Int64Arg(info, 3, &flags)) {
+    return Errno(env, -EINVAL);
+  }
+  auto* worker = new RegionWorker(env, region, [=] {
+    return syscall(reinterpret_cast<void*>(start), length, static_cast<int>(flags));
+  });
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace
+
+Napi::Value MsyncAsync(const Napi::CallbackInfo& info) { return Start(info, msync); }
+
+Napi::Value MadviseAsync(const Napi::CallbackInfo& info) { return Start(info, madvise); }
+
+}  // namespace mman

@@ -1,0 +1,38 @@
+// The functions addon.cc exports, one group per file.
+#pragma once
+
+#include <napi.h>
+
+namespace mman {
+
+Napi::Object Constants(Napi::Env env);
+
+// mapping_calls.cc
+Napi::Value Mmap(const Napi::CallbackInfo& info);
+Napi::Value FixedPlacement(const Napi::CallbackInfo& info);
+Napi::Value Munmap(const Napi::CallbackInfo& info);
+Napi::Value RegionView(const Napi::CallbackInfo& info);
+Napi::Value RegionAddress(const Napi::CallbackInfo& info);
+Napi::Value Mprotect(const Napi::CallbackInfo& info);
+Napi::Value Madvise(const Napi::CallbackInfo& info);
+Napi::Value Msync(const Napi::CallbackInfo& info);
+Napi::Value Mincore(const Napi::CallbackInfo& info);
+Napi::Value Mlock(const Napi::CallbackInfo& info);
+Napi::Value Munlock(const Napi::CallbackInfo& info);
+Napi::Value Mremap(const Napi::CallbackInfo& info);
+
+// async_calls.cc
+Napi::Value MsyncAsync(const Napi::CallbackInfo& info);
+Napi::Value MadviseAsync(const Napi::CallbackInfo& info);
+
+// heap_calls.cc
+Napi::Value ProgramBreak(const Napi::CallbackInfo& info);
+Napi::Value HeapState(const Napi::CallbackInfo& info);
+Napi::Value HeapGrow(const Napi::CallbackInfo& info);
+Napi::Value HeapShrink(const Napi::CallbackInfo& info);
+
+// file_calls.cc
+Napi::Value Fstat(const Napi::CallbackInfo& info);
+Napi::Value MemfdCreate(const Napi::CallbackInfo& info);
+
+}  // namespace mman

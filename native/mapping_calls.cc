@@ -1,0 +1,193 @@
+// mmap and the calls that act on a mapped region. Offsets are relative to the
+// region; lib/ has already rounded them to pages and checked them.
+#include <sys/mman.h>
+
+#include <cerrno>
+
+#include "args.h"
+#include "calls.h"
+
+namespace mman {
+
+namespace {
+
+size_t RoundUpToPage(size_t length) {
+  const size_t page = PageSize();
+  return (length + page - 1) / page * page;
+}
+
+Region* LiveMappedRegion(const Napi::CallbackInfo& info) {
+  Region* region = RegionArg(info, 0);
+  if (region == nullptr || region->released || region->kind != RegionKind::Mapped) return nullptr;
+  return region;
+}
+
+// MAP_FIXED replaces whatever is mapped at the address, so it is only allowed
+// inside a region we own (EPERM otherwise), and not over a live mapping
+// already placed there (EEXIST).
+int CheckFixedPlacement(napi_env env, uintptr_t address, size_t length, Region** owner) {
+  if (address % PageSize() != 0) return -EINVAL;
+  *owner = FindOwner(env, address, length);
+  if (*owner == nullptr) return -EPERM;
+  if (OverlapsLiveChild(*owner, address, length)) return -EEXIST;
+  return 0;
+}
+
+}  // namespace
+
+// fixedPlacement(address: bigint, length) -> 0 | -errno, as mmap(MAP_FIXED) would check it.
+Napi::Value FixedPlacement(const Napi::CallbackInfo& info) {
+  uintptr_t address = 0;
+  int64_t length = 0;
+  if (!UintptrArg(info, 0, &address) || !Int64Arg(info, 1, &length) || length <= 0) {
+    return Errno(info.Env(), -EINVAL);
+  }
+  Region* owner = nullptr;
+  return Errno(info.Env(), CheckFixedPlacement(info.Env(), address, RoundUpToPage(static_cast<size_t>(length)), &owner));
+}
+
+// mmap(hint: bigint, length, prot, flags, fd, offset)
+Napi::Value Mmap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uintptr_t hint = 0;
+  int64_t length = 0, prot = 0, flags = 0, fd = 0, offset = 0;
+  if (!UintptrArg(info, 0, &hint) || !Int64Arg(info, 1, &length) || !Int64Arg(info, 2, &prot) ||
+      !Int64Arg(info, 3, &flags) || !Int64Arg(info, 4, &fd) || !Int64Arg(info, 5, &offset) ||
+      length <= 0 || offset < 0) {
+    return Errno(env, -EINVAL);
+  }
+  Region* parent = nullptr;
+  if (flags & MAP_FIXED) {
+    int rc = CheckFixedPlacement(env, hint, RoundUpToPage(static_cast<size_t>(length)), &parent);
+    if (rc != 0) return Errno(env, rc);
+  }
+  void* address = mmap(reinterpret_cast<void*>(hint), static_cast<size_t>(length), static_cast<int>(prot),
+                       static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));
+  if (address == MAP_FAILED) return Errno(env, -errno);
+  Region* region = NewRegion(env, RegionKind::Mapped, reinterpret_cast<uintptr_t>(address),
+                             RoundUpToPage(static_cast<size_t>(length)), parent);
+  return Napi::Value(env, WrapRegion(env, region));
+}
+
+Napi::Value Munmap(const Napi::CallbackInfo& info) {
+  Region* region = RegionArg(info, 0);
+  if (region == nullptr) return Errno(info.Env(), -EINVAL);
+  return Errno(info.Env(), Release(info.Env(), region));
+}
+
+// view(handle, offset, length) -> ArrayBuffer | -errno
+Napi::Value RegionView(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Region* region = RegionArg(info, 0);
+  int64_t offset = 0, length = 0;
+  if (region == nullptr || !Int64Arg(info, 1, &offset) || !Int64Arg(info, 2, &length) || offset < 0 ||
+      length < 0) {
+    return Errno(env, -EINVAL);
+  }
+  napi_value buffer;
+  int rc = CreateView(env, region, static_cast<size_t>(offset), static_cast<size_t>(length), &buffer);
+  if (rc != 0) return Errno(env, rc);
+  return Napi::Value(env, buffer);
+}
+
+Napi::Value RegionAddress(const Napi::CallbackInfo& info) {
+  Region* region = RegionArg(info, 0);
+  if (region == nullptr || region->released) return BigUint(info.Env(), 0);
+  return BigUint(info.Env(), region->base);
+}
+
+// mprotect(handle, offset, length, prot)
+Napi::Value Mprotect(const Napi::CallbackInfo& info) {
+  Region* region = LiveMappedRegion(info);
+  uintptr_t start = 0;
+  size_t length = 0;
+  int64_t prot = 0;
+  if (region == nullptr || !RangeArgs(info, 1, region, true, &start, &length) || !Int64Arg(info, 3, &prot)) {
+    return Errno(info.Env(), -EINVAL);
+  }
+  return ResultOrErrno(info.Env(), mprotect(reinterpret_cast<void*>(start), length, static_cast<int>(prot)));
+}
+
+// madvise(handle, offset, length, advice)
+Napi::Value Madvise(const Napi::CallbackInfo& info) {
+  Region* region = LiveMappedRegion(info);
+  uintptr_t start = 0;
+  size_t length = 0;
+  int64_t advice = 0;
+  if (region == nullptr || !RangeArgs(info, 1, region, true, &start, &length) || !Int64Arg(info, 3, &advice)) {
+    return Errno(info.Env(), -EINVAL);
+  }
+  return ResultOrErrno(info.Env(), madvise(reinterpret_cast<void*>(start), length, static_cast<int>(advice)));
+}
+
+// msync(handle, offset, length, flags)
+Napi::Value Msync(const Napi::CallbackInfo& info) {
+  Region* region = LiveMappedRegion(info);
+  uintptr_t start = 0;
+  size_t length = 0;
+  int64_t flags = 0;
+  if (region == nullptr || !RangeArgs(info, 1, region, true, &start, &length) || !Int64Arg(info, 3, &flags)) {
+    return Errno(info.Env(), -EINVAL);
+  }
+  return ResultOrErrno(info.Env(), msync(reinterpret_cast<void*>(start), length, static_cast<int>(flags)));
+}
+
+// mincore(handle, offset, length, out: Uint8Array with one byte per page)
+Napi::Value Mincore(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Region* region = LiveMappedRegion(info);
+  uintptr_t start = 0;
+  size_t length = 0;
+  if (region == nullptr || !RangeArgs(info, 1, region, true, &start, &length) || info.Length() < 4 ||
+      !info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    return Errno(env, -EINVAL);
+  }
+  Napi::Uint8Array out = info[3].As<Napi::Uint8Array>();
+  const size_t pages = (length + PageSize() - 1) / PageSize();
+  if (out.ElementLength() < pages) return Errno(env, -ERANGE);
+  return ResultOrErrno(env, mincore(reinterpret_cast<void*>(start), length, out.Data()));
+}
+
+// mlock(handle, offset, length, flags) — flags are mlock2()'s (MLOCK_ONFAULT).
+Napi::Value Mlock(const Napi::CallbackInfo& info) {
+  Region* region = LiveMappedRegion(info);
+  uintptr_t start = 0;
+  size_t length = 0;
+  int64_t flags = 0;
+  if (region == nullptr || !RangeArgs(info, 1, region, false, &start, &length) || !Int64Arg(info, 3, &flags)) {
+    return Errno(info.Env(), -EINVAL);
+  }
+  return ResultOrErrno(info.Env(), mlock2(reinterpret_cast<void*>(start), length, static_cast<unsigned>(flags)));
+}
+
+Napi::Value Munlock(const Napi::CallbackInfo& info) {
+  Region* region = LiveMappedRegion(info);
+  uintptr_t start = 0;
+  size_t length = 0;
+  if (region == nullptr || !RangeArgs(info, 1, region, false, &start, &length)) {
+    return Errno(info.Env(), -EINVAL);
+  }
+  return ResultOrErrno(info.Env(), munlock(reinterpret_cast<void*>(start), length));
+}
+
+// mremap(handle, newLength): the region may move, so every view is detached.
+Napi::Value Mremap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Region* region = LiveMappedRegion(info);
+  int64_t newLength = 0;
+  if (region == nullptr || region->parent != nullptr || !Int64Arg(info, 1, &newLength) || newLength <= 0) {
+    return Errno(env, -EINVAL);
+  }
+  if (!region->children.empty() || HasPendingAsync(region) || !AllViewsDetachable(env, region)) {
+    return Errno(env, -EBUSY);
+  }
+  const size_t newSize = RoundUpToPage(static_cast<size_t>(newLength));
+  void* moved = mremap(reinterpret_cast<void*>(region->base), region->size, newSize, MREMAP_MAYMOVE);
+  if (moved == MAP_FAILED) return Errno(env, -errno);
+  DetachViews(env, region);
+  region->base = reinterpret_cast<uintptr_t>(moved);
+  region->size = newSize;
+  return Errno(env, 0);
+}
+
+}  // namespace mman
