@@ -10,7 +10,6 @@ export type RegionKind = 'mapped' | 'heap'
 
 /** One native region as lib/ tracks it. Sizes are in bytes, page-rounded for mappings. */
 export class Region {
-  unmapped = false
   /** For file mappings: the file offset the region starts at and the file's size when mapped. */
   file?: { offset: number; size: number }
   // Bumped by remap(): views of an older generation were detached.
@@ -21,6 +20,11 @@ export class Region {
     public size: number,
     readonly kind: RegionKind,
   ) {}
+
+  /** Unmapped explicitly, or together with the region it was placed in (MAP_FIXED), or released by brk(). */
+  get unmapped(): boolean {
+    return native.released(this.handle)
+  }
 
   get address(): bigint {
     return native.address(this.handle)

@@ -68,7 +68,6 @@ export function unmapRegion(span: Span): void {
   check(native.munmap(span.region.handle), 'munmap', (code) =>
     code === 'EBUSY' ? 'an async msync/populate on this mapping has not finished' : undefined,
   )
-  span.region.unmapped = true
 }
 
 function mappedSpan(buf: unknown, syscall: string): Span {

@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"munmap", Munmap},
       {"view", RegionView},
       {"address", RegionAddress},
+      {"released", RegionReleased},
       {"mprotect", Mprotect},
       {"madvise", Madvise},
       {"msync", Msync},

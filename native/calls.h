@@ -13,6 +13,7 @@ Napi::Value FixedPlacement(const Napi::CallbackInfo& info);
 Napi::Value Munmap(const Napi::CallbackInfo& info);
 Napi::Value RegionView(const Napi::CallbackInfo& info);
 Napi::Value RegionAddress(const Napi::CallbackInfo& info);
+Napi::Value RegionReleased(const Napi::CallbackInfo& info);
 Napi::Value Mprotect(const Napi::CallbackInfo& info);
 Napi::Value Madvise(const Napi::CallbackInfo& info);
 Napi::Value Msync(const Napi::CallbackInfo& info);

@@ -90,6 +90,11 @@ Napi::Value RegionView(const Napi::CallbackInfo& info) {
   return Napi::Value(env, buffer);
 }
 
+Napi::Value RegionReleased(const Napi::CallbackInfo& info) {
+  Region* region = RegionArg(info, 0);
+  return Napi::Boolean::New(info.Env(), region == nullptr || region->released);
+}
+
 Napi::Value RegionAddress(const Napi::CallbackInfo& info) {
   Region* region = RegionArg(info, 0);
   if (region == nullptr || region->released) return BigUint(info.Env(), 0);

@@ -1,0 +1,120 @@
+// Every public function rejects bad arguments with Node's error kinds before
+// any syscall, and a failing syscall surfaces as an error with code/errno/syscall.
+import { closeSync, openSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  MADV, MAP, MS, PROT, mapAnonymous, mapFile, map, madvise, mincore, mlock, mmap, mprotect, mremap, msync, munmap,
+  pageSize,
+} from '../lib/index.js'
+import { tempDir, thrown } from './helpers.js'
+
+const { dir, cleanup } = tempDir()
+afterAll(cleanup)
+const smallFile = join(dir, 'small.txt')
+writeFileSync(smallFile, 'tiny')
+
+const RW = PROT.READ | PROT.WRITE
+const ANON = MAP.PRIVATE | MAP.ANONYMOUS
+// Above RLIMIT_NOFILE, so never open, whatever the tests open meanwhile.
+const closedFd = 1_000_000
+const withFd = <T>(path: string, use: (fd: number) => T): T => {
+  const fd = openSync(path, 'r')
+  try {
+    return use(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+type Case = [label: string, call: () => unknown, kind: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor, code: string]
+
+const anon = () => mmap(null, pageSize, RW, ANON, -1, 0)
+
+const cases: Case[] = [
+  // mmap: length
+  ['mmap length 0', () => mmap(null, 0, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap length negative', () => mmap(null, -4096, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap length NaN', () => mmap(null, NaN, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap length fractional', () => mmap(null, 4096.5, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap length Infinity', () => mmap(null, Infinity, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap length huge', () => mmap(null, 2 ** 60, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap length huge bigint', () => mmap(null, 2n ** 70n, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap length above MAX_LENGTH', () => mmap(null, 2 ** 33, RW, ANON | MAP.NORESERVE, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap length string', () => mmap(null, '4096' as never, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mmap length object', () => mmap(null, {} as never, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  // mmap: prot and flags
+  ['mmap prot unknown bits', () => mmap(null, 4096, 0x100, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mmap prot negative', () => mmap(null, 4096, -1, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap prot W^X', () => mmap(null, 4096, RW | PROT.EXEC, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mmap flags unknown bits', () => mmap(null, 4096, RW, ANON | 0x200000, -1, 0), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mmap flags string', () => mmap(null, 4096, RW, 'shared' as never, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mmap flags neither shared nor private', () => mmap(null, 4096, RW, MAP.ANONYMOUS, -1, 0), Error, 'EINVAL'],
+  // mmap: fd and offset
+  ['mmap closed fd', () => mmap(null, 4, PROT.READ, MAP.PRIVATE, closedFd, 0), Error, 'EBADF'],
+  ['mmap fd -1 without MAP.ANONYMOUS', () => mmap(null, 4, PROT.READ, MAP.PRIVATE, -1, 0), Error, 'EBADF'],
+  ['mmap fd -2', () => mmap(null, 4096, RW, ANON, -2, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap fd fractional', () => mmap(null, 4096, RW, ANON, 1.5, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap offset negative', () => mmap(null, 4096, RW, ANON, -1, -1), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap offset NaN', () => mmap(null, 4096, RW, ANON, -1, NaN), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap past EOF', () => withFd(smallFile, (fd) => mmap(null, 8192, PROT.READ, MAP.PRIVATE, fd, 0)), RangeError, 'ERR_OUT_OF_RANGE'],
+  // mmap: address and options
+  ['mmap addr negative', () => mmap(-1n, 4096, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mmap addr string', () => mmap('0x1000' as never, 4096, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mmap MAP.FIXED outside mman', () => mmap(0x10000n, 4096, RW, ANON | MAP.FIXED, -1, 0), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mmap options not an object', () => mmap(null, 4096, RW, ANON, -1, 0, 5 as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mmap allowWriteExec not boolean', () => mmap(null, 4096, RW, ANON, -1, 0, { allowWriteExec: 1 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  // calls taking memory
+  ['munmap foreign ArrayBuffer', () => munmap(new ArrayBuffer(4096)), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['munmap Buffer from the pool', () => munmap(Buffer.alloc(10)), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['munmap number', () => munmap(4096 as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['munmap null', () => munmap(null as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['munmap SharedArrayBuffer', () => munmap(new SharedArrayBuffer(8) as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['munmap part of a buffer', () => munmap(new Uint8Array(anon(), 1, 10)), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mprotect foreign view', () => mprotect(new Uint8Array(8), PROT.READ), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mprotect unknown bits', () => mprotect(anon(), 0x1000), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['madvise unknown advice', () => madvise(anon(), 9999), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['madvise advice NaN', () => madvise(anon(), NaN), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['madvise foreign DataView', () => madvise(new DataView(new ArrayBuffer(8)), MADV.DONTNEED), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['msync unknown flags', () => msync(anon(), 0x100), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['msync SYNC|ASYNC', () => msync(anon(), MS.SYNC | MS.ASYNC), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mincore string', () => mincore('buf' as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mlock unknown flags', () => mlock(anon(), 0x80), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mremap length 0', () => mremap(anon(), 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mremap length Infinity', () => mremap(anon(), Infinity), RangeError, 'ERR_OUT_OF_RANGE'],
+  // object layer
+  ['mapFile missing path', () => mapFile(join(dir, 'missing')), Error, 'ENOENT'],
+  ['mapFile bad mode', () => mapFile(smallFile, { mode: 'w' as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mapFile past EOF', () => mapFile(smallFile, { length: 100 }), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mapFile offset at EOF', () => mapFile(smallFile, { offset: 4 }), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mapFile empty file', () => mapFile((writeFileSync(join(dir, 'empty'), ''), join(dir, 'empty'))), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mapFile closed fd', () => mapFile(closedFd), Error, 'EBADF'],
+  ['mapFile fd fractional', () => mapFile(2.5), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mapFile options array', () => mapFile(smallFile, [] as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mapFile rw on a directory', () => mapFile(dir, { mode: 'rw' }), Error, 'EISDIR'],
+  ['mapFile advice unknown', () => mapFile(smallFile, { advice: 777 }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mapAnonymous length 0', () => mapAnonymous(0), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['mapAnonymous shared not boolean', () => mapAnonymous(4096, { shared: 'yes' as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mapAnonymous hugePages bad', () => mapAnonymous(4096, { hugePages: 'always' as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['map W^X', () => map(4096, RW | PROT.EXEC, ANON, -1), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['map closed fd', () => map(4096, PROT.READ, MAP.SHARED, closedFd), Error, 'EBADF'],
+  ['Mapping.bytes negative', () => mapAnonymous(4096).bytes(-1), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['Mapping.window too long', () => mapAnonymous(4096).window(0, 4097), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['Mapping.protect W^X', () => mapAnonymous(4096).protect(RW | PROT.EXEC), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['Mapping.advise range string', () => mapAnonymous(4096).advise(MADV.NORMAL, { offset: '1' as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['Mapping.remap NaN', () => mapAnonymous(4096).remap(NaN), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['Mapping.sync async not boolean', () => mapAnonymous(4096).sync({ async: 1 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['Mapping.lock onFault not boolean', () => mapAnonymous(4096).lock({ onFault: 'y' as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+]
+
+describe('bad inputs', () => {
+  it.each(cases)('%s', (_label, call, kind, code) => {
+    const error = thrown(call)
+    expect(error).toBeInstanceOf(kind)
+    expect(error.code).toBe(code)
+    if (code.startsWith('E') && !code.startsWith('ERR_')) {
+      expect(error.errno).toBeLessThan(0)
+      expect(typeof error.syscall).toBe('string')
+    }
+  })
+})

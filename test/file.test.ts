@@ -1,0 +1,158 @@
+import { closeSync, ftruncateSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { MADV, MAP, PROT, mapFile, mmap, msync, munmap, pageSize } from '../lib/index.js'
+import { tempDir, thrown } from './helpers.js'
+
+const { dir, cleanup } = tempDir()
+afterAll(cleanup)
+
+function fileWith(name: string, content: Buffer | string): string {
+  const path = join(dir, name)
+  writeFileSync(path, content)
+  return path
+}
+
+const pattern = (length: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff))
+
+describe('mapFile', () => {
+  it("'r' maps the file's bytes read-only, and needs no open fd afterwards", () => {
+    const content = pattern(3 * pageSize + 100)
+    const mapping = mapFile(fileWith('r.bin', content))
+    expect(mapping.length).toBe(content.length)
+    expect(mapping.fd).toBe(-1)
+    expect(mapping.prot).toBe(PROT.READ)
+    expect(Buffer.from(mapping.bytes()).equals(content)).toBe(true)
+    mapping.unmap()
+  })
+
+  it("'rw' writes reach the file: visible to fs.readFileSync after sync()", () => {
+    const path = fileWith('rw.bin', Buffer.alloc(2 * pageSize))
+    const mapping = mapFile(path, { mode: 'rw' })
+    mapping.bytes().set(Buffer.from('hello, file'), pageSize + 3)
+    mapping.sync()
+    expect(readFileSync(path).subarray(pageSize + 3, pageSize + 14).toString()).toBe('hello, file')
+    mapping.unmap()
+  })
+
+  it("'rw' through the syscall layer: mmap(MAP.SHARED) + msync", async () => {
+    const path = fileWith('rw2.bin', Buffer.alloc(pageSize))
+    const fd = openSync(path, 'r+')
+    const buf = mmap(null, pageSize, PROT.READ | PROT.WRITE, MAP.SHARED, fd, 0)
+    closeSync(fd)
+    new Uint8Array(buf).set([1, 2, 3])
+    msync(buf)
+    expect(Array.from(readFileSync(path).subarray(0, 3))).toEqual([1, 2, 3])
+    munmap(buf)
+  })
+
+  it("'cow' writes stay private: the file never changes", async () => {
+    const content = pattern(pageSize)
+    const path = fileWith('cow.bin', content)
+    const mapping = mapFile(path, { mode: 'cow' })
+    mapping.bytes().fill(0xee)
+    mapping.sync()
+    await mapping.syncAsync()
+    expect(mapping.bytes()[0]).toBe(0xee)
+    mapping.unmap()
+    expect(readFileSync(path).equals(content)).toBe(true)
+  })
+
+  it('syncAsync writes back off the event loop', async () => {
+    const path = fileWith('async.bin', Buffer.alloc(16 * pageSize))
+    const mapping = mapFile(path, { mode: 'rw' })
+    mapping.bytes().fill(5)
+    await mapping.syncAsync()
+    expect(readFileSync(path).every((b) => b === 5)).toBe(true)
+    mapping.unmap()
+  })
+
+  it('unaligned offsets return the same bytes as fs.readSync', () => {
+    const content = pattern(5 * pageSize + 123)
+    const path = fileWith('unaligned.bin', content)
+    const fd = openSync(path, 'r')
+    try {
+      for (const offset of [1, 7, pageSize - 1, pageSize + 1, 3 * pageSize + 77, content.length - 1]) {
+        for (const length of [1, 100, content.length - offset]) {
+          if (offset + length > content.length) continue
+          const expected = Buffer.alloc(length)
+          readSync(fd, expected, 0, length, offset)
+          const mapping = mapFile(path, { offset, length })
+          expect(Buffer.from(mapping.bytes()).equals(expected), `offset ${offset} length ${length}`).toBe(true)
+          expect(mapping.offset).toBe(offset)
+          mapping.unmap()
+          const buf = mmap(null, length, PROT.READ, MAP.PRIVATE, fd, offset)
+          expect(Buffer.from(buf).equals(expected)).toBe(true)
+          munmap(buf)
+        }
+      }
+    } finally {
+      closeSync(fd)
+    }
+  })
+
+  it('refuses to map past end-of-file unless allowBeyondEOF', () => {
+    const path = fileWith('short.bin', 'abc')
+    const error = thrown(() => mapFile(path, { length: 2 * pageSize }))
+    expect(error).toBeInstanceOf(RangeError)
+    expect(error.code).toBe('ERR_OUT_OF_RANGE')
+    expect(error.message).toMatch(/SIGBUS/)
+    const fd = openSync(path, 'r')
+    expect(thrown(() => mmap(null, 4, PROT.READ, MAP.PRIVATE, fd, 0)).code).toBe('ERR_OUT_OF_RANGE')
+    const mapping = mapFile(fd, { length: pageSize, allowBeyondEOF: true })
+    // Bytes past EOF within the last page read as zero (only whole pages past EOF fault).
+    expect(Buffer.from(mapping.bytes(0, 4)).toString('latin1')).toBe('abc\0')
+    mapping.unmap()
+    closeSync(fd)
+    expect(thrown(() => mapFile(path, { offset: 3 })).code).toBe('ERR_OUT_OF_RANGE')
+  })
+
+  it('applies populate and advice options', () => {
+    const path = fileWith('populate.bin', pattern(8 * pageSize))
+    const mapping = mapFile(path, { populate: true, advice: MADV.SEQUENTIAL })
+    expect(mapping.residency().resident).toBe(8)
+    expect(mapping.flags & MAP.POPULATE).toBe(MAP.POPULATE)
+    mapping.unmap()
+  })
+
+  it('maps a caller-owned fd, which stays open and is reported', () => {
+    const path = fileWith('fd.bin', pattern(100))
+    const fd = openSync(path, 'r')
+    const mapping = mapFile(fd)
+    expect(mapping.fd).toBe(fd)
+    expect(mapping.bytes()[1]).toBe(pattern(2)[1])
+    mapping.unmap()
+    closeSync(fd)
+  })
+})
+
+describe('a sparse 16 GiB file', () => {
+  const size = 16 * 2 ** 30
+
+  it('is read and written through windows near its end', () => {
+    const path = join(dir, 'sparse.bin')
+    const fd = openSync(path, 'w+')
+    ftruncateSync(fd, size)
+    const mapping = mapFile(fd, { mode: 'rw' })
+    expect(mapping.length).toBe(size)
+    expect(thrown(() => mapping.buffer)).toBeInstanceOf(RangeError)
+
+    const nearEnd = size - pageSize - 10
+    const window = new Uint8Array(mapping.window(nearEnd, pageSize + 10))
+    expect(window.every((b) => b === 0)).toBe(true)
+    window.set(Buffer.from('the end'), pageSize + 3)
+    const middle = mapping.bytes(size / 2 + 1, 5)
+    middle.set(Buffer.from('half!'))
+    mapping.sync({ offset: nearEnd })
+    mapping.sync({ offset: size / 2, length: pageSize })
+
+    const readBack = Buffer.alloc(7)
+    readSync(fd, readBack, 0, 7, size - 7)
+    expect(readBack.toString()).toBe('the end')
+    readSync(fd, readBack, 0, 5, size / 2 + 1)
+    expect(readBack.subarray(0, 5).toString()).toBe('half!')
+    expect(thrown(() => mapping.window(size - 1, 2)).code).toBe('ERR_OUT_OF_RANGE')
+    mapping.unmap()
+    closeSync(fd)
+  })
+})

@@ -1,0 +1,77 @@
+// brk/sbrk move process-wide state that malloc shares: every case runs in its own process.
+import { describe, expect, it } from 'vitest'
+import { runChild } from './helpers.js'
+
+describe('brk and sbrk', () => {
+  it("run the seed's memory pool: init with sbrk(0), allocate with sbrk(n), reset with brk(mark)", () => {
+    // Output is printed at the end: console.log mallocs, and malloc moving the
+    // break in between would (rightly) make the guard refuse the reset.
+    const child = runChild(`
+      import { brk, sbrk } from 'mman'
+      const out = []
+      const memorypool = sbrk(0)                      // initmemorypool()
+      const a = sbrk(4096), b = sbrk(100)             // myallocate(n)
+      new Uint8Array(a).fill(1); new Uint8Array(b).fill(2)
+      out.push(['grew', sbrk(0) - memorypool, a.byteLength, b.byteLength])
+      const aView = new Uint8Array(a)
+      brk(memorypool)                                 // resetmemorypool()
+      out.push(['reset', sbrk(0) === memorypool, a.byteLength, b.byteLength, aView.length])
+      const c = sbrk(8192)
+      out.push(['again', c.byteLength, new Uint8Array(c).every((x) => x === 0 || x === 1)])
+      out.push(['negative', sbrk(-8192) === memorypool + 8192n, sbrk(0) === memorypool, c.byteLength])
+      const d = brk(memorypool + 4096n)
+      out.push(['brk grows', d.byteLength, sbrk(0) - memorypool])
+      console.log(out.map((fields) => fields.join(' ')).join('\\n'))
+    `)
+    expect(child.stderr).toBe('')
+    expect(child.stdout).toBe(
+      'grew 4196 4096 100\nreset true 0 0 0\nagain 8192 true\nnegative true true 0\nbrk grows 4096 4096\n',
+    )
+    expect(child.status).toBe(0)
+  })
+
+  it('refuses to shrink once malloc has moved the break above us, and below our own bytes', () => {
+    const child = runChild(`
+      import { brk, sbrk } from 'mman'
+      const mark = sbrk(0)
+      const mine = sbrk(65536)
+      const keep = []
+      // Small ArrayBuffers come from malloc's main arena, which grows the break.
+      for (let i = 0; i < 20000 && sbrk(0) === mark + 65536n; i++) keep.push(new ArrayBuffer(1024).slice(0))
+      console.log('malloc moved the break', sbrk(0) !== mark + 65536n)
+      try { brk(mark) } catch (e) { console.log(e.code, e.syscall, e.errno, /malloc/.test(e.message)) }
+      try { sbrk(-65536) } catch (e) { console.log(e.code, e.syscall) }
+      console.log('still usable', mine.byteLength, new Uint8Array(mine).fill(3)[65535])
+      const fresh = sbrk(4096)
+      const top = sbrk(0)
+      try { brk(top - 8192n) } catch (e) { console.log(e.code, e.name) }
+      brk(top - 4096n)
+      console.log('own growth shrinks', fresh.byteLength, sbrk(0) === top - 4096n)
+    `)
+    expect(child.stderr).toBe('')
+    expect(child.stdout).toBe(
+      'malloc moved the break true\nEBUSY brk -16 true\nEBUSY sbrk\nstill usable 65536 3\nERR_OUT_OF_RANGE RangeError\nown growth shrinks 0 true\n',
+    )
+    expect(child.status).toBe(0)
+  })
+
+  it('validates arguments', () => {
+    const child = runChild(`
+      import { brk, sbrk } from 'mman'
+      for (const call of [() => brk(5), () => brk('x'), () => sbrk(1.5), () => sbrk(NaN), () => sbrk(2 ** 40), () => sbrk('1')]) {
+        try { call(); console.log('no error') } catch (e) { console.log(e.name, e.code) }
+      }
+    `)
+    expect(child.stdout).toBe(
+      [
+        'TypeError ERR_INVALID_ARG_TYPE',
+        'TypeError ERR_INVALID_ARG_TYPE',
+        'RangeError ERR_OUT_OF_RANGE',
+        'RangeError ERR_OUT_OF_RANGE',
+        'RangeError ERR_OUT_OF_RANGE',
+        'TypeError ERR_INVALID_ARG_TYPE',
+        '',
+      ].join('\n'),
+    )
+  })
+})

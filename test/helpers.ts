@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+
+export interface ChildResult {
+  status: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs an ES module in a fresh node process (it imports the built package as
+ * 'mman'): for what must crash, and for what touches process-wide state.
+ */
+export function runChild(source: string, args: string[] = []): ChildResult {
+  const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', source, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** True when /proc/self/maps has a VMA starting at `address`. */
+export function vmaStartsAt(address: bigint): boolean {
+  const start = address.toString(16)
+  return readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .some((line) => line.startsWith(`${start}-`))
+}
+
+/** The /proc/self/maps line of the VMA containing `address`, if any. */
+export function vmaContaining(address: bigint): string | undefined {
+  return readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .find((line) => {
+      const [range] = line.split(' ')
+      if (!range) return false
+      const [start, end] = range.split('-').map((hex) => BigInt(`0x${hex}`))
+      return start !== undefined && end !== undefined && address >= start && address < end
+    })
+}
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'mman-test-'))
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** Collects garbage until `done()` holds, letting Node run deferred finalizers in between. */
+export async function collectUntil(done: () => boolean, rounds = 20): Promise<boolean> {
+  for (let i = 0; i < rounds; i++) {
+    ;(globalThis as { gc?: () => void }).gc?.()
+    await new Promise((resolve) => setImmediate(resolve))
+    if (done()) return true
+  }
+  return false
+}
+
+/** Runs fn and returns what it threw (fails the test if it did not throw). */
+export function thrown(fn: () => unknown): Error & { code?: string; errno?: number; syscall?: string } {
+  try {
+    fn()
+  } catch (error) {
+    return error as Error & { code?: string }
+  }
+  expect.unreachable('expected the call to throw')
+}
+
+/** Asserts fn throws a Node-style syscall error: code, negative errno, syscall, "CODE: message, syscall". */
+export function expectSyscallError(fn: () => unknown, code: string, syscall: string): void {
+  const error = thrown(fn)
+  expect(error).toBeInstanceOf(Error)
+  expect(error.code).toBe(code)
+  expect(error.syscall).toBe(syscall)
+  expect(error.errno).toBeLessThan(0)
+  expect(error.message).toMatch(new RegExp(`^${code}: .+, ${syscall}`))
+}

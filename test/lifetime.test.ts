@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { MADV, MAP, PROT, addressOf, madvise, mapAnonymous, mmap, mprotect, msync, munmap, pageSize } from '../lib/index.js'
+import { collectUntil, runChild, thrown, vmaStartsAt } from './helpers.js'
+
+const anon = (length: number) => mmap(null, length, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+
+describe('use after munmap', () => {
+  it('detaches the buffer and every view: byteLength 0, lengths 0, reads undefined, no crash', () => {
+    const buf = anon(2 * pageSize)
+    const bytes = new Uint8Array(buf)
+    const words = new Float64Array(buf, pageSize, 4)
+    const dataView = new DataView(buf)
+    const nodeBuffer = Buffer.from(buf)
+    bytes[0] = 1
+    const address = addressOf(buf)
+    munmap(buf)
+    expect(buf.byteLength).toBe(0)
+    expect(bytes.length).toBe(0)
+    expect(words.length).toBe(0)
+    expect(nodeBuffer.length).toBe(0)
+    expect(bytes[0]).toBeUndefined()
+    expect(() => dataView.getUint8(0)).toThrow(TypeError)
+    expect(vmaStartsAt(address)).toBe(false)
+  })
+
+  it('makes later calls on it throw ERR_INVALID_STATE', () => {
+    const buf = anon(pageSize)
+    munmap(buf)
+    for (const call of [() => madvise(buf, MADV.DONTNEED), () => mprotect(buf, PROT.READ), () => msync(buf)]) {
+      expect(thrown(call).code).toBe('ERR_INVALID_STATE')
+    }
+    const mapping = mapAnonymous(pageSize)
+    mapping.unmap()
+    expect(mapping.unmapped).toBe(true)
+    for (const call of [() => mapping.buffer, () => mapping.bytes(), () => mapping.advise(MADV.DONTNEED), () => mapping.address]) {
+      expect(thrown(call).code).toBe('ERR_INVALID_STATE')
+    }
+  })
+
+  it('double unmap is harmless in both layers', () => {
+    const buf = anon(pageSize)
+    const view = new Uint8Array(buf)
+    munmap(buf)
+    munmap(buf)
+    munmap(view)
+    const mapping = mapAnonymous(pageSize)
+    mapping.unmap()
+    mapping.unmap()
+    mapping[Symbol.dispose]()
+  })
+
+  it('does not unmap memory mapped later at the same address', async () => {
+    const first = anon(pageSize)
+    const address = addressOf(first)
+    munmap(first)
+    const second = anon(pageSize)
+    new Uint8Array(second)[0] = 5
+    // Whatever finalizers of the first mapping still run must leave the second alone.
+    await collectUntil(() => false, 5)
+    expect(new Uint8Array(second)[0]).toBe(5)
+    expect(addressOf(second) === address || vmaStartsAt(addressOf(second))).toBe(true)
+    munmap(second)
+  })
+})
+
+describe('GC finalization', () => {
+  it('unmaps a mapping once its last view is collected: the VMA leaves /proc/self/maps', async () => {
+    let buf: ArrayBuffer | undefined = anon(16 * pageSize)
+    const address = addressOf(buf)
+    let view: Uint8Array | undefined = new Uint8Array(buf, pageSize)
+    buf = undefined
+    expect(vmaStartsAt(address)).toBe(true)
+    expect(await collectUntil(() => !vmaStartsAt(address), 3)).toBe(false)
+    expect(view.length).toBe(15 * pageSize)
+    view = undefined
+    expect(await collectUntil(() => !vmaStartsAt(address))).toBe(true)
+  })
+
+  it('unmaps a Mapping and its windows once all are collected', async () => {
+    let mapping: ReturnType<typeof mapAnonymous> | undefined = mapAnonymous(8 * pageSize)
+    const address = mapping.address
+    let window: ArrayBuffer | undefined = mapping.window(pageSize, pageSize)
+    mapping = undefined
+    expect(await collectUntil(() => !vmaStartsAt(address), 3)).toBe(false)
+    window = undefined
+    expect(window).toBeUndefined()
+    expect(await collectUntil(() => !vmaStartsAt(address))).toBe(true)
+  })
+
+  it('survives a failed >4 GiB ArrayBuffer creation: finalizer runs once, unmap still works', () => {
+    const child = runChild(`
+      import { native } from './dist/native.js'
+      const { PROT, MAP } = native.constants
+      const length = 5 * 2 ** 30
+      let region = native.mmap(0n, length, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0)
+      for (let i = 0; i < 3; i++) console.log('view', native.view(region, 0, length))
+      global.gc()
+      await new Promise((resolve) => setImmediate(resolve))
+      console.log('munmap', native.munmap(region))
+      let other = native.mmap(0n, length, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0)
+      native.view(other, 0, length)
+      other = region = undefined
+      for (let i = 0; i < 5; i++) { global.gc(); await new Promise((resolve) => setImmediate(resolve)) }
+      console.log('alive')
+    `)
+    expect(child.signal).toBeNull()
+    expect(child.stderr).toBe('')
+    expect(child.stdout).toBe('view -12\nview -12\nview -12\nmunmap 0\nalive\n')
+    expect(child.status).toBe(0)
+  })
+
+  it('leaves the VMA count where it started after many mappings are dropped to the GC', async () => {
+    const vmaCount = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length
+    const before = vmaCount()
+    for (let i = 0; i < 2000; i++) new Uint8Array(anon(pageSize))[0] = 1
+    expect(await collectUntil(() => vmaCount() <= before + 5)).toBe(true)
+  })
+})
