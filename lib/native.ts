@@ -34,6 +34,7 @@ export interface Native {
   heapShrink(newTop: bigint): number
   fstat(fd: number, out: BigInt64Array): number
   memfdCreate(name: string, flags: number): number
+  strerror(errno: number): string
 }
 
 const require = createRequire(import.meta.url)

@@ -31,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"heapShrink", HeapShrink},
       {"fstat", Fstat},
       {"memfdCreate", MemfdCreate},
+      {"strerror", Strerror},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   return exports;

@@ -35,5 +35,6 @@ Napi::Value HeapShrink(const Napi::CallbackInfo& info);
 // file_calls.cc
 Napi::Value Fstat(const Napi::CallbackInfo& info);
 Napi::Value MemfdCreate(const Napi::CallbackInfo& info);
+Napi::Value Strerror(const Napi::CallbackInfo& info);
 
 }  // namespace mman

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 #include "args.h"
@@ -35,6 +36,13 @@ Napi::Value Fstat(const Napi::CallbackInfo& info) {
   };
   for (int i = 0; i < 16; i++) out[i] = fields[i];
   return Errno(env, 0);
+}
+
+// strerror(errno) -> libc's text for it, as perror() prints it.
+Napi::Value Strerror(const Napi::CallbackInfo& info) {
+  int64_t errnum = 0;
+  if (!Int64Arg(info, 0, &errnum)) return Errno(info.Env(), -EINVAL);
+  return Napi::String::New(info.Env(), strerror(static_cast<int>(errnum)));
 }
 
 // memfdCreate(name, flags) -> fd | -errno
