@@ -10,7 +10,8 @@
         "native/mapping_calls.cc",
         "native/async_calls.cc",
         "native/heap_calls.cc",
-        "native/file_calls.cc"
+        "native/file_calls.cc",
+        "native/bench_kernels.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -8,6 +8,10 @@ import { native, type RegionHandle } from './native.js'
 
 export type RegionKind = 'mapped' | 'heap'
 
+// The native handle is referenced until its Region is collected; the addon
+// unmaps once the handle and every view are gone.
+const handles = new FinalizationRegistry<RegionHandle>((handle) => native.dropHandle(handle))
+
 /** One native region as lib/ tracks it. Sizes are in bytes, page-rounded for mappings. */
 export class Region {
   /** For file mappings: the file offset the region starts at and the file's size when mapped. */
@@ -19,15 +23,32 @@ export class Region {
     readonly handle: RegionHandle,
     public size: number,
     readonly kind: RegionKind,
-  ) {}
+  ) {
+    handles.register(this, handle, this)
+  }
+
+  #dropped = false
 
   /** Unmapped explicitly, or together with the region it was placed in (MAP_FIXED), or released by brk(). */
   get unmapped(): boolean {
-    return native.released(this.handle)
+    return this.#dropped || native.released(this.handle)
+  }
+
+  /** munmap(2) of the whole region and whatever was placed inside it; 0 or -errno. */
+  unmap(): number {
+    if (this.#dropped) return 0
+    const rc = native.munmap(this.handle)
+    if (rc === 0) {
+      // Nothing will use the handle again: let the addon free it now rather than after a GC.
+      this.#dropped = true
+      handles.unregister(this)
+      native.dropHandle(this.handle)
+    }
+    return rc
   }
 
   get address(): bigint {
-    return native.address(this.handle)
+    return this.#dropped ? 0n : native.address(this.handle)
   }
 }
 

@@ -39,7 +39,7 @@ export function mmap(
   try {
     return createView(mapped.region, mapped.delta, mapped.length, 'mmap')
   } catch (error) {
-    native.munmap(mapped.region.handle)
+    mapped.region.unmap()
     throw error
   }
 }
@@ -65,7 +65,7 @@ export function munmap(buf: MappedMemory): void {
 }
 
 export function unmapRegion(span: Span): void {
-  check(native.munmap(span.region.handle), 'munmap', (code) =>
+  check(span.region.unmap(), 'munmap', (code) =>
     code === 'EBUSY' ? 'an async msync/populate on this mapping has not finished' : undefined,
   )
 }

@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"view", RegionView},
       {"address", RegionAddress},
       {"released", RegionReleased},
+      {"dropHandle", RegionDropHandle},
       {"mprotect", Mprotect},
       {"madvise", Madvise},
       {"msync", Msync},
@@ -32,6 +33,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"fstat", Fstat},
       {"memfdCreate", MemfdCreate},
       {"strerror", Strerror},
+      {"zeroingTrial", ZeroingTrial},
+      {"mmapMunmapLoop", MmapMunmapLoop},
+      {"threadMinorFaults", ThreadMinorFaults},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   return exports;

@@ -14,6 +14,7 @@ Napi::Value Munmap(const Napi::CallbackInfo& info);
 Napi::Value RegionView(const Napi::CallbackInfo& info);
 Napi::Value RegionAddress(const Napi::CallbackInfo& info);
 Napi::Value RegionReleased(const Napi::CallbackInfo& info);
+Napi::Value RegionDropHandle(const Napi::CallbackInfo& info);
 Napi::Value Mprotect(const Napi::CallbackInfo& info);
 Napi::Value Madvise(const Napi::CallbackInfo& info);
 Napi::Value Msync(const Napi::CallbackInfo& info);
@@ -36,5 +37,10 @@ Napi::Value HeapShrink(const Napi::CallbackInfo& info);
 Napi::Value Fstat(const Napi::CallbackInfo& info);
 Napi::Value MemfdCreate(const Napi::CallbackInfo& info);
 Napi::Value Strerror(const Napi::CallbackInfo& info);
+
+// bench_kernels.cc
+Napi::Value ZeroingTrial(const Napi::CallbackInfo& info);
+Napi::Value MmapMunmapLoop(const Napi::CallbackInfo& info);
+Napi::Value ThreadMinorFaults(const Napi::CallbackInfo& info);
 
 }  // namespace mman

@@ -90,6 +90,14 @@ Napi::Value RegionView(const Napi::CallbackInfo& info) {
   return Napi::Value(env, buffer);
 }
 
+// dropHandle(handle): lib/ no longer holds the handle; called once, after which
+// the handle must not be used again.
+Napi::Value RegionDropHandle(const Napi::CallbackInfo& info) {
+  Region* region = RegionArg(info, 0);
+  if (region != nullptr) DropHandle(region);
+  return info.Env().Undefined();
+}
+
 Napi::Value RegionReleased(const Napi::CallbackInfo& info) {
   Region* region = RegionArg(info, 0);
   return Napi::Boolean::New(info.Env(), region == nullptr || region->released);

@@ -94,10 +94,6 @@ void FinalizeView(napi_env env, void* /*data*/, void* hint) {
   Unref(region);
 }
 
-void FinalizeHandle(napi_env /*env*/, void* data, void* /*hint*/) {
-  Unref(static_cast<Region*>(data));
-}
-
 }  // namespace
 
 size_t PageSize() {
@@ -148,13 +144,17 @@ void Unref(Region* region) {
 
 napi_value WrapRegion(napi_env env, Region* region) {
   napi_value handle;
-  Ref(region);
-  if (napi_create_external(env, region, FinalizeHandle, nullptr, &handle) != napi_ok) {
-    Unref(region);
-    return nullptr;
-  }
+  if (napi_create_external(env, region, nullptr, nullptr, &handle) != napi_ok) return nullptr;
   napi_type_tag_object(env, handle, &kRegionTag);
+  Ref(region);
+  region->handleAlive = true;
   return handle;
+}
+
+void DropHandle(Region* region) {
+  if (!region->handleAlive) return;
+  region->handleAlive = false;
+  Unref(region);
 }
 
 Region* UnwrapRegion(napi_env env, napi_value value) {

@@ -38,6 +38,7 @@ struct Region {
   std::vector<View*> views;  // every view not yet finalized
   int refs = 0;  // handles + unfinalized views + children + async operations
   int pendingAsync = 0;
+  bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
   bool released = false;  // explicitly unmapped (pages gone)
   bool reserved = false;  // range held as PROT_NONE until the last view is finalized
 };
@@ -49,8 +50,12 @@ Region* FindOwner(napi_env env, uintptr_t start, size_t length);
 void Ref(Region* region);
 void Unref(Region* region);
 
-// The opaque handle JS keeps; it holds one reference.
+// The opaque handle JS keeps; it holds one reference until DropHandle. The
+// handle has no native finalizer: lib/ calls dropHandle from a
+// FinalizationRegistry once its Region object is collected, which costs far
+// less per mapping than a Node-API finalizer (measured: ~0.1 vs ~0.7 us).
 napi_value WrapRegion(napi_env env, Region* region);
+void DropHandle(Region* region);
 // nullptr (no exception) when value is not a region handle.
 Region* UnwrapRegion(napi_env env, napi_value value);
 
