@@ -35,3 +35,4 @@ export {
   type MapFileOptions,
   type MapAnonymousOptions,
 } from './mapping.js'
+export { maps, vmasIn, smapsStats, parseMapsLine, type Vma, type MemoryStats } from './introspect.js'

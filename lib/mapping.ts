@@ -4,6 +4,7 @@ import { closeSync, openSync } from 'node:fs'
 import { check, invalidArgValue, invalidState, outOfRange } from './errors.js'
 import { KNOWN_MADV_VALUES, MADV, MAP, MLOCK, MS, PROT, pageSize } from './constants.js'
 import { checkPolicy, mapRegion, protection, regularFileSize, type MapPolicy, type MappedRegion } from './map-region.js'
+import { smapsStats, vmasIn, type MemoryStats, type Vma } from './introspect.js'
 import { native } from './native.js'
 import { createView, type Region, type Span } from './region.js'
 import { remapRegion, unmapRegion } from './syscalls.js'
@@ -206,6 +207,26 @@ export class Mapping implements Disposable {
     return this
   }
 
+  /**
+   * The VMAs (lines of /proc/self/maps) this mapping spans: one, or more after
+   * protect() split it. A neighbouring mapping with the same flags may have
+   * merged into the same VMA.
+   */
+  vmas(): Vma[] {
+    const { start, end } = this.#addressRange()
+    return vmasIn(start, end)
+  }
+
+  /**
+   * /proc/self/smaps accounting (Rss, Pss, Private_Dirty, AnonHugePages, ...)
+   * of this mapping's VMAs, in bytes. `exact` is false when the kernel merged
+   * a neighbouring mapping into one of them, whose pages are then counted too.
+   */
+  stats(): MemoryStats {
+    const { start, end } = this.#addressRange()
+    return smapsStats(start, end)
+  }
+
   /** munmap(2). Detaches every view first. Calling it again does nothing. */
   unmap(): void {
     if (this.#region.unmapped) return
@@ -219,6 +240,12 @@ export class Mapping implements Disposable {
 
   #live(): void {
     if (this.#region.unmapped) throw invalidState('the mapping was unmapped')
+  }
+
+  #addressRange(): { start: bigint; end: bigint } {
+    this.#live()
+    const start = this.#region.address
+    return { start, end: start + BigInt(this.#region.size) }
   }
 
   #span(): Span {

@@ -1,6 +1,7 @@
 // The addon, loaded once, with the shape of what it exports. Every native
 // call reports failure as a negative errno (never by throwing); lib/ turns
 // that into an Error. lib/ also validates every argument before calling.
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -36,10 +37,21 @@ export interface Native {
   fstat(fd: number, out: BigInt64Array): number
   memfdCreate(name: string, flags: number): number
   strerror(errno: number): string
+  zeroingTrial(mode: string, bytes: number): { ns: number; minorFaults: number; anonHugeKiB: number; mallocUsedMmap?: boolean } | number
+  mmapMunmapLoop(iterations: number): number
+  threadMinorFaults(): number
 }
 
 const require = createRequire(import.meta.url)
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
+// The package root holds binding.gyp: one level above lib/native.ts, two above dist/lib/native.js.
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'binding.gyp'))) {
+    if (dirname(dir) === dir) throw new Error('mman: cannot find the package root (binding.gyp) above ' + import.meta.url)
+    dir = dirname(dir)
+  }
+  return dir
+}
 const loadBinding = require('node-gyp-build') as (dir: string) => unknown
 
-export const native = loadBinding(packageRoot) as Native
+export const native = loadBinding(packageRoot()) as Native

@@ -90,7 +90,7 @@ describe('GC finalization', () => {
 
   it('survives a failed >4 GiB ArrayBuffer creation: finalizer runs once, unmap still works', () => {
     const child = runChild(`
-      import { native } from './dist/native.js'
+      import { native } from './dist/lib/native.js'
       const { PROT, MAP } = native.constants
       const length = 5 * 2 ** 30
       let region = native.mmap(0n, length, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0)

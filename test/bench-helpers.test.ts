@@ -1,0 +1,90 @@
+// The pieces of bench/ that compute and format results (the suites themselves
+// run in CI's smoke run, never as tests).
+import { describe, expect, it } from 'vitest'
+import { parseArgs, UsageError } from '../bench/options.js'
+import { fmt, svgPath, table } from '../bench/report.js'
+import { median, pairedRatio, seededRandom, summarize } from '../bench/stats.js'
+import { barChart } from '../bench/svg.js'
+import { countByte } from '../bench/file-trial.js'
+import { zeroingTrial } from '../bench/zeroing-trial.js'
+
+describe('stats', () => {
+  it('summarizes with min, median (even and odd counts) and max', () => {
+    expect(summarize([3, 1, 2])).toEqual({ min: 1, median: 2, max: 3 })
+    expect(median([4, 1, 3, 2])).toBe(2.5)
+  })
+
+  it('pairs ratios by repetition, so a slow moment hits both sides', () => {
+    expect(pairedRatio([2, 20, 4], [1, 10, 4])).toEqual({ min: 1, median: 2, max: 2 })
+  })
+
+  it('draws the same offsets from the same seed', () => {
+    const a = seededRandom(7)
+    const b = seededRandom(7)
+    const draws = Array.from({ length: 5 }, () => a())
+    expect(draws).toEqual(Array.from({ length: 5 }, () => b()))
+    expect(draws.every((x) => x >= 0 && x < 1)).toBe(true)
+  })
+})
+
+describe('report', () => {
+  it('formats numbers to about three significant digits', () => {
+    expect(fmt(1234.5)).toBe('1235')
+    expect(fmt(0.012345)).toBe('0.0123')
+    expect(fmt(undefined)).toBe('–')
+  })
+
+  it('writes markdown tables and names one SVG per suite', () => {
+    expect(table(['a', 'b'], [[1, 2]])).toBe('| a | b |\n|---|---:|\n| 1 | 2 |')
+    expect(svgPath('out.svg', 'file', 1)).toBe('out.svg')
+    expect(svgPath('out.svg', 'file', 3)).toBe('out-file.svg')
+  })
+
+  it('draws a well-formed SVG with a bar and a whisker per value, on a log scale too', () => {
+    for (const log of [false, true]) {
+      const svg = barChart({
+        title: 'T <&>',
+        unit: 'ms',
+        log,
+        groups: [{ label: '1 MiB', bars: [{ label: 'A', value: 2, min: 1, max: 3 }, { label: 'B', value: 200, min: 100, max: 300 }] }],
+      })
+      expect(svg.startsWith('<svg')).toBe(true)
+      expect(svg.trim().endsWith('</svg>')).toBe(true)
+      expect(svg).toContain('T &lt;&amp;&gt;')
+      expect(svg.match(/<rect x="\d/g)?.length).toBe(2 + 2) // two bars, two legend swatches
+    }
+  })
+})
+
+describe('options', () => {
+  it('parses suites, flags and values', () => {
+    expect(parseArgs(['zeroing', '--quick', '--sizes', '1,16', '--reps', '4', '--json', 'x.json'])).toEqual({
+      words: ['zeroing'],
+      options: { quick: true, inProcess: false, sizesMiB: [1, 16], reps: 4, json: 'x.json' },
+    })
+  })
+
+  it('rejects bad values with a usage error', () => {
+    for (const argv of [['--reps', '0'], ['--sizes', '1,x'], ['--json'], ['--nope']]) {
+      expect(() => parseArgs(argv)).toThrow(UsageError)
+    }
+  })
+})
+
+describe('trial kernels', () => {
+  it('counts a byte value the way every file method does', () => {
+    expect(countByte(Buffer.from('a\nb\n\nc'), 0x0a)).toBe(3)
+  })
+
+  it('takes one fault per page for mmap + memset, and reports malloc using mmap for large blocks', () => {
+    const bytes = 4 * 1024 * 1024
+    const b = zeroingTrial('mmap-memset1', bytes)
+    expect(b.minorFaults).toBeGreaterThanOrEqual(bytes / 4096)
+    const a = zeroingTrial('malloc-memset0', bytes)
+    expect(a.mallocUsedMmap).toBe(true)
+    expect(a.minorFaults).toBeGreaterThanOrEqual(bytes / 4096)
+    const js = zeroingTrial('js-mmap-fill1', bytes)
+    expect(js.minorFaults).toBeGreaterThanOrEqual(bytes / 4096)
+    expect(() => zeroingTrial('no-such-mode', bytes)).toThrow(/EINVAL/)
+  })
+})
