@@ -11,6 +11,8 @@
         "native/async_calls.cc",
         "native/heap_calls.cc",
         "native/file_calls.cc",
+        "native/futex_calls.cc",
+        "native/process_calls.cc",
         "native/bench_kernels.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -36,3 +36,8 @@ export {
   type MapAnonymousOptions,
 } from './mapping.js'
 export { maps, vmasIn, smapsStats, parseMapsLine, type Vma, type MemoryStats } from './introspect.js'
+export { futexWait, futexWaitAsync, futexWake, type WaitResult } from './ipc/futex.js'
+export { SharedMemory } from './ipc/shared-memory.js'
+export { forkWithMemory, inheritedMemory, type ForkWithMemoryOptions } from './ipc/process.js'
+export { Mutex, type LockResult } from './ipc/mutex.js'
+export { Channel, ChannelSender, ChannelReceiver, ChannelError } from './ipc/channel.js'

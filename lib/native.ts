@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 /** Opaque native handle of one mapped region (or one sbrk growth). */
 export type RegionHandle = { readonly __brand: 'mman.Region' }
 
-type Constants = Record<'PROT' | 'MAP' | 'MADV' | 'MS' | 'MFD' | 'MREMAP' | 'MLOCK', Record<string, number>>
+type Constants = Record<'PROT' | 'MAP' | 'MADV' | 'MS' | 'MFD' | 'MREMAP' | 'MLOCK' | 'SEAL', Record<string, number>>
 
 export interface Native {
   constants: Constants
@@ -37,6 +37,14 @@ export interface Native {
   fstat(fd: number, out: BigInt64Array): number
   memfdCreate(name: string, flags: number): number
   strerror(errno: number): string
+  futexWait(region: RegionHandle, offset: number, expected: number, timeoutMs: number): number
+  futexWaitAsync(region: RegionHandle, offset: number, expected: number, timeoutMs: number): Promise<number> | number
+  futexWake(region: RegionHandle, offset: number, count: number): number
+  gettid(): number
+  addSeals(fd: number, seals: number): number
+  getSeals(fd: number): number
+  forkDemo(regions: RegionHandle[], sleepMs: number, outFd: number): number
+  waitChild(pid: number): [state: 0 | 1 | 2, code: number] | number
   zeroingTrial(mode: string, bytes: number): { ns: number; minorFaults: number; anonHugeKiB: number; mallocUsedMmap?: boolean } | number
   mmapMunmapLoop(iterations: number): number
   threadMinorFaults(): number

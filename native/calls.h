@@ -38,6 +38,18 @@ Napi::Value Fstat(const Napi::CallbackInfo& info);
 Napi::Value MemfdCreate(const Napi::CallbackInfo& info);
 Napi::Value Strerror(const Napi::CallbackInfo& info);
 
+// futex_calls.cc
+Napi::Value FutexWait(const Napi::CallbackInfo& info);
+Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info);
+Napi::Value FutexWake(const Napi::CallbackInfo& info);
+
+// process_calls.cc
+Napi::Value Gettid(const Napi::CallbackInfo& info);
+Napi::Value AddSeals(const Napi::CallbackInfo& info);
+Napi::Value GetSeals(const Napi::CallbackInfo& info);
+Napi::Value ForkDemo(const Napi::CallbackInfo& info);
+Napi::Value WaitChild(const Napi::CallbackInfo& info);
+
 // bench_kernels.cc
 Napi::Value ZeroingTrial(const Napi::CallbackInfo& info);
 Napi::Value MmapMunmapLoop(const Napi::CallbackInfo& info);

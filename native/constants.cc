@@ -1,4 +1,5 @@
 // Constants straight from the C headers, so lib/ never types a number in.
+#include <fcntl.h>
 #include <sys/mman.h>
 
 #include "calls.h"
@@ -106,7 +107,17 @@ Napi::Object Constants(Napi::Env env) {
   SET(mlock, MCL_, CURRENT);
   SET(mlock, MCL_, FUTURE);
 
+  Napi::Object seal = Napi::Object::New(env);
+  SET(seal, F_SEAL_, SEAL);
+  SET(seal, F_SEAL_, SHRINK);
+  SET(seal, F_SEAL_, GROW);
+  SET(seal, F_SEAL_, WRITE);
+#ifdef F_SEAL_FUTURE_WRITE
+  SET(seal, F_SEAL_, FUTURE_WRITE);
+#endif
+
   Napi::Object constants = Napi::Object::New(env);
+  constants.Set("SEAL", seal);
   constants.Set("PROT", prot);
   constants.Set("MAP", map);
   constants.Set("MADV", madv);

@@ -72,6 +72,42 @@ describe('mman demo', () => {
     expect(data.childSaid[0]).toMatch(/touching the PROT_NONE page/)
   })
 
+  it("fork: the seed's four lines, in its format and order; the child sees the parent's second write", () => {
+    const { parentPid, childPid, childExit, lines } = demo('fork')
+    expect(childExit).toBe(0)
+    expect(lines).toEqual([
+      `PID ${parentPid}:\tanonymous string 1, zero-backed string 1`,
+      `PID ${childPid}:\tanonymous string 1, zero-backed string 1`,
+      `PID ${parentPid}:\tanonymous string 2, zero-backed string 2`,
+      `PID ${childPid}:\tanonymous string 2, zero-backed string 2`,
+    ])
+  })
+
+  it('fork --private: copy-on-write keeps the child\'s private pages at string 1', () => {
+    const { parentPid, childPid, lines } = demo('fork', '--private')
+    expect(lines).toEqual([
+      `PID ${parentPid}:\tanonymous string 1, zero-backed string 1`,
+      `PID ${parentPid}:\tprivate anonymous string 1, private zero-backed string 1`,
+      `PID ${childPid}:\tanonymous string 1, zero-backed string 1`,
+      `PID ${childPid}:\tprivate anonymous string 1, private zero-backed string 1`,
+      `PID ${parentPid}:\tanonymous string 2, zero-backed string 2`,
+      `PID ${parentPid}:\tprivate anonymous string 2, private zero-backed string 2`,
+      `PID ${childPid}:\tanonymous string 2, zero-backed string 2`,
+      `PID ${childPid}:\tprivate anonymous string 1, private zero-backed string 1`,
+    ])
+  })
+
+  it('ipc: a Node child maps the inherited memfd and sees the parent\'s write', () => {
+    const { parentPid, childPid, childExit, lines } = demo('ipc')
+    expect(childExit).toBe(0)
+    expect(lines).toEqual([
+      `PID ${parentPid}:\tmemfd string 1`,
+      `PID ${childPid}:\tmemfd string 1`,
+      `PID ${parentPid}:\tmemfd string 2`,
+      `PID ${childPid}:\tmemfd string 2`,
+    ])
+  })
+
   it('lists the demos and refuses unknown ones', () => {
     const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli.js'), 'demo', 'nope'], { encoding: 'utf8' })
     expect(child.status).toBe(2)

@@ -2,8 +2,10 @@
 import { brkPool } from './brk-pool.js'
 import { cow } from './cow.js'
 import { demandPaging } from './demand-paging.js'
+import { forkDemo } from './fork.js'
 import { guardPage } from './guard-page.js'
 import { hugepages } from './hugepages.js'
+import { ipcDemo } from './ipc.js'
 import { jit } from './jit.js'
 import type { Demo } from './types.js'
 import { vmaSplit } from './vma-split.js'
@@ -16,6 +18,8 @@ export const DEMOS: Record<string, Demo> = {
   hugepages,
   jit,
   'guard-page': guardPage,
+  fork: forkDemo,
+  ipc: ipcDemo,
 }
 
 export function demoUsage(): string {
@@ -40,7 +44,8 @@ export async function demo(argv: string[]): Promise<number> {
     process.stderr.write(`mman demo: unknown demo '${name}'\n\n${demoUsage()}`)
     return 2
   }
-  const output = await chosen.run(rest)
-  process.stdout.write(json ? `${JSON.stringify(output.data, null, 2)}\n` : `${output.text.join('\n')}\n`)
+  const output = await chosen.run(json ? [...rest, '--json'] : rest)
+  if (json) process.stdout.write(`${JSON.stringify(output.data, null, 2)}\n`)
+  else if (output.text.length > 0) process.stdout.write(`${output.text.join('\n')}\n`)
   return 0
 }

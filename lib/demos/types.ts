@@ -7,6 +7,8 @@ export interface DemoOutput {
 export interface Demo {
   summary: string
   run(argv: string[]): DemoOutput | Promise<DemoOutput>
+  /** Prints its text itself as it happens (timing is the point); `text` is then empty. */
+  live?: boolean
 }
 
 export const hex = (address: bigint) => `0x${address.toString(16)}`

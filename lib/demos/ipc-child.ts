@@ -1,0 +1,15 @@
+// The child of `mman demo ipc`: maps the memfd it inherited and prints what it
+// holds, now and 3 s later.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { inheritedMemory } from '../ipc/process.js'
+
+const memory = inheritedMemory(0)
+const read = () => {
+  const bytes = new Uint8Array(memory.buffer)
+  return Buffer.from(bytes.subarray(0, bytes.indexOf(0))).toString()
+}
+process.stdout.write(`PID ${process.pid}:\tmemfd ${read()}\n`)
+await sleep(3000)
+process.stdout.write(`PID ${process.pid}:\tmemfd ${read()}\n`)
+memory.close()
+process.disconnect?.()

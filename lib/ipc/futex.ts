@@ -1,0 +1,60 @@
+// futex wait/wake on an Int32Array over shared pages mman mapped: the
+// cross-process counterpart of Atomics.wait/notify, which are process-local.
+import { check, invalidArgType, invalidArgValue } from '../errors.js'
+import { native } from '../native.js'
+import { requireMapped, spanOf, type Region } from '../region.js'
+import { integer } from '../validate.js'
+
+/** As Atomics.wait answers: woken, the value was not the expected one, or the timeout passed. */
+export type WaitResult = 'ok' | 'not-equal' | 'timed-out'
+
+interface Word {
+  region: Region
+  offset: number
+}
+
+function wordOf(int32: unknown, index: unknown): Word {
+  if (!(int32 instanceof Int32Array)) throw invalidArgType('int32', 'an Int32Array over memory mman mapped', int32)
+  const i = integer(index, 'index', 0, Math.max(0, int32.length - 1))
+  if (int32.length === 0) throw invalidArgValue('int32', 'an empty Int32Array', 'has no element to wait on')
+  const span = spanOf(int32, 'int32')
+  requireMapped(span, 'int32', 'futex')
+  return { region: span.region, offset: span.start + i * 4 }
+}
+
+function timeout(value: unknown): number {
+  if (value === undefined || value === Infinity) return -1
+  if (typeof value !== 'number') throw invalidArgType('timeoutMs', 'of type number', value)
+  if (Number.isNaN(value) || value < 0) throw invalidArgValue('timeoutMs', value, 'must be a non-negative number of milliseconds or Infinity')
+  return Math.floor(value)
+}
+
+function result(rc: number): WaitResult {
+  if (rc === 0 || rc === -4 /* EINTR: a spurious wake, as futex(2) allows */) return 'ok'
+  if (rc === -11) return 'not-equal'
+  if (rc === -110) return 'timed-out'
+  return check(rc, 'futex') as never
+}
+
+/**
+ * futex(FUTEX_WAIT): sleeps while int32[index] === expected, until a
+ * futexWake() from any process, or the timeout. Blocks this thread: see futexWaitAsync().
+ */
+export function futexWait(int32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
+  const word = wordOf(int32, index)
+  return result(native.futexWait(word.region.handle, word.offset, integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1), timeout(timeoutMs)))
+}
+
+/** futexWait() on a libuv pool thread; the event loop keeps running. The mapping cannot be unmapped meanwhile. */
+export async function futexWaitAsync(int32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
+  const word = wordOf(int32, index)
+  const value = integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1)
+  return result(await native.futexWaitAsync(word.region.handle, word.offset, value, timeout(timeoutMs)))
+}
+
+/** futex(FUTEX_WAKE): wakes up to `count` waiters on int32[index], in any process. Returns how many woke. */
+export function futexWake(int32: Int32Array, index: number, count = Infinity): number {
+  const word = wordOf(int32, index)
+  const n = count === Infinity ? 2 ** 31 - 1 : integer(count, 'count', 0, 2 ** 31 - 1)
+  return check(native.futexWake(word.region.handle, word.offset, n), 'futex')
+}

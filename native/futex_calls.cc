@@ -1,0 +1,108 @@
+// futex(2) on shared pages, without FUTEX_PRIVATE_FLAG so that a wake in one
+// process reaches a waiter in another (V8's Atomics.wait/notify are
+// process-local). Offsets are relative to the region and 4-byte aligned.
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+
+#include "args.h"
+#include "calls.h"
+
+namespace mman {
+
+namespace {
+
+bool WordArg(const Napi::CallbackInfo& info, Region** region, uint32_t** word) {
+  *region = RegionArg(info, 0);
+  int64_t offset = 0;
+  if (*region == nullptr || (*region)->released || (*region)->kind != RegionKind::Mapped ||
+      !Int64Arg(info, 1, &offset) || offset < 0 || offset % 4 != 0 ||
+      static_cast<uint64_t>(offset) + 4 > (*region)->size) {
+    return false;
+  }
+  *word = reinterpret_cast<uint32_t*>((*region)->base + static_cast<uint64_t>(offset));
+  return true;
+}
+
+// 0 when woken, or -EAGAIN (value differed), -ETIMEDOUT, -EINTR.
+int Wait(uint32_t* word, int32_t expected, int64_t timeoutMs) {
+  timespec timeout;
+  timespec* relative = nullptr;
+  if (timeoutMs >= 0) {
+    timeout.tv_sec = timeoutMs / 1000;
+    timeout.tv_nsec = (timeoutMs % 1000) * 1000000;
+    relative = &timeout;
+  }
+  long rc = syscall(SYS_futex, word, FUTEX_WAIT, static_cast<uint32_t>(expected), relative, nullptr, 0);
+  return rc == 0 ? 0 : -errno;
+}
+
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, Region* region, uint32_t* word, int32_t expected, int64_t timeoutMs)
+      : Napi::AsyncWorker(env, "mman.futexWait"), deferred_(Napi::Promise::Deferred::New(env)), region_(region),
+        word_(word), expected_(expected), timeoutMs_(timeoutMs) {
+    Ref(region_);
+    region_->pendingAsync++;
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { result_ = Wait(word_, expected_, timeoutMs_); }
+  void OnOK() override {
+    region_->pendingAsync--;
+    Unref(region_);
+    deferred_.Resolve(Napi::Number::New(Env(), result_));
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Region* region_;
+  uint32_t* word_;
+  int32_t expected_;
+  int64_t timeoutMs_;
+  int result_ = 0;
+};
+
+}  // namespace
+
+// futexWait(handle, offset, expected, timeoutMs (-1: none)) -> 0 | -errno
+Napi::Value FutexWait(const Napi::CallbackInfo& info) {
+  Region* region;
+  uint32_t* word;
+  int64_t expected = 0, timeoutMs = -1;
+  if (!WordArg(info, &region, &word) || !Int64Arg(info, 2, &expected) || !Int64Arg(info, 3, &timeoutMs)) {
+    return Errno(info.Env(), -EINVAL);
+  }
+  return Errno(info.Env(), Wait(word, static_cast<int32_t>(expected), timeoutMs));
+}
+
+// futexWaitAsync(...) -> Promise<0 | -errno>, waiting on a libuv pool thread.
+Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
+  Region* region;
+  uint32_t* word;
+  int64_t expected = 0, timeoutMs = -1;
+  if (!WordArg(info, &region, &word) || !Int64Arg(info, 2, &expected) || !Int64Arg(info, 3, &timeoutMs)) {
+    return Errno(info.Env(), -EINVAL);
+  }
+  auto* worker = new WaitWorker(info.Env(), region, word, static_cast<int32_t>(expected), timeoutMs);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// futexWake(handle, offset, count) -> woken | -errno
+Napi::Value FutexWake(const Napi::CallbackInfo& info) {
+  Region* region;
+  uint32_t* word;
+  int64_t count = 0;
+  if (!WordArg(info, &region, &word) || !Int64Arg(info, 2, &count) || count < 0) return Errno(info.Env(), -EINVAL);
+  const int n = count > INT_MAX ? INT_MAX : static_cast<int>(count);
+  long rc = syscall(SYS_futex, word, FUTEX_WAKE, n, nullptr, nullptr, 0);
+  return Errno(info.Env(), rc >= 0 ? static_cast<int>(rc) : -errno);
+}
+
+}  // namespace mman

@@ -1,0 +1,140 @@
+// Process-level calls: file seals (memfd), and the seed's fork() demo.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "args.h"
+#include "calls.h"
+
+namespace mman {
+
+// gettid() -> the calling thread's id
+Napi::Value Gettid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), gettid()); }
+
+// addSeals(fd, seals) -> 0 | -errno;  getSeals(fd) -> seals | -errno
+Napi::Value AddSeals(const Napi::CallbackInfo& info) {
+  int64_t fd = 0, seals = 0;
+  if (!Int64Arg(info, 0, &fd) || !Int64Arg(info, 1, &seals)) return Errno(info.Env(), -EINVAL);
+  return ResultOrErrno(info.Env(), fcntl(static_cast<int>(fd), F_ADD_SEALS, static_cast<int>(seals)));
+}
+
+Napi::Value GetSeals(const Napi::CallbackInfo& info) {
+  int64_t fd = 0;
+  if (!Int64Arg(info, 0, &fd)) return Errno(info.Env(), -EINVAL);
+  return ResultOrErrno(info.Env(), fcntl(static_cast<int>(fd), F_GET_SEALS));
+}
+
+namespace {
+
+// Everything below runs in the forked child of a multi-threaded process, where
+// only async-signal-safe calls are allowed: no malloc, no stdio, no JS.
+struct Line {
+  char text[512];
+  size_t length = 0;
+  void Add(const char* s) {
+    while (*s != '\0' && length < sizeof text - 1) text[length++] = *s++;
+  }
+  void Add(const char* s, size_t max) {
+    for (size_t i = 0; i < max && s[i] != '\0' && length < sizeof text - 1; i++) text[length++] = s[i];
+  }
+  void AddNumber(long value) {
+    char digits[24];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value > 0 && n < 23);
+    while (n > 0 && length < sizeof text - 1) text[length++] = digits[--n];
+  }
+};
+
+void WriteAll(int fd, const char* data, size_t length) {
+  while (length > 0) {
+    ssize_t n = write(fd, data, length);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    data += n;
+    length -= static_cast<size_t>(n);
+  }
+}
+
+// "PID <pid>:\t<label1> <s1>, <label2> <s2>\n" for each pair of pages.
+void PrintPairs(int fd, const std::vector<const char*>& pages, const char* const* labels) {
+  for (size_t i = 0; i + 1 < pages.size(); i += 2) {
+    Line line;
+    line.Add("PID ");
+    line.AddNumber(static_cast<long>(getpid()));
+    line.Add(":\t");
+    line.Add(labels[i]);
+    line.Add(" ");
+    line.Add(pages[i], 256);
+    line.Add(", ");
+    line.Add(labels[i + 1]);
+    line.Add(" ");
+    line.Add(pages[i + 1], 256);
+    line.Add("\n");
+    WriteAll(fd, line.text, line.length);
+  }
+}
+
+}  // namespace
+
+// forkDemo(handles: [anon, zero, (privateAnon, privateZero)], sleepMs, outFd) -> child pid | -errno.
+// The child prints its line(s) to outFd, sleeps, prints again and _exits.
+Napi::Value ForkDemo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t sleepMs = 0, outFd = 1;
+  if (info.Length() < 3 || !info[0].IsArray() || !Int64Arg(info, 1, &sleepMs) || sleepMs < 0 || !Int64Arg(info, 2, &outFd)) {
+    return Errno(env, -EINVAL);
+  }
+  Napi::Array handles = info[0].As<Napi::Array>();
+  if (handles.Length() != 2 && handles.Length() != 4) return Errno(env, -EINVAL);
+  std::vector<const char*> pages;
+  for (uint32_t i = 0; i < handles.Length(); i++) {
+    Region* region = UnwrapRegion(env, handles.Get(i));
+    if (region == nullptr || region->released || region->kind != RegionKind::Mapped) return Errno(env, -EINVAL);
+    pages.push_back(reinterpret_cast<const char*>(region->base));
+  }
+  static const char* const kLabels[] = {"anonymous", "zero-backed", "private anonymous", "private zero-backed"};
+  pid_t pid = fork();
+  if (pid < 0) return Errno(env, -errno);
+  if (pid == 0) {
+    const int fd = static_cast<int>(outFd);
+    PrintPairs(fd, pages, kLabels);
+    timespec pause = {static_cast<time_t>(sleepMs / 1000), static_cast<long>((sleepMs % 1000) * 1000000)};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+    }
+    PrintPairs(fd, pages, kLabels);
+    _exit(0);
+  }
+  return Napi::Number::New(env, pid);
+}
+
+// waitChild(pid) -> [state, code]: state 0 running, 1 exited (code = status), 2 killed (code = signal) | -errno
+Napi::Value WaitChild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t pid = 0;
+  if (!Int64Arg(info, 0, &pid) || pid <= 0) return Errno(env, -EINVAL);
+  int status = 0;
+  pid_t rc = waitpid(static_cast<pid_t>(pid), &status, WNOHANG);
+  if (rc < 0) return Errno(env, -errno);
+  Napi::Array result = Napi::Array::New(env, 2);
+  if (rc == 0) {
+    result.Set(0u, Napi::Number::New(env, 0));
+    result.Set(1u, Napi::Number::New(env, 0));
+  } else if (WIFSIGNALED(status)) {
+    result.Set(0u, Napi::Number::New(env, 2));
+    result.Set(1u, Napi::Number::New(env, WTERMSIG(status)));
+  } else {
+    result.Set(0u, Napi::Number::New(env, 1));
+    result.Set(1u, Napi::Number::New(env, WEXITSTATUS(status)));
+  }
+  return result;
+}
+
+}  // namespace mman

@@ -1,0 +1,304 @@
+// Shared memory between Node processes: visibility, futex wake-ups, the
+// Mutex, the Channel, dead peers, sealing and names.
+import { type ChildProcess } from 'node:child_process'
+import { existsSync, ftruncateSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  Channel, ChannelError, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, mapAnonymous,
+} from '../lib/index.js'
+import { native } from '../lib/native.js'
+import { repoRoot, tempDir, thrown } from './helpers.js'
+
+const { dir, cleanup } = tempDir()
+afterAll(cleanup)
+const mman = pathToFileURL(join(repoRoot, 'dist/lib/index.js')).href
+let scripts = 0
+
+/** Starts a child running `source` (which gets mman's exports as `m`) with the given regions. */
+function child(source: string, memory: SharedMemory[], args: string[] = []): ChildProcess {
+  const path = join(dir, `child-${scripts++}.mjs`)
+  writeFileSync(path, `import * as m from '${mman}'\n${source}`)
+  return forkWithMemory(path, args, { memory, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+function finished(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  proc.stdout?.on('data', (d) => (stdout += d))
+  proc.stderr?.on('data', (d) => (stderr += d))
+  return new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })))
+}
+
+describe('SharedMemory', () => {
+  it('is a sealed memfd: its size cannot change, even by a peer holding the fd', async () => {
+    using memory = SharedMemory.create(8192)
+    const SEAL = native.constants.SEAL!
+    expect(native.getSeals(memory.fd) & (SEAL.SHRINK! | SEAL.GROW! | SEAL.SEAL!)).toBe(SEAL.SHRINK! | SEAL.GROW! | SEAL.SEAL!)
+    expect(thrown(() => ftruncateSync(memory.fd, 4096)).code).toBe('EPERM')
+    const peer = await finished(child(`
+      import { ftruncateSync } from 'node:fs'
+      const memory = m.inheritedMemory(0)
+      try { ftruncateSync(memory.fd, 0) } catch (error) { console.log(error.code) }
+    `, [memory]))
+    expect(peer.stdout).toBe('EPERM\n')
+    expect(memory.size).toBe(8192)
+  })
+
+  it('makes a child\'s writes visible to the parent and the parent\'s to the child', async () => {
+    using memory = SharedMemory.create(4096)
+    memory.int32()[0] = 41
+    const result = await finished(child(`
+      const memory = m.inheritedMemory(0)
+      const ints = memory.int32()
+      console.log(ints[0])
+      ints[1] = ints[0] + 1
+    `, [memory]))
+    expect(result.stdout).toBe('41\n')
+    expect(memory.int32()[1]).toBe(42)
+  })
+
+  it('creates, opens and unlinks named regions under /dev/shm with mode 0600', () => {
+    const name = `mman-test-${process.pid}`
+    using created = SharedMemory.createNamed(name, 4096)
+    try {
+      expect(statSync(`/dev/shm/${name}`).mode & 0o777).toBe(0o600)
+      expect(thrown(() => SharedMemory.createNamed(name, 4096)).code).toBe('EEXIST')
+      using opened = SharedMemory.openNamed(name)
+      created.int32()[0] = 7
+      expect(opened.int32()[0]).toBe(7)
+    } finally {
+      SharedMemory.unlink(name)
+    }
+    expect(existsSync(`/dev/shm/${name}`)).toBe(false)
+    expect(thrown(() => SharedMemory.openNamed(name)).code).toBe('ENOENT')
+  })
+
+  it('refuses bad names, sizes and fds', () => {
+    for (const name of ['', '.', '..', 'a/b', 'x\0y', 'n'.repeat(256)]) {
+      expect(thrown(() => SharedMemory.createNamed(name, 4096)).code, JSON.stringify(name)).toBe('ERR_INVALID_ARG_VALUE')
+    }
+    expect(thrown(() => SharedMemory.createNamed(3 as never, 4096)).code).toBe('ERR_INVALID_ARG_TYPE')
+    expect(thrown(() => SharedMemory.create(0)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => SharedMemory.create(-1)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => SharedMemory.attach(1_000_000)).code).toBe('EBADF')
+    expect(thrown(() => SharedMemory.attach(-1)).code).toBe('ERR_OUT_OF_RANGE')
+  })
+
+  it('can be attached by fd in a worker thread', async () => {
+    const { Worker } = await import('node:worker_threads')
+    using memory = SharedMemory.create(4096)
+    const worker = new Worker(`
+      import('${mman}').then((m) => {
+        const memory = m.SharedMemory.attach(require('node:worker_threads').workerData.fd)
+        memory.int32()[0] = 99
+        memory.close()
+      })`, { eval: true, workerData: { fd: memory.fd } })
+    await new Promise((resolve, reject) => worker.on('exit', resolve).on('error', reject))
+    expect(memory.int32()[0]).toBe(99)
+  })
+})
+
+describe('futex', () => {
+  it('wakes a waiter in another process', async () => {
+    using memory = SharedMemory.create(4096)
+    const ints = memory.int32()
+    const proc = child(`
+      const ints = m.inheritedMemory(0).int32()
+      Atomics.store(ints, 1, 1)                   // ready
+      console.log(m.futexWait(ints, 0, 0, 10000))
+    `, [memory])
+    const done = finished(proc)
+    while (Atomics.load(ints, 1) !== 1) await new Promise((r) => setTimeout(r, 5))
+    let woken = 0
+    for (let i = 0; i < 200 && woken === 0; i++) {
+      await new Promise((r) => setTimeout(r, 5))
+      Atomics.store(ints, 0, 1)
+      woken = futexWake(ints, 0, 1)
+    }
+    expect(woken).toBe(1)
+    expect((await done).stdout).toBe('ok\n')
+  })
+
+  it('answers not-equal and timed-out like Atomics.wait, and waits off the event loop', async () => {
+    const ints = new Int32Array(mapAnonymous(4096, { shared: true }).buffer)
+    ints[0] = 5
+    expect(futexWait(ints, 0, 4)).toBe('not-equal')
+    expect(futexWait(ints, 0, 5, 10)).toBe('timed-out')
+    const waiting = futexWaitAsync(ints, 0, 5, 5000)
+    let ticked = false
+    setTimeout(() => {
+      ticked = true
+      ints[0] = 6
+      futexWake(ints, 0)
+    }, 20)
+    expect(await waiting).toBe('ok')
+    expect(ticked).toBe(true)
+  })
+
+  it('validates its arguments', () => {
+    const ints = new Int32Array(mapAnonymous(4096, { shared: true }).buffer)
+    expect(thrown(() => futexWait(new Int32Array(4), 0, 0)).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => futexWait(new Uint32Array(4) as never, 0, 0)).code).toBe('ERR_INVALID_ARG_TYPE')
+    expect(thrown(() => futexWait(ints, 1024, 0)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => futexWait(ints, 0, 0, -1)).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => futexWake(ints, 0, -1)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => futexWait(ints, 0.5, 0)).code).toBe('ERR_OUT_OF_RANGE')
+  })
+})
+
+describe('Mutex', () => {
+  it('gives exactly 200000 when two processes each add 1 a hundred thousand times under it', async () => {
+    using memory = SharedMemory.create(4096)
+    const source = `
+      const ints = m.inheritedMemory(0).int32()
+      const mutex = new m.Mutex(ints, 0)
+      for (let i = 0; i < 100000; i++) {
+        mutex.lock()
+        ints[1] = ints[1] + 1                      // a plain read-modify-write: only the lock makes it safe
+        mutex.unlock()
+      }
+    `
+    const results = await Promise.all([finished(child(source, [memory])), finished(child(source, [memory]))])
+    expect(results.map((r) => r.code)).toEqual([0, 0])
+    expect(memory.int32()[1]).toBe(200000)
+    expect(memory.int32()[0]).toBe(0)
+  })
+
+  it('recovers a lock whose holder died, and says so', async () => {
+    using memory = SharedMemory.create(4096)
+    const ints = memory.int32()
+    const holder = child(`
+      const ints = m.inheritedMemory(0).int32()
+      new m.Mutex(ints, 0).lock()
+      Atomics.store(ints, 1, 1)
+      setInterval(() => {}, 1000)
+    `, [memory])
+    const done = finished(holder)
+    while (Atomics.load(ints, 1) !== 1) await new Promise((r) => setTimeout(r, 5))
+    const mutex = new Mutex(ints, 0)
+    expect(mutex.holder).toBe(holder.pid)
+    expect(mutex.tryLock()).toBe(false)
+    holder.kill('SIGKILL')
+    await done
+    expect(await mutex.lockAsync()).toBe('recovered')
+    expect(mutex.holder).toBe(process.pid)
+    mutex.unlock()
+    expect(mutex.lock()).toBe('acquired')
+    expect(thrown(() => mutex.lock()).code).toBe('ERR_INVALID_STATE')
+    mutex.unlock()
+    expect(thrown(() => mutex.unlock()).code).toBe('ERR_INVALID_STATE')
+  })
+})
+
+describe('Channel', () => {
+  it('delivers 100000 messages in order with their checksums intact', async () => {
+    const channel = Channel.create(1 << 16)
+    const rx = channel.receiver()
+    const proc = child(`
+      const tx = m.Channel.attach(m.inheritedMemory(0)).sender()
+      for (let i = 0; i < 100000; i++) {
+        const length = 1 + (i * 7919) % 300
+        const message = new Uint8Array(length + 8)
+        const view = new DataView(message.buffer)
+        let sum = 0
+        for (let j = 8; j < message.length; j++) { message[j] = (i + j) & 255; sum = (sum + message[j]) | 0 }
+        view.setUint32(0, i)
+        view.setInt32(4, sum)
+        tx.send(message)
+      }
+      tx.close()
+    `, [channel.memory])
+    const done = finished(proc)
+    let count = 0
+    let bad = 0
+    for (let message = await rx.receiveAsync(); message !== null; message = await rx.receiveAsync()) {
+      const view = new DataView(message.buffer, message.byteOffset, message.length)
+      let sum = 0
+      for (let j = 8; j < message.length; j++) sum = (sum + message[j]!) | 0
+      if (view.getUint32(0) !== count || view.getInt32(4) !== sum || message.length !== 9 + ((count * 7919) % 300)) bad++
+      count++
+    }
+    expect((await done).code).toBe(0)
+    expect({ count, bad }).toEqual({ count: 100000, bad: 0 })
+  })
+
+  it('gives the receiver an error, not a hang, when the sender is killed mid-stream', async () => {
+    const channel = Channel.create(4096)
+    const rx = channel.receiver()
+    const proc = child(`
+      const tx = m.Channel.attach(m.inheritedMemory(0)).sender()
+      for (let i = 0; ; i++) tx.send('message ' + i)
+    `, [channel.memory])
+    const done = finished(proc)
+    expect((await rx.receiveAsync(10000))?.toString()).toBe('message 0')
+    proc.kill('SIGKILL')
+    await done
+    const started = Date.now()
+    const error = await (async () => {
+      try {
+        for (;;) await rx.receiveAsync(10000)
+      } catch (e) {
+        return e as ChannelError
+      }
+    })()
+    expect(error).toBeInstanceOf(ChannelError)
+    expect(error!.code).toBe('ERR_CHANNEL_PEER_DIED')
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  it('ends with null after the sender closes; send fails after the receiver closes', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    tx.send('one')
+    tx.send(new Uint8Array([1, 2, 3]))
+    tx.close()
+    expect(rx.receive()?.toString()).toBe('one')
+    expect([...rx.receive()!]).toEqual([1, 2, 3])
+    expect(rx.receive()).toBeNull()
+    const other = Channel.create(4096)
+    const tx2 = other.sender()
+    other.receiver().close()
+    expect(thrown(() => tx2.send('x')).code).toBe('ERR_CHANNEL_CLOSED')
+  })
+
+  it('applies backpressure: a full ring makes send wait, and time out', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    channel.receiver()
+    const message = new Uint8Array(1000)
+    tx.send(message)
+    tx.send(message)
+    tx.send(message)
+    tx.send(message)
+    expect(thrown(() => tx.send(message, 50)).code).toBe('ERR_CHANNEL_TIMEOUT')
+  })
+
+  it('wraps around the ring many times with mixed sizes', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    for (let i = 0; i < 5000; i++) {
+      const message = Buffer.alloc(1 + ((i * 37) % 2000), i & 255)
+      tx.send(message)
+      expect(rx.receive()!.equals(message)).toBe(true)
+    }
+  })
+
+  it('validates: one sender and one receiver, message size, capacity, attach', () => {
+    const channel = Channel.create(4096)
+    channel.sender()
+    expect(thrown(() => channel.sender()).code).toBe('ERR_INVALID_STATE')
+    const rx = channel.receiver()
+    expect(thrown(() => channel.receiver()).code).toBe('ERR_INVALID_STATE')
+    expect(thrown(() => Channel.create(5000)).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => Channel.create(1024)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => Channel.attach(SharedMemory.create(4096))).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => rx.receive(-1)).code).toBe('ERR_INVALID_ARG_VALUE')
+    const tx = Channel.create(4096).sender()
+    expect(thrown(() => tx.send(new Uint8Array(3000))).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => tx.send(42 as never)).code).toBe('ERR_INVALID_ARG_TYPE')
+  })
+})
