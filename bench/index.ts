@@ -1,5 +1,6 @@
 // `mman bench [suite] [options]`: runs the benchmark suites and reports.
 import { fileSuite } from './file.js'
+import { ipcSuite } from './ipc.js'
 import { machineLine, parseArgs, UsageError, type BenchOptions } from './options.js'
 import { overheadSuite } from './overhead.js'
 import { writeOutputs, type SuiteResult } from './report.js'
@@ -10,14 +11,16 @@ const SUITES: Record<string, (options: BenchOptions) => Promise<SuiteResult>> = 
   zeroing: zeroingSuite,
   file: fileSuite,
   overhead: overheadSuite,
+  ipc: ipcSuite,
 }
 
 export const benchUsage = `Usage: mman bench [suite ...] [options]
 
-Suites (default: all three):
+Suites (default: all four):
   zeroing     the seed blog's malloc-vs-mmap experiment, modes A-G plus JS, with page-fault counts
   file        one sequential scan of a cached file, random reads of a sparse file, vs fs and mmap-io
   overhead    ns per mmap + munmap pair: C loop, both mman layers, mmap-io, koffi
+  ipc         parent/child round trips and throughput: mman Channel vs process.send, postMessage, shm-typed-array
   seed [MB]   the blog program's own output (add --explain for the fault counts)
 
 Options:

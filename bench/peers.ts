@@ -28,3 +28,21 @@ export async function loadKoffi(): Promise<Koffi | undefined> {
     return undefined
   }
 }
+
+export interface Shm {
+  create(count: number, type: 'Int32Array'): (Int32Array & { key: number }) | null
+  get(key: number, type: 'Int32Array'): Int32Array | null
+  destroy(key: number): boolean
+}
+
+export async function loadShm(): Promise<Shm | undefined> {
+  try {
+    const mod = (await import('shm-typed-array' as string)) as { default: Shm }
+    return mod.default
+  } catch {
+    return undefined
+  }
+}
+
+/** The polling protocol over a shm-typed-array segment (Int32 indices, and bytes after the header). */
+export const SHM_LAYOUT = { seq: 0, ack: 16, length: 32, dataOffset: 256, dataBytes: 1 << 20 } as const

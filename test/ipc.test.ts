@@ -252,12 +252,12 @@ describe('Channel', () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
     const rx = channel.receiver()
-    tx.send('one')
-    tx.send(new Uint8Array([1, 2, 3]))
+    tx.send('one', 2000)
+    tx.send(new Uint8Array([1, 2, 3]), 2000)
     tx.close()
-    expect(rx.receive()?.toString()).toBe('one')
-    expect([...rx.receive()!]).toEqual([1, 2, 3])
-    expect(rx.receive()).toBeNull()
+    expect(rx.receive(2000)?.toString()).toBe('one')
+    expect([...rx.receive(2000)!]).toEqual([1, 2, 3])
+    expect(rx.receive(2000)).toBeNull()
     const other = Channel.create(4096)
     const tx2 = other.sender()
     other.receiver().close()
@@ -269,22 +269,34 @@ describe('Channel', () => {
     const tx = channel.sender()
     channel.receiver()
     const message = new Uint8Array(1000)
-    tx.send(message)
-    tx.send(message)
-    tx.send(message)
-    tx.send(message)
+    for (let i = 0; i < 4; i++) tx.send(message, 2000)
     expect(thrown(() => tx.send(message, 50)).code).toBe('ERR_CHANNEL_TIMEOUT')
   })
 
-  it('wraps around the ring many times with mixed sizes', () => {
+  // Synchronous calls get timeouts here: a regression must fail, not hang the test worker.
+  it('wraps around the ring many times with mixed sizes; receive() frees space at once', () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
     const rx = channel.receiver()
     for (let i = 0; i < 5000; i++) {
       const message = Buffer.alloc(1 + ((i * 37) % 2000), i & 255)
-      tx.send(message)
-      expect(rx.receive()!.equals(message)).toBe(true)
+      tx.send(message, 2000)
+      expect(rx.receive(2000)!.equals(message)).toBe(true)
     }
+  })
+
+  it('receiveView() hands out the message in place until the next receive call', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    tx.send('first', 2000)
+    tx.send(new Uint8Array(1500), 2000)
+    const view = rx.receiveView(2000)!
+    expect(Buffer.from(view).toString()).toBe('first')
+    // Its space is still held: the ring (4096) cannot take two more 1500-byte messages yet.
+    expect(thrown(() => { tx.send(new Uint8Array(1500), 2000); tx.send(new Uint8Array(1500), 50) }).code).toBe('ERR_CHANNEL_TIMEOUT')
+    expect(rx.receiveView(2000)!.length).toBe(1500)
+    expect(rx.receive(2000)!.length).toBe(1500)
   })
 
   it('validates: one sender and one receiver, message size, capacity, attach', () => {

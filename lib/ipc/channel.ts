@@ -29,8 +29,12 @@ const PRODUCER_CLOSED = 1
 const CONSUMER_CLOSED = 2
 // A sleeping side wakes this often to see whether its peer died.
 const CHECK_PEER_MS = 100
-const MAX_SPINS = 20_000
-const MIN_SPINS = 100
+// How long a side spins before sleeping adapts between these (ms): it grows when
+// a message arrives soon after spinning gave up, and shrinks when waits are long.
+// The floor matters: a wake-up from a futex sleep costs ~20-60 us on an idle
+// vCPU (baselines.md), so spinning less than that loses more than it saves.
+const MIN_SPIN_MS = 0.05
+const MAX_SPIN_MS = 0.5
 
 const align4 = (n: number) => (n + 3) & ~3
 
@@ -108,7 +112,7 @@ abstract class End {
   protected readonly words: Int32Array
   protected readonly capacity: number
   protected readonly mask: number
-  #spins = 1000
+  #spinMs = 0.1
   protected closed = false
 
   constructor(ctl: Int32Array, memory: SharedMemory, capacity: number) {
@@ -123,26 +127,30 @@ abstract class End {
   protected abstract readonly peerName: string
   protected abstract readonly peerClosedBit: number
 
-  /** Throws if the peer is gone; returns true if it closed its end. */
   protected peerClosed(): boolean {
-    if (Atomics.load(this.ctl, CLOSED) & this.peerClosedBit) return true
-    const peer = Atomics.load(this.ctl, this.peerSlot)
-    if (peer !== 0 && !isAlive(peer)) {
-      throw new ChannelError('ERR_CHANNEL_PEER_DIED', `the ${this.peerName} (thread ${peer}) died without closing the channel`)
-    }
-    return false
+    return (Atomics.load(this.ctl, CLOSED) & this.peerClosedBit) !== 0
   }
 
-  /** Spins until ready() or the adaptive budget runs out; learns how long spinning pays. */
-  protected spin(ready: () => boolean): boolean {
-    for (let i = 0; i < this.#spins; i++) {
-      if (ready()) {
-        this.#spins = Math.min(MAX_SPINS, this.#spins * 2)
-        return true
-      }
+  /** Throws if the peer died without closing. A syscall: only checked after sleeping, never per message. */
+  #checkPeerAlive(): void {
+    const peer = Atomics.load(this.ctl, this.peerSlot)
+    if (peer !== 0 && !this.peerClosed() && !isAlive(peer)) {
+      throw new ChannelError('ERR_CHANNEL_PEER_DIED', `the ${this.peerName} (thread ${peer}) died without closing the channel`)
     }
-    this.#spins = Math.max(MIN_SPINS, this.#spins >> 1)
-    return false
+  }
+
+  /** Spins until ready() or the spin time runs out. */
+  protected spin(ready: () => boolean): boolean {
+    const start = performance.now()
+    for (let i = 1; ; i++) {
+      if (ready()) return true
+      if ((i & 63) === 0 && performance.now() - start > this.#spinMs) return false
+    }
+  }
+
+  /** A sleep that ended soon after spinning gave up says: spin longer. A long one says: spin less. */
+  #adapt(sleptMs: number): void {
+    this.#spinMs = sleptMs < 4 * this.#spinMs ? Math.min(MAX_SPIN_MS, this.#spinMs * 2) : Math.max(MIN_SPIN_MS, this.#spinMs / 2)
   }
 
   /**
@@ -171,15 +179,21 @@ abstract class End {
   protected waitSync(seqIndex: number, sleepingIndex: number, ready: () => boolean, deadline: number): void {
     const seq = this.sleepStep(seqIndex, sleepingIndex, ready)
     if (seq === undefined) return
+    const start = performance.now()
     futexWait(this.ctl, seqIndex, seq, this.#slice(deadline))
+    this.#adapt(performance.now() - start)
     Atomics.store(this.ctl, sleepingIndex, 0)
+    this.#checkPeerAlive()
   }
 
   protected async waitAsync(seqIndex: number, sleepingIndex: number, ready: () => boolean, deadline: number): Promise<void> {
     const seq = this.sleepStep(seqIndex, sleepingIndex, ready)
     if (seq === undefined) return
+    const start = performance.now()
     await futexWaitAsync(this.ctl, seqIndex, seq, this.#slice(deadline))
+    this.#adapt(performance.now() - start)
     Atomics.store(this.ctl, sleepingIndex, 0)
+    this.#checkPeerAlive()
   }
 
   #slice(deadline: number): number {
@@ -295,21 +309,39 @@ export class ChannelReceiver extends End {
    * the sender died or the timeout passes.
    */
   receive(timeoutMs?: number): Buffer | null {
-    const deadline = this.deadline(timeoutMs)
-    for (;;) {
-      const message = this.#tryRead()
-      if (message !== undefined) return message
-      if (!this.spin(() => this.#available())) this.waitSync(DATA_SEQ, CONSUMER_SLEEPING, () => this.#available(), deadline)
-    }
+    return this.#copyOut(this.receiveView(timeoutMs))
   }
 
   /** receive() waiting off the event loop. */
   async receiveAsync(timeoutMs?: number): Promise<Buffer | null> {
     const deadline = this.deadline(timeoutMs)
     for (;;) {
-      const message = this.#tryRead()
-      if (message !== undefined) return message
+      const view = this.#tryRead()
+      if (view !== undefined) return this.#copyOut(view)
       if (!this.spin(() => this.#available())) await this.waitAsync(DATA_SEQ, CONSUMER_SLEEPING, () => this.#available(), deadline)
+    }
+  }
+
+  /** A copy of the message, whose ring space goes back to the sender at once. */
+  #copyOut(view: Uint8Array | null): Buffer | null {
+    if (view === null) return null
+    const message = Buffer.from(view)
+    this.#releaseLast()
+    return message
+  }
+
+  /**
+   * The next message without copying it: a view into the ring, valid until the
+   * next receive call on this receiver, which hands its space back to the
+   * sender. (So a thread that sends to itself must receive again, or use
+   * receive(), before the ring can fill.)
+   */
+  receiveView(timeoutMs?: number): Uint8Array | null {
+    const deadline = this.deadline(timeoutMs)
+    for (;;) {
+      const view = this.#tryRead()
+      if (view !== undefined) return view
+      if (!this.spin(() => this.#available())) this.waitSync(DATA_SEQ, CONSUMER_SLEEPING, () => this.#available(), deadline)
     }
   }
 
@@ -320,16 +352,29 @@ export class ChannelReceiver extends End {
 
   /** Tells the sender to stop: its next send() throws ERR_CHANNEL_CLOSED. */
   close(): void {
+    if (!this.closed) this.#releaseLast()
     this.markClosed(CONSUMER_CLOSED, SPACE_SEQ)
   }
 
+  // Where TAIL moves once the message last handed out is released.
+  #release: number | undefined
+
   #available(): boolean {
-    return Atomics.load(this.ctl, HEAD) !== Atomics.load(this.ctl, TAIL) || (Atomics.load(this.ctl, CLOSED) & PRODUCER_CLOSED) !== 0
+    return Atomics.load(this.ctl, HEAD) !== (this.#release ?? Atomics.load(this.ctl, TAIL)) || this.peerClosed()
   }
 
-  /** A message, null at the end of the stream, or undefined when there is none yet. */
-  #tryRead(): Buffer | null | undefined {
+  /** Gives the space of the message handed out last back to the sender. */
+  #releaseLast(): void {
+    if (this.#release === undefined) return
+    Atomics.store(this.ctl, TAIL, this.#release | 0)
+    this.#release = undefined
+    this.wake(SPACE_SEQ, PRODUCER_SLEEPING)
+  }
+
+  /** A view of the next message, null at the end of the stream, or undefined when there is none yet. */
+  #tryRead(): Uint8Array | null | undefined {
     if (this.closed) throw new ChannelError('ERR_CHANNEL_CLOSED', 'this receiver was closed')
+    this.#releaseLast()
     let tail = Atomics.load(this.ctl, TAIL) >>> 0
     const head = Atomics.load(this.ctl, HEAD) >>> 0
     if (tail === head) return this.peerClosed() ? null : undefined
@@ -340,9 +385,7 @@ export class ChannelReceiver extends End {
       at = 0
       length = this.words[0]!
     }
-    const message = Buffer.from(this.bytes.subarray(at + 4, at + 4 + length))
-    Atomics.store(this.ctl, TAIL, (tail + 4 + align4(length)) | 0)
-    this.wake(SPACE_SEQ, PRODUCER_SLEEPING)
-    return message
+    this.#release = (tail + 4 + align4(length)) >>> 0
+    return this.bytes.subarray(at + 4, at + 4 + length)
   }
 }

@@ -1,0 +1,54 @@
+// The other end of `mman bench ipc`, one per transport: echoes "echo"
+// messages, counts "item" messages, and answers "end" with "done".
+// Message kind is the first byte for byte transports: 1 echo, 2 item, 3 end.
+import { parentPort, workerData } from 'node:worker_threads'
+import { Channel, inheritedMemory } from '../lib/index.js'
+import { loadShm, SHM_LAYOUT } from './peers.js'
+
+const ECHO = 1
+const END = 3
+
+async function channel(): Promise<void> {
+  const rx = Channel.attach(inheritedMemory(0)).receiver()
+  const tx = Channel.attach(inheritedMemory(1)).sender()
+  for (let message = rx.receiveView(); message !== null; message = rx.receiveView()) {
+    if (message[0] === ECHO) tx.send(message)
+    else if (message[0] === END) tx.send(new Uint8Array([END]))
+  }
+  tx.close()
+}
+
+type Message = { t: 'echo' | 'item' | 'end'; data: unknown }
+
+function messages(port: { on(event: 'message', f: (m: Message) => void): void }, send: (m: unknown) => void): void {
+  port.on('message', (m) => {
+    if (m.t === 'echo') send(m)
+    else if (m.t === 'end') send({ t: 'done' })
+  })
+}
+
+async function shmPolling(key: number): Promise<void> {
+  const shm = await loadShm()
+  const memory = shm!.get(key, 'Int32Array')!
+  const ctl = memory.subarray(0, SHM_LAYOUT.dataOffset / 4)
+  const bytes = new Uint8Array(memory.buffer, memory.byteOffset + SHM_LAYOUT.dataOffset, SHM_LAYOUT.dataBytes)
+  const scratch = new Uint8Array(SHM_LAYOUT.dataBytes)
+  let seen = 0
+  for (;;) {
+    let seq: number
+    while ((seq = Atomics.load(ctl, SHM_LAYOUT.seq)) === seen);
+    seen = seq
+    const length = Atomics.load(ctl, SHM_LAYOUT.length)
+    if (length < 0) return
+    scratch.set(bytes.subarray(0, length)) // take the message out, as a receiver must
+    Atomics.store(ctl, SHM_LAYOUT.ack, seq)
+  }
+}
+
+const mode = workerData?.mode ?? process.argv[2]
+if (mode === 'channel') await channel()
+else if (mode === 'worker') messages(parentPort!, (m) => parentPort!.postMessage(m))
+else if (mode === 'process') messages(process as never, (m) => process.send!(m))
+else if (mode === 'shm') await shmPolling(Number(process.argv[3]))
+else throw new Error(`unknown peer mode ${mode}`)
+if (mode === 'channel' || mode === 'shm') process.disconnect?.()
