@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { repoRoot, runChild } from './helpers.js'
+import { repoRoot, runChildGrowingHeap } from './helpers.js'
 
 const examplesOf = (file: string) =>
   [...readFileSync(join(repoRoot, file), 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1]!)
@@ -18,7 +18,7 @@ describe.each([
   })
 
   it.each(examples.map((source, i) => [i + 1, source] as const))('example %i runs', (_n, source) => {
-    const child = runChild(source)
+    const child = runChildGrowingHeap(source)
     expect(child.stderr).toBe('')
     expect(child.status).toBe(0)
     expect(child.stdout.length).toBeGreaterThan(0)

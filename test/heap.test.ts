@@ -1,12 +1,12 @@
 // brk/sbrk move process-wide state that malloc shares: every case runs in its own process.
 import { describe, expect, it } from 'vitest'
-import { runChild } from './helpers.js'
+import { runChild, runChildGrowingHeap } from './helpers.js'
 
 describe('brk and sbrk', () => {
   it("run the seed's memory pool: init with sbrk(0), allocate with sbrk(n), reset with brk(mark)", () => {
     // Output is printed at the end: console.log mallocs, and malloc moving the
     // break in between would (rightly) make the guard refuse the reset.
-    const child = runChild(`
+    const child = runChildGrowingHeap(`
       import { brk, sbrk } from 'mman'
       const out = []
       const memorypool = sbrk(0)                      // initmemorypool()
@@ -31,7 +31,7 @@ describe('brk and sbrk', () => {
   })
 
   it('refuses to shrink once malloc has moved the break above us, and below our own bytes', () => {
-    const child = runChild(`
+    const child = runChildGrowingHeap(`
       import { brk, sbrk } from 'mman'
       const mark = sbrk(0)
       const mine = sbrk(65536)
