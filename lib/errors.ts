@@ -41,15 +41,25 @@ function coded<E extends Error>(error: E, code: string): CodedError<E> {
   return Object.assign(error, { code })
 }
 
-/** A short description of a received value, as Node words it. */
+/**
+ * A short description of a received value, as Node words it. It never calls
+ * into the value (no toString, no getters that could throw): describing a bad
+ * argument must not fail itself.
+ */
 export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (value === undefined) return 'undefined'
-  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
-  if (typeof value === 'object') {
-    const name = (value as object).constructor?.name
-    return name ? `an instance of ${name}` : 'an object'
+  if (typeof value === 'function' || typeof value === 'object') {
+    let name: unknown
+    try {
+      name = typeof value === 'function' ? value.name : Object.getPrototypeOf(value)?.constructor?.name
+    } catch {
+      name = undefined
+    }
+    if (typeof value === 'function') return `function ${typeof name === 'string' && name ? name : '<anonymous>'}`
+    return typeof name === 'string' && name ? `an instance of ${name}` : 'an object'
   }
+  if (typeof value === 'symbol') return `type symbol (${value.description ?? ''})`
   if (typeof value === 'bigint') return `type bigint (${value}n)`
   const shown = typeof value === 'string' ? `'${value.length > 28 ? `${value.slice(0, 25)}...` : value}'` : String(value)
   return `type ${typeof value} (${shown})`
@@ -58,6 +68,9 @@ export function describe(value: unknown): string {
 function shown(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`
   if (typeof value === 'string') return `'${value}'`
+  if (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol') {
+    return value === null ? 'null' : describe(value)
+  }
   return String(value)
 }
 

@@ -315,7 +315,7 @@ const FILE_MODES = {
 export function mapFile(file: string | Buffer | URL | number, options_?: MapFileOptions): Mapping {
   const opts = options<MapFileOptions>(options_)
   const mode = opts.mode ?? 'r'
-  if (!Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
+  if (typeof mode !== 'string' || !Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
   const { open, prot, share } = FILE_MODES[mode]
   const offset = opts.offset === undefined ? 0 : integer(opts.offset, 'options.offset', 0)
   const populate = opts.populate === undefined ? false : boolean(opts.populate, 'options.populate')

@@ -92,6 +92,10 @@ const cases: Case[] = [
   ['mapFile fd fractional', () => mapFile(2.5), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mapFile options array', () => mapFile(smallFile, [] as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['mapFile rw on a directory', () => mapFile(dir, { mode: 'rw' }), Error, 'EISDIR'],
+  // Found by the fuzzer: describing a bad argument must not call into it.
+  ['mapFile mode with a poisoned toString', () => mapFile(smallFile, { mode: { toString: false } as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['mmap length a Proxy whose traps throw', () => mmap(null, new Proxy({}, { getPrototypeOf() { throw new Error('trap') }, get() { throw new Error('trap') } }) as never, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mmap flags a Symbol', () => mmap(null, 4096, RW, Symbol('flags') as never, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['mapFile advice unknown', () => mapFile(smallFile, { advice: 777 }), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['mapAnonymous length 0', () => mapAnonymous(0), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mapAnonymous shared not boolean', () => mapAnonymous(4096, { shared: 'yes' as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],

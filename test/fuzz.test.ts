@@ -1,0 +1,27 @@
+// Property: whatever a caller passes, every public function returns or throws
+// an Error with a code — never a signal. Each campaign runs in its own
+// process, so that a crash is seen as a signal and reported with its seed.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { repoRoot } from './helpers.js'
+
+const CAMPAIGNS = 4
+const CASES_PER_CAMPAIGN = 12_500 // 50,000 in all
+const baseSeed = Number(process.env.MMAN_FUZZ_SEED ?? Date.now() % 1_000_000)
+
+describe('fuzzing every public function', () => {
+  it.each(Array.from({ length: CAMPAIGNS }, (_, i) => baseSeed + i))('campaign with seed %i', (seed) => {
+    const child = spawnSync(process.execPath, [join(repoRoot, 'test/fuzz/fuzz-child.mjs'), String(seed), String(CASES_PER_CAMPAIGN)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 16 << 20,
+    })
+    const reproduce = `reproduce with: node test/fuzz/fuzz-child.mjs ${seed} ${CASES_PER_CAMPAIGN}`
+    expect(child.signal, `${reproduce}\n${child.stderr}`).toBeNull()
+    expect(child.status, `${reproduce}\n${child.stderr}`).toBe(0)
+    const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { cases: number; failures: string[] }
+    expect(result.failures, reproduce).toEqual([])
+    expect(result.cases).toBeGreaterThanOrEqual(CASES_PER_CAMPAIGN)
+  })
+})
