@@ -1,6 +1,7 @@
 // `mman bench [suite] [options]`: runs the benchmark suites and reports.
 import { fileSuite } from './file.js'
 import { ipcSuite } from './ipc.js'
+import { loopSuite } from './loop.js'
 import { machineLine, parseArgs, UsageError, type BenchOptions } from './options.js'
 import { overheadSuite } from './overhead.js'
 import { writeOutputs, type SuiteResult } from './report.js'
@@ -12,14 +13,16 @@ const SUITES: Record<string, (options: BenchOptions) => Promise<SuiteResult>> = 
   file: fileSuite,
   overhead: overheadSuite,
   ipc: ipcSuite,
+  loop: loopSuite,
 }
 
 export const benchUsage = `Usage: mman bench [suite ...] [options]
 
-Suites (default: all four):
+Suites (default: all five):
   zeroing     the seed blog's malloc-vs-mmap experiment, modes A-G plus JS, with page-fault counts
   file        one sequential scan of a cached file, random reads of a sparse file, vs fs and mmap-io
   overhead    ns per mmap + munmap pair: C loop, both mman layers, mmap-io, koffi
+  loop        event-loop delay while syncAsync / populateAsync / futexWaitAsync run, vs blocking forms
   ipc         parent/child round trips and throughput: mman Channel vs process.send, postMessage, shm-typed-array
   seed [MB]   the blog program's own output (add --explain for the fault counts)
 

@@ -20,6 +20,7 @@ export interface Native {
   view(region: RegionHandle, offset: number, length: number): ArrayBuffer | number
   address(region: RegionHandle): bigint
   released(region: RegionHandle): boolean
+  liveRegions(): number
   dropHandle(region: RegionHandle): void
   mprotect(region: RegionHandle, offset: number, length: number, prot: number): number
   madvise(region: RegionHandle, offset: number, length: number, advice: number): number

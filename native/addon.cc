@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"view", RegionView},
       {"address", RegionAddress},
       {"released", RegionReleased},
+      {"liveRegions", LiveRegionCount},
       {"dropHandle", RegionDropHandle},
       {"mprotect", Mprotect},
       {"madvise", Madvise},

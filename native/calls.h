@@ -14,6 +14,7 @@ Napi::Value Munmap(const Napi::CallbackInfo& info);
 Napi::Value RegionView(const Napi::CallbackInfo& info);
 Napi::Value RegionAddress(const Napi::CallbackInfo& info);
 Napi::Value RegionReleased(const Napi::CallbackInfo& info);
+Napi::Value LiveRegionCount(const Napi::CallbackInfo& info);
 Napi::Value RegionDropHandle(const Napi::CallbackInfo& info);
 Napi::Value Mprotect(const Napi::CallbackInfo& info);
 Napi::Value Madvise(const Napi::CallbackInfo& info);

@@ -98,6 +98,10 @@ Napi::Value RegionDropHandle(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value LiveRegionCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(LiveRegions()));
+}
+
 Napi::Value RegionReleased(const Napi::CallbackInfo& info) {
   Region* region = RegionArg(info, 0);
   return Napi::Boolean::New(info.Env(), region == nullptr || region->released);

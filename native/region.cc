@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <map>
 #include <mutex>
@@ -11,6 +12,8 @@
 namespace mman {
 
 namespace {
+
+std::atomic<long> liveRegions{0};
 
 const napi_type_tag kRegionTag = {0x6d6d616e72656769ULL, 0x6f6e68616e646c65ULL};
 
@@ -75,6 +78,7 @@ void Dispose(Region* region) {
     Unref(region->parent);
   }
   delete region;
+  liveRegions--;
 }
 
 void FinalizeView(napi_env env, void* /*data*/, void* hint) {
@@ -101,7 +105,10 @@ size_t PageSize() {
   return size;
 }
 
+long LiveRegions() { return liveRegions.load(); }
+
 Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent) {
+  liveRegions++;
   Region* region = new Region();
   region->env = env;
   region->kind = kind;

@@ -79,4 +79,7 @@ bool OverlapsLiveChild(const Region* parent, uintptr_t start, size_t length);
 
 size_t PageSize();
 
+// Regions not yet disposed, in the whole process: what a leak would make grow.
+long LiveRegions();
+
 }  // namespace mman

@@ -1,0 +1,35 @@
+// Nothing leaks, and nothing blocks the event loop where an async form exists.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { dirty, loopDelayDuring, loopWorkload } from '../bench/loop.js'
+import { futexWaitAsync } from '../lib/index.js'
+import { repoRoot } from './helpers.js'
+
+describe('soak', () => {
+  it('10k map/unmap cycles and 10k mappings left to the GC leave no region behind, RSS bounded', () => {
+    const child = spawnSync(process.execPath, ['--expose-gc', join(repoRoot, 'dist/bench/soak.js'), '10000'], { encoding: 'utf8', timeout: 120_000 })
+    expect(child.stderr).toBe('')
+    expect(child.stdout).not.toMatch(/\| NO \|/)
+    expect(child.stdout.match(/\| yes \|/g)).toHaveLength(4)
+    expect(child.status).toBe(0)
+  })
+})
+
+describe('event loop', () => {
+  // Loose on purpose: the blocking forms of this work hold the loop for 100+ ms.
+  it('keeps running while syncAsync, populateAsync and futexWaitAsync are in flight', async () => {
+    const work = loopWorkload(64 * 2 ** 20, 128 * 2 ** 20)
+    try {
+      dirty(work.file)
+      const delay = await loopDelayDuring(() =>
+        Promise.all([work.file.syncAsync(), work.anon.populateAsync(), futexWaitAsync(work.words, 0, 0, 100)]),
+      )
+      expect(delay.samples).toBeGreaterThan(20)
+      expect(delay.p99Ms).toBeLessThan(50)
+      expect(work.anon.residency().resident).toBe((128 * 2 ** 20) / 4096)
+    } finally {
+      work.cleanup()
+    }
+  })
+})
