@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "sanitize%": "false"
+  },
   "targets": [
     {
       "target_name": "mman",
@@ -19,7 +22,11 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [
-        ["OS!='linux'", { "type": "none" }]
+        ["OS!='linux'", { "type": "none" }],
+        ["sanitize=='true'", {
+          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all", "-g"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
       ]
     }
   ]

@@ -33,7 +33,7 @@ export function seedCommand(positional: string[], explain: boolean): number {
   )
   if (explain) {
     process.stdout.write(
-      `\n# malloc: ${malloc.minorFaults} minor faults, block from ${malloc.mallocUsedMmap ? 'mmap (IS_MMAPPED)' : 'the brk heap'}\n` +
+      `\n# malloc: ${malloc.minorFaults} minor faults, block from ${malloc.mallocUsedMmap ? 'mmap (mallinfo2 counts it in hblkhd)' : 'the brk heap'}\n` +
         `# mmap:   ${mmap.minorFaults} minor faults (${(megabytes * MB) / 4096} pages of 4 KiB)\n` +
         '# Same faults both ways: glibc serves large mallocs with mmap, so the two routes cost the same.\n',
     )

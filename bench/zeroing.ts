@@ -210,7 +210,7 @@ export function conclusions(stats: ModeStats[], sizes: number[], seedRuns: Map<n
     const same = a.vsBaseline.median > 0.9 && a.vsBaseline.median < 1.1
     out.push(
       `At ${size} MiB glibc's malloc took the block straight from mmap in ${viaMmap} of ${a.series.mallocUsedMmap.length} trials ` +
-        `(its chunk carries the IS_MMAPPED bit), and A took ${Math.round(a.faults)} faults against B's ${Math.round(b.faults)}: ` +
+        `(mallinfo2() counted it among mmapped blocks), and A took ${Math.round(a.faults)} faults against B's ${Math.round(b.faults)}: ` +
         `A/B = ${ratioText(a.vsBaseline.median, a.vsBaseline.min, a.vsBaseline.max)}, ` +
         (same ? 'no real difference — both are the same page faults.' : `a ${a.vsBaseline.median > 1 ? 'slower' : 'faster'} malloc route.`),
     )

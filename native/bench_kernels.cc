@@ -2,6 +2,7 @@
 // way. Each kernel times only its own work with CLOCK_MONOTONIC_RAW and counts
 // the minor faults of this thread (RUSAGE_THREAD) around it.
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -77,13 +78,14 @@ class Timer {
   long faults_ = 0;
 };
 
-// glibc marks a chunk it got from mmap() with bit 1 of the size word before it.
-int ChunkIsMmapped(void* pointer) { return (static_cast<size_t*>(pointer)[-1] & 2) != 0; }
+// Bytes malloc holds in blocks it got from mmap() (glibc's public statistics).
+size_t MmappedBytes() { return mallinfo2().hblkhd; }
 
 Trial RunMalloc(size_t bytes, bool callocOnly, bool touch) {
   Trial trial;
   Timer timer;
   char* p;
+  const size_t mmappedBefore = MmappedBytes();
   timer.Start();
   if (callocOnly) {
     p = static_cast<char*>(calloc(bytes, 1));
@@ -102,7 +104,7 @@ Trial RunMalloc(size_t bytes, bool callocOnly, bool touch) {
     trial.error = -ENOMEM;
     return trial;
   }
-  trial.mallocUsedMmap = ChunkIsMmapped(p);
+  trial.mallocUsedMmap = MmappedBytes() - mmappedBefore >= bytes;
   trial.anonHugeKiB = AnonHugeKiB();
   free(p);
   return trial;

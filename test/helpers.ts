@@ -93,3 +93,10 @@ export function expectSyscallError(fn: () => unknown, code: string, syscall: str
   expect(error.errno).toBeLessThan(0)
   expect(error.message).toMatch(new RegExp(`^${code}: .+, ${syscall}`))
 }
+
+/**
+ * Set by `npm run test:asan`. Under a sanitizer, malloc is the sanitizer's own
+ * and never moves the program break, so tests whose premise is "malloc grows
+ * the heap above us" cannot hold there.
+ */
+export const sanitized = process.env.MMAN_SANITIZER !== undefined

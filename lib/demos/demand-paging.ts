@@ -3,8 +3,8 @@
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pageSize } from '../constants.js'
-import { mapAnonymous, mapFile, type Mapping } from '../mapping.js'
+import { MAP, PROT, pageSize } from '../constants.js'
+import { map, mapFile, type Mapping } from '../mapping.js'
 import type { Demo, DemoOutput } from './types.js'
 
 const MiB = 1024 * 1024
@@ -41,9 +41,13 @@ function run(): DemoOutput {
     const fd = openSync(path, 'w')
     ftruncateSync(fd, size)
     closeSync(fd)
+    // PROT_NONE guard pages around the anonymous mapping keep the kernel from
+    // merging a neighbour into its VMA, whose pages smaps would count too.
+    const guard = map(size + 2 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
+    const anonymous = map(size, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
     const subjects: [string, Mapping, boolean][] = [
       ['file (64 MiB sparse, read-only), reading', mapFile(path), false],
-      ['anonymous (64 MiB), writing', mapAnonymous(size), true],
+      ['anonymous (64 MiB), writing', anonymous, true],
     ]
     const text: string[] = []
     const data: Record<string, Sample[]> = {}
@@ -70,6 +74,7 @@ function run(): DemoOutput {
         text.push(`  ${s.step.padEnd(40)} resident ${String(s.residentPages).padStart(6)} pages   RSS ${String(s.rssKiB).padStart(6)} KiB   minor faults ${String(s.minorFaults).padStart(6)}`)
       }
     }
+    guard.unmap()
     text.push('Only touched pages become resident: mapping reads nothing and allocates nothing by itself (demand paging).')
     text.push('File pages come in 16 at a time (fault-around), so reading a file mapping takes about one fault per 16 pages;')
     text.push('each first write to anonymous memory takes its own fault. (Reading anonymous memory would map the shared zero page: no RSS.)')
