@@ -18,7 +18,7 @@ const METHODS: Record<string, string> = {
 
 export async function overheadSuite(options: BenchOptions): Promise<SuiteResult> {
   const iterations = options.quick ? 5_000 : 50_000
-  const reps = options.reps ?? (options.quick ? 3 : 15)
+  const reps = options.reps ?? (options.quick ? 2 : 15)
   const methods = ['c-loop', 'syscall-layer', 'object-layer']
   if (await loadMmapIo()) methods.push('mmap-io')
   if (await loadKoffi()) methods.push('koffi')

@@ -62,7 +62,7 @@ function rotate<T>(items: T[], by: number): T[] {
 /** Runs the suite: each trial in a fresh process (unless inProcess), modes alternated per repetition. */
 export async function zeroingSuite(options: BenchOptions): Promise<SuiteResult> {
   const sizes = options.sizesMiB ?? (options.quick ? [1, 16] : [1, 16, 100, 1024])
-  const reps = options.reps ?? (options.quick ? 3 : 15)
+  const reps = options.reps ?? (options.quick ? 2 : 15)
   const series = new Map<string, Series>()
   const seriesOf = (mode: string, size: number) => {
     const key = `${mode}@${size}`
