@@ -7,27 +7,26 @@ export interface MmapIo {
   MAP_PRIVATE: number
 }
 
-export async function loadMmapIo(): Promise<MmapIo | undefined> {
+/** The default export of an optional package, or undefined when it is not installed. */
+async function optional<T>(name: string): Promise<T | undefined> {
   try {
-    const mod = (await import('@riaskov/mmap-io' as string)) as { default: MmapIo | { default: MmapIo } }
-    return 'default' in mod.default ? mod.default.default : mod.default
+    return ((await import(name)) as { default: T }).default
   } catch {
     return undefined
   }
+}
+
+export async function loadMmapIo(): Promise<MmapIo | undefined> {
+  // A CommonJS module compiled from ESM: its exports sit one default deeper.
+  const mod = await optional<MmapIo | { default: MmapIo }>('@riaskov/mmap-io')
+  return mod !== undefined && 'default' in mod ? mod.default : mod
 }
 
 export interface Koffi {
   load(path: string): { func(signature: string): (...args: unknown[]) => unknown }
 }
 
-export async function loadKoffi(): Promise<Koffi | undefined> {
-  try {
-    const mod = (await import('koffi' as string)) as { default: Koffi }
-    return mod.default
-  } catch {
-    return undefined
-  }
-}
+export const loadKoffi = () => optional<Koffi>('koffi')
 
 export interface Shm {
   create(count: number, type: 'Int32Array'): (Int32Array & { key: number }) | null
@@ -35,14 +34,7 @@ export interface Shm {
   destroy(key: number): boolean
 }
 
-export async function loadShm(): Promise<Shm | undefined> {
-  try {
-    const mod = (await import('shm-typed-array' as string)) as { default: Shm }
-    return mod.default
-  } catch {
-    return undefined
-  }
-}
+export const loadShm = () => optional<Shm>('shm-typed-array')
 
 /** The polling protocol over a shm-typed-array segment (Int32 indices, and bytes after the header). */
 export const SHM_LAYOUT = { seq: 0, ack: 16, length: 32, dataOffset: 256, dataBytes: 1 << 20 } as const

@@ -6,7 +6,7 @@ import { KNOWN_MADV_VALUES, MADV, MAP, MLOCK, MS, PROT, pageSize } from './const
 import { checkPolicy, mapRegion, protection, regularFileSize, type MapPolicy, type MappedRegion } from './map-region.js'
 import { smapsStats, vmasIn, type MemoryStats, type Vma } from './introspect.js'
 import { native } from './native.js'
-import { createView, type Region, type Span } from './region.js'
+import { createView, pageRange, type Region, type Span } from './region.js'
 import { remapRegion, unmapRegion } from './syscalls.js'
 import { boolean, fileDescriptor, integer, MAX_VIEW_LENGTH, oneOf, options } from './validate.js'
 
@@ -265,9 +265,7 @@ export class Mapping implements Disposable {
   #pages(range: Range): { offset: number; length: number } {
     const { offset, length } = this.#range(range)
     const start = this.#delta + offset
-    const first = Math.floor(start / pageSize) * pageSize
-    const end = Math.ceil((start + length) / pageSize) * pageSize
-    return { offset: first, length: end - first }
+    return pageRange({ region: this.#region, start, end: start + length, wholeBuffer: false })
   }
 
   #populateAdvice(opts: { write?: boolean }): number {

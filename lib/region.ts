@@ -79,8 +79,6 @@ export interface Span {
   wholeBuffer: boolean
 }
 
-type Memory = ArrayBuffer | ArrayBufferView
-
 function bufferOf(value: unknown, name: string): { buffer: ArrayBuffer; byteOffset: number; byteLength: number } {
   if (value instanceof ArrayBuffer) return { buffer: value, byteOffset: 0, byteLength: value.byteLength }
   if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) return value as ArrayBufferView & { buffer: ArrayBuffer }
@@ -96,7 +94,7 @@ export function spanOf(value: unknown, name: string, allowUnmapped = false): Spa
   const { buffer, byteOffset, byteLength } = bufferOf(value, name)
   const record = views.get(buffer)
   if (record === undefined) {
-    throw invalidArgValue(name, describeMemory(value), 'is not memory mapped by mman (only buffers it returned can be passed)')
+    throw invalidArgValue(name, value, 'is not memory mapped by mman (only buffers it returned can be passed)')
   }
   const { region } = record
   if (!allowUnmapped) {
@@ -114,9 +112,7 @@ export function spanOf(value: unknown, name: string, allowUnmapped = false): Spa
   }
 }
 
-function describeMemory(value: Memory | unknown): string {
-  return value?.constructor?.name ?? typeof value
-}
+
 
 /** The span rounded out to whole pages, clamped to its region: what the kernel acts on. */
 export function pageRange(span: Span): { offset: number; length: number } {
