@@ -5,7 +5,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { futexWait, futexWaitAsync, mapAnonymous, mapFile, type Mapping } from '../lib/index.js'
+import { MADV, futexWait, futexWaitAsync, mapAnonymous, mapFile, type Mapping } from '../lib/index.js'
 import type { BenchOptions } from './options.js'
 import { fmt, table, type Row, type SuiteResult } from './report.js'
 import { barChart } from './svg.js'
@@ -78,7 +78,7 @@ export async function loopSuite(options: BenchOptions): Promise<SuiteResult> {
     results.push([`async: syncAsync ${fileBytes / MiB} MiB dirty + populateAsync ${anonBytes / MiB} MiB + futexWaitAsync ${waitMs} ms`,
       await loopDelayDuring(() => Promise.all([w.file.syncAsync(), w.anon.populateAsync(), futexWaitAsync(w.words, 0, 0, waitMs)]))])
     dirty(w.file)
-    w.anon.advise(4 /* MADV_DONTNEED */)
+    w.anon.advise(MADV.DONTNEED)
     results.push([`blocking: sync ${fileBytes / MiB} MiB dirty, populate ${anonBytes / MiB} MiB, futexWait ${waitMs} ms`,
       await loopDelayDuring(() => {
         w.file.sync()

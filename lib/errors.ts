@@ -16,6 +16,9 @@ for (const [code, errno] of Object.entries(constants.errno)) {
   if (!systemErrors.has(-errno)) systemErrors.set(-errno, [code, code.toLowerCase()])
 }
 
+/** The negative errno of a code, as the addon returns them: `errno('EBUSY')` is -16 on Linux. */
+export const errno = (code: keyof typeof constants.errno): number => -constants.errno[code]
+
 /** Builds the error for `negativeErrno` (as the addon returns it) from `syscall`. */
 export function syscallError(negativeErrno: number, syscall: string, explanation?: string): SyscallError {
   const [code, message] = systemErrors.get(negativeErrno) ?? [`E${-negativeErrno}`, 'unknown error']

@@ -2,7 +2,7 @@
 // Growth is always allowed. Shrinking is allowed only while the break is
 // still where mman last put it, and not below the bytes mman added: shrinking
 // under memory malloc handed out would crash the process.
-import { check, invalidArgType, outOfRange, syscallError } from './errors.js'
+import { check, errno, invalidArgType, outOfRange, syscallError } from './errors.js'
 import { native } from './native.js'
 import { createView, Region } from './region.js'
 import { integer, MAX_VIEW_LENGTH } from './validate.js'
@@ -16,7 +16,7 @@ function shrinkTo(newTop: bigint, syscall: string): void {
   const [current, toolkitTop, floor] = native.heapState()
   if (toolkitTop === 0n || current !== toolkitTop) {
     throw syscallError(
-      -16,
+      errno('EBUSY'),
       syscall,
       'refused: the program break is no longer where mman put it, so the top of the heap is malloc\'s and ' +
         'shrinking it would free memory in use',

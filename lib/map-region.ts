@@ -1,7 +1,7 @@
 // The one place where memory gets mapped: validation, the W^X and
 // end-of-file policies, unaligned offsets and MAP_FIXED ownership, shared by
 // mmap() and the Mapping constructors.
-import { check, invalidArgValue, outOfRange, syscallError } from './errors.js'
+import { check, errno, invalidArgValue, outOfRange, syscallError } from './errors.js'
 import { KNOWN_MAP_BITS, KNOWN_PROT_BITS, MAP, PROT, pageSize } from './constants.js'
 import { fstatRaw, S_IFMT, S_IFREG } from './fstat.js'
 import { native } from './native.js'
@@ -102,7 +102,7 @@ export function mapRegion(request: MapRequest): MappedRegion {
   let fileSize: number | undefined
   if (!anonymous) {
     // A closed or bad fd is the mapping's failure, so it is reported as mmap's.
-    if (fd < 0) throw syscallError(-9, 'mmap', 'a file mapping needs an open fd; pass MAP.ANONYMOUS for memory')
+    if (fd < 0) throw syscallError(errno('EBADF'), 'mmap', 'a file mapping needs an open fd; pass MAP.ANONYMOUS for memory')
     fileSize = regularFileSize(fd, 'mmap')
     if (fileSize !== undefined && request.allowBeyondEOF !== true) refuseBeyondEOF(fileSize, offset, length)
   }

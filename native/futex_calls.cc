@@ -69,26 +69,40 @@ class WaitWorker : public Napi::AsyncWorker {
 
 }  // namespace
 
-// futexWait(handle, offset, expected, timeoutMs (-1: none)) -> 0 | -errno
-Napi::Value FutexWait(const Napi::CallbackInfo& info) {
+namespace {
+
+struct WaitArgs {
   Region* region;
   uint32_t* word;
-  int64_t expected = 0, timeoutMs = -1;
-  if (!WordArg(info, &region, &word) || !Int64Arg(info, 2, &expected) || !Int64Arg(info, 3, &timeoutMs)) {
-    return Errno(info.Env(), -EINVAL);
+  int32_t expected;
+  int64_t timeoutMs;
+};
+
+// (handle, offset, expected, timeoutMs (-1: none))
+bool ParseWait(const Napi::CallbackInfo& info, WaitArgs* args) {
+  int64_t expected = 0;
+  if (!WordArg(info, &args->region, &args->word) || !Int64Arg(info, 2, &expected) ||
+      !Int64Arg(info, 3, &args->timeoutMs)) {
+    return false;
   }
-  return Errno(info.Env(), Wait(word, static_cast<int32_t>(expected), timeoutMs));
+  args->expected = static_cast<int32_t>(expected);
+  return true;
+}
+
+}  // namespace
+
+// futexWait(handle, offset, expected, timeoutMs) -> 0 | -errno
+Napi::Value FutexWait(const Napi::CallbackInfo& info) {
+  WaitArgs args;
+  if (!ParseWait(info, &args)) return Errno(info.Env(), -EINVAL);
+  return Errno(info.Env(), Wait(args.word, args.expected, args.timeoutMs));
 }
 
 // futexWaitAsync(...) -> Promise<0 | -errno>, waiting on a libuv pool thread.
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
-  Region* region;
-  uint32_t* word;
-  int64_t expected = 0, timeoutMs = -1;
-  if (!WordArg(info, &region, &word) || !Int64Arg(info, 2, &expected) || !Int64Arg(info, 3, &timeoutMs)) {
-    return Errno(info.Env(), -EINVAL);
-  }
-  auto* worker = new WaitWorker(info.Env(), region, word, static_cast<int32_t>(expected), timeoutMs);
+  WaitArgs args;
+  if (!ParseWait(info, &args)) return Errno(info.Env(), -EINVAL);
+  auto* worker = new WaitWorker(info.Env(), args.region, args.word, args.expected, args.timeoutMs);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

@@ -39,14 +39,6 @@ export function runChildGrowingHeap(source: string): ChildResult {
   return result
 }
 
-/** True when /proc/self/maps has a VMA starting at `address`. */
-export function vmaStartsAt(address: bigint): boolean {
-  const start = address.toString(16)
-  return readFileSync('/proc/self/maps', 'utf8')
-    .split('\n')
-    .some((line) => line.startsWith(`${start}-`))
-}
-
 /** The /proc/self/maps line of the VMA containing `address`, if any. */
 export function vmaContaining(address: bigint): string | undefined {
   return readFileSync('/proc/self/maps', 'utf8')

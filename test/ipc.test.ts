@@ -308,6 +308,10 @@ describe('Channel', () => {
     expect(thrown(() => Channel.create(5000)).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => Channel.create(1024)).code).toBe('ERR_OUT_OF_RANGE')
     expect(thrown(() => Channel.attach(SharedMemory.create(4096))).code).toBe('ERR_INVALID_ARG_VALUE')
+    // A corrupt header (capacity larger than the region) is refused, not trusted.
+    const corrupt = Channel.create(4096).memory
+    corrupt.int32()[36] = 1 << 20
+    expect(thrown(() => Channel.attach(corrupt)).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => rx.receive(-1)).code).toBe('ERR_INVALID_ARG_VALUE')
     const tx = Channel.create(4096).sender()
     expect(thrown(() => tx.send(new Uint8Array(3000))).code).toBe('ERR_INVALID_ARG_VALUE')

@@ -77,8 +77,12 @@ export class Channel {
   /** The channel in a shared region another process created (e.g. inheritedMemory()). */
   static attach(memory: SharedMemory): Channel {
     if (!(memory instanceof SharedMemory)) throw invalidArgType('memory', 'a SharedMemory', memory)
-    if (memory.size < HEADER_BYTES || Atomics.load(memory.int32(0, HEADER_BYTES / 4), MAGIC) !== MAGIC_VALUE) {
-      throw invalidArgValue('memory', 'SharedMemory', 'does not hold an mman channel')
+    const header = memory.size >= HEADER_BYTES ? memory.int32(0, HEADER_BYTES / 4) : undefined
+    // The header is another process's word: check it before trusting its capacity.
+    const capacity = header ? Atomics.load(header, CAPACITY) : 0
+    if (header === undefined || Atomics.load(header, MAGIC) !== MAGIC_VALUE || capacity < 4096 ||
+        (capacity & (capacity - 1)) !== 0 || HEADER_BYTES + capacity > memory.size) {
+      throw invalidArgValue('memory', memory, 'does not hold an mman channel')
     }
     return new Channel(memory)
   }

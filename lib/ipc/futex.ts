@@ -1,6 +1,6 @@
 // futex wait/wake on an Int32Array over shared pages mman mapped: the
 // cross-process counterpart of Atomics.wait/notify, which are process-local.
-import { check, invalidArgType, invalidArgValue } from '../errors.js'
+import { check, errno, invalidArgType, invalidArgValue } from '../errors.js'
 import { native } from '../native.js'
 import { requireMapped, spanOf, type Region } from '../region.js'
 import { integer } from '../validate.js'
@@ -30,9 +30,10 @@ function timeout(value: unknown): number {
 }
 
 function result(rc: number): WaitResult {
-  if (rc === 0 || rc === -4 /* EINTR: a spurious wake, as futex(2) allows */) return 'ok'
-  if (rc === -11) return 'not-equal'
-  if (rc === -110) return 'timed-out'
+  // EINTR is a spurious wake, which futex(2) allows: callers re-check their condition.
+  if (rc === 0 || rc === errno('EINTR')) return 'ok'
+  if (rc === errno('EAGAIN')) return 'not-equal'
+  if (rc === errno('ETIMEDOUT')) return 'timed-out'
   return check(rc, 'futex') as never
 }
 
