@@ -17,16 +17,19 @@ describe('soak', () => {
 })
 
 describe('event loop', () => {
-  // Loose on purpose: the blocking forms of this work hold the loop for 100+ ms.
+  // Relative, not absolute (it also runs under the sanitizer, where everything is
+  // slower): a blocking form holds the loop for the whole work; the async forms
+  // must never hold it for a third of it. `mman bench loop` measures the figures.
   it('keeps running while syncAsync, populateAsync and futexWaitAsync are in flight', async () => {
     const work = loopWorkload(64 * 2 ** 20, 128 * 2 ** 20)
     try {
       dirty(work.file)
       const delay = await loopDelayDuring(() =>
-        Promise.all([work.file.syncAsync(), work.anon.populateAsync(), futexWaitAsync(work.words, 0, 0, 100)]),
+        Promise.all([work.file.syncAsync(), work.anon.populateAsync(), futexWaitAsync(work.words, 0, 0, 300)]),
       )
-      expect(delay.samples).toBeGreaterThan(20)
-      expect(delay.p99Ms).toBeLessThan(50)
+      expect(delay.workMs).toBeGreaterThanOrEqual(290)
+      expect(delay.samples).toBeGreaterThan(50)
+      expect(delay.maxMs).toBeLessThan(delay.workMs / 3)
       expect(work.anon.residency().resident).toBe((128 * 2 ** 20) / 4096)
     } finally {
       work.cleanup()
