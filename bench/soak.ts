@@ -26,7 +26,7 @@ export interface PhaseResult {
 }
 
 async function phase(name: string, cycles: number, body: (i: number) => void): Promise<PhaseResult> {
-  const regionsBefore = native.liveRegions()
+  const regionsBefore = native.lifetimeCounts()[0]
   const vmasBefore = vmaCount()
   const rssBeforeMiB = rssMiB()
   let vmasPeak = vmasBefore
@@ -42,12 +42,12 @@ async function phase(name: string, cycles: number, body: (i: number) => void): P
     }
   }
   // Collect until the count settles: what the collector owes must be paid.
-  for (let i = 0; i < 20 && native.liveRegions() > regionsBefore; i++) {
+  for (let i = 0; i < 20 && native.lifetimeCounts()[0] > regionsBefore; i++) {
     gc?.()
     await immediate()
   }
   return {
-    phase: name, cycles, seconds: (performance.now() - start) / 1e3, regionsBefore, regionsAfter: native.liveRegions(),
+    phase: name, cycles, seconds: (performance.now() - start) / 1e3, regionsBefore, regionsAfter: native.lifetimeCounts()[0],
     vmasBefore, vmasPeak, vmasAfter: vmaCount(),
     rssBeforeMiB, rssPeakMiB, rssAfterMiB: rssMiB(),
   }

@@ -1,11 +1,22 @@
 // fstat(2) with every field of struct stat, and memfd_create(2).
+import { constants as fsConstants } from 'node:fs'
 import { check, invalidArgType, invalidArgValue } from './errors.js'
 import { KNOWN_MFD_BITS, MFD } from './constants.js'
 import { native } from './native.js'
 import { bits, fileDescriptor } from './validate.js'
 
-export const S_IFMT = 0o170000
-export const S_IFREG = 0o100000
+/** What an fd refers to, from the S_IF* bits of st_mode (as the C headers define them, through libuv). */
+export type FileKind = 'file' | 'directory' | 'fifo' | 'socket' | 'character device' | 'block device' | 'symbolic link'
+
+const { S_IFMT, S_IFREG, S_IFDIR, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK, S_IFLNK } = fsConstants
+const KINDS = new Map<number, FileKind>([
+  [S_IFREG, 'file'], [S_IFDIR, 'directory'], [S_IFIFO, 'fifo'], [S_IFSOCK, 'socket'],
+  [S_IFCHR, 'character device'], [S_IFBLK, 'block device'], [S_IFLNK, 'symbolic link'],
+])
+
+export function fileKind(mode: number): FileKind | undefined {
+  return KINDS.get(mode & S_IFMT)
+}
 
 /** Every field of `struct stat`; times as nanoseconds since the epoch, as Node's `BigIntStats` has them. */
 export interface Stat {
@@ -33,10 +44,10 @@ export interface Stat {
 
 const out = new BigInt64Array(16)
 
-/** The raw fields, for internal callers that only need size and mode. */
-export function fstatRaw(fd: number, syscall = 'fstat'): { mode: number; size: bigint } {
+/** The raw fields, for internal callers that only need kind and size. */
+export function fstatRaw(fd: number, syscall = 'fstat'): { kind: FileKind | undefined; size: number } {
   check(native.fstat(fd, out), syscall)
-  return { mode: Number(out[2]), size: out[7]! }
+  return { kind: fileKind(Number(out[2])), size: Number(out[7]) }
 }
 
 /** fstat(2): every field of struct stat for an open file descriptor. */

@@ -12,20 +12,25 @@ function grow(increment: number, syscall: string): ArrayBuffer {
   return createView(new Region(handle, increment, 'heap'), 0, increment, syscall)
 }
 
+const SHRINK_REFUSALS = {
+  moved: "the program break is no longer where mman put it, so the top of the heap is malloc's and shrinking it would free memory in use",
+  foreign: 'the bytes were added by another thread (a worker), whose views this thread cannot detach',
+  escaped:
+    'a view of the bytes may still be in use where mman cannot detach it (moved by transfer(), marked untransferable, ' +
+    'or collected but not yet finalized: retry after the event loop turns)',
+  threads:
+    "this process has more threads than malloc has arenas, so another thread may be using malloc's main arena and " +
+    'move the break between mman\'s check and brk()',
+} as const
+
 function shrinkTo(newTop: bigint, syscall: string): void {
-  const [current, toolkitTop, floor] = native.heapState()
-  if (toolkitTop === 0n || current !== toolkitTop) {
-    throw syscallError(
-      errno('EBUSY'),
-      syscall,
-      'refused: the program break is no longer where mman put it, so the top of the heap is malloc\'s and ' +
-        'shrinking it would free memory in use',
-    )
-  }
+  const [, , floor] = native.heapState()
   if (newTop < floor) {
     throw outOfRange('addr', `>= ${floor} (the lowest byte mman added to the heap; below it is malloc's)`, newTop)
   }
-  check(native.heapShrink(newTop), syscall)
+  const result = native.heapShrink(newTop)
+  if (typeof result === 'string') throw syscallError(errno('EBUSY'), syscall, `refused: ${SHRINK_REFUSALS[result]}`)
+  check(result, syscall)
 }
 
 /**

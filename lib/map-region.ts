@@ -3,7 +3,7 @@
 // mmap() and the Mapping constructors.
 import { check, errno, invalidArgValue, outOfRange, syscallError } from './errors.js'
 import { KNOWN_MAP_BITS, KNOWN_PROT_BITS, MAP, PROT, pageSize } from './constants.js'
-import { fstatRaw, S_IFMT, S_IFREG } from './fstat.js'
+import { fstatRaw, type FileKind } from './fstat.js'
 import { native } from './native.js'
 import { Region } from './region.js'
 import { addressHint, bits, boolean, integer, mappingLength } from './validate.js'
@@ -23,6 +23,8 @@ export interface MapRequest extends MapPolicy {
   flags: unknown
   fd: unknown
   offset: unknown
+  /** The fd's fstat, when the caller already has it. */
+  file?: MappableFile
 }
 
 /** A fresh mapping: the region, and where the caller's bytes start in it. */
@@ -55,10 +57,19 @@ export function checkPolicy(policy: MapPolicy): void {
   if (policy.allowBeyondEOF !== undefined) boolean(policy.allowBeyondEOF, 'options.allowBeyondEOF')
 }
 
-/** Size of the regular file behind fd, or undefined for devices, pipes and the like. */
-export function regularFileSize(fd: number, syscall: string): number | undefined {
-  const stat = fstatRaw(fd, syscall)
-  return (stat.mode & S_IFMT) === S_IFREG ? Number(stat.size) : undefined
+/** What an fd to be mapped refers to: a regular file (with its size) or a device. */
+export interface MappableFile {
+  kind: FileKind | undefined
+  size: number
+}
+
+const UNMAPPABLE: ReadonlySet<FileKind | undefined> = new Set(['directory', 'fifo', 'socket', 'symbolic link'])
+
+/** fstat of an fd about to be mapped; what the kernel cannot map (FIFOs, sockets, directories) fails here, as ENODEV. */
+export function mappableFile(fd: number): MappableFile {
+  const file = fstatRaw(fd, 'mmap')
+  if (UNMAPPABLE.has(file.kind)) throw syscallError(errno('ENODEV'), 'mmap', `a ${file.kind ?? 'file of unknown type'} cannot be mapped`)
+  return file
 }
 
 export function refuseBeyondEOF(fileSize: number, offset: number, length: number): void {
@@ -103,12 +114,18 @@ export function mapRegion(request: MapRequest): MappedRegion {
   if (!anonymous) {
     // A closed or bad fd is the mapping's failure, so it is reported as mmap's.
     if (fd < 0) throw syscallError(errno('EBADF'), 'mmap', 'a file mapping needs an open fd; pass MAP.ANONYMOUS for memory')
-    fileSize = regularFileSize(fd, 'mmap')
+    const file = request.file ?? mappableFile(fd)
+    if (file.kind === 'file') fileSize = file.size
     if (fileSize !== undefined && request.allowBeyondEOF !== true) refuseBeyondEOF(fileSize, offset, length)
   }
   if (flags & MAP.FIXED) checkFixedPlacement(addr, mapLength)
-  const handle = check(native.mmap(addr, mapLength, prot, flags, fd, offset - delta), 'mmap')
+  const handle = check(native.mmap(addr, mapLength, prot, flags, fd, offset - delta, fileSize !== undefined), 'mmap')
   const region = new Region(handle, Math.ceil(mapLength / pageSize) * pageSize, 'mapped')
-  if (fileSize !== undefined) region.file = { offset: offset - delta, size: fileSize }
+  if (fileSize !== undefined) {
+    region.backing = 'file'
+    region.fileOffset = offset - delta
+  } else if (flags & MAP.SHARED) {
+    region.backing = 'shmem'
+  }
   return { region, delta, length, prot, flags, fd, offset }
 }

@@ -1,9 +1,9 @@
 // The object layer: a Mapping owns one mapped region and hands out views of
 // it, whole or in windows small enough for one ArrayBuffer.
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, constants as fsConstants, openSync } from 'node:fs'
 import { check, invalidArgValue, invalidState, outOfRange } from './errors.js'
 import { KNOWN_MADV_VALUES, MADV, MAP, MLOCK, MS, PROT, pageSize } from './constants.js'
-import { checkPolicy, mapRegion, protection, regularFileSize, type MapPolicy, type MappedRegion } from './map-region.js'
+import { checkPolicy, mapRegion, mappableFile, protection, type MapPolicy, type MappedRegion } from './map-region.js'
 import { smapsStats, vmasIn, type MemoryStats, type Vma } from './introspect.js'
 import { native } from './native.js'
 import { createView, pageRange, type Region, type Span } from './region.js'
@@ -208,6 +208,37 @@ export class Mapping implements Disposable {
   }
 
   /**
+   * Grows or shrinks the mapping, and for a shared file mapping the file with
+   * it: the file then ends at `offset + newLength`, as Python's `mmap.resize()`
+   * leaves it (so an append-only log grows by resizing). Anonymous private
+   * mappings are simply remapped. Views taken before are detached, as by remap().
+   */
+  resize(newLength: number): this {
+    this.#live()
+    const length = integer(newLength, 'newLength', 1)
+    const region = this.#region
+    if (region.backing !== 'file') return this.remap(length)
+    if ((this.#flags & MAP.SHARED) === 0) {
+      throw invalidState("resize() changes the file, which a copy-on-write mapping never writes: map it with mode 'rw'")
+    }
+    const before = region.fileSize('fstat')
+    const after = this.#offset + length
+    if (after > before) {
+      region.truncateFile(after)
+      try {
+        return this.remap(length)
+      } catch (error) {
+        region.truncateFile(before)
+        throw error
+      }
+    }
+    // Shrink the mapping first: no mapped page may lie past end-of-file (SIGBUS).
+    this.remap(length)
+    region.truncateFile(after)
+    return this
+  }
+
+  /**
    * The VMAs (lines of /proc/self/maps) this mapping spans: one, or more after
    * protect() split it. A neighbouring mapping with the same flags may have
    * merged into the same VMA.
@@ -300,10 +331,11 @@ export interface MapFileOptions {
   allowBeyondEOF?: boolean
 }
 
+const { O_RDONLY, O_RDWR, O_NONBLOCK } = fsConstants
 const FILE_MODES = {
-  r: { open: 'r', prot: PROT.READ, share: MAP.SHARED },
-  rw: { open: 'r+', prot: PROT.READ | PROT.WRITE, share: MAP.SHARED },
-  cow: { open: 'r', prot: PROT.READ | PROT.WRITE, share: MAP.PRIVATE },
+  r: { open: O_RDONLY, prot: PROT.READ, share: MAP.SHARED },
+  rw: { open: O_RDWR, prot: PROT.READ | PROT.WRITE, share: MAP.SHARED },
+  cow: { open: O_RDONLY, prot: PROT.READ | PROT.WRITE, share: MAP.PRIVATE },
 } as const
 
 /**
@@ -319,20 +351,24 @@ export function mapFile(file: string | Buffer | URL | number, options_?: MapFile
   const populate = opts.populate === undefined ? false : boolean(opts.populate, 'options.populate')
   const advice = opts.advice === undefined ? undefined : oneOf(opts.advice, 'options.advice', KNOWN_MADV_VALUES, 'MADV value')
   const ownsFd = typeof file !== 'number'
-  const fd = ownsFd ? openSync(file, open) : fileDescriptor(file, 'file')
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, blocking the whole process.
+  const fd = ownsFd ? openSync(file, open | O_NONBLOCK) : fileDescriptor(file, 'file')
   try {
+    const stat = mappableFile(fd)
     let length = opts.length
     if (length === undefined) {
-      const size = regularFileSize(fd, 'mmap')
-      if (size === undefined) throw invalidArgValue('options.length', length, 'is needed: the file is not a regular file')
-      if (offset >= size) {
-        throw outOfRange('options.offset', `< ${size} (the file size) to map the rest of the file`, offset)
+      if (stat.kind !== 'file') throw invalidArgValue('options.length', length, `is needed: a ${stat.kind} has no size to map`)
+      if (stat.size === 0) {
+        throw invalidArgValue('file', file, 'is an empty file: there is nothing to map (write to it first, or pass options.length with allowBeyondEOF)')
       }
-      length = size - offset
+      if (offset >= stat.size) {
+        throw outOfRange('options.offset', `< ${stat.size} (the file size) to map the rest of the file`, offset)
+      }
+      length = stat.size - offset
     }
     const mapped = mapRegion({
       addr: null, length, prot, flags: share | (populate ? MAP.POPULATE : 0), fd, offset,
-      allowBeyondEOF: opts.allowBeyondEOF,
+      allowBeyondEOF: opts.allowBeyondEOF, file: stat,
     })
     const mapping = new Mapping(mapped, ownsFd ? -1 : fd)
     if (advice !== undefined) mapping.advise(advice)

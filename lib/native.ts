@@ -14,13 +14,15 @@ type Constants = Record<'PROT' | 'MAP' | 'MADV' | 'MS' | 'MFD' | 'MREMAP' | 'MLO
 export interface Native {
   constants: Constants
   pageSize: number
-  mmap(hint: bigint, length: number, prot: number, flags: number, fd: number, offset: number): RegionHandle | number
+  mmap(hint: bigint, length: number, prot: number, flags: number, fd: number, offset: number, keepFd: boolean): RegionHandle | number
   fixedPlacement(address: bigint, length: number): number
   munmap(region: RegionHandle): number
   view(region: RegionHandle, offset: number, length: number): ArrayBuffer | number
   address(region: RegionHandle): bigint
   released(region: RegionHandle): boolean
-  liveRegions(): number
+  lifetimeCounts(): [regions: number, zombieRanges: number]
+  setDetacher(detach: (buffer: ArrayBuffer) => boolean): number
+  regionFd(region: RegionHandle): number
   dropHandle(region: RegionHandle): void
   mprotect(region: RegionHandle, offset: number, length: number, prot: number): number
   madvise(region: RegionHandle, offset: number, length: number, advice: number): number
@@ -34,7 +36,7 @@ export interface Native {
   programBreak(): bigint
   heapState(): [current: bigint, toolkitTop: bigint, floor: bigint]
   heapGrow(increment: number): RegionHandle | number
-  heapShrink(newTop: bigint): number
+  heapShrink(newTop: bigint): number | 'moved' | 'foreign' | 'escaped' | 'threads'
   fstat(fd: number, out: BigInt64Array): number
   memfdCreate(name: string, flags: number): number
   strerror(errno: number): string

@@ -1,7 +1,7 @@
 // The syscall layer: shaped like the C calls. Memory is named by any
 // ArrayBuffer / TypedArray / DataView that mman returned; a view names its own
 // sub-range, which is rounded out to whole pages.
-import { check, invalidArgValue, outOfRange } from './errors.js'
+import { check, errno, invalidArgValue, outOfRange, syscallError } from './errors.js'
 import { KNOWN_MADV_VALUES, KNOWN_MS_BITS, MLOCK, MS, pageSize } from './constants.js'
 import { checkPolicy, mapRegion, protection, refuseBeyondEOF, type MapPolicy } from './map-region.js'
 import { native } from './native.js'
@@ -160,17 +160,25 @@ export function mremap(buf: MappedMemory, newLength: number | bigint, policy?: P
   return createView(span.region, start, length, 'mremap')
 }
 
-/** Resizes the span's region to `newSize` bytes from its start; file mappings may not grow past EOF unless allowed. */
+/** Resizes the span's region to `newSize` bytes from its start; a file mapping may not grow past EOF unless allowed. */
 export function remapRegion(span: Span, newSize: number, policy: MapPolicy): void {
-  const { file } = span.region
-  if (file !== undefined && policy.allowBeyondEOF !== true) refuseBeyondEOF(file.size, file.offset, newSize)
-  check(native.mremap(span.region.handle, newSize), 'mremap', (code) =>
+  const { region } = span
+  if (newSize > region.size) {
+    if (region.backing === 'shmem') {
+      throw syscallError(errno('EINVAL'), 'mremap',
+        'shared anonymous and device memory cannot grow: the kernel object behind it keeps its size, and touching ' +
+          'the new pages would raise SIGBUS. Map a memfd and ftruncate it, or map a new region')
+    }
+    if (region.backing === 'file' && policy.allowBeyondEOF !== true) refuseBeyondEOF(region.fileSize('mremap'), region.fileOffset, newSize)
+  }
+  check(native.mremap(region.handle, newSize), 'mremap', (code) =>
     code === 'EBUSY'
-      ? 'the mapping has MAP.FIXED mappings inside it, an async operation in flight, or views awaiting garbage collection'
+      ? 'the mapping has MAP.FIXED mappings inside it or an async operation in flight, or views that may still be ' +
+        'in use pin its old range and this kernel cannot move it without unmapping that (MREMAP_DONTUNMAP)'
       : undefined,
   )
-  span.region.size = Math.ceil(newSize / pageSize) * pageSize
-  span.region.generation++
+  region.size = Math.ceil(newSize / pageSize) * pageSize
+  region.generation++
 }
 
 /** The virtual address of the first byte of `buf` (information only: no call takes an address back except MAP.FIXED hints). */

@@ -1,5 +1,6 @@
 // mmap and the calls that act on a mapped region. Offsets are relative to the
 // region; lib/ has already rounded them to pages and checked them.
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ int CheckFixedPlacement(napi_env env, uintptr_t address, size_t length, Region**
   if (address % PageSize() != 0) return -EINVAL;
   *owner = FindOwner(env, address, length);
   if (*owner == nullptr) return -EPERM;
-  if (OverlapsLiveChild(*owner, address, length)) return -EEXIST;
+  if (OverlapsChild(*owner, address, length)) return -EEXIST;
   return 0;
 }
 
@@ -48,7 +49,9 @@ Napi::Value FixedPlacement(const Napi::CallbackInfo& info) {
   return Errno(info.Env(), CheckFixedPlacement(info.Env(), address, RoundUpToPage(static_cast<size_t>(length)), &owner));
 }
 
-// mmap(hint: bigint, length, prot, flags, fd, offset)
+// mmap(hint: bigint, length, prot, flags, fd, offset, keepFd): keepFd makes
+// the region hold a duplicate of fd, so that the file's size can be checked
+// for as long as the mapping lives.
 Napi::Value Mmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uintptr_t hint = 0;
@@ -58,6 +61,7 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
       length <= 0 || offset < 0) {
     return Errno(env, -EINVAL);
   }
+  const bool keepFd = info.Length() > 6 && info[6].ToBoolean().Value();
   Region* parent = nullptr;
   if (flags & MAP_FIXED) {
     int rc = CheckFixedPlacement(env, hint, RoundUpToPage(static_cast<size_t>(length)), &parent);
@@ -66,8 +70,17 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   void* address = mmap(reinterpret_cast<void*>(hint), static_cast<size_t>(length), static_cast<int>(prot),
                        static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));
   if (address == MAP_FAILED) return Errno(env, -errno);
+  int fileFd = -1;
+  if (keepFd) {
+    fileFd = fcntl(static_cast<int>(fd), F_DUPFD_CLOEXEC, 0);
+    if (fileFd < 0) {
+      const int error = errno;
+      munmap(address, static_cast<size_t>(length));
+      return Errno(env, -error);
+    }
+  }
   Region* region = NewRegion(env, RegionKind::Mapped, reinterpret_cast<uintptr_t>(address),
-                             RoundUpToPage(static_cast<size_t>(length)), parent);
+                             RoundUpToPage(static_cast<size_t>(length)), parent, fileFd);
   return Napi::Value(env, WrapRegion(env, region));
 }
 
@@ -100,8 +113,25 @@ Napi::Value RegionDropHandle(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value LiveRegionCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(LiveRegions()));
+// lifetimeCounts() -> [regions not yet disposed, zombie ranges not yet unmapped]
+Napi::Value LifetimeCounts(const Napi::CallbackInfo& info) {
+  Napi::Array counts = Napi::Array::New(info.Env(), 2);
+  counts.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(LiveRegions())));
+  counts.Set(1u, Napi::Number::New(info.Env(), static_cast<double>(ZombieRanges())));
+  return counts;
+}
+
+// setDetacher(fn: (buffer) => boolean): detaches buffers from now on (see region.h).
+Napi::Value Detacher(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsFunction()) return Errno(info.Env(), -EINVAL);
+  SetDetacher(info.Env(), info[0]);
+  return Errno(info.Env(), 0);
+}
+
+// regionFd(handle) -> the region's duplicate of its file's fd, or -1
+Napi::Value RegionFd(const Napi::CallbackInfo& info) {
+  Region* region = RegionArg(info, 0);
+  return Napi::Number::New(info.Env(), region == nullptr || region->released ? -1 : region->fileFd);
 }
 
 Napi::Value RegionReleased(const Napi::CallbackInfo& info) {
@@ -190,24 +220,13 @@ Napi::Value Munlock(const Napi::CallbackInfo& info) {
   return ResultOrErrno(info.Env(), static_cast<int>(syscall(SYS_munlock, start, length)));
 }
 
-// mremap(handle, newLength): the region may move, so every view is detached.
+// mremap(handle, newLength): every view is detached; the region may move.
 Napi::Value Mremap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Region* region = LiveMappedRegion(info);
   int64_t newLength = 0;
-  if (region == nullptr || region->parent != nullptr || !Int64Arg(info, 1, &newLength) || newLength <= 0) {
-    return Errno(env, -EINVAL);
-  }
-  if (!region->children.empty() || HasPendingAsync(region) || !AllViewsDetachable(env, region)) {
-    return Errno(env, -EBUSY);
-  }
-  const size_t newSize = RoundUpToPage(static_cast<size_t>(newLength));
-  void* moved = mremap(reinterpret_cast<void*>(region->base), region->size, newSize, MREMAP_MAYMOVE);
-  if (moved == MAP_FAILED) return Errno(env, -errno);
-  DetachViews(env, region);
-  region->base = reinterpret_cast<uintptr_t>(moved);
-  region->size = newSize;
-  return Errno(env, 0);
+  if (region == nullptr || !Int64Arg(info, 1, &newLength) || newLength <= 0) return Errno(env, -EINVAL);
+  return Errno(env, Remap(env, region, RoundUpToPage(static_cast<size_t>(newLength))));
 }
 
 }  // namespace mman

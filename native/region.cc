@@ -1,5 +1,6 @@
 #include "region.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@ namespace mman {
 namespace {
 
 std::atomic<long> liveRegions{0};
+std::atomic<long> zombieRanges{0};
 
 const napi_type_tag kRegionTag = {0x6d6d616e72656769ULL, 0x6f6e68616e646c65ULL};
 
@@ -22,15 +24,42 @@ void Erase(std::vector<T*>& items, T* item) {
   items.erase(std::remove(items.begin(), items.end(), item), items.end());
 }
 
-// Drops the pages but keeps the address range ours, so that a stale pointer
-// can only fault, never alias memory that a later mmap() hands to someone else.
-int ReserveRange(uintptr_t base, size_t size) {
-  void* p = mmap(reinterpret_cast<void*>(base), size, PROT_NONE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+bool Overlaps(uintptr_t a, size_t aLength, uintptr_t b, size_t bLength) {
+  return a < b + bLength && b < a + aLength;
+}
+
+int Remap(uintptr_t base, size_t size, int prot, int flags) {
+  void* p = mmap(reinterpret_cast<void*>(base), size, prot, flags | MAP_FIXED, -1, 0);
   return p == MAP_FAILED ? -errno : 0;
 }
 
-// Live mapped regions by base address, for MAP_FIXED ownership checks.
+// Replaces the pages at once with fresh private memory that nobody else can
+// be handed: a stale pointer reads zeros and its writes go nowhere, instead of
+// faulting (fs.read on the thread pool would kill the process) or aliasing a
+// later mapping.
+int MakeZombie(uintptr_t base, size_t size) {
+  return Remap(base, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+}
+
+void KeepZombie(Region* region, uintptr_t base, size_t size) {
+  region->zombies.push_back({base, size});
+  zombieRanges++;
+}
+
+void FreeZombie(uintptr_t base, size_t size) {
+  munmap(reinterpret_cast<void*>(base), size);
+  zombieRanges--;
+}
+
+// Gives a child's range back to its parent as the PROT_NONE reservation it
+// was carved from.
+int RestoreReservation(uintptr_t base, size_t size) {
+  return Remap(base, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+}
+
+// Live mapped regions by base address, for MAP_FIXED ownership checks. The
+// mutex also guards base/size of indexed regions, which FindOwner reads from
+// any thread.
 struct Index {
   std::mutex mutex;
   std::multimap<uintptr_t, Region*> byBase;
@@ -41,9 +70,7 @@ Index& TheIndex() {
   return *index;
 }
 
-void Unindex(Region* region) {
-  Index& index = TheIndex();
-  std::lock_guard<std::mutex> lock(index.mutex);
+void EraseFromIndex(Index& index, Region* region) {
   auto range = index.byBase.equal_range(region->base);
   for (auto it = range.first; it != range.second; ++it) {
     if (it->second == region) {
@@ -53,35 +80,152 @@ void Unindex(Region* region) {
   }
 }
 
-void MarkReleased(Region* region) {
-  if (!region->released && region->kind == RegionKind::Mapped) Unindex(region);
-  region->released = true;
-  for (Region* child : region->children) MarkReleased(child);
+bool Indexed(const Region* region) { return region->kind == RegionKind::Mapped && !region->released; }
+
+void SetExtent(Region* region, uintptr_t base, size_t size) {
+  Index& index = TheIndex();
+  std::lock_guard<std::mutex> lock(index.mutex);
+  if (Indexed(region)) EraseFromIndex(index, region);
+  region->base = base;
+  region->size = size;
+  if (Indexed(region)) index.byBase.emplace(base, region);
 }
 
-void Dispose(Region* region) {
+void CloseFile(Region* region) {
+  if (region->fileFd >= 0) close(region->fileFd);
+  region->fileFd = -1;
+}
+
+void MarkReleased(Region* region) {
+  if (region->released) return;
   if (region->kind == RegionKind::Mapped) {
-    if (!region->released) Unindex(region);
-    Region* parent = region->parent;
-    if (parent == nullptr) {
-      if (!region->released || region->reserved) {
-        munmap(reinterpret_cast<void*>(region->base), region->size);
-      }
-    } else if (!region->released) {
-      // Collected without an explicit unmap: give the pages back, keep the
-      // parent's range intact.
-      ReserveRange(region->base, region->size);
+    Index& index = TheIndex();
+    std::lock_guard<std::mutex> lock(index.mutex);
+    EraseFromIndex(index, region);
+  }
+  region->released = true;
+  CloseFile(region);
+}
+
+// The range no longer needs this region to give it back (it was unmapped, or
+// an enclosing zombie covers it), for the region and everything inside it.
+void DropRange(Region* region) {
+  if (region->holdsRange && region->released) zombieRanges--;
+  region->holdsRange = false;
+  for (Region* child : region->children) DropRange(child);
+}
+
+void ReleaseTree(Region* region) {
+  MarkReleased(region);
+  for (Region* child : region->children) ReleaseTree(child);
+}
+
+// --- per-env data: the detacher lib/ installs -------------------------------
+
+struct EnvData {
+  napi_ref detacher = nullptr;
+};
+
+EnvData* DataOf(napi_env env) {
+  void* data = nullptr;
+  if (napi_get_instance_data(env, &data) == napi_ok && data != nullptr) return static_cast<EnvData*>(data);
+  EnvData* created = new EnvData();
+  napi_set_instance_data(
+      env, created,
+      [](napi_env env, void* data, void*) {
+        EnvData* d = static_cast<EnvData*>(data);
+        if (d->detacher != nullptr) napi_delete_reference(env, d->detacher);
+        delete d;
+      },
+      nullptr);
+  return created;
+}
+
+// Detaches the buffer; false when it cannot be (it stays attached then).
+bool Detach(napi_env env, napi_value buffer) {
+  EnvData* data = DataOf(env);
+  napi_value detacher = nullptr;
+  if (data->detacher == nullptr || napi_get_reference_value(env, data->detacher, &detacher) != napi_ok ||
+      detacher == nullptr) {
+    return napi_detach_arraybuffer(env, buffer) == napi_ok;
+  }
+  napi_value undefined = nullptr, result = nullptr;
+  napi_get_undefined(env, &undefined);
+  if (napi_call_function(env, undefined, detacher, 1, &buffer, &result) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    return false;
+  }
+  bool detached = false;
+  napi_get_value_bool(env, result, &detached);
+  return detached;
+}
+
+// --- views -------------------------------------------------------------------
+
+void Dispose(Region* region);
+
+bool ViewsOverlap(const Region* region, uintptr_t start, size_t length) {
+  for (const View* view : region->views) {
+    if (Overlaps(view->start, view->length, start, length)) return true;
+  }
+  return false;
+}
+
+// Partial zombies go back to the kernel as soon as no view can point into them.
+void FreeUnpinnedZombies(Region* region) {
+  auto& zombies = region->zombies;
+  for (auto it = zombies.begin(); it != zombies.end();) {
+    if (ViewsOverlap(region, it->start, it->length)) {
+      ++it;
+    } else {
+      FreeZombie(it->start, it->length);
+      it = zombies.erase(it);
     }
   }
-  if (region->parent != nullptr) {
-    Erase(region->parent->children, region);
-    Unref(region->parent);
-  }
-  delete region;
-  liveRegions--;
 }
 
-void FinalizeView(napi_env env, void* /*data*/, void* hint) {
+void DeleteView(napi_env env, View* view) {
+  if (view->weak != nullptr) napi_delete_reference(env, view->weak);
+  Region* region = view->region;
+  Erase(region->views, view);
+  delete view;
+  FreeUnpinnedZombies(region);
+  Unref(region);
+}
+
+void MaybeDie(napi_env env, View* view) {
+  if (!view->storeAlive && !view->objectAlive) DeleteView(env, view);
+}
+
+void FinalizeObject(napi_env env, void* data, void* /*hint*/) {
+  View* view = static_cast<View*>(data);
+  view->objectAlive = false;
+  MaybeDie(env, view);
+}
+
+// The JS object, or nullptr once it was collected.
+napi_value ObjectOf(napi_env env, View* view) {
+  if (!view->objectAlive) return nullptr;
+  napi_value buffer = nullptr;
+  if (napi_get_reference_value(env, view->weak, &buffer) != napi_ok) return nullptr;
+  return buffer;
+}
+
+// From now on we need to hear when the JS object is collected: it may be all
+// that keeps a native user's raw pointer honest (fs.read holds the object,
+// not the backing store). Failing to attach leaves the view alive forever,
+// which leaks a range but never frees one in use.
+void Watch(napi_env env, View* view, napi_value buffer) {
+  if (view->watched) return;
+  if (napi_add_finalizer(env, buffer, view, FinalizeObject, nullptr, nullptr) == napi_ok) view->watched = true;
+}
+
+void FinalizeStore(napi_env env, void* /*data*/, void* hint) {
   View* view = static_cast<View*>(hint);
   if (view->creating) {
     view->finalizedWhileCreating = true;
@@ -91,11 +235,61 @@ void FinalizeView(napi_env env, void* /*data*/, void* hint) {
     delete view;
     return;
   }
-  if (view->weak != nullptr) napi_delete_reference(env, view->weak);
-  Region* region = view->region;
-  Erase(region->views, view);
-  delete view;
-  Unref(region);
+  view->storeAlive = false;
+  if (!view->watched) {
+    // Freed while the object lives means someone detached it (transfer() to
+    // a different length copies and detaches): wait for the object too.
+    napi_value buffer = ObjectOf(env, view);
+    if (buffer != nullptr) {
+      Watch(env, view, buffer);
+    } else {
+      view->objectAlive = false;
+    }
+  }
+  MaybeDie(env, view);
+}
+
+void DetachViews(napi_env env, Region* region) {
+  for (View* view : region->views) {
+    if (view->detachedByUs) continue;
+    napi_value buffer = ObjectOf(env, view);
+    if (buffer == nullptr) continue;
+    Watch(env, view, buffer);
+    bool detached = false;
+    napi_is_detached_arraybuffer(env, buffer, &detached);
+    if (!detached && Detach(env, buffer)) view->detachedByUs = true;
+  }
+  for (Region* child : region->children) DetachViews(env, child);
+}
+
+bool AnyViews(const Region* region) {
+  if (!region->views.empty()) return true;
+  for (const Region* child : region->children) {
+    if (AnyViews(child)) return true;
+  }
+  return false;
+}
+
+void Dispose(Region* region) {
+  if (region->kind == RegionKind::Mapped) {
+    if (region->holdsRange) {
+      if (region->parent == nullptr) {
+        munmap(reinterpret_cast<void*>(region->base), region->size);
+      } else {
+        RestoreReservation(region->base, region->size);
+      }
+      if (region->released) zombieRanges--;
+    }
+    MarkReleased(region);
+    for (const Range& zombie : region->zombies) FreeZombie(zombie.start, zombie.length);
+  }
+  CloseFile(region);
+  if (region->parent != nullptr) {
+    Erase(region->parent->children, region);
+    Unref(region->parent);
+  }
+  delete region;
+  liveRegions--;
 }
 
 }  // namespace
@@ -106,24 +300,21 @@ size_t PageSize() {
 }
 
 long LiveRegions() { return liveRegions.load(); }
+long ZombieRanges() { return zombieRanges.load(); }
 
-Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent) {
+Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent, int fileFd) {
   liveRegions++;
   Region* region = new Region();
   region->env = env;
   region->kind = kind;
-  region->base = base;
-  region->size = size;
   region->parent = parent;
+  region->fileFd = fileFd;
+  region->holdsRange = kind == RegionKind::Mapped;
   if (parent != nullptr) {
     parent->children.push_back(region);
     Ref(parent);
   }
-  if (kind == RegionKind::Mapped) {
-    Index& index = TheIndex();
-    std::lock_guard<std::mutex> lock(index.mutex);
-    index.byBase.emplace(base, region);
-  }
+  SetExtent(region, base, size);
   return region;
 }
 
@@ -181,9 +372,11 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
   if (offset > region->size || length > region->size - offset) return -ERANGE;
   View* view = new View();
   view->region = region;
+  view->start = region->base + offset;
+  view->length = length;
   napi_value buffer;
   napi_status status = napi_create_external_arraybuffer(
-      env, reinterpret_cast<void*>(region->base + offset), length, FinalizeView, view, &buffer);
+      env, reinterpret_cast<void*>(view->start), length, FinalizeStore, view, &buffer);
   view->creating = false;
   if (status != napi_ok) {
     bool pending = false;
@@ -208,36 +401,23 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
   return 0;
 }
 
-bool AllViewsDetachable(napi_env env, Region* region) {
-  for (View* view : region->views) {
-    if (view->detachedByUs) continue;
-    napi_value buffer = nullptr;
-    if (napi_get_reference_value(env, view->weak, &buffer) != napi_ok || buffer == nullptr) {
-      return false;
-    }
-    bool detached = false;
-    napi_is_detached_arraybuffer(env, buffer, &detached);
-    if (detached) return false;
-  }
-  for (Region* child : region->children) {
-    if (!AllViewsDetachable(env, child)) return false;
-  }
-  return true;
+void SetDetacher(napi_env env, napi_value detacher) {
+  EnvData* data = DataOf(env);
+  if (data->detacher != nullptr) napi_delete_reference(env, data->detacher);
+  data->detacher = nullptr;
+  napi_create_reference(env, detacher, 1, &data->detacher);
 }
 
-void DetachViews(napi_env env, Region* region) {
+bool ViewsMayEscape(napi_env env, Region* region, uintptr_t start, size_t length) {
   for (View* view : region->views) {
-    if (view->detachedByUs) continue;
-    napi_value buffer = nullptr;
-    if (napi_get_reference_value(env, view->weak, &buffer) != napi_ok || buffer == nullptr) {
-      continue;
-    }
+    if (!Overlaps(view->start, view->length, start, length) || !view->storeAlive) continue;
+    napi_value buffer = ObjectOf(env, view);
+    if (buffer == nullptr) return true;  // collected, but its store lives: maybe moved by transfer()
     bool detached = false;
     napi_is_detached_arraybuffer(env, buffer, &detached);
-    if (!detached) napi_detach_arraybuffer(env, buffer);
-    view->detachedByUs = true;
+    if (detached && !view->detachedByUs) return true;  // moved away by transfer()
   }
-  for (Region* child : region->children) DetachViews(env, child);
+  return false;
 }
 
 bool HasPendingAsync(const Region* region) {
@@ -248,10 +428,9 @@ bool HasPendingAsync(const Region* region) {
   return false;
 }
 
-bool OverlapsLiveChild(const Region* parent, uintptr_t start, size_t length) {
+bool OverlapsChild(const Region* parent, uintptr_t start, size_t length) {
   for (const Region* child : parent->children) {
-    if (child->released) continue;
-    if (start < child->base + child->size && child->base < start + length) return true;
+    if (Overlaps(child->base, child->size, start, length)) return true;
   }
   return false;
 }
@@ -259,20 +438,81 @@ bool OverlapsLiveChild(const Region* parent, uintptr_t start, size_t length) {
 int Release(napi_env env, Region* region) {
   if (region->released) return 0;
   if (HasPendingAsync(region)) return -EBUSY;
-  const bool safe = AllViewsDetachable(env, region);
   DetachViews(env, region);
-  if (region->kind == RegionKind::Mapped) {
-    int rc = 0;
-    if (region->parent == nullptr && safe) {
-      rc = munmap(reinterpret_cast<void*>(region->base), region->size) == 0 ? 0 : -errno;
-    } else {
-      rc = ReserveRange(region->base, region->size);
-      region->reserved = region->parent == nullptr;
-    }
+  if (AnyViews(region)) {
+    int rc = MakeZombie(region->base, region->size);
     if (rc != 0) return rc;
+    zombieRanges++;
+    // The zombie covers every child's range too.
+    for (Region* child : region->children) DropRange(child);
+  } else {
+    int rc = region->parent == nullptr ? (munmap(reinterpret_cast<void*>(region->base), region->size) == 0 ? 0 : -errno)
+                                       : RestoreReservation(region->base, region->size);
+    if (rc != 0) return rc;
+    DropRange(region);
   }
-  MarkReleased(region);
+  ReleaseTree(region);
   return 0;
+}
+
+int Remap(napi_env env, Region* region, size_t newSize) {
+  if (region->released || region->parent != nullptr) return -EINVAL;
+  if (!region->children.empty() || HasPendingAsync(region)) return -EBUSY;
+  DetachViews(env, region);
+  const uintptr_t base = region->base;
+  const size_t size = region->size;
+  if (newSize == size) return 0;
+  if (newSize < size) {
+    const uintptr_t tail = base + newSize;
+    const size_t tailLength = size - newSize;
+    if (ViewsOverlap(region, tail, tailLength)) {
+      int rc = MakeZombie(tail, tailLength);
+      if (rc != 0) return rc;
+      KeepZombie(region, tail, tailLength);
+    } else if (munmap(reinterpret_cast<void*>(tail), tailLength) != 0) {
+      return -errno;
+    }
+    SetExtent(region, base, newSize);
+    return 0;
+  }
+  void* grown = mremap(reinterpret_cast<void*>(base), size, newSize, 0);
+  if (grown != MAP_FAILED) {
+    SetExtent(region, base, newSize);
+    return 0;
+  }
+  if (errno != ENOMEM) return -errno;
+  if (!ViewsOverlap(region, base, size)) {
+    void* moved = mremap(reinterpret_cast<void*>(base), size, newSize, MREMAP_MAYMOVE);
+    if (moved == MAP_FAILED) return -errno;
+    SetExtent(region, reinterpret_cast<uintptr_t>(moved), newSize);
+    return 0;
+  }
+  // Views may still point into the old range: move the pages but keep the
+  // range mapped (MREMAP_DONTUNMAP keeps the size, so grow afterwards), then
+  // turn what is left there into a zombie.
+  void* moved = mremap(reinterpret_cast<void*>(base), size, size, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+  if (moved == MAP_FAILED) return errno == EINVAL ? -EBUSY : -errno;
+  // Should this fail, what DONTUNMAP left there is still ours: keep it all the same.
+  MakeZombie(base, size);
+  KeepZombie(region, base, size);
+  SetExtent(region, reinterpret_cast<uintptr_t>(moved), size);
+  void* resized = mremap(moved, size, newSize, MREMAP_MAYMOVE);
+  if (resized == MAP_FAILED) return -errno;
+  SetExtent(region, reinterpret_cast<uintptr_t>(resized), newSize);
+  return 0;
+}
+
+bool ReleaseHeap(napi_env env, Region* region, uintptr_t cut) {
+  DetachViews(env, region);
+  for (View* view : region->views) {
+    if (!Overlaps(view->start, view->length, cut, region->base + region->size - cut) || view->detachedByUs) continue;
+    napi_value buffer = ObjectOf(env, view);
+    bool detached = false;
+    if (buffer != nullptr) napi_is_detached_arraybuffer(env, buffer, &detached);
+    if (buffer != nullptr && !detached) return false;
+  }
+  region->released = true;
+  return true;
 }
 
 }  // namespace mman

@@ -1,7 +1,13 @@
 // Region lifetime. A Region is one mmap() result (or one sbrk() growth) that JS
 // reaches through an opaque handle and through external ArrayBuffers ("views").
-// The address range goes back to the kernel only when nothing can reach it:
-// see DESIGN.md "Lifetime".
+//
+// A view can escape: ArrayBuffer.prototype.transfer() moves its backing store
+// to a buffer we never saw, and fs.read / socket writes keep a raw pointer on
+// another thread while holding only the JS object. So an address range is
+// given back to the kernel only once every view's JS object has been
+// collected AND its backing store freed. Until then a released range is a
+// "zombie": fresh private anonymous memory (MAP_FIXED over the old pages, so
+// RSS drops at once) that nobody else can be handed by mmap().
 #pragma once
 
 #include <node_api.h>
@@ -16,16 +22,26 @@ enum class RegionKind { Mapped, Heap };
 
 struct Region;
 
-// One external ArrayBuffer over part of a region, alive until Node finalizes it.
+// One external ArrayBuffer over part of a region.
 struct View {
   Region* region = nullptr;
-  napi_ref weak = nullptr;
+  uintptr_t start = 0;  // absolute: views outlive moves of their region
+  size_t length = 0;
+  napi_ref weak = nullptr;  // the JS object, until it is collected
+  bool storeAlive = true;   // the backing store (wherever it went) not yet freed
+  bool objectAlive = true;  // the JS object not yet collected
+  bool watched = false;     // an object finalizer is attached
   bool detachedByUs = false;
-  // Node 20 calls the finalizer synchronously when creating the buffer fails;
-  // these flags make that, and a later call, harmless.
+  // Node 20 calls the store finalizer synchronously when creating the buffer
+  // fails; these make that, and a later call, harmless.
   bool creating = true;
   bool finalizedWhileCreating = false;
   bool orphan = false;
+};
+
+struct Range {
+  uintptr_t start;
+  size_t length;
 };
 
 struct Region {
@@ -35,15 +51,21 @@ struct Region {
   size_t size = 0;  // page-rounded for mapped regions
   Region* parent = nullptr;  // set for MAP_FIXED mappings placed inside a region we own
   std::vector<Region*> children;
-  std::vector<View*> views;  // every view not yet finalized
-  int refs = 0;  // handles + unfinalized views + children + async operations
+  std::vector<View*> views;  // every view not yet dead (object collected and store freed)
+  std::vector<Range> zombies;  // ranges remap() gave up that views may still point into
+  int refs = 0;  // handle + views + children + async operations
   int pendingAsync = 0;
+  int fileFd = -1;  // a duplicate of the mapped file's fd (regular files), for size checks
   bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
-  bool released = false;  // explicitly unmapped (pages gone)
-  bool reserved = false;  // range held as PROT_NONE until the last view is finalized
+  bool released = false;  // explicitly unmapped (or cut off by brk)
+  // The address range is still mapped on this region's behalf (live, or a
+  // zombie after release) and must be given back when it is disposed. False
+  // for heap regions, and for children whose parent's range covers them.
+  bool holdsRange = false;
 };
 
-Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent);
+// A new region; `fileFd` (or -1) becomes the region's to close.
+Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent, int fileFd);
 
 // The innermost live mapped region of this env containing [start, start + length).
 Region* FindOwner(napi_env env, uintptr_t start, size_t length);
@@ -64,22 +86,42 @@ Region* UnwrapRegion(napi_env env, napi_value value);
 // exception is left pending.
 int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result);
 
-// True when every view can be detached by us now, so no backing store can
-// outlive the pages (a view that was collected or detached by someone else may
-// still have a backing store alive elsewhere, e.g. transferred).
-bool AllViewsDetachable(napi_env env, Region* region);
-// Detaches every live view of the region and of its children.
-void DetachViews(napi_env env, Region* region);
+// lib/ may install a JS function that detaches a buffer and says whether it
+// could: on Node >= 24 a buffer the user passed to markAsUntransferable()
+// carries a V8 detach key, and napi_detach_arraybuffer would abort the process,
+// where ArrayBuffer.prototype.transfer(0) throws. Without one, Node-API detaches.
+void SetDetacher(napi_env env, napi_value detacher);
 
-// Explicit unmap of a region and everything placed inside it. 0 or -errno.
+// True when a view of the region over [start, start + length) may still be
+// used where we cannot detach it: moved away by transfer(), or collected
+// with its backing store not yet freed. (A live view we cannot detach is
+// found only by trying: see ReleaseHeap.)
+bool ViewsMayEscape(napi_env env, Region* region, uintptr_t start, size_t length);
+
+// Explicit unmap of a region and everything placed inside it: every view we
+// can reach is detached, and the range becomes a zombie (or is unmapped at
+// once when no view is left). 0 or -errno.
 int Release(napi_env env, Region* region);
 
+// mremap() that never lets a range a view may point into be reused:
+// views are detached first; a shrunk tail or a moved-away range stays a zombie
+// while views may point into it. 0 or -errno; the region's base/size follow.
+int Remap(napi_env env, Region* region, size_t newSize);
+
+// Detaches every view of a heap region; false (nothing released) if a view
+// over [cut, end) could not be detached. Otherwise marks it released.
+bool ReleaseHeap(napi_env env, Region* region, uintptr_t cut);
+
 bool HasPendingAsync(const Region* region);
-bool OverlapsLiveChild(const Region* parent, uintptr_t start, size_t length);
+// True when a child (live, or released with views that may still point into
+// it) overlaps [start, start + length).
+bool OverlapsChild(const Region* parent, uintptr_t start, size_t length);
 
 size_t PageSize();
 
 // Regions not yet disposed, in the whole process: what a leak would make grow.
 long LiveRegions();
+// Zombie ranges (whole released regions and remap leftovers) not yet unmapped.
+long ZombieRanges();
 
 }  // namespace mman

