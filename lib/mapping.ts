@@ -35,6 +35,8 @@ export class Mapping implements Disposable {
   readonly #fd: number
   readonly #offset: number
   #buffer: ArrayBuffer | undefined
+  // A shared file mapping made writable: the only kind whose file resize() may change.
+  readonly #writesFile: boolean
 
   /** @internal Use map(), mapFile() or mapAnonymous(). */
   constructor(mapped: MappedRegion, fd = mapped.fd) {
@@ -45,6 +47,7 @@ export class Mapping implements Disposable {
     this.#flags = mapped.flags
     this.#fd = fd
     this.#offset = mapped.offset
+    this.#writesFile = mapped.region.backing === 'file' && (mapped.flags & MAP.SHARED) !== 0 && (mapped.prot & PROT.WRITE) !== 0
   }
 
   /** Mapped length in bytes, as requested (the kernel maps whole pages). */
@@ -96,7 +99,10 @@ export class Mapping implements Disposable {
         this.#length,
       )
     }
-    this.#buffer ??= createView(this.#region, this.#delta, this.#length, 'mmap')
+    // A buffer the user detached (transfer()) is replaced, not handed out empty.
+    if (this.#buffer === undefined || this.#buffer.byteLength !== this.#length) {
+      this.#buffer = createView(this.#region, this.#delta, this.#length, 'mmap')
+    }
     return this.#buffer
   }
 
@@ -218,9 +224,7 @@ export class Mapping implements Disposable {
     const length = integer(newLength, 'newLength', 1)
     const region = this.#region
     if (region.backing !== 'file') return this.remap(length)
-    if ((this.#flags & MAP.SHARED) === 0) {
-      throw invalidState("resize() changes the file, which a copy-on-write mapping never writes: map it with mode 'rw'")
-    }
+    if (!this.#writesFile) throw invalidState("resize() changes the file, which this mapping does not write: map it with mode 'rw'")
     const before = region.fileSize('fstat')
     const after = this.#offset + length
     if (after > before) {

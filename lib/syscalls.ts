@@ -163,13 +163,14 @@ export function mremap(buf: MappedMemory, newLength: number | bigint, policy?: P
 /** Resizes the span's region to `newSize` bytes from its start; a file mapping may not grow past EOF unless allowed. */
 export function remapRegion(span: Span, newSize: number, policy: MapPolicy): void {
   const { region } = span
-  if (newSize > region.size) {
-    if (region.backing === 'shmem') {
-      throw syscallError(errno('EINVAL'), 'mremap',
-        'shared anonymous and device memory cannot grow: the kernel object behind it keeps its size, and touching ' +
-          'the new pages would raise SIGBUS. Map a memfd and ftruncate it, or map a new region')
-    }
-    if (region.backing === 'file' && policy.allowBeyondEOF !== true) refuseBeyondEOF(region.fileSize('mremap'), region.fileOffset, newSize)
+  if (region.backing === 'file' && newSize > span.end && policy.allowBeyondEOF !== true) {
+    // By bytes, as mapFile() checks: even the part of the last page past end-of-file stays out.
+    refuseBeyondEOF(region.fileSize('mremap'), region.fileOffset, newSize)
+  }
+  if (newSize > region.size && region.backing === 'shmem') {
+    throw syscallError(errno('EINVAL'), 'mremap',
+      'shared anonymous and device memory cannot grow: the kernel object behind it keeps its size, and touching ' +
+        'the new pages would raise SIGBUS. Map a memfd and ftruncate it, or map a new region')
   }
   check(native.mremap(region.handle, newSize), 'mremap', (code) =>
     code === 'EBUSY'

@@ -4,6 +4,7 @@
 namespace mman {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitEnv(env);
   exports.Set("constants", Constants(env));
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(PageSize())));
   const struct {

@@ -46,8 +46,8 @@ void KeepZombie(Region* region, uintptr_t base, size_t size) {
   zombieRanges++;
 }
 
-void FreeZombie(uintptr_t base, size_t size) {
-  munmap(reinterpret_cast<void*>(base), size);
+void FreeZombie(uintptr_t base, size_t size, bool keepMapped) {
+  if (!keepMapped) munmap(reinterpret_cast<void*>(base), size);
   zombieRanges--;
 }
 
@@ -124,6 +124,10 @@ void ReleaseTree(Region* region) {
 
 struct EnvData {
   napi_ref detacher = nullptr;
+  // The env is being torn down (process or worker exit): Node runs finalizers
+  // then even for backing stores that live on elsewhere (a buffer moved out
+  // by transfer() and posted to another thread), so nothing may be unmapped.
+  bool tearingDown = false;
 };
 
 EnvData* DataOf(napi_env env) {
@@ -139,6 +143,18 @@ EnvData* DataOf(napi_env env) {
       },
       nullptr);
   return created;
+}
+
+// Node-API refuses anything that may run JS once an env is being torn down;
+// creating an empty ArrayBuffer is the cheapest such call without side effects.
+bool TearingDown(napi_env env) {
+  EnvData* data = DataOf(env);
+  if (!data->tearingDown) {
+    void* bytes = nullptr;
+    napi_value probe = nullptr;
+    data->tearingDown = napi_create_arraybuffer(env, 0, &bytes, &probe) != napi_ok;
+  }
+  return data->tearingDown;
 }
 
 // Detaches the buffer; false when it cannot be (it stays attached then).
@@ -183,7 +199,7 @@ void FreeUnpinnedZombies(Region* region) {
     if (ViewsOverlap(region, it->start, it->length)) {
       ++it;
     } else {
-      FreeZombie(it->start, it->length);
+      FreeZombie(it->start, it->length, DataOf(region->env)->tearingDown);
       it = zombies.erase(it);
     }
   }
@@ -204,6 +220,7 @@ void MaybeDie(napi_env env, View* view) {
 
 void FinalizeObject(napi_env env, void* data, void* /*hint*/) {
   View* view = static_cast<View*>(data);
+  TearingDown(env);
   view->objectAlive = false;
   MaybeDie(env, view);
 }
@@ -235,6 +252,7 @@ void FinalizeStore(napi_env env, void* /*data*/, void* hint) {
     delete view;
     return;
   }
+  TearingDown(env);
   view->storeAlive = false;
   if (!view->watched) {
     // Freed while the object lives means someone detached it (transfer() to
@@ -271,17 +289,18 @@ bool AnyViews(const Region* region) {
 }
 
 void Dispose(Region* region) {
+  const bool keepMapped = DataOf(region->env)->tearingDown;
   if (region->kind == RegionKind::Mapped) {
-    if (region->holdsRange) {
+    if (region->holdsRange && !keepMapped) {
       if (region->parent == nullptr) {
         munmap(reinterpret_cast<void*>(region->base), region->size);
       } else {
         RestoreReservation(region->base, region->size);
       }
-      if (region->released) zombieRanges--;
     }
+    if (region->holdsRange && region->released) zombieRanges--;
     MarkReleased(region);
-    for (const Range& zombie : region->zombies) FreeZombie(zombie.start, zombie.length);
+    for (const Range& zombie : region->zombies) FreeZombie(zombie.start, zombie.length, keepMapped);
   }
   CloseFile(region);
   if (region->parent != nullptr) {
@@ -293,6 +312,8 @@ void Dispose(Region* region) {
 }
 
 }  // namespace
+
+void InitEnv(napi_env env) { DataOf(env); }
 
 size_t PageSize() {
   static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));

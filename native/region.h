@@ -65,6 +65,9 @@ struct Region {
 };
 
 // A new region; `fileFd` (or -1) becomes the region's to close.
+// Sets up the per-env state; called once when the addon loads in an env.
+void InitEnv(napi_env env);
+
 Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent, int fileFd);
 
 // The innermost live mapped region of this env containing [start, start + length).
