@@ -4,14 +4,19 @@ import { constants as bufferConstants } from 'node:buffer'
 import { closeSync, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import * as syscalls from '../lib/index.js'
 import {
   MADV, MAP, MS, PROT, mapAnonymous, mapFile, map, madvise, mincore, mlock, mmap, mprotect, mremap, msync, munmap,
   pageSize,
 } from '../lib/index.js'
-import { tempDir, thrown } from './helpers.js'
+import { runChild, tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
-afterAll(cleanup)
+const dirFd = openSync(dir, 'r')
+afterAll(() => {
+  closeSync(dirFd)
+  cleanup()
+})
 const smallFile = join(dir, 'small.txt')
 writeFileSync(smallFile, 'tiny')
 
@@ -93,6 +98,19 @@ const cases: Case[] = [
   ['mapFile fd fractional', () => mapFile(2.5), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mapFile options array', () => mapFile(smallFile, [] as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['mapFile rw on a directory', () => mapFile(dir, { mode: 'rw' }), Error, 'EISDIR'],
+  ['mapFile a directory', () => mapFile(dir), Error, 'ENODEV'],
+  ['mapFile a directory by fd', () => mapFile(dirFd, { length: 4096 }), Error, 'ENODEV'],
+  ...(['msync', 'mprotect', 'addressOf', 'mincore', 'madvise'] as const).map((name): Case => [
+    `${name} on a DataView of an unmapped mapping`,
+    () => {
+      const mapping = mapAnonymous(4096)
+      const view = new DataView(mapping.buffer)
+      mapping.unmap()
+      ;(syscalls[name] as (buf: DataView, value: number) => unknown)(view, PROT.READ)
+    },
+    Error,
+    'ERR_INVALID_STATE',
+  ]),
   // Found by the fuzzer: describing a bad argument must not call into it.
   ['mapFile mode with a poisoned toString', () => mapFile(smallFile, { mode: { toString: false } as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['mmap length a Proxy whose traps throw', () => mmap(null, new Proxy({}, { getPrototypeOf() { throw new Error('trap') }, get() { throw new Error('trap') } }) as never, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
@@ -121,5 +139,26 @@ describe('bad inputs', () => {
       expect(error.errno).toBeLessThan(0)
       expect(typeof error.syscall).toBe('string')
     }
+  })
+})
+
+describe('files that cannot be mapped', () => {
+  // Opening a FIFO for reading waits for a writer: done blocking, it would hang the whole process.
+  it.each(['r', 'rw'])('refuses a FIFO (mode %s) with ENODEV at once, without waiting for a writer', (mode) => {
+    const fifo = join(dir, `fifo-${mode}`)
+    const child = runChild(`
+      import { execFileSync } from 'node:child_process'
+      import { mapFile } from 'mman'
+      execFileSync('mkfifo', [${JSON.stringify(fifo)}])
+      try { mapFile(${JSON.stringify(fifo)}, { mode: '${mode}' }) } catch (e) { console.log(e.code, e.syscall, e.message) }
+    `)
+    expect(child.signal).toBeNull()
+    expect(child.stdout).toBe('ENODEV mmap ENODEV: no such device, mmap (a fifo cannot be mapped)\n')
+  })
+
+  it('says an empty file is empty', () => {
+    const empty = join(dir, 'empty-message')
+    writeFileSync(empty, '')
+    expect(thrown(() => mapFile(empty)).message).toMatch(/is an empty file/)
   })
 })

@@ -74,4 +74,46 @@ describe('brk and sbrk', () => {
       ].join('\n'),
     )
   })
+
+  // The README's pool pattern while other threads use malloc. Before the break
+  // was re-checked right before brk() (with nothing allocating in between),
+  // this crashed with a corrupted malloc heap (SIGSEGV, or "malloc assertion
+  // failure in sysmalloc") in most runs of either kind.
+  it.each(['zlib', 'worker'])('survives shrinking while %s works in the background: each reset succeeds or says EBUSY', (background) => {
+    const child = runChild(`
+      import { brk, sbrk } from 'mman'
+      import { gzip } from 'node:zlib'
+      import { Worker } from 'node:worker_threads'
+      let stop = false, worker
+      if ('${background}' === 'zlib') {
+        const data = Buffer.alloc(4 << 20, 7)
+        const spin = () => { if (!stop) gzip(data, spin) }
+        for (let i = 0; i < 4; i++) spin()
+      } else {
+        worker = new Worker('const keep = []; setInterval(() => { for (let i = 0; i < 2000; i++) keep.push(new ArrayBuffer(512).slice(0)); if (keep.length > 100000) keep.length = 0 }, 1)', { eval: true })
+      }
+      const outcomes = {}
+      const count = (what) => { outcomes[what] = (outcomes[what] ?? 0) + 1 }
+      for (const end = Date.now() + 1500; Date.now() < end;) {
+        const pool = sbrk(0)
+        let block
+        try { block = sbrk(65536) } catch (e) { count(e.code); continue }
+        new Uint8Array(block).fill(1)
+        try { brk(pool); count('reset') } catch (e) { count(e.code) }
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      stop = true
+      await worker?.terminate()
+      console.log(JSON.stringify(outcomes))
+    `)
+    const seen = `stdout: ${child.stdout}\nstderr: ${child.stderr}`
+    expect(child.signal, seen).toBeNull()
+    expect(child.status, seen).toBe(0)
+    expect(child.stderr, seen).toBe('')
+    const outcomes = JSON.parse(child.stdout) as Record<string, number>
+    // A reset refused because malloc got there first (EBUSY), or a pool mark below a new
+    // floor (the break moved between sbrk(0) and sbrk(n)), is the guard doing its job.
+    expect(Object.keys(outcomes).filter((what) => !['reset', 'EBUSY', 'ERR_OUT_OF_RANGE', 'ENOMEM'].includes(what)), seen).toEqual([])
+    if (!sanitized) expect(outcomes.reset, seen).toBeGreaterThan(0)
+  })
 })

@@ -4,7 +4,7 @@ import {
   MADV, MAP, MLOCK, MS, PROT, addressOf, madvise, madviseAsync, mincore, mlock, mmap, mprotect, mremap,
   msync, msyncAsync, munlock, munmap, pageSize,
 } from '../lib/index.js'
-import { collectUntil, expectSyscallError, thrown, vmaContaining } from './helpers.js'
+import { collectUntil, expectSyscallError, runChild, thrown, vmaContaining } from './helpers.js'
 
 const RW = PROT.READ | PROT.WRITE
 const anon = (length: number, flags = MAP.PRIVATE) => mmap(null, length, RW, flags | MAP.ANONYMOUS, -1, 0)
@@ -260,5 +260,28 @@ describe('mremap', () => {
     expectSyscallError(() => mremap(reservation, 4 * pageSize), 'EBUSY', 'mremap')
     munmap(inner)
     munmap(reservation)
+  })
+})
+
+describe('empty ranges', () => {
+  it('act on nothing, even at an unaligned offset: no page is zeroed, protected or locked', () => {
+    // A child: had the empty mprotect rounded out to a page, the write below would be SIGSEGV.
+    const child = runChild(`
+      import { MADV, PROT, madvise, mapAnonymous, mincore, mlock, mprotect, msync, munlock } from 'mman'
+      const mapping = mapAnonymous(8192)
+      const bytes = mapping.bytes()
+      bytes.fill(7)
+      mprotect(bytes.subarray(10, 10), PROT.NONE)
+      madvise(bytes.subarray(100, 100), MADV.DONTNEED)
+      mapping.advise(MADV.DONTNEED, { offset: 100, length: 0 })
+      mapping.protect(PROT.NONE, { offset: 4097, length: 0 })
+      msync(bytes.subarray(5, 5))
+      mlock(bytes.subarray(5, 5)); munlock(bytes.subarray(5, 5))
+      bytes[0] = 1; bytes[4097] = 2
+      console.log(bytes[0], bytes[4097], bytes[8191], mincore(bytes.subarray(3, 3)).length, mapping.residency({ offset: 9, length: 0 }).pages)
+    `)
+    expect(child.stderr).toBe('')
+    expect(child.signal).toBeNull()
+    expect(child.stdout).toBe('1 2 7 0 0\n')
   })
 })

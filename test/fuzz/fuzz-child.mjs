@@ -111,7 +111,7 @@ const calls = [
   ['Mapping', fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('bytes', 'window', 'advise', 'sync', 'residency', 'lock', 'remap', 'vmas', 'stats', 'populate', 'protect'), value, value),
     ([i, method, a, b]) => {
       const x = region(i)
-      if (method === 'protect') x.protect(Number(a) | PROT.READ | PROT.WRITE, b)
+      if (method === 'protect') x.protect((typeof a === 'number' ? a : 0) | PROT.READ | PROT.WRITE, b)
       else if (method === 'populate') x.populate(b)
       else if (method === 'remap') { x.remap(a, b); newMappings() }
       else x[method](a, b)
