@@ -17,6 +17,10 @@ export interface PhaseResult {
   /** Native regions alive (mapped, or awaiting finalization): exact, unlike VMAs, which V8's heap adds too. */
   regionsBefore: number
   regionsAfter: number
+  /** Unmapped ranges still reserved because a view of them may be in use (freed when the views are collected). */
+  zombiesBefore: number
+  zombiesPeak: number
+  zombiesAfter: number
   vmasBefore: number
   vmasPeak: number
   vmasAfter: number
@@ -26,28 +30,33 @@ export interface PhaseResult {
 }
 
 async function phase(name: string, cycles: number, body: (i: number) => void): Promise<PhaseResult> {
-  const regionsBefore = native.lifetimeCounts()[0]
+  const [regionsBefore, zombiesBefore] = native.lifetimeCounts()
   const vmasBefore = vmaCount()
   const rssBeforeMiB = rssMiB()
   let vmasPeak = vmasBefore
+  let zombiesPeak = zombiesBefore
   let rssPeakMiB = rssBeforeMiB
   const start = performance.now()
   for (let i = 0; i < cycles; i++) {
     body(i)
     if (i % 1000 === 999) {
       vmasPeak = Math.max(vmasPeak, vmaCount())
+      zombiesPeak = Math.max(zombiesPeak, native.lifetimeCounts()[1])
       rssPeakMiB = Math.max(rssPeakMiB, rssMiB())
       // Let Node run the finalizers the collector queued (as an idle moment would).
       await immediate()
     }
   }
   // Collect until the count settles: what the collector owes must be paid.
-  for (let i = 0; i < 20 && native.lifetimeCounts()[0] > regionsBefore; i++) {
+  const owed = () => native.lifetimeCounts()[0] > regionsBefore || native.lifetimeCounts()[1] > zombiesBefore
+  for (let i = 0; i < 20 && owed(); i++) {
     gc?.()
     await immediate()
   }
+  const [regionsAfter, zombiesAfter] = native.lifetimeCounts()
   return {
-    phase: name, cycles, seconds: (performance.now() - start) / 1e3, regionsBefore, regionsAfter: native.lifetimeCounts()[0],
+    phase: name, cycles, seconds: (performance.now() - start) / 1e3, regionsBefore, regionsAfter,
+    zombiesBefore, zombiesPeak, zombiesAfter,
     vmasBefore, vmasPeak, vmasAfter: vmaCount(),
     rssBeforeMiB, rssPeakMiB, rssAfterMiB: rssMiB(),
   }
@@ -75,6 +84,14 @@ export async function soak(cycles: number): Promise<PhaseResult[]> {
       touch(new Uint8Array(buffer))
       munmap(buffer)
     }),
+    await phase('view held across unmap and remap', cycles, (i) => {
+      const mapping = mapAnonymous(64 * 1024)
+      const held = mapping.bytes()
+      touch(held)
+      mapping.remap(i % 2 === 0 ? 256 * 1024 : 16 * 1024)
+      touch(mapping.bytes())
+      mapping.unmap()
+    }),
     await phase('mapAnonymous, left to the GC', cycles, () => touch(mapAnonymous(64 * 1024).bytes())),
     await phase('mmap, left to the GC', cycles, () => {
       touch(new Uint8Array(mmap(null, 64 * 1024, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)))
@@ -83,12 +100,13 @@ export async function soak(cycles: number): Promise<PhaseResult[]> {
 }
 
 /**
- * A phase holds when every region it made is gone again, the VMA count is back
- * near where it began (V8's heap may keep a few pages it grew), and RSS never
- * grew by 256 MiB.
+ * A phase holds when every region and reserved range it made is gone again,
+ * the VMA count is back near where it began (V8's heap may keep a few pages it
+ * grew), and RSS never grew by 256 MiB.
  */
 export const held = (r: PhaseResult) =>
-  r.regionsAfter <= r.regionsBefore && r.vmasAfter <= r.vmasBefore + 128 && r.rssPeakMiB - r.rssBeforeMiB < 256
+  r.regionsAfter <= r.regionsBefore && r.zombiesAfter <= r.zombiesBefore && r.vmasAfter <= r.vmasBefore + 128 &&
+  r.rssPeakMiB - r.rssBeforeMiB < 256
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (gc === undefined) {
@@ -97,10 +115,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const cycles = Number(process.argv[2] ?? 100_000)
   const results = await soak(cycles)
-  console.log('| phase | cycles | s | live regions before / after | VMAs before / peak / after | RSS MiB before / peak / after | held |')
-  console.log('|---|---:|---:|---:|---:|---:|---|')
+  console.log('| phase | cycles | s | live regions before / after | reserved ranges before / peak / after | VMAs before / peak / after | RSS MiB before / peak / after | held |')
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|')
   for (const r of results) {
-    console.log(`| ${r.phase} | ${r.cycles} | ${r.seconds.toFixed(1)} | ${r.regionsBefore} / ${r.regionsAfter} | ${r.vmasBefore} / ${r.vmasPeak} / ${r.vmasAfter} | ` +
+    console.log(`| ${r.phase} | ${r.cycles} | ${r.seconds.toFixed(1)} | ${r.regionsBefore} / ${r.regionsAfter} | ` +
+      `${r.zombiesBefore} / ${r.zombiesPeak} / ${r.zombiesAfter} | ${r.vmasBefore} / ${r.vmasPeak} / ${r.vmasAfter} | ` +
       `${r.rssBeforeMiB.toFixed(0)} / ${r.rssPeakMiB.toFixed(0)} / ${r.rssAfterMiB.toFixed(0)} | ${held(r) ? 'yes' : 'NO'} |`)
   }
   process.exitCode = results.every(held) ? 0 : 1
