@@ -1,0 +1,170 @@
+// VmFlags as stats() reports them, each transition the seed's VMA flags name:
+// madvise sets sr / rr / dc, MAP_SHARED shows sh, mprotect flips rd/wr/ex and
+// splits the VMA. Parsing is checked on text, flags on the live kernel.
+import { describe, expect, it } from 'vitest'
+import { MADV, MAP, PROT, VM_FLAG_NAMES, map, mapAnonymous, pageSize, parseSmaps, smaps, smapsStats, vmFlags, type Mapping } from '../lib/index.js'
+import { thrown } from './helpers.js'
+
+const SMAPS_TEXT = `7f0000000000-7f0000002000 rw-p 00000000 00:00 0 
+Size:                  8 kB
+Rss:                   4 kB
+Private_Dirty:         4 kB
+THPeligible:           0
+VmFlags: rd wr mr mw me zq ac 
+7f0000002000-7f0000003000 r--s 00001000 08:01 42                         /data/file
+Size:                  4 kB
+Rss:                   0 kB
+`
+
+describe('parseSmaps()', () => {
+  const [anonymous, file] = parseSmaps(SMAPS_TEXT)
+
+  it('reads each VMA with its sizes in bytes', () => {
+    expect(anonymous).toMatchObject({ start: 0x7f0000000000n, end: 0x7f0000002000n, perms: 'rw-p', path: '' })
+    expect(anonymous!.sizes).toEqual({ Size: 8192, Rss: 4096, Private_Dirty: 4096 })
+    expect(file).toMatchObject({ perms: 'r--s', offset: 0x1000n, path: '/data/file', sizes: { Size: 4096, Rss: 0 } })
+  })
+
+  it('keeps a code it has no name for, in the kernel order, named by itself', () => {
+    expect(anonymous!.flags!.codes).toEqual(['rd', 'wr', 'mr', 'mw', 'me', 'zq', 'ac'])
+    expect(anonymous!.flags!.names).toEqual(['readable', 'writable', 'may read', 'may write', 'may execute', 'zq', 'area is accountable'])
+  })
+
+  it('leaves flags undefined for a VMA without a VmFlags line (kernels before 3.8)', () => {
+    expect(file!.flags).toBeUndefined()
+  })
+
+  it('ignores text before the first VMA and returns nothing for empty text', () => {
+    expect(parseSmaps('VmFlags: rd\n')).toEqual([])
+    expect(parseSmaps('')).toEqual([])
+  })
+})
+
+describe('vmFlags() and VM_FLAG_NAMES', () => {
+  it("names the seed's flags as proc(5) does", () => {
+    expect(vmFlags(['rd', 'wr', 'ex', 'sh', 'dc', 'sr', 'rr', 'io']).names).toEqual([
+      'readable', 'writable', 'executable', 'shared', 'do not copy area on fork',
+      'sequential read advise provided', 'random read advise provided', 'memory mapped I/O area',
+    ])
+  })
+
+  it('knows every code proc.rst lists today, and only two-letter codes', () => {
+    const documented = 'rd wr ex sh mr mw me ms gd pf lo io sr rr dc de ac nr ht sf ar wf dd sd mm hg nh mg bt mt um uw ui ur ss sl lf dp gu'
+    for (const code of documented.split(' ')) expect(VM_FLAG_NAMES[code], code).toBeTypeOf('string')
+    for (const code of Object.keys(VM_FLAG_NAMES)) expect(code).toMatch(/^[a-z]{2}$/)
+  })
+
+  it("reads this kernel's VmFlags for every VMA of this process, readable and writable ones among them", () => {
+    const vmas = smaps()
+    expect(vmas.length).toBeGreaterThan(10)
+    for (const vma of vmas) {
+      expect(vma.flags, vma.path).toBeDefined()
+      for (const code of vma.flags!.codes) expect(code).toMatch(/^[a-z]{2}$/)
+    }
+    expect(vmas.some((vma) => vma.perms.startsWith('rw') && vma.flags!.codes.includes('wr'))).toBe(true)
+  })
+
+  it('does not take a prototype key for a name', () => {
+    expect(vmFlags(['constructor', 'toString']).names).toEqual(['constructor', 'toString'])
+  })
+})
+
+/** A private read-write mapping between PROT_NONE guards, so no neighbour merges into its VMA. */
+function guarded(pages: number, flags = MAP.PRIVATE): { mapping: Mapping; guard: Mapping } {
+  const guard = map((pages + 2) * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
+  const mapping = map(pages * pageSize, PROT.READ | PROT.WRITE, flags | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+  return { mapping, guard }
+}
+
+const codes = (mapping: Mapping) => mapping.stats().flags!.codes
+
+describe('Mapping.stats() flags', () => {
+  it('a fresh private anonymous mapping: rd wr, none of sh sr rr dc ex', () => {
+    const { mapping, guard } = guarded(4)
+    const stats = mapping.stats()
+    expect(stats.vmas).toBe(1)
+    expect(stats.flags!.codes).toEqual(expect.arrayContaining(['rd', 'wr', 'mr', 'mw']))
+    for (const absent of ['sh', 'ms', 'sr', 'rr', 'dc', 'ex']) expect(stats.flags!.codes).not.toContain(absent)
+    expect(stats.partialFlags!.codes).toEqual([])
+    expect(stats.byVma).toHaveLength(1)
+    expect(stats.byVma[0]!.flags).toEqual(stats.flags)
+    guard.unmap()
+  })
+
+  it('MADV_SEQUENTIAL sets sr, MADV_RANDOM swaps it for rr, MADV_NORMAL clears both', () => {
+    const { mapping, guard } = guarded(4)
+    mapping.advise(MADV.SEQUENTIAL)
+    expect(codes(mapping)).toContain('sr')
+    expect(codes(mapping)).not.toContain('rr')
+    mapping.advise(MADV.RANDOM)
+    expect(codes(mapping)).toContain('rr')
+    expect(codes(mapping)).not.toContain('sr')
+    mapping.advise(MADV.NORMAL)
+    expect(codes(mapping)).not.toContain('rr')
+    expect(codes(mapping)).not.toContain('sr')
+    guard.unmap()
+  })
+
+  it('MADV_DONTFORK sets dc, MADV_DOFORK clears it', () => {
+    const { mapping, guard } = guarded(2)
+    mapping.advise(MADV.DONTFORK)
+    expect(codes(mapping)).toContain('dc')
+    expect(mapping.stats().flags!.names).toContain('do not copy area on fork')
+    mapping.advise(MADV.DOFORK)
+    expect(codes(mapping)).not.toContain('dc')
+    guard.unmap()
+  })
+
+  it('advice on part of a mapping splits it: the flag is partial, each VMA says where', () => {
+    const { mapping, guard } = guarded(4)
+    mapping.advise(MADV.DONTFORK, { offset: 2 * pageSize, length: 2 * pageSize })
+    const stats = mapping.stats()
+    expect(stats.vmas).toBe(2)
+    expect(stats.flags!.codes).not.toContain('dc')
+    expect(stats.partialFlags!.codes).toEqual(['dc'])
+    expect(stats.byVma.map((vma) => vma.flags!.codes.includes('dc'))).toEqual([false, true])
+    expect(stats.byVma[1]!.start).toBe(mapping.address + BigInt(2 * pageSize))
+    guard.unmap()
+  })
+
+  it('MAP_SHARED shows sh and ms; MAP_PRIVATE shows neither', () => {
+    const shared = mapAnonymous(pageSize, { shared: true })
+    expect(codes(shared)).toEqual(expect.arrayContaining(['sh', 'ms']))
+    shared.unmap()
+    const { mapping, guard } = guarded(1)
+    expect(codes(mapping)).not.toContain('sh')
+    expect(codes(mapping)).not.toContain('ms')
+    guard.unmap()
+  })
+
+  it('mprotect flips rd/wr/ex per page and splits the VMA; restoring merges it', () => {
+    const { mapping, guard } = guarded(4)
+    mapping.protect(PROT.READ, { offset: pageSize, length: pageSize })
+    mapping.protect(PROT.READ | PROT.EXEC, { offset: 2 * pageSize, length: pageSize })
+    mapping.protect(PROT.NONE, { offset: 3 * pageSize, length: pageSize })
+    const stats = mapping.stats()
+    expect(stats.byVma.map((vma) => vma.perms)).toEqual(['rw-p', 'r--p', 'r-xp', '---p'])
+    const access = stats.byVma.map((vma) => vma.flags!.codes.filter((code) => ['rd', 'wr', 'ex'].includes(code)))
+    expect(access).toEqual([['rd', 'wr'], ['rd'], ['rd', 'ex'], []])
+    expect(stats.flags!.codes).not.toContain('rd')
+    expect(stats.partialFlags!.codes).toEqual(expect.arrayContaining(['rd', 'wr', 'ex']))
+    expect(stats.flags!.codes).toEqual(expect.arrayContaining(['mr', 'mw', 'me']))
+    mapping.protect(PROT.READ | PROT.WRITE)
+    expect(mapping.stats().vmas).toBe(1)
+    expect(codes(mapping)).toEqual(expect.arrayContaining(['rd', 'wr']))
+    expect(codes(mapping)).not.toContain('ex')
+    guard.unmap()
+  })
+})
+
+describe('bad arguments', () => {
+  it.each([
+    ['vmFlags(string)', () => vmFlags('rd' as never), 'ERR_INVALID_ARG_TYPE'],
+    ['vmFlags([number])', () => vmFlags([1] as never), 'ERR_INVALID_ARG_TYPE'],
+    ['parseSmaps(number)', () => parseSmaps(1 as never), 'ERR_INVALID_ARG_TYPE'],
+    ['smapsStats(string)', () => smapsStats('0' as never, 1n), 'ERR_INVALID_ARG_TYPE'],
+    ['smapsStats(negative)', () => smapsStats(0n, -1n), 'ERR_OUT_OF_RANGE'],
+  ])('%s', (_label, call, code) => {
+    expect(thrown(call).code).toBe(code)
+  })
+})
