@@ -38,6 +38,7 @@ export {
 export {
   maps,
   vmasIn,
+  vmaAt,
   smaps,
   smapsStats,
   parseMapsLine,

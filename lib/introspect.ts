@@ -1,7 +1,8 @@
 // What the kernel says about this process's memory: /proc/self/maps as VMAs,
-// and /proc/self/smaps as VMAs with their accounting and VmFlags.
+// /proc/self/smaps as VMAs with their accounting and VmFlags, and the
+// kernel's own question "which VMA holds address x?".
 import { readFileSync } from 'node:fs'
-import { invalidArgType } from './errors.js'
+import { invalidArgType, invalidArgValue } from './errors.js'
 import { address as validAddress } from './validate.js'
 import { combineVmFlags, parseVmFlagsLine, type VmFlags } from './vm-flags.js'
 
@@ -48,6 +49,32 @@ export function maps(pid: number | 'self' = 'self'): Vma[] {
 /** The VMAs that overlap [start, end). */
 export function vmasIn(start: bigint, end: bigint, all: Vma[] = maps()): Vma[] {
   return all.filter((vma) => vma.start < end && start < vma.end)
+}
+
+/**
+ * The VMA that holds `address`, or undefined when nothing is mapped there:
+ * the kernel's find_vma() question (its `vma_lookup()`), asked of
+ * /proc/self/maps, or of `vmas` (e.g. `maps(pid)` or `smaps()`). A VMA holds
+ * [start, end): its last byte is `end - 1n`, and `end` is outside it. Only
+ * compares addresses; nothing at `address` is read.
+ */
+export function vmaAt(address: bigint | number): Vma | undefined
+export function vmaAt<V extends Vma>(address: bigint | number, vmas: readonly V[]): V | undefined
+export function vmaAt(address: bigint | number, vmas?: readonly Vma[]): Vma | undefined {
+  const at = validAddress(address, 'address')
+  const all = vmas === undefined ? maps() : vmaList(vmas)
+  return all.find((vma) => vma.start <= at && at < vma.end)
+}
+
+function vmaList(vmas: unknown): readonly Vma[] {
+  if (!Array.isArray(vmas)) throw invalidArgType('vmas', 'an array of VMAs', vmas)
+  for (const vma of vmas as unknown[]) {
+    const { start, end } = (typeof vma === 'object' && vma !== null ? vma : {}) as Partial<Vma>
+    if (typeof start !== 'bigint' || typeof end !== 'bigint') {
+      throw invalidArgValue('vmas', vma, 'must hold VMAs with bigint start and end (as maps() returns them)')
+    }
+  }
+  return vmas as readonly Vma[]
 }
 
 /** One VMA of /proc/<pid>/smaps: its maps line, its sizes, and its VmFlags. */
