@@ -48,6 +48,7 @@ export {
   type MemoryStats,
 } from './introspect.js'
 export { VM_FLAG_NAMES, vmFlags, type VmFlags } from './vm-flags.js'
+export { mappedAfterFork, type ForkedChildView } from './fork-probe.js'
 export { futexWait, futexWaitAsync, futexWake, type WaitResult } from './ipc/futex.js'
 export { SharedMemory } from './ipc/shared-memory.js'
 export { forkWithMemory, inheritedMemory, type ForkWithMemoryOptions } from './ipc/process.js'

@@ -2,7 +2,10 @@
 // madvise sets sr / rr / dc, MAP_SHARED shows sh, mprotect flips rd/wr/ex and
 // splits the VMA. Parsing is checked on text, flags on the live kernel.
 import { describe, expect, it } from 'vitest'
-import { MADV, MAP, PROT, VM_FLAG_NAMES, map, mapAnonymous, pageSize, parseSmaps, smaps, smapsStats, vmFlags, type Mapping } from '../lib/index.js'
+import {
+  MADV, MAP, PROT, VM_FLAG_NAMES, map, mapAnonymous, mappedAfterFork, pageSize, parseSmaps, smaps, smapsStats, vmFlags,
+  type Mapping,
+} from '../lib/index.js'
 import { thrown } from './helpers.js'
 
 const SMAPS_TEXT = `7f0000000000-7f0000002000 rw-p 00000000 00:00 0 
@@ -105,13 +108,18 @@ describe('Mapping.stats() flags', () => {
     guard.unmap()
   })
 
-  it('MADV_DONTFORK sets dc, MADV_DOFORK clears it', () => {
+  it('MADV_DONTFORK sets dc and a forked child no longer has the range; MADV_DOFORK undoes both', () => {
     const { mapping, guard } = guarded(2)
+    expect(mappedAfterFork(mapping.address, mapping.length)).toEqual({ pages: 2, mapped: 2 })
     mapping.advise(MADV.DONTFORK)
     expect(codes(mapping)).toContain('dc')
     expect(mapping.stats().flags!.names).toContain('do not copy area on fork')
+    expect(mappedAfterFork(mapping.address, mapping.length)).toEqual({ pages: 2, mapped: 0 })
+    // The guard pages around it are still inherited.
+    expect(mappedAfterFork(guard.address, guard.length)).toEqual({ pages: 4, mapped: 2 })
     mapping.advise(MADV.DOFORK)
     expect(codes(mapping)).not.toContain('dc')
+    expect(mappedAfterFork(mapping.address, mapping.length)).toEqual({ pages: 2, mapped: 2 })
     guard.unmap()
   })
 
@@ -124,12 +132,14 @@ describe('Mapping.stats() flags', () => {
     expect(stats.partialFlags!.codes).toEqual(['dc'])
     expect(stats.byVma.map((vma) => vma.flags!.codes.includes('dc'))).toEqual([false, true])
     expect(stats.byVma[1]!.start).toBe(mapping.address + BigInt(2 * pageSize))
+    expect(mappedAfterFork(mapping.address, mapping.length)).toEqual({ pages: 4, mapped: 2 })
     guard.unmap()
   })
 
   it('MAP_SHARED shows sh and ms; MAP_PRIVATE shows neither', () => {
     const shared = mapAnonymous(pageSize, { shared: true })
     expect(codes(shared)).toEqual(expect.arrayContaining(['sh', 'ms']))
+    expect(mappedAfterFork(shared.address, shared.length).mapped).toBe(1)
     shared.unmap()
     const { mapping, guard } = guarded(1)
     expect(codes(mapping)).not.toContain('sh')
@@ -157,6 +167,17 @@ describe('Mapping.stats() flags', () => {
   })
 })
 
+describe('mappedAfterFork()', () => {
+  it('widens the range to whole pages and counts what is not mapped at all as 0', () => {
+    const { mapping, guard } = guarded(2)
+    expect(mappedAfterFork(mapping.address + 1n, pageSize)).toEqual({ pages: 2, mapped: 2 })
+    expect(mappedAfterFork(Number(mapping.address + BigInt(pageSize) - 1n), 2)).toEqual({ pages: 2, mapped: 2 })
+    guard.unmap()
+    expect(mappedAfterFork(0n, 3 * pageSize)).toEqual({ pages: 3, mapped: 0 })
+    expect(mappedAfterFork(2n ** 64n - BigInt(pageSize), pageSize)).toEqual({ pages: 1, mapped: 0 })
+  })
+})
+
 describe('bad arguments', () => {
   it.each([
     ['vmFlags(string)', () => vmFlags('rd' as never), 'ERR_INVALID_ARG_TYPE'],
@@ -164,6 +185,14 @@ describe('bad arguments', () => {
     ['parseSmaps(number)', () => parseSmaps(1 as never), 'ERR_INVALID_ARG_TYPE'],
     ['smapsStats(string)', () => smapsStats('0' as never, 1n), 'ERR_INVALID_ARG_TYPE'],
     ['smapsStats(negative)', () => smapsStats(0n, -1n), 'ERR_OUT_OF_RANGE'],
+    ['mappedAfterFork(string)', () => mappedAfterFork('0x1000' as never, 1), 'ERR_INVALID_ARG_TYPE'],
+    ['mappedAfterFork(-1)', () => mappedAfterFork(-1, 1), 'ERR_OUT_OF_RANGE'],
+    ['mappedAfterFork(length 0)', () => mappedAfterFork(0n, 0), 'ERR_OUT_OF_RANGE'],
+    ['mappedAfterFork(length NaN)', () => mappedAfterFork(0n, NaN), 'ERR_OUT_OF_RANGE'],
+    ['mappedAfterFork(length bigint too long)', () => mappedAfterFork(0n, 2n ** 60n as never), 'ERR_OUT_OF_RANGE'],
+    ['mappedAfterFork(length over 2^20 pages)', () => mappedAfterFork(0n, (2 ** 20 + 1) * pageSize), 'ERR_OUT_OF_RANGE'],
+    ['mappedAfterFork(past 2^64)', () => mappedAfterFork(2n ** 64n - 1n, 2), 'ERR_OUT_OF_RANGE'],
+    ['mappedAfterFork(length string)', () => mappedAfterFork(0n, '1' as never), 'ERR_INVALID_ARG_TYPE'],
   ])('%s', (_label, call, code) => {
     expect(thrown(call).code).toBe(code)
   })
