@@ -1,12 +1,14 @@
 // VmFlags as stats() reports them, each transition the seed's VMA flags name:
 // madvise sets sr / rr / dc, MAP_SHARED shows sh, mprotect flips rd/wr/ex and
 // splits the VMA. Parsing is checked on text, flags on the live kernel.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   MADV, MAP, PROT, VM_FLAG_NAMES, map, mapAnonymous, mappedAfterFork, pageSize, parseSmaps, smaps, smapsStats, vmFlags,
   type Mapping,
 } from '../lib/index.js'
-import { thrown } from './helpers.js'
+import { repoRoot, thrown } from './helpers.js'
 
 const SMAPS_TEXT = `7f0000000000-7f0000002000 rw-p 00000000 00:00 0 
 Size:                  8 kB
@@ -195,5 +197,42 @@ describe('bad arguments', () => {
     ['mappedAfterFork(length string)', () => mappedAfterFork(0n, '1' as never), 'ERR_INVALID_ARG_TYPE'],
   ])('%s', (_label, call, code) => {
     expect(thrown(call).code).toBe(code)
+  })
+})
+
+describe('mman demo vma-flags', () => {
+  interface Step {
+    step: string
+    vmas: { perms: string; flags: string[] }[]
+    flags: string[]
+    partialFlags: string[]
+    added: string[]
+    removed: string[]
+    child?: { pages: number; mapped: number }
+  }
+
+  it('shows each transition: sr, rr, dc with the child losing the range, the mprotect split, sh', () => {
+    const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli.js'), 'demo', 'vma-flags', '--json'], { encoding: 'utf8' })
+    expect(child.stderr).toBe('')
+    expect(child.status).toBe(0)
+    const steps = (JSON.parse(child.stdout) as { steps: Step[] }).steps
+    const [mapped, sequential, random, normal, dontfork, dofork, split, merged, shared] = steps
+    expect(steps).toHaveLength(9)
+    expect(mapped!.child).toEqual({ pages: 4, mapped: 4 })
+    expect(mapped!.flags).toEqual(expect.arrayContaining(['rd', 'wr']))
+    expect(sequential).toMatchObject({ step: 'madvise(MADV_SEQUENTIAL)', added: ['sr'], removed: [] })
+    expect(random).toMatchObject({ added: ['rr'], removed: ['sr'] })
+    expect(normal).toMatchObject({ added: [], removed: ['rr'] })
+    expect(dontfork).toMatchObject({ added: ['dc'], removed: [], child: { pages: 4, mapped: 0 } })
+    expect(dofork).toMatchObject({ added: [], removed: ['dc'], child: { pages: 4, mapped: 4 } })
+    expect(split!.vmas.map((vma) => vma.perms)).toEqual(['rw-p', 'r--p', 'r-xp', '---p'])
+    expect(split!.vmas[2]!.flags).toEqual(expect.arrayContaining(['rd', 'ex']))
+    expect(split!.vmas[3]!.flags).not.toEqual(expect.arrayContaining(['rd']))
+    expect(split!.partialFlags).toEqual(expect.arrayContaining(['rd', 'wr', 'ex']))
+    expect(merged!.vmas).toHaveLength(1)
+    expect(merged!.removed).toEqual(['ex'])
+    expect(shared!.vmas[0]!.perms).toBe('rw-s')
+    expect(shared!.added).toEqual(expect.arrayContaining(['sh', 'ms']))
+    expect(shared!.child).toEqual({ pages: 1, mapped: 1 })
   })
 })
