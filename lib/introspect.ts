@@ -3,7 +3,7 @@
 // kernel's own question "which VMA holds address x?".
 import { readFileSync } from 'node:fs'
 import { invalidArgType, invalidArgValue } from './errors.js'
-import { address as validAddress } from './validate.js'
+import { integer, address as validAddress } from './validate.js'
 import { combineVmFlags, parseVmFlagsLine, type VmFlags } from './vm-flags.js'
 
 /** One virtual memory area, as a line of /proc/<pid>/maps. */
@@ -38,9 +38,14 @@ export function parseMapsLine(line: string): Vma | undefined {
   }
 }
 
+/** /proc/<pid>/<file> for 'self' or a process id. */
+function procFile(pid: unknown, file: string): string {
+  return `/proc/${pid === 'self' ? pid : integer(pid, 'pid', 1, 0x7fffffff)}/${file}`
+}
+
 /** The VMAs of this process (or of `pid`), in address order. */
 export function maps(pid: number | 'self' = 'self'): Vma[] {
-  return readFileSync(`/proc/${pid}/maps`, 'utf8')
+  return readFileSync(procFile(pid, 'maps'), 'utf8')
     .split('\n')
     .map(parseMapsLine)
     .filter((vma): vma is Vma => vma !== undefined)
@@ -106,7 +111,7 @@ export function parseSmaps(text: string): SmapsVma[] {
 
 /** The VMAs of this process (or of `pid`) with sizes and VmFlags, from /proc/<pid>/smaps. */
 export function smaps(pid: number | 'self' = 'self'): SmapsVma[] {
-  return parseSmaps(readFileSync(`/proc/${pid}/smaps`, 'utf8'))
+  return parseSmaps(readFileSync(procFile(pid, 'smaps'), 'utf8'))
 }
 
 /** Memory accounting of a range, summed over its VMAs from /proc/self/smaps, in bytes. */

@@ -39,6 +39,12 @@ describe('parseSmaps()', () => {
     expect(file!.flags).toBeUndefined()
   })
 
+  it("reads another process's smaps by pid, as this one's", () => {
+    const own = smaps(process.pid)
+    expect(own.length).toBeGreaterThan(10)
+    expect(own.some((vma) => vma.path === '[stack]' && vma.flags?.codes.includes('gd'))).toBe(true)
+  })
+
   it('ignores text before the first VMA and returns nothing for empty text', () => {
     expect(parseSmaps('VmFlags: rd\n')).toEqual([])
     expect(parseSmaps('')).toEqual([])
@@ -185,6 +191,8 @@ describe('bad arguments', () => {
     ['vmFlags(string)', () => vmFlags('rd' as never), 'ERR_INVALID_ARG_TYPE'],
     ['vmFlags([number])', () => vmFlags([1] as never), 'ERR_INVALID_ARG_TYPE'],
     ['parseSmaps(number)', () => parseSmaps(1 as never), 'ERR_INVALID_ARG_TYPE'],
+    ['smaps(path)', () => smaps('../1' as never), 'ERR_INVALID_ARG_TYPE'],
+    ['smaps(0)', () => smaps(0), 'ERR_OUT_OF_RANGE'],
     ['smapsStats(string)', () => smapsStats('0' as never, 1n), 'ERR_INVALID_ARG_TYPE'],
     ['smapsStats(negative)', () => smapsStats(0n, -1n), 'ERR_OUT_OF_RANGE'],
     ['mappedAfterFork(string)', () => mappedAfterFork('0x1000' as never, 1), 'ERR_INVALID_ARG_TYPE'],
