@@ -35,7 +35,20 @@ export {
   type MapFileOptions,
   type MapAnonymousOptions,
 } from './mapping.js'
-export { maps, vmasIn, smapsStats, parseMapsLine, type Vma, type MemoryStats } from './introspect.js'
+export {
+  maps,
+  vmasIn,
+  vmaAt,
+  smaps,
+  smapsStats,
+  parseMapsLine,
+  parseSmaps,
+  type Vma,
+  type SmapsVma,
+  type MemoryStats,
+} from './introspect.js'
+export { VM_FLAG_NAMES, vmFlags, type VmFlags } from './vm-flags.js'
+export { mappedAfterFork, type ForkedChildView } from './fork-probe.js'
 export { futexWait, futexWaitAsync, futexWake, type WaitResult } from './ipc/futex.js'
 export { SharedMemory } from './ipc/shared-memory.js'
 export { forkWithMemory, inheritedMemory, type ForkWithMemoryOptions } from './ipc/process.js'

@@ -1,6 +1,10 @@
 // What the kernel says about this process's memory: /proc/self/maps as VMAs,
-// and /proc/self/smaps accounting for a range of addresses.
+// /proc/self/smaps as VMAs with their accounting and VmFlags, and the
+// kernel's own question "which VMA holds address x?".
 import { readFileSync } from 'node:fs'
+import { invalidArgType, invalidArgValue } from './errors.js'
+import { integer, address as validAddress } from './validate.js'
+import { combineVmFlags, parseVmFlagsLine, type VmFlags } from './vm-flags.js'
 
 /** One virtual memory area, as a line of /proc/<pid>/maps. */
 export interface Vma {
@@ -34,9 +38,14 @@ export function parseMapsLine(line: string): Vma | undefined {
   }
 }
 
+/** /proc/<pid>/<file> for 'self' or a process id. */
+function procFile(pid: unknown, file: string): string {
+  return `/proc/${pid === 'self' ? pid : integer(pid, 'pid', 1, 0x7fffffff)}/${file}`
+}
+
 /** The VMAs of this process (or of `pid`), in address order. */
 export function maps(pid: number | 'self' = 'self'): Vma[] {
-  return readFileSync(`/proc/${pid}/maps`, 'utf8')
+  return readFileSync(procFile(pid, 'maps'), 'utf8')
     .split('\n')
     .map(parseMapsLine)
     .filter((vma): vma is Vma => vma !== undefined)
@@ -45,6 +54,64 @@ export function maps(pid: number | 'self' = 'self'): Vma[] {
 /** The VMAs that overlap [start, end). */
 export function vmasIn(start: bigint, end: bigint, all: Vma[] = maps()): Vma[] {
   return all.filter((vma) => vma.start < end && start < vma.end)
+}
+
+/**
+ * The VMA that holds `address`, or undefined when nothing is mapped there:
+ * the kernel's find_vma() question (its `vma_lookup()`), asked of
+ * /proc/self/maps, or of `vmas` (e.g. `maps(pid)` or `smaps()`). A VMA holds
+ * [start, end): its last byte is `end - 1n`, and `end` is outside it. Only
+ * compares addresses; nothing at `address` is read.
+ */
+export function vmaAt(address: bigint | number): Vma | undefined
+export function vmaAt<V extends Vma>(address: bigint | number, vmas: readonly V[]): V | undefined
+export function vmaAt(address: bigint | number, vmas?: readonly Vma[]): Vma | undefined {
+  const at = validAddress(address, 'address')
+  const all = vmas === undefined ? maps() : vmaList(vmas)
+  return all.find((vma) => vma.start <= at && at < vma.end)
+}
+
+function vmaList(vmas: unknown): readonly Vma[] {
+  if (!Array.isArray(vmas)) throw invalidArgType('vmas', 'an array of VMAs', vmas)
+  for (const vma of vmas as unknown[]) {
+    const { start, end } = (typeof vma === 'object' && vma !== null ? vma : {}) as Partial<Vma>
+    if (typeof start !== 'bigint' || typeof end !== 'bigint') {
+      throw invalidArgValue('vmas', vma, 'must hold VMAs with bigint start and end (as maps() returns them)')
+    }
+  }
+  return vmas as readonly Vma[]
+}
+
+/** One VMA of /proc/<pid>/smaps: its maps line, its sizes, and its VmFlags. */
+export interface SmapsVma extends Vma {
+  /** Every "<Name>: <n> kB" line (Size, Rss, Pss, Private_Dirty, ...) in bytes, under its smaps name. */
+  sizes: Record<string, number>
+  /** The VmFlags line; undefined when the kernel printed none (before Linux 3.8). */
+  flags: VmFlags | undefined
+}
+
+/** Parses the text of /proc/<pid>/smaps into its VMAs, in order. */
+export function parseSmaps(text: string): SmapsVma[] {
+  if (typeof text !== 'string') throw invalidArgType('text', 'of type string', text)
+  const vmas: SmapsVma[] = []
+  for (const line of text.split('\n')) {
+    const vma = parseMapsLine(line)
+    if (vma !== undefined) {
+      vmas.push({ ...vma, sizes: {}, flags: undefined })
+      continue
+    }
+    const current = vmas.at(-1)
+    if (current === undefined) continue
+    const size = /^(\w+):\s+(\d+) kB$/.exec(line)
+    if (size !== null) current.sizes[size[1]!] = Number(size[2]) * 1024
+    current.flags = parseVmFlagsLine(line) ?? current.flags
+  }
+  return vmas
+}
+
+/** The VMAs of this process (or of `pid`) with sizes and VmFlags, from /proc/<pid>/smaps. */
+export function smaps(pid: number | 'self' = 'self'): SmapsVma[] {
+  return parseSmaps(readFileSync(procFile(pid, 'smaps'), 'utf8'))
 }
 
 /** Memory accounting of a range, summed over its VMAs from /proc/self/smaps, in bytes. */
@@ -66,9 +133,24 @@ export interface MemoryStats {
    * neighbouring mapping with the same flags into it, and its figures are in.
    */
   exact: boolean
+  /**
+   * VmFlags every VMA of the range has (`sr` after MADV_SEQUENTIAL, `dc`
+   * after MADV_DONTFORK, `sh` for MAP_SHARED, ...); undefined when the kernel
+   * prints no VmFlags.
+   */
+  flags: VmFlags | undefined
+  /**
+   * VmFlags only some of the VMAs have: after protect() made one page
+   * read-only, `wr` is here rather than in `flags`. Empty for a single VMA.
+   */
+  partialFlags: VmFlags | undefined
+  /** Each VMA of the range with its own sizes and VmFlags, in address order: nothing summed away. */
+  byVma: SmapsVma[]
 }
 
-const SMAPS_FIELDS: Record<string, Exclude<keyof MemoryStats, 'exact'>> = {
+type SummedField = { [K in keyof MemoryStats]: MemoryStats[K] extends number ? K : never }[keyof MemoryStats]
+
+const SMAPS_FIELDS: Record<string, Exclude<SummedField, 'vmas'>> = {
   Size: 'size',
   Rss: 'rss',
   Pss: 'pss',
@@ -86,25 +168,26 @@ const SMAPS_FIELDS: Record<string, Exclude<keyof MemoryStats, 'exact'>> = {
  * partly overlaps counts whole: the kernel reports per VMA, not per page.
  */
 export function smapsStats(start: bigint, end: bigint): MemoryStats {
+  const from = validAddress(start, 'start')
+  const to = validAddress(end, 'end')
+  const byVma = smaps().filter((vma) => vma.start < to && from < vma.end)
   const stats: MemoryStats = {
     size: 0, rss: 0, pss: 0, sharedClean: 0, sharedDirty: 0, privateClean: 0, privateDirty: 0,
-    anonymous: 0, anonHugePages: 0, swap: 0, vmas: 0, exact: true,
+    anonymous: 0, anonHugePages: 0, swap: 0, vmas: byVma.length,
+    exact: byVma.every((vma) => vma.start >= from && vma.end <= to),
+    flags: undefined, partialFlags: undefined, byVma,
   }
-  let inRange = false
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const vma = parseMapsLine(line)
-    if (vma !== undefined) {
-      inRange = vma.start < end && start < vma.end
-      if (inRange) {
-        stats.vmas++
-        if (vma.start < start || vma.end > end) stats.exact = false
-      }
-      continue
+  for (const vma of byVma) {
+    for (const [name, bytes] of Object.entries(vma.sizes)) {
+      const key = SMAPS_FIELDS[name]
+      if (key !== undefined) stats[key] += bytes
     }
-    if (!inRange) continue
-    const field = /^(\w+):\s+(\d+) kB$/.exec(line)
-    const key = field ? SMAPS_FIELDS[field[1]!] : undefined
-    if (key !== undefined) stats[key] += Number(field![2]) * 1024
+  }
+  const flags = byVma.map((vma) => vma.flags)
+  if (flags.every((each) => each !== undefined)) {
+    const { everywhere, somewhere } = combineVmFlags(flags)
+    stats.flags = everywhere
+    stats.partialFlags = somewhere
   }
   return stats
 }

@@ -47,6 +47,7 @@ export interface Native {
   addSeals(fd: number, seals: number): number
   getSeals(fd: number): number
   forkDemo(regions: RegionHandle[], sleepMs: number, outFd: number): number
+  forkProbe(pageAlignedAddress: bigint, pages: number): [mapped: number, childErrno: number] | number
   waitChild(pid: number): [state: 0 | 1 | 2, code: number] | number
   zeroingTrial(mode: string, bytes: number): { ns: number; minorFaults: number; anonHugeKiB: number; mallocUsedMmap?: boolean } | number
   mmapMunmapLoop(iterations: number): number

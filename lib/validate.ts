@@ -72,3 +72,12 @@ export function addressHint(value: unknown, name = 'addr'): bigint {
 export function mappingLength(value: unknown, name = 'length'): number {
   return integer(value, name, 1)
 }
+
+/** A virtual address to compare against VMAs: a bigint in [0, 2^64) or a non-negative integer. */
+export function address(value: unknown, name = 'address'): bigint {
+  if (typeof value === 'bigint') {
+    if (value < 0n || value >= 1n << 64n) throw outOfRange(name, '>= 0n && < 2n ** 64n', value)
+    return value
+  }
+  return BigInt(integer(value, name, 0))
+}

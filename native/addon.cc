@@ -44,6 +44,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"addSeals", AddSeals},
       {"getSeals", GetSeals},
       {"forkDemo", ForkDemo},
+      {"forkProbe", ForkProbe},
       {"waitChild", WaitChild},
       {"zeroingTrial", ZeroingTrial},
       {"mmapMunmapLoop", MmapMunmapLoop},

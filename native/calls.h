@@ -51,6 +51,7 @@ Napi::Value Gettid(const Napi::CallbackInfo& info);
 Napi::Value AddSeals(const Napi::CallbackInfo& info);
 Napi::Value GetSeals(const Napi::CallbackInfo& info);
 Napi::Value ForkDemo(const Napi::CallbackInfo& info);
+Napi::Value ForkProbe(const Napi::CallbackInfo& info);
 Napi::Value WaitChild(const Napi::CallbackInfo& info);
 
 // bench_kernels.cc

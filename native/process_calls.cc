@@ -1,10 +1,13 @@
-// Process-level calls: file seals (memfd), and the seed's fork() demo.
+// Process-level calls: file seals (memfd), the seed's fork() demo, and the
+// fork probe that shows what a child inherits.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -82,6 +85,47 @@ void PrintPairs(int fd, const std::vector<const char*>& pages, const char* const
   }
 }
 
+// How many of `pages` pages from `address` are mapped in this process, by
+// mincore(), which fails with ENOMEM on an unmapped page and never touches the
+// memory; -errno for any other failure. Runs in the forked child, so it only
+// makes syscalls. A wholly mapped chunk costs one call; a chunk with a hole is
+// counted page by page.
+int64_t CountMappedPages(uintptr_t address, uint64_t pages, size_t pageSize) {
+  constexpr uint64_t kChunk = 512;
+  unsigned char residency[kChunk];
+  int64_t mapped = 0;
+  for (uint64_t done = 0; done < pages;) {
+    const uint64_t count = pages - done < kChunk ? pages - done : kChunk;
+    const uintptr_t start = address + done * pageSize;
+    if (mincore(reinterpret_cast<void*>(start), count * pageSize, residency) == 0) {
+      mapped += static_cast<int64_t>(count);
+    } else if (errno != ENOMEM) {
+      return -errno;
+    } else {
+      for (uint64_t i = 0; i < count; i++) {
+        if (mincore(reinterpret_cast<void*>(start + i * pageSize), pageSize, residency) == 0) {
+          mapped++;
+        } else if (errno != ENOMEM) {
+          return -errno;
+        }
+      }
+    }
+    done += count;
+  }
+  return mapped;
+}
+
+size_t ReadFull(int fd, char* data, size_t length) {
+  size_t got = 0;
+  while (got < length) {
+    ssize_t n = read(fd, data + got, length - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  return got;
+}
+
 }  // namespace
 
 // forkDemo(handles: [anon, zero, (privateAnon, privateZero)], sleepMs, outFd) -> child pid | -errno.
@@ -113,6 +157,48 @@ Napi::Value ForkDemo(const Napi::CallbackInfo& info) {
     _exit(0);
   }
   return Napi::Number::New(env, pid);
+}
+
+// forkProbe(address: bigint, pages) -> [mapped, childErrno] | -errno: forks a
+// child that counts how many of the pages from the page-aligned address are
+// mapped in its own address space (MADV_DONTFORK ranges are not), writes the
+// count (or -errno of its mincore) to a pipe and _exits; the parent waits.
+// -EPIPE: the child died before it reported.
+Napi::Value ForkProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t pageSize = PageSize();
+  uintptr_t address = 0;
+  int64_t pages = 0;
+  if (!UintptrArg(info, 0, &address) || address % pageSize != 0 || !Int64Arg(info, 1, &pages) || pages < 1 ||
+      static_cast<uint64_t>(pages) - 1 > (UINTPTR_MAX - address) / pageSize) {
+    return Errno(env, -EINVAL);
+  }
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return Errno(env, -errno);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int error = errno;
+    close(report[0]);
+    close(report[1]);
+    return Errno(env, -error);
+  }
+  if (pid == 0) {
+    const int64_t mapped = CountMappedPages(address, static_cast<uint64_t>(pages), pageSize);
+    WriteAll(report[1], reinterpret_cast<const char*>(&mapped), sizeof mapped);
+    _exit(0);
+  }
+  close(report[1]);
+  int64_t mapped = 0;
+  const size_t got = ReadFull(report[0], reinterpret_cast<char*>(&mapped), sizeof mapped);
+  close(report[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (got != sizeof mapped) return Errno(env, -EPIPE);
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, mapped < 0 ? 0 : static_cast<double>(mapped)));
+  result.Set(1u, Napi::Number::New(env, mapped < 0 ? static_cast<double>(mapped) : 0));
+  return result;
 }
 
 // waitChild(pid) -> [state, code]: state 0 running, 1 exited (code = status), 2 killed (code = signal) | -errno

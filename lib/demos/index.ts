@@ -8,10 +8,12 @@ import { hugepages } from './hugepages.js'
 import { ipcDemo } from './ipc.js'
 import { jit } from './jit.js'
 import type { Demo } from './types.js'
+import { vmaFlags } from './vma-flags.js'
 import { vmaSplit } from './vma-split.js'
 
 export const DEMOS: Record<string, Demo> = {
   'vma-split': vmaSplit,
+  'vma-flags': vmaFlags,
   'demand-paging': demandPaging,
   cow,
   'brk-pool': brkPool,
