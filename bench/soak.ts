@@ -100,13 +100,16 @@ export async function soak(cycles: number): Promise<PhaseResult[]> {
 }
 
 /**
- * A phase holds when every region and reserved range it made is gone again,
- * the VMA count is back near where it began (V8's heap may keep a few pages it
- * grew), and RSS never grew by 256 MiB.
+ * A phase holds when every region and reserved range it made is gone again
+ * (exact native counts), RSS never grew by 256 MiB, and the VMA count did not
+ * grow with the cycles. The VMA count is only a bound, not an equality: V8's
+ * old space grows in 256 KiB pages of its own while these loops allocate
+ * wrappers (measured: about 100 such VMAs after 100,000 cycles, on Node 20
+ * and 24 alike), where a leak of even one VMA in a hundred cycles would add 1,000.
  */
 export const held = (r: PhaseResult) =>
-  r.regionsAfter <= r.regionsBefore && r.zombiesAfter <= r.zombiesBefore && r.vmasAfter <= r.vmasBefore + 128 &&
-  r.rssPeakMiB - r.rssBeforeMiB < 256
+  r.regionsAfter <= r.regionsBefore && r.zombiesAfter <= r.zombiesBefore &&
+  r.vmasAfter - r.vmasBefore < Math.max(256, r.cycles / 100) && r.rssPeakMiB - r.rssBeforeMiB < 256
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (gc === undefined) {

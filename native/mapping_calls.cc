@@ -81,6 +81,8 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   }
   Region* region = NewRegion(env, RegionKind::Mapped, reinterpret_cast<uintptr_t>(address),
                              RoundUpToPage(static_cast<size_t>(length)), parent, fileFd);
+  region->privateMemory = (flags & (MAP_PRIVATE | MAP_ANONYMOUS)) == (MAP_PRIVATE | MAP_ANONYMOUS) &&
+                          (flags & (MAP_NORESERVE | MAP_HUGETLB)) == 0 && (prot & PROT_WRITE) != 0;
   return Napi::Value(env, WrapRegion(env, region));
 }
 

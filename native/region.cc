@@ -37,8 +37,14 @@ int Remap(uintptr_t base, size_t size, int prot, int flags) {
 // be handed: a stale pointer reads zeros and its writes go nowhere, instead of
 // faulting (fs.read on the thread pool would kill the process) or aliasing a
 // later mapping.
-int MakeZombie(uintptr_t base, size_t size) {
-  return Remap(base, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+// A zombie left where ordinary private memory was is made like it (same
+// commit accounting, which the kernel granted the mapping already), so that
+// it merges with live neighbours into one VMA instead of splitting them:
+// zombies wait for the collector, and a process has only vm.max_map_count VMAs.
+int MakeZombie(const Region* region, uintptr_t base, size_t size) {
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+  if (region->privateMemory && Remap(base, size, PROT_READ | PROT_WRITE, flags) == 0) return 0;
+  return Remap(base, size, PROT_READ | PROT_WRITE, flags | MAP_NORESERVE);
 }
 
 void KeepZombie(Region* region, uintptr_t base, size_t size) {
@@ -461,7 +467,7 @@ int Release(napi_env env, Region* region) {
   if (HasPendingAsync(region)) return -EBUSY;
   DetachViews(env, region);
   if (AnyViews(region)) {
-    int rc = MakeZombie(region->base, region->size);
+    int rc = MakeZombie(region, region->base, region->size);
     if (rc != 0) return rc;
     zombieRanges++;
     // The zombie covers every child's range too.
@@ -487,7 +493,7 @@ int Remap(napi_env env, Region* region, size_t newSize) {
     const uintptr_t tail = base + newSize;
     const size_t tailLength = size - newSize;
     if (ViewsOverlap(region, tail, tailLength)) {
-      int rc = MakeZombie(tail, tailLength);
+      int rc = MakeZombie(region, tail, tailLength);
       if (rc != 0) return rc;
       KeepZombie(region, tail, tailLength);
     } else if (munmap(reinterpret_cast<void*>(tail), tailLength) != 0) {
@@ -514,7 +520,7 @@ int Remap(napi_env env, Region* region, size_t newSize) {
   void* moved = mremap(reinterpret_cast<void*>(base), size, size, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
   if (moved == MAP_FAILED) return errno == EINVAL ? -EBUSY : -errno;
   // Should this fail, what DONTUNMAP left there is still ours: keep it all the same.
-  MakeZombie(base, size);
+  MakeZombie(region, base, size);
   KeepZombie(region, base, size);
   SetExtent(region, reinterpret_cast<uintptr_t>(moved), size);
   void* resized = mremap(moved, size, newSize, MREMAP_MAYMOVE);

@@ -56,6 +56,7 @@ struct Region {
   int refs = 0;  // handle + views + children + async operations
   int pendingAsync = 0;
   int fileFd = -1;  // a duplicate of the mapped file's fd (regular files), for size checks
+  bool privateMemory = false;  // private anonymous memory with ordinary commit accounting
   bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
   bool released = false;  // explicitly unmapped (or cut off by brk)
   // The address range is still mapped on this region's behalf (live, or a
