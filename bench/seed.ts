@@ -5,8 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { check } from '../lib/errors.js'
-import { native, packageRoot } from '../lib/native.js'
+import { packageRoot } from '../lib/addon.js'
+import { checked, tools } from './tools.js'
 import { UsageError } from './options.js'
 
 export interface SeedTimes {
@@ -23,8 +23,8 @@ export function seedCommand(positional: string[], explain: boolean): number {
   if (!Number.isInteger(megabytes) || megabytes < 1 || megabytes > 2047) {
     throw new UsageError(`seed takes a size in MB from 1 to 2047 (the blog's int arithmetic), not '${positional[0]}'`)
   }
-  const malloc = check(native.zeroingTrial('malloc-memset0', megabytes * MB), 'malloc')
-  const mmap = check(native.zeroingTrial('mmap-memset1', megabytes * MB), 'mmap')
+  const malloc = checked(tools.zeroingTrial('malloc-memset0', megabytes * MB), 'malloc')
+  const mmap = checked(tools.zeroingTrial('mmap-memset1', megabytes * MB), 'mmap')
   process.stdout.write(
     `Doing experiment for ${megabytes} MB anonymous allocation\n\n` +
       `Malloc allocation and zeroing:\nExperiment took ${secs(malloc.ns)} secs\n` +

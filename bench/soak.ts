@@ -2,8 +2,7 @@
 // the VMA count must come back to where it started and RSS must stay bounded.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { MAP, PROT, mapAnonymous, mmap, munmap } from '../lib/index.js'
-import { native } from '../lib/native.js'
+import { MAP, PROT, mapAnonymous, mmap, munmap, regionCounts } from '../lib/index.js'
 
 const vmaCount = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length - 1
 const rssMiB = () => process.memoryUsage.rss() / 2 ** 20
@@ -30,7 +29,7 @@ export interface PhaseResult {
 }
 
 async function phase(name: string, cycles: number, body: (i: number) => void): Promise<PhaseResult> {
-  const [regionsBefore, zombiesBefore] = native.lifetimeCounts()
+  const { regions: regionsBefore, reservedRanges: zombiesBefore } = regionCounts()
   const vmasBefore = vmaCount()
   const rssBeforeMiB = rssMiB()
   let vmasPeak = vmasBefore
@@ -41,19 +40,19 @@ async function phase(name: string, cycles: number, body: (i: number) => void): P
     body(i)
     if (i % 1000 === 999) {
       vmasPeak = Math.max(vmasPeak, vmaCount())
-      zombiesPeak = Math.max(zombiesPeak, native.lifetimeCounts()[1])
+      zombiesPeak = Math.max(zombiesPeak, regionCounts().reservedRanges)
       rssPeakMiB = Math.max(rssPeakMiB, rssMiB())
       // Let Node run the finalizers the collector queued (as an idle moment would).
       await immediate()
     }
   }
   // Collect until the count settles: what the collector owes must be paid.
-  const owed = () => native.lifetimeCounts()[0] > regionsBefore || native.lifetimeCounts()[1] > zombiesBefore
+  const owed = () => regionCounts().regions > regionsBefore || regionCounts().reservedRanges > zombiesBefore
   for (let i = 0; i < 20 && owed(); i++) {
     gc?.()
     await immediate()
   }
-  const [regionsAfter, zombiesAfter] = native.lifetimeCounts()
+  const { regions: regionsAfter, reservedRanges: zombiesAfter } = regionCounts()
   return {
     phase: name, cycles, seconds: (performance.now() - start) / 1e3, regionsBefore, regionsAfter,
     zombiesBefore, zombiesPeak, zombiesAfter,

@@ -3,8 +3,7 @@
 // kernels; JS modes run here, timed the same way.
 import { readFileSync } from 'node:fs'
 import { MAP, PROT, mapAnonymous, mmap, munmap } from '../lib/index.js'
-import { check } from '../lib/errors.js'
-import { native } from '../lib/native.js'
+import { checked, tools } from './tools.js'
 
 export interface ZeroingMeasurement {
   ns: number
@@ -51,12 +50,12 @@ export const isJsMode = (mode: string) => Object.hasOwn(JS_MODES, mode)
 
 export function zeroingTrial(mode: string, bytes: number): ZeroingMeasurement {
   const jsMode = JS_MODES[mode]
-  if (jsMode === undefined) return check(native.zeroingTrial(mode, bytes), `zeroing ${mode}`)
-  const faults = native.threadMinorFaults()
+  if (jsMode === undefined) return checked(tools.zeroingTrial(mode, bytes), `zeroing ${mode}`)
+  const faults = tools.threadMinorFaults()
   const start = process.hrtime.bigint()
   const release = jsMode(bytes)
   const ns = Number(process.hrtime.bigint() - start)
-  const minorFaults = native.threadMinorFaults() - faults
+  const minorFaults = tools.threadMinorFaults() - faults
   const huge = anonHugeKiB()
   release()
   return { ns, minorFaults, anonHugeKiB: huge }

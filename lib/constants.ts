@@ -73,10 +73,13 @@ export const MFD = Object.freeze(native.constants.MFD) as Readonly<{
 
 /** Flags for mlock2 / mlockall (`MLOCK_ONFAULT`, `MCL_*`). */
 export const MLOCK = Object.freeze(native.constants.MLOCK) as Readonly<{
-  ONFAULT?: number
+  ONFAULT: number
   CURRENT: number
   FUTURE: number
 }>
+
+/** File seals for memfds (`F_SEAL_*`), as fcntl(F_ADD_SEALS) takes them. */
+export const SEAL = Object.freeze(native.constants.SEAL) as Readonly<{ SEAL: number; SHRINK: number; GROW: number; WRITE: number }>
 
 /** The system page size in bytes (`sysconf(_SC_PAGESIZE)`). */
 export const pageSize: number = native.pageSize

@@ -4,7 +4,8 @@
 // under memory malloc handed out would crash the process.
 import { check, errno, invalidArgType, outOfRange, syscallError } from './errors.js'
 import { native } from './native.js'
-import { createView, Region } from './region.js'
+import { Region } from './region/region.js'
+import { createView } from './region/views.js'
 import { integer, MAX_VIEW_LENGTH } from './validate.js'
 
 function grow(increment: number, syscall: string): ArrayBuffer {

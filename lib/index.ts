@@ -6,6 +6,7 @@
  * @module
  */
 export { PROT, MAP, MADV, MS, MFD, MLOCK, pageSize } from './constants.js'
+export { regionCounts } from './diagnostics.js'
 export type { SyscallError } from './errors.js'
 export {
   mmap,
@@ -24,17 +25,9 @@ export {
 } from './syscalls.js'
 export { brk, sbrk } from './heap.js'
 export { fstat, memfdCreate, type Stat } from './fstat.js'
-export type { MapPolicy } from './map-region.js'
-export {
-  Mapping,
-  map,
-  mapFile,
-  mapAnonymous,
-  type Range,
-  type Residency,
-  type MapFileOptions,
-  type MapAnonymousOptions,
-} from './mapping.js'
+export type { MapPolicy } from './region/policy.js'
+export { Mapping, type Range, type Residency } from './mapping.js'
+export { map, mapFile, mapAnonymous, type MapFileOptions, type MapAnonymousOptions } from './constructors.js'
 export {
   maps,
   vmasIn,
@@ -48,7 +41,6 @@ export {
   type MemoryStats,
 } from './introspect.js'
 export { VM_FLAG_NAMES, vmFlags, type VmFlags } from './vm-flags.js'
-export { mappedAfterFork, type ForkedChildView } from './fork-probe.js'
 export { futexWait, futexWaitAsync, futexWake, type WaitResult } from './ipc/futex.js'
 export { SharedMemory } from './ipc/shared-memory.js'
 export { forkWithMemory, inheritedMemory, type ForkWithMemoryOptions } from './ipc/process.js'

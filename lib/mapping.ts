@@ -1,14 +1,16 @@
 // The object layer: a Mapping owns one mapped region and hands out views of
-// it, whole or in windows small enough for one ArrayBuffer.
-import { closeSync, constants as fsConstants, openSync } from 'node:fs'
-import { check, invalidArgValue, invalidState, outOfRange } from './errors.js'
-import { KNOWN_MADV_VALUES, MADV, MAP, MLOCK, MS, PROT, pageSize } from './constants.js'
-import { checkPolicy, mapRegion, mappableFile, protection, type MapPolicy, type MappedRegion } from './map-region.js'
+// it, whole or in windows small enough for one ArrayBuffer. Its methods turn
+// offsets into pages and hand them to the operations the syscall layer uses too.
+import { invalidState, outOfRange } from './errors.js'
+import { MADV, MAP, MLOCK, MS, PROT } from './constants.js'
 import { smapsStats, vmasIn, type MemoryStats, type Vma } from './introspect.js'
-import { native } from './native.js'
-import { createView, pageRange, type Region, type Span } from './region.js'
-import { remapRegion, unmapRegion } from './syscalls.js'
-import { boolean, fileDescriptor, integer, MAX_VIEW_LENGTH, oneOf, options } from './validate.js'
+import type { MappedRegion } from './region/map.js'
+import * as operations from './region/operations.js'
+import { pagesOf, type PageRange } from './region/pages.js'
+import { checkPolicy, type MapPolicy } from './region/policy.js'
+import type { Region } from './region/region.js'
+import { createView } from './region/views.js'
+import { boolean, integer, MAX_VIEW_LENGTH, options } from './validate.js'
 
 /** A byte range of a mapping; both default to the whole mapping. */
 export interface Range {
@@ -123,17 +125,14 @@ export class Mapping implements Disposable {
   protect(prot: number, options_?: Range & Pick<MapPolicy, 'allowWriteExec'>): void {
     const opts = options<Range & MapPolicy>(options_)
     checkPolicy(opts)
-    const value = protection(prot, opts)
     const pages = this.#pages(opts)
-    check(native.mprotect(this.#region.handle, pages.offset, pages.length, value), 'mprotect')
+    const value = operations.protect(this.#region, pages, prot, opts)
     if (pages.offset <= this.#delta && pages.offset + pages.length >= this.#delta + this.#length) this.#prot = value
   }
 
   /** madvise(2) on the pages of a range (default: all). */
   advise(advice: number, range?: Range): void {
-    const value = oneOf(advice, 'advice', KNOWN_MADV_VALUES, 'MADV value')
-    const pages = this.#pages(options<Range>(range))
-    check(native.madvise(this.#region.handle, pages.offset, pages.length, value), 'madvise')
+    operations.advise(this.#region, this.#pages(options<Range>(range)), advice)
   }
 
   /**
@@ -142,14 +141,12 @@ export class Mapping implements Disposable {
    */
   sync(options_?: Range & { async?: boolean; invalidate?: boolean }): void {
     const opts = options<Range & { async?: boolean; invalidate?: boolean }>(options_)
-    const pages = this.#pages(opts)
-    check(native.msync(this.#region.handle, pages.offset, pages.length, syncFlags(opts)), 'msync')
+    operations.sync(this.#region, this.#pages(opts), syncOptionFlags(opts))
   }
 
   /** msync(MS_SYNC) on the libuv thread pool: the event loop keeps running while pages are written. */
   async syncAsync(range?: Range): Promise<void> {
-    const pages = this.#pages(options<Range>(range))
-    check(await native.msyncAsync(this.#region.handle, pages.offset, pages.length, MS.SYNC), 'msync')
+    await operations.syncAsync(this.#region, this.#pages(options<Range>(range)), MS.SYNC)
   }
 
   /**
@@ -159,23 +156,18 @@ export class Mapping implements Disposable {
    */
   populate(options_?: Range & { write?: boolean }): void {
     const opts = options<Range & { write?: boolean }>(options_)
-    const pages = this.#pages(opts)
-    check(native.madvise(this.#region.handle, pages.offset, pages.length, this.#populateAdvice(opts)), 'madvise')
+    operations.advise(this.#region, this.#pages(opts), this.#populateAdvice(opts))
   }
 
   /** populate() on the libuv thread pool. */
   async populateAsync(options_?: Range & { write?: boolean }): Promise<void> {
     const opts = options<Range & { write?: boolean }>(options_)
-    const pages = this.#pages(opts)
-    const advice = this.#populateAdvice(opts)
-    check(await native.madviseAsync(this.#region.handle, pages.offset, pages.length, advice), 'madvise')
+    await operations.adviseAsync(this.#region, this.#pages(opts), this.#populateAdvice(opts))
   }
 
   /** mincore(2): which pages of a range are resident. */
   residency(range?: Range): Residency {
-    const pages = this.#pages(options<Range>(range))
-    const bitmap = new Uint8Array(pages.length / pageSize)
-    check(native.mincore(this.#region.handle, pages.offset, pages.length, bitmap), 'mincore')
+    const bitmap = operations.residency(this.#region, this.#pages(options<Range>(range)))
     let resident = 0
     for (let i = 0; i < bitmap.length; i++) {
       bitmap[i]! &= 1
@@ -188,14 +180,12 @@ export class Mapping implements Disposable {
   lock(options_?: Range & { onFault?: boolean }): void {
     const opts = options<Range & { onFault?: boolean }>(options_)
     const onFault = opts.onFault === undefined ? false : boolean(opts.onFault, 'options.onFault')
-    const pages = this.#pages(opts)
-    check(native.mlock(this.#region.handle, pages.offset, pages.length, onFault ? (MLOCK.ONFAULT ?? 1) : 0), 'mlock')
+    operations.lock(this.#region, this.#pages(opts), onFault ? MLOCK.ONFAULT : 0)
   }
 
   /** munlock(2) the pages of a range. */
   unlock(range?: Range): void {
-    const pages = this.#pages(options<Range>(range))
-    check(native.munlock(this.#region.handle, pages.offset, pages.length), 'munlock')
+    operations.unlock(this.#region, this.#pages(options<Range>(range)))
   }
 
   /**
@@ -207,7 +197,7 @@ export class Mapping implements Disposable {
     const opts = options<MapPolicy>(policy)
     checkPolicy(opts)
     const length = integer(newLength, 'newLength', 1)
-    remapRegion(this.#span(), this.#delta + length, opts)
+    operations.remap(this.#region, this.#delta + this.#length, this.#delta + length, opts)
     this.#length = length
     this.#buffer = undefined
     return this
@@ -265,7 +255,7 @@ export class Mapping implements Disposable {
   /** munmap(2). Detaches every view first. Calling it again does nothing. */
   unmap(): void {
     if (this.#region.unmapped) return
-    unmapRegion(this.#span())
+    this.#region.unmap()
     this.#buffer = undefined
   }
 
@@ -283,10 +273,6 @@ export class Mapping implements Disposable {
     return { start, end: start + BigInt(this.#region.size) }
   }
 
-  #span(): Span {
-    return { region: this.#region, start: this.#delta, end: this.#delta + this.#length, wholeBuffer: true }
-  }
-
   /** A validated range of the mapping, relative to its byte 0. */
   #range(range: Range, maxLength = Number.MAX_SAFE_INTEGER): { offset: number; length: number } {
     this.#live()
@@ -297,10 +283,10 @@ export class Mapping implements Disposable {
   }
 
   /** A range rounded out to whole pages, relative to the region (what syscalls take). */
-  #pages(range: Range): { offset: number; length: number } {
+  #pages(range: Range): PageRange {
     const { offset, length } = this.#range(range)
     const start = this.#delta + offset
-    return pageRange({ region: this.#region, start, end: start + length, wholeBuffer: false })
+    return pagesOf(start, start + length, this.#region.size)
   }
 
   #populateAdvice(opts: { write?: boolean }): number {
@@ -313,121 +299,9 @@ export class Mapping implements Disposable {
   }
 }
 
-function syncFlags(opts: { async?: boolean; invalidate?: boolean }): number {
+/** MS flags from sync()'s options. */
+function syncOptionFlags(opts: { async?: boolean; invalidate?: boolean }): number {
   const async = opts.async === undefined ? false : boolean(opts.async, 'options.async')
   const invalidate = opts.invalidate === undefined ? false : boolean(opts.invalidate, 'options.invalidate')
   return (async ? MS.ASYNC : MS.SYNC) | (invalidate ? MS.INVALIDATE : 0)
-}
-
-/** Options of mapFile(). */
-export interface MapFileOptions {
-  /** 'r' read-only (default), 'rw' read-write shared with the file, 'cow' private copy-on-write. */
-  mode?: 'r' | 'rw' | 'cow'
-  /** File offset to map from; need not be page-aligned. */
-  offset?: number
-  /** Bytes to map (default: the rest of the file). */
-  length?: number
-  /** Fault every page in at map time (MAP_POPULATE). */
-  populate?: boolean
-  /** madvise() advice to apply right away, e.g. MADV.SEQUENTIAL. */
-  advice?: number
-  /** Allow mapping past end-of-file, where access raises SIGBUS. */
-  allowBeyondEOF?: boolean
-}
-
-const { O_RDONLY, O_RDWR, O_NONBLOCK } = fsConstants
-const FILE_MODES = {
-  r: { open: O_RDONLY, prot: PROT.READ, share: MAP.SHARED },
-  rw: { open: O_RDWR, prot: PROT.READ | PROT.WRITE, share: MAP.SHARED },
-  cow: { open: O_RDONLY, prot: PROT.READ | PROT.WRITE, share: MAP.PRIVATE },
-} as const
-
-/**
- * Maps a file (by path, or an open fd the caller keeps owning). A path is
- * opened and closed again: the mapping does not need the fd.
- */
-export function mapFile(file: string | Buffer | URL | number, options_?: MapFileOptions): Mapping {
-  const opts = options<MapFileOptions>(options_)
-  const mode = opts.mode ?? 'r'
-  if (typeof mode !== 'string' || !Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
-  const { open, prot, share } = FILE_MODES[mode]
-  const offset = opts.offset === undefined ? 0 : integer(opts.offset, 'options.offset', 0)
-  const populate = opts.populate === undefined ? false : boolean(opts.populate, 'options.populate')
-  const advice = opts.advice === undefined ? undefined : oneOf(opts.advice, 'options.advice', KNOWN_MADV_VALUES, 'MADV value')
-  const ownsFd = typeof file !== 'number'
-  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, blocking the whole process.
-  const fd = ownsFd ? openSync(file, open | O_NONBLOCK) : fileDescriptor(file, 'file')
-  try {
-    const stat = mappableFile(fd)
-    let length = opts.length
-    if (length === undefined) {
-      if (stat.kind !== 'file') throw invalidArgValue('options.length', length, `is needed: a ${stat.kind} has no size to map`)
-      if (stat.size === 0) {
-        throw invalidArgValue('file', file, 'is an empty file: there is nothing to map (write to it first, or pass options.length with allowBeyondEOF)')
-      }
-      if (offset >= stat.size) {
-        throw outOfRange('options.offset', `< ${stat.size} (the file size) to map the rest of the file`, offset)
-      }
-      length = stat.size - offset
-    }
-    const mapped = mapRegion({
-      addr: null, length, prot, flags: share | (populate ? MAP.POPULATE : 0), fd, offset,
-      allowBeyondEOF: opts.allowBeyondEOF, file: stat,
-    })
-    const mapping = new Mapping(mapped, ownsFd ? -1 : fd)
-    if (advice !== undefined) mapping.advise(advice)
-    return mapping
-  } finally {
-    if (ownsFd) closeSync(fd)
-  }
-}
-
-/** Options of mapAnonymous(). */
-export interface MapAnonymousOptions {
-  /** MAP_SHARED (survives fork, seen by child processes) instead of MAP_PRIVATE. */
-  shared?: boolean
-  /** true: transparent huge pages (MADV_HUGEPAGE); 'hugetlb': MAP_HUGETLB from the reserved pool. */
-  hugePages?: boolean | 'hugetlb'
-  /** Fault every page in at map time (MAP_POPULATE). */
-  populate?: boolean
-  /** Do not reserve swap for it (MAP_NORESERVE). */
-  noReserve?: boolean
-}
-
-/** Maps zero-filled memory backed by no file. */
-export function mapAnonymous(length: number, options_?: MapAnonymousOptions): Mapping {
-  const opts = options<MapAnonymousOptions>(options_)
-  const flag = (name: keyof MapAnonymousOptions, bit: number) =>
-    opts[name] === undefined ? 0 : boolean(opts[name], `options.${name}`) ? bit : 0
-  const hugePages = opts.hugePages
-  if (hugePages !== undefined && hugePages !== 'hugetlb' && typeof hugePages !== 'boolean') {
-    throw invalidArgValue('options.hugePages', hugePages, "must be true, false or 'hugetlb'")
-  }
-  const flags =
-    (flag('shared', 1) ? MAP.SHARED : MAP.PRIVATE) |
-    MAP.ANONYMOUS |
-    flag('populate', MAP.POPULATE) |
-    flag('noReserve', MAP.NORESERVE) |
-    (hugePages === 'hugetlb' ? MAP.HUGETLB : 0)
-  const mapping = new Mapping(mapRegion({ addr: null, length, prot: PROT.READ | PROT.WRITE, flags, fd: -1, offset: 0 }))
-  if (hugePages === true) mapping.advise(MADV.HUGEPAGE)
-  return mapping
-}
-
-/**
- * The general form: mmap(2) as a Mapping, for any length (views go through
- * window()). `addrHint` is a hint unless MAP.FIXED is set, which is accepted
- * only inside a mapping mman owns.
- */
-export function map(
-  length: number,
-  prot: number,
-  flags: number,
-  fd: number,
-  offset: number | bigint = 0,
-  addrHint: bigint | null = null,
-  policy?: MapPolicy,
-): Mapping {
-  const opts = options<MapPolicy>(policy)
-  return new Mapping(mapRegion({ addr: addrHint, length, prot, flags, fd, offset, ...opts }))
 }

@@ -12,7 +12,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Value (*fn)(const Napi::CallbackInfo&);
   } functions[] = {
       {"mmap", Mmap},
-      {"fixedPlacement", FixedPlacement},
       {"munmap", Munmap},
       {"view", RegionView},
       {"address", RegionAddress},
@@ -36,19 +35,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"heapShrink", HeapShrink},
       {"fstat", Fstat},
       {"memfdCreate", MemfdCreate},
-      {"strerror", Strerror},
       {"futexWait", FutexWait},
       {"futexWaitAsync", FutexWaitAsync},
       {"futexWake", FutexWake},
       {"gettid", Gettid},
       {"addSeals", AddSeals},
       {"getSeals", GetSeals},
-      {"forkDemo", ForkDemo},
-      {"forkProbe", ForkProbe},
-      {"waitChild", WaitChild},
-      {"zeroingTrial", ZeroingTrial},
-      {"mmapMunmapLoop", MmapMunmapLoop},
-      {"threadMinorFaults", ThreadMinorFaults},
   };
   for (const auto& f : functions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   return exports;

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "args.h"
+#include "region_args.h"
 #include "calls.h"
 
 namespace mman {

@@ -9,7 +9,6 @@ Napi::Object Constants(Napi::Env env);
 
 // mapping_calls.cc
 Napi::Value Mmap(const Napi::CallbackInfo& info);
-Napi::Value FixedPlacement(const Napi::CallbackInfo& info);
 Napi::Value Munmap(const Napi::CallbackInfo& info);
 Napi::Value RegionView(const Napi::CallbackInfo& info);
 Napi::Value RegionAddress(const Napi::CallbackInfo& info);
@@ -39,24 +38,13 @@ Napi::Value HeapShrink(const Napi::CallbackInfo& info);
 // file_calls.cc
 Napi::Value Fstat(const Napi::CallbackInfo& info);
 Napi::Value MemfdCreate(const Napi::CallbackInfo& info);
-Napi::Value Strerror(const Napi::CallbackInfo& info);
+Napi::Value AddSeals(const Napi::CallbackInfo& info);
+Napi::Value GetSeals(const Napi::CallbackInfo& info);
 
 // futex_calls.cc
 Napi::Value FutexWait(const Napi::CallbackInfo& info);
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info);
 Napi::Value FutexWake(const Napi::CallbackInfo& info);
-
-// process_calls.cc
 Napi::Value Gettid(const Napi::CallbackInfo& info);
-Napi::Value AddSeals(const Napi::CallbackInfo& info);
-Napi::Value GetSeals(const Napi::CallbackInfo& info);
-Napi::Value ForkDemo(const Napi::CallbackInfo& info);
-Napi::Value ForkProbe(const Napi::CallbackInfo& info);
-Napi::Value WaitChild(const Napi::CallbackInfo& info);
-
-// bench_kernels.cc
-Napi::Value ZeroingTrial(const Napi::CallbackInfo& info);
-Napi::Value MmapMunmapLoop(const Napi::CallbackInfo& info);
-Napi::Value ThreadMinorFaults(const Napi::CallbackInfo& info);
 
 }  // namespace mman

@@ -1,4 +1,5 @@
-// fstat and memfd_create: the file side of mapping.
+// fstat, memfd_create and file seals: the file side of mapping.
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -11,7 +12,7 @@
 
 namespace mman {
 
-// fstat(fd, out: BigInt64Array(16)) -> 0 | -errno. Field order is FSTAT_FIELDS in lib/fstat.ts.
+// fstat(fd, out: BigInt64Array(16)) -> 0 | -errno. Field order is what fstat() in lib/fstat.ts destructures.
 Napi::Value Fstat(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t fd = 0;
@@ -38,13 +39,6 @@ Napi::Value Fstat(const Napi::CallbackInfo& info) {
   return Errno(env, 0);
 }
 
-// strerror(errno) -> libc's text for it, as perror() prints it.
-Napi::Value Strerror(const Napi::CallbackInfo& info) {
-  int64_t errnum = 0;
-  if (!Int64Arg(info, 0, &errnum)) return Errno(info.Env(), -EINVAL);
-  return Napi::String::New(info.Env(), strerror(static_cast<int>(errnum)));
-}
-
 // memfdCreate(name, flags) -> fd | -errno
 Napi::Value MemfdCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -52,6 +46,19 @@ Napi::Value MemfdCreate(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString() || !Int64Arg(info, 1, &flags)) return Errno(env, -EINVAL);
   std::string name = info[0].As<Napi::String>().Utf8Value();
   return ResultOrErrno(env, memfd_create(name.c_str(), static_cast<unsigned>(flags)));
+}
+
+// addSeals(fd, seals) -> 0 | -errno;  getSeals(fd) -> seals | -errno
+Napi::Value AddSeals(const Napi::CallbackInfo& info) {
+  int64_t fd = 0, seals = 0;
+  if (!Int64Arg(info, 0, &fd) || !Int64Arg(info, 1, &seals)) return Errno(info.Env(), -EINVAL);
+  return ResultOrErrno(info.Env(), fcntl(static_cast<int>(fd), F_ADD_SEALS, static_cast<int>(seals)));
+}
+
+Napi::Value GetSeals(const Napi::CallbackInfo& info) {
+  int64_t fd = 0;
+  if (!Int64Arg(info, 0, &fd)) return Errno(info.Env(), -EINVAL);
+  return ResultOrErrno(info.Env(), fcntl(static_cast<int>(fd), F_GET_SEALS));
 }
 
 }  // namespace mman

@@ -1,4 +1,4 @@
-// futex(2) on shared pages, without FUTEX_PRIVATE_FLAG so that a wake in one
+// futex(2) on shared pages, and thread ids (the lock word of a Mutex), without FUTEX_PRIVATE_FLAG so that a wake in one
 // process reaches a waiter in another (V8's Atomics.wait/notify are
 // process-local). Offsets are relative to the region and 4-byte aligned.
 #include <linux/futex.h>
@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "args.h"
+#include "region_args.h"
 #include "calls.h"
 
 namespace mman {
@@ -118,5 +119,8 @@ Napi::Value FutexWake(const Napi::CallbackInfo& info) {
   long rc = syscall(SYS_futex, word, FUTEX_WAKE, n, nullptr, nullptr, 0);
   return Errno(info.Env(), rc >= 0 ? static_cast<int>(rc) : -errno);
 }
+
+// gettid() -> the calling thread's id
+Napi::Value Gettid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), gettid()); }
 
 }  // namespace mman

@@ -16,6 +16,7 @@
 
 #include "args.h"
 #include "calls.h"
+#include "region.h"
 
 namespace mman {
 

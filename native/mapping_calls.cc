@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "args.h"
+#include "region_args.h"
 #include "calls.h"
 
 namespace mman {
@@ -26,32 +27,23 @@ Region* LiveMappedRegion(const Napi::CallbackInfo& info) {
 }
 
 // MAP_FIXED replaces whatever is mapped at the address, so it is only allowed
-// inside a region we own (EPERM otherwise), and not over a live mapping
-// already placed there (EEXIST).
-int CheckFixedPlacement(napi_env env, uintptr_t address, size_t length, Region** owner) {
-  if (address % PageSize() != 0) return -EINVAL;
+// inside a region we own, and not over a mapping already placed there (live,
+// or released with views that may still point into it). The reason for a
+// refusal, or nullptr.
+const char* RefuseFixedPlacement(napi_env env, uintptr_t address, size_t length, Region** owner) {
+  if (address % PageSize() != 0) return "unaligned";
   *owner = FindOwner(env, address, length);
-  if (*owner == nullptr) return -EPERM;
-  if (OverlapsChild(*owner, address, length)) return -EEXIST;
-  return 0;
+  if (*owner == nullptr) return "not-owned";
+  if (OverlapsChild(*owner, address, length)) return "overlaps";
+  return nullptr;
 }
 
 }  // namespace
 
-// fixedPlacement(address: bigint, length) -> 0 | -errno, as mmap(MAP_FIXED) would check it.
-Napi::Value FixedPlacement(const Napi::CallbackInfo& info) {
-  uintptr_t address = 0;
-  int64_t length = 0;
-  if (!UintptrArg(info, 0, &address) || !Int64Arg(info, 1, &length) || length <= 0) {
-    return Errno(info.Env(), -EINVAL);
-  }
-  Region* owner = nullptr;
-  return Errno(info.Env(), CheckFixedPlacement(info.Env(), address, RoundUpToPage(static_cast<size_t>(length)), &owner));
-}
-
-// mmap(hint: bigint, length, prot, flags, fd, offset, keepFd): keepFd makes
-// the region hold a duplicate of fd, so that the file's size can be checked
-// for as long as the mapping lives.
+// mmap(hint: bigint, length, prot, flags, fd, offset, keepFd) -> handle |
+// -errno | why MAP_FIXED was refused ('unaligned', 'not-owned', 'overlaps').
+// keepFd makes the region hold a duplicate of fd, so that the file's size can
+// be checked for as long as the mapping lives.
 Napi::Value Mmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uintptr_t hint = 0;
@@ -64,8 +56,8 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   const bool keepFd = info.Length() > 6 && info[6].ToBoolean().Value();
   Region* parent = nullptr;
   if (flags & MAP_FIXED) {
-    int rc = CheckFixedPlacement(env, hint, RoundUpToPage(static_cast<size_t>(length)), &parent);
-    if (rc != 0) return Errno(env, rc);
+    const char* refusal = RefuseFixedPlacement(env, hint, RoundUpToPage(static_cast<size_t>(length)), &parent);
+    if (refusal != nullptr) return Napi::String::New(env, refusal);
   }
   void* address = mmap(reinterpret_cast<void*>(hint), static_cast<size_t>(length), static_cast<int>(prot),
                        static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));

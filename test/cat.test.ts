@@ -20,7 +20,7 @@ const run = (command: string, args: string[]) => {
   const result = spawnSync(command, args, { encoding: 'buffer' })
   return { status: result.status, stdout: result.stdout.toString('latin1'), stderr: result.stderr.toString() }
 }
-const mman = (args: string[]) => run(process.execPath, [join(repoRoot, 'dist/lib/cli.js'), 'cat', ...args])
+const mman = (args: string[]) => run(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), 'cat', ...args])
 
 describe('mman cat (seed: mmap example II)', () => {
   const cases: string[][] = [

@@ -7,8 +7,7 @@ import { join } from 'node:path'
 import { MessageChannel } from 'node:worker_threads'
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MAP, PROT, map, mapAnonymous, mapFile, pageSize } from '../lib/index.js'
-import { native } from '../lib/native.js'
+import { MAP, PROT, map, mapAnonymous, mapFile, pageSize, regionCounts } from '../lib/index.js'
 import { collectUntil, runChild, tempDir, vmaContaining } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
@@ -16,7 +15,7 @@ afterAll(cleanup)
 
 type Transferable = ArrayBuffer & { transfer(length?: number): ArrayBuffer; transferToFixedLength(length?: number): ArrayBuffer }
 const canTransfer = typeof (ArrayBuffer.prototype as Partial<Transferable>).transfer === 'function'
-const zombies = () => native.lifetimeCounts()[1]
+const zombies = () => regionCounts().reservedRanges
 
 describe('unmap, remap, brk shrink and exit with live views never abort', () => {
   it('runs every README tour step, then exits with views alive, on this Node line', () => {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import {
   Channel, ChannelError, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, mapAnonymous,
 } from '../lib/index.js'
+import { SEAL } from '../lib/constants.js'
 import { native } from '../lib/native.js'
 import { repoRoot, tempDir, thrown } from './helpers.js'
 
@@ -34,8 +35,7 @@ function finished(proc: ChildProcess): Promise<{ code: number | null; signal: No
 describe('SharedMemory', () => {
   it('is a sealed memfd: its size cannot change, even by a peer holding the fd', async () => {
     using memory = SharedMemory.create(8192)
-    const SEAL = native.constants.SEAL!
-    expect(native.getSeals(memory.fd) & (SEAL.SHRINK! | SEAL.GROW! | SEAL.SEAL!)).toBe(SEAL.SHRINK! | SEAL.GROW! | SEAL.SEAL!)
+    expect(native.getSeals(memory.fd) & (SEAL.SHRINK | SEAL.GROW | SEAL.SEAL)).toBe(SEAL.SHRINK | SEAL.GROW | SEAL.SEAL)
     expect(thrown(() => ftruncateSync(memory.fd, 4096)).code).toBe('EPERM')
     const peer = await finished(child(`
       import { ftruncateSync } from 'node:fs'

@@ -4,15 +4,14 @@
 import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MAP, PROT, map, mapAnonymous, mapFile, mmap, mremap, munmap, pageSize, type Mapping } from '../lib/index.js'
-import { native } from '../lib/native.js'
+import { MAP, PROT, map, mapAnonymous, mapFile, mmap, mremap, munmap, pageSize, type Mapping, regionCounts } from '../lib/index.js'
 import { collectUntil, tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
 afterAll(cleanup)
 
 const RW = PROT.READ | PROT.WRITE
-const zombies = () => native.lifetimeCounts()[1]
+const zombies = () => regionCounts().reservedRanges
 const gc = () => (globalThis as { gc?: () => void }).gc?.()
 
 /**

@@ -32,7 +32,8 @@ const CHECK_PEER_MS = 100
 // How long a side spins before sleeping adapts between these (ms): it grows when
 // a message arrives soon after spinning gave up, and shrinks when waits are long.
 // The floor matters: a wake-up from a futex sleep costs ~20-60 us on an idle
-// vCPU (baselines.md), so spinning less than that loses more than it saves.
+// vCPU (measured in C on this project's 2-vCPU VM), so spinning less than that
+// loses more than it saves.
 const MIN_SPIN_MS = 0.05
 const MAX_SPIN_MS = 0.5
 

@@ -2,7 +2,8 @@
 // cross-process counterpart of Atomics.wait/notify, which are process-local.
 import { check, errno, invalidArgType, invalidArgValue } from '../errors.js'
 import { native } from '../native.js'
-import { requireMapped, spanOf, type Region } from '../region.js'
+import type { Region } from '../region/region.js'
+import { requireMapped, spanOf } from '../region/views.js'
 import { integer } from '../validate.js'
 
 /** As Atomics.wait answers: woken, the value was not the expected one, or the timeout passed. */

@@ -2,13 +2,13 @@
 // children it starts, or a named file in /dev/shm for unrelated processes.
 import { closeSync, ftruncateSync, openSync, unlinkSync } from 'node:fs'
 import { check, invalidArgType, invalidArgValue, invalidState } from '../errors.js'
-import { MAP, MFD, PROT } from '../constants.js'
+import { MAP, MFD, PROT, SEAL } from '../constants.js'
 import { fstat, memfdCreate } from '../fstat.js'
 import { native } from '../native.js'
-import { map, type Mapping } from '../mapping.js'
+import { map } from '../constructors.js'
+import type { Mapping } from '../mapping.js'
 import { fileDescriptor, integer } from '../validate.js'
 
-const SEAL = native.constants.SEAL as Record<'SEAL' | 'SHRINK' | 'GROW' | 'WRITE', number>
 
 /** Where named regions live (POSIX shm_open uses the same directory on Linux). */
 export const SHM_DIR = '/dev/shm'

@@ -137,12 +137,6 @@ const calls = [
   }],
   ['vmaAt', fc.tuple(fc.oneof(bigint, number, any), fc.oneof(fc.constant(undefined), fc.constant(m.maps()), fc.array(any, { maxLength: 2 }), any)),
     ([address, vmas]) => m.vmaAt(address, vmas)],
-  ['mappedAfterFork', fc.tuple(fc.oneof(bigint, number, any, fc.integer({ min: 0, max: 5 }).map((i) => (mappings[i].unmapped ? 0n : mappings[i].address))), value),
-    ([address, length]) => {
-      // Each call forks; a long unmapped range costs the child one mincore per page.
-      if (Number(length) > 64 * pageSize) return
-      m.mappedAfterFork(address, length)
-    }],
   ['smaps parsing', fc.tuple(fc.oneof(fc.string(), any), fc.oneof(fc.array(fc.string(), { maxLength: 4 }), any)),
     ([text, codes]) => {
       m.parseSmaps(text)

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `mman` command.
-import { bench, benchUsage } from '../bench/index.js'
+import { bench, benchUsage } from '../../bench/index.js'
 import { cat } from './commands/cat.js'
 import { demo } from './demos/index.js'
 import { info } from './commands/info.js'

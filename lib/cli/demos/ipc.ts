@@ -5,9 +5,8 @@
 // inherited fd and the child maps it again.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { writeSync } from 'node:fs'
-import { forkWithMemory } from '../ipc/process.js'
-import { SharedMemory } from '../ipc/shared-memory.js'
 import type { Demo, DemoOutput } from './types.js'
+import { SharedMemory, forkWithMemory } from '../../index.js'
 
 const EXPLANATION = [
   'Why not the seed\'s anonymous or /dev/zero MAP_SHARED page? fork() copies the address space, so a',

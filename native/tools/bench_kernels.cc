@@ -14,8 +14,8 @@
 #include <cstring>
 #include <string>
 
-#include "args.h"
-#include "calls.h"
+#include "../args.h"
+#include "tools.h"
 
 namespace mman {
 

@@ -1,7 +1,7 @@
 // The child of `mman demo ipc`: maps the memfd it inherited and prints what it
 // holds, now and 3 s later.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { inheritedMemory } from '../ipc/process.js'
+import { inheritedMemory } from '../../index.js'
 
 const memory = inheritedMemory(0)
 const read = () => {

@@ -1,8 +1,8 @@
 // Transparent huge pages: MADV_HUGEPAGE asks for 2 MiB pages; smaps shows
 // them as AnonHugePages, and one fault maps 512 small pages' worth.
 import { readFileSync } from 'node:fs'
-import { mapAnonymous } from '../mapping.js'
 import type { Demo, DemoOutput } from './types.js'
+import { mapAnonymous } from '../../index.js'
 
 const MiB = 1024 * 1024
 

@@ -3,13 +3,10 @@
 // VM_DONTCOPY (dc) and a forked child then lacks the range, MAP_SHARED shows
 // VM_SHARED (sh), and mprotect flips VM_READ/WRITE/EXEC (rd wr ex) page by
 // page, splitting the VMA.
-import { MADV, MAP, PROT, pageSize } from '../constants.js'
-import { mappedAfterFork, type ForkedChildView } from '../fork-probe.js'
-import type { SmapsVma } from '../introspect.js'
-import { map, mapAnonymous, type Mapping } from '../mapping.js'
-import { VM_FLAG_NAMES } from '../vm-flags.js'
 import type { Demo, DemoOutput } from './types.js'
 import { hex } from './types.js'
+import { mappedAfterFork, type ForkedChildView } from './fork-probe.js'
+import { MADV, MAP, PROT, VM_FLAG_NAMES, map, mapAnonymous, pageSize, type Mapping, type SmapsVma } from '../../index.js'
 
 // The seed's names for the flags it lists, by their smaps code.
 const SEED_NAMES: Record<string, string> = {

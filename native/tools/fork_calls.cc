@@ -1,5 +1,6 @@
-// Process-level calls: file seals (memfd), the seed's fork() demo, and the
-// fork probe that shows what a child inherits.
+// The fork() the seed's demos need, in the tools addon (the library never
+// forks): the seed's fork example, and a probe of what a child inherits.
+// Everything a child runs is native and async-signal-safe.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -11,26 +12,10 @@
 #include <cstring>
 #include <vector>
 
-#include "args.h"
-#include "calls.h"
+#include "../args.h"
+#include "tools.h"
 
 namespace mman {
-
-// gettid() -> the calling thread's id
-Napi::Value Gettid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), gettid()); }
-
-// addSeals(fd, seals) -> 0 | -errno;  getSeals(fd) -> seals | -errno
-Napi::Value AddSeals(const Napi::CallbackInfo& info) {
-  int64_t fd = 0, seals = 0;
-  if (!Int64Arg(info, 0, &fd) || !Int64Arg(info, 1, &seals)) return Errno(info.Env(), -EINVAL);
-  return ResultOrErrno(info.Env(), fcntl(static_cast<int>(fd), F_ADD_SEALS, static_cast<int>(seals)));
-}
-
-Napi::Value GetSeals(const Napi::CallbackInfo& info) {
-  int64_t fd = 0;
-  if (!Int64Arg(info, 0, &fd)) return Errno(info.Env(), -EINVAL);
-  return ResultOrErrno(info.Env(), fcntl(static_cast<int>(fd), F_GET_SEALS));
-}
 
 namespace {
 
@@ -128,21 +113,25 @@ size_t ReadFull(int fd, char* data, size_t length) {
 
 }  // namespace
 
-// forkDemo(handles: [anon, zero, (privateAnon, privateZero)], sleepMs, outFd) -> child pid | -errno.
-// The child prints its line(s) to outFd, sleeps, prints again and _exits.
+// forkDemo(addresses: bigint[] [anon, zero, (privateAnon, privateZero)], sleepMs, outFd) -> child pid | -errno.
+// The child prints the string at each address (pages the caller mapped and
+// keeps mapped) to outFd, sleeps, prints again and _exits. A tool for the
+// seed's demo: it trusts the addresses, which only mman's own demo passes.
 Napi::Value ForkDemo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t sleepMs = 0, outFd = 1;
   if (info.Length() < 3 || !info[0].IsArray() || !Int64Arg(info, 1, &sleepMs) || sleepMs < 0 || !Int64Arg(info, 2, &outFd)) {
     return Errno(env, -EINVAL);
   }
-  Napi::Array handles = info[0].As<Napi::Array>();
-  if (handles.Length() != 2 && handles.Length() != 4) return Errno(env, -EINVAL);
+  Napi::Array addresses = info[0].As<Napi::Array>();
+  if (addresses.Length() != 2 && addresses.Length() != 4) return Errno(env, -EINVAL);
   std::vector<const char*> pages;
-  for (uint32_t i = 0; i < handles.Length(); i++) {
-    Region* region = UnwrapRegion(env, handles.Get(i));
-    if (region == nullptr || region->released || region->kind != RegionKind::Mapped) return Errno(env, -EINVAL);
-    pages.push_back(reinterpret_cast<const char*>(region->base));
+  for (uint32_t i = 0; i < addresses.Length(); i++) {
+    Napi::Value value = addresses.Get(i);
+    bool lossless = false;
+    const uint64_t address = value.IsBigInt() ? value.As<Napi::BigInt>().Uint64Value(&lossless) : 0;
+    if (!lossless || address == 0) return Errno(env, -EINVAL);
+    pages.push_back(reinterpret_cast<const char*>(address));
   }
   static const char* const kLabels[] = {"anonymous", "zero-backed", "private anonymous", "private zero-backed"};
   pid_t pid = fork();
@@ -166,7 +155,7 @@ Napi::Value ForkDemo(const Napi::CallbackInfo& info) {
 // -EPIPE: the child died before it reported.
 Napi::Value ForkProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const size_t pageSize = PageSize();
+  const size_t pageSize = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   uintptr_t address = 0;
   int64_t pages = 0;
   if (!UintptrArg(info, 0, &address) || address % pageSize != 0 || !Int64Arg(info, 1, &pages) || pages < 1 ||

@@ -1,8 +1,8 @@
 // What this machine offers the toolkit: page size, huge pages, limits, constants.
 import { readFileSync } from 'node:fs'
 import { release } from 'node:os'
-import { MADV, MAP, PROT, pageSize } from '../constants.js'
-import { MAX_VIEW_LENGTH } from '../validate.js'
+import { constants as bufferConstants } from 'node:buffer'
+import { MADV, MAP, PROT, pageSize } from '../../index.js'
 
 function readOr(path: string, fallback: string): string {
   try {
@@ -17,7 +17,7 @@ export function info(): number {
     `kernel            ${release()} (${process.arch})`,
     `node              ${process.version}, N-API ${process.versions.napi}`,
     `page size         ${pageSize} bytes`,
-    `largest view      ${MAX_VIEW_LENGTH} bytes (buffer.constants.MAX_LENGTH; Mapping.window() reaches past it)`,
+    `largest view      ${bufferConstants.MAX_LENGTH} bytes (buffer.constants.MAX_LENGTH; Mapping.window() reaches past it)`,
     `THP enabled       ${readOr('/sys/kernel/mm/transparent_hugepage/enabled', 'unavailable')}`,
     `THP shmem         ${readOr('/sys/kernel/mm/transparent_hugepage/shmem_enabled', 'unavailable')}`,
     `hugetlb pages     ${readOr('/proc/sys/vm/nr_hugepages', 'unavailable')} reserved`,

@@ -2,11 +2,9 @@
 // a mapping splits its VMA, and restoring the protection merges it back.
 // Seed 003's find_vma() question, "which VMA holds address x?", is asked of
 // the middle page at each step, and of the first byte past the mapping.
-import { PROT, MAP, pageSize } from '../constants.js'
-import { vmaAt, type Vma } from '../introspect.js'
-import { map, type Mapping } from '../mapping.js'
 import type { DemoOutput, Demo } from './types.js'
 import { hex } from './types.js'
+import { MAP, PROT, map, pageSize, vmaAt, type Mapping, type Vma } from '../../index.js'
 
 const range = (vma: Vma) => `${hex(vma.start)}-${hex(vma.end)} ${vma.perms}`
 

@@ -3,9 +3,8 @@
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MAP, PROT, pageSize } from '../constants.js'
-import { map, mapFile, type Mapping } from '../mapping.js'
 import type { Demo, DemoOutput } from './types.js'
+import { MAP, PROT, map, mapFile, pageSize, type Mapping } from '../../index.js'
 
 const MiB = 1024 * 1024
 

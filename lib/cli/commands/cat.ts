@@ -2,10 +2,9 @@
 // from OFFSET, LENGTH bytes or to its end, through a read-only private mapping.
 // Same output, messages and exit statuses as the C program.
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { MAP, PROT, pageSize } from '../constants.js'
-import { fstat } from '../fstat.js'
-import { native } from '../native.js'
-import { map } from '../mapping.js'
+import { constants as osConstants } from 'node:os'
+import { MAP, PROT, fstat, map, pageSize } from '../../index.js'
+import { tools } from '../../../bench/tools.js'
 
 /** C's atoi(): leading blanks, an optional sign, digits; anything else ends it (0 if none). */
 export function atoi(text: string): number {
@@ -21,7 +20,7 @@ class Exit extends Error {
 
 function handleError(message: string, error: unknown): never {
   const errno = (error as { errno?: number }).errno
-  process.stderr.write(`${message}: ${native.strerror(errno === undefined ? 0 : -errno)}\n`)
+  process.stderr.write(`${message}: ${tools.strerror(errno === undefined ? 0 : -errno)}\n`)
   throw new Exit(1)
 }
 
@@ -60,7 +59,7 @@ function run(argv: string[], program: string): void {
       const mapping = map(length + offset - pageOffset, PROT.READ, MAP.PRIVATE, fd, pageOffset)
       bytes = mapping.bytes(offset - pageOffset, length)
     } catch (error) {
-      handleError('mmap', (error as { errno?: number }).errno === undefined ? { errno: -22 } : error)
+      handleError('mmap', (error as { errno?: number }).errno === undefined ? { errno: -osConstants.errno.EINVAL } : error)
     }
     let written = 0
     try {

@@ -4,9 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pageSize } from '../constants.js'
-import { mapFile } from '../mapping.js'
 import type { Demo, DemoOutput } from './types.js'
+import { mapFile, pageSize } from '../../index.js'
 
 function run(): DemoOutput {
   const dir = mkdtempSync(join(tmpdir(), 'mman-cow-'))

@@ -2,10 +2,9 @@
 // have it be runnable": write x86-64 code into a page, flip it from
 // PROT_READ|PROT_WRITE to PROT_READ|PROT_EXEC (W^X), and call it through koffi.
 import { arch } from 'node:process'
-import { PROT, pageSize } from '../constants.js'
-import { mapAnonymous } from '../mapping.js'
 import type { Demo, DemoOutput } from './types.js'
 import { hex } from './types.js'
+import { PROT, mapAnonymous, pageSize } from '../../index.js'
 
 // int add(int a, int b) { return a + b; }   System V: a in edi, b in esi, result in eax.
 const ADD_X64 = [0x8d, 0x04, 0x37, 0xc3] // lea eax, [rdi + rsi] ; ret

@@ -1,18 +1,16 @@
 // Seed 000's "mmap example I": a shared anonymous page and a shared /dev/zero
 // page survive fork(); the parent writes "string 1", both print, the parent
 // writes "string 2" after 2 s, the child prints again after 3 s and sees it.
-// The fork is native and the child runs no JavaScript (see DESIGN: fork()).
+// The fork is native (the tools addon) and the child runs no JavaScript: only
+// write, nanosleep and _exit, which are safe in the child of a threaded process.
 // --private adds MAP_PRIVATE counterparts: copy-on-write keeps the child's view.
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { MAP, PROT } from '../constants.js'
-import { check } from '../errors.js'
-import { native } from '../native.js'
-import { spanOf } from '../region.js'
-import { mmap, munmap } from '../syscalls.js'
 import type { Demo, DemoOutput } from './types.js'
+import { MAP, PROT, addressOf, mmap, munmap } from '../../index.js'
+import { checked, tools } from '../../../bench/tools.js'
 
 const RW = PROT.READ | PROT.WRITE
 
@@ -49,12 +47,12 @@ async function run(argv: string[], json: boolean): Promise<DemoOutput> {
   try {
     for (const p of pages) strcpy(p, 'string 1')
     print()
-    const child = check(native.forkDemo(pages.map((p) => spanOf(p, 'page').region.handle), 3000, out), 'fork')
+    const child = checked(tools.forkDemo(pages.map(addressOf), 3000, out), 'fork')
     await sleep(2000)
     for (const p of pages) strcpy(p, 'string 2')
     print()
     let state: [number, number]
-    while ((state = check(native.waitChild(child), 'waitpid'))[0] === 0) await sleep(20)
+    while ((state = checked(tools.waitChild(child), 'waitpid'))[0] === 0) await sleep(20)
     const lines = dir ? readFileSync(join(dir, 'out.txt'), 'utf8').trimEnd().split('\n') : []
     return {
       text: [],

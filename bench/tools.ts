@@ -1,0 +1,32 @@
+// The tools addon (mman_tools.node): the benchmarks' timing kernels, the seed
+// demos' fork(), and libc's strerror. The library never loads it; bench/ and
+// the mman command do, through lib/addon.ts (the one internal module they may
+// import). Its calls answer a negative errno on failure, made into an Error here.
+import { getSystemErrorName } from 'node:util'
+import { loadAddon } from '../lib/addon.js'
+
+export interface ZeroingKernelResult {
+  ns: number
+  minorFaults: number
+  anonHugeKiB: number
+  mallocUsedMmap?: boolean
+}
+
+interface ToolsAddon {
+  zeroingTrial(mode: string, bytes: number): ZeroingKernelResult | number
+  mmapMunmapLoop(iterations: number): number
+  threadMinorFaults(): number
+  forkDemo(addresses: bigint[], sleepMs: number, outFd: number): number
+  forkProbe(address: bigint, pages: number): [mapped: number, childErrno: number] | number
+  waitChild(pid: number): [state: 0 | 1 | 2, code: number] | number
+  strerror(errno: number): string
+}
+
+export const tools = loadAddon('mman_tools') as ToolsAddon
+
+/** The result, unless it is a negative errno: then an Error like Node's (code, errno, syscall). */
+export function checked<T>(result: T | number, syscall: string): T {
+  if (typeof result !== 'number' || result >= 0) return result as T
+  const code = getSystemErrorName(result)
+  throw Object.assign(new Error(`${code}: ${tools.strerror(-result)}, ${syscall}`), { code, errno: result, syscall })
+}

@@ -1,0 +1,122 @@
+// The three ways to make a Mapping: a file (by path or fd), anonymous
+// memory, and the general mmap(2) form.
+import { closeSync, constants as fsConstants, openSync } from 'node:fs'
+import { invalidArgValue, outOfRange } from './errors.js'
+import { KNOWN_MADV_VALUES, MADV, MAP, PROT } from './constants.js'
+import { Mapping } from './mapping.js'
+import { mapRegion } from './region/map.js'
+import { mappableFile, type MapPolicy } from './region/policy.js'
+import { boolean, fileDescriptor, integer, oneOf, options } from './validate.js'
+
+/** Options of mapFile(). */
+export interface MapFileOptions {
+  /** 'r' read-only (default), 'rw' read-write shared with the file, 'cow' private copy-on-write. */
+  mode?: 'r' | 'rw' | 'cow'
+  /** File offset to map from; need not be page-aligned. */
+  offset?: number
+  /** Bytes to map (default: the rest of the file). */
+  length?: number
+  /** Fault every page in at map time (MAP_POPULATE). */
+  populate?: boolean
+  /** madvise() advice to apply right away, e.g. MADV.SEQUENTIAL. */
+  advice?: number
+  /** Allow mapping past end-of-file, where access raises SIGBUS. */
+  allowBeyondEOF?: boolean
+}
+
+const { O_RDONLY, O_RDWR, O_NONBLOCK } = fsConstants
+const FILE_MODES = {
+  r: { open: O_RDONLY, prot: PROT.READ, share: MAP.SHARED },
+  rw: { open: O_RDWR, prot: PROT.READ | PROT.WRITE, share: MAP.SHARED },
+  cow: { open: O_RDONLY, prot: PROT.READ | PROT.WRITE, share: MAP.PRIVATE },
+} as const
+
+/**
+ * Maps a file (by path, or an open fd the caller keeps owning). A path is
+ * opened and closed again: the mapping does not need the fd.
+ */
+export function mapFile(file: string | Buffer | URL | number, options_?: MapFileOptions): Mapping {
+  const opts = options<MapFileOptions>(options_)
+  const mode = opts.mode ?? 'r'
+  if (typeof mode !== 'string' || !Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
+  const { open, prot, share } = FILE_MODES[mode]
+  const offset = opts.offset === undefined ? 0 : integer(opts.offset, 'options.offset', 0)
+  const populate = opts.populate === undefined ? false : boolean(opts.populate, 'options.populate')
+  const advice = opts.advice === undefined ? undefined : oneOf(opts.advice, 'options.advice', KNOWN_MADV_VALUES, 'MADV value')
+  const ownsFd = typeof file !== 'number'
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, blocking the whole process.
+  const fd = ownsFd ? openSync(file, open | O_NONBLOCK) : fileDescriptor(file, 'file')
+  try {
+    const stat = mappableFile(fd)
+    let length = opts.length
+    if (length === undefined) {
+      if (stat.kind !== 'file') throw invalidArgValue('options.length', length, `is needed: a ${stat.kind} has no size to map`)
+      if (stat.size === 0) {
+        throw invalidArgValue('file', file, 'is an empty file: there is nothing to map (write to it first, or pass options.length with allowBeyondEOF)')
+      }
+      if (offset >= stat.size) {
+        throw outOfRange('options.offset', `< ${stat.size} (the file size) to map the rest of the file`, offset)
+      }
+      length = stat.size - offset
+    }
+    const mapped = mapRegion({
+      addr: null, length, prot, flags: share | (populate ? MAP.POPULATE : 0), fd, offset,
+      allowBeyondEOF: opts.allowBeyondEOF, file: stat,
+    })
+    const mapping = new Mapping(mapped, ownsFd ? -1 : fd)
+    if (advice !== undefined) mapping.advise(advice)
+    return mapping
+  } finally {
+    if (ownsFd) closeSync(fd)
+  }
+}
+
+/** Options of mapAnonymous(). */
+export interface MapAnonymousOptions {
+  /** MAP_SHARED (survives fork, seen by child processes) instead of MAP_PRIVATE. */
+  shared?: boolean
+  /** true: transparent huge pages (MADV_HUGEPAGE); 'hugetlb': MAP_HUGETLB from the reserved pool. */
+  hugePages?: boolean | 'hugetlb'
+  /** Fault every page in at map time (MAP_POPULATE). */
+  populate?: boolean
+  /** Do not reserve swap for it (MAP_NORESERVE). */
+  noReserve?: boolean
+}
+
+/** Maps zero-filled memory backed by no file. */
+export function mapAnonymous(length: number, options_?: MapAnonymousOptions): Mapping {
+  const opts = options<MapAnonymousOptions>(options_)
+  const flag = (name: keyof MapAnonymousOptions, bit: number) =>
+    opts[name] === undefined ? 0 : boolean(opts[name], `options.${name}`) ? bit : 0
+  const hugePages = opts.hugePages
+  if (hugePages !== undefined && hugePages !== 'hugetlb' && typeof hugePages !== 'boolean') {
+    throw invalidArgValue('options.hugePages', hugePages, "must be true, false or 'hugetlb'")
+  }
+  const flags =
+    (flag('shared', 1) ? MAP.SHARED : MAP.PRIVATE) |
+    MAP.ANONYMOUS |
+    flag('populate', MAP.POPULATE) |
+    flag('noReserve', MAP.NORESERVE) |
+    (hugePages === 'hugetlb' ? MAP.HUGETLB : 0)
+  const mapping = new Mapping(mapRegion({ addr: null, length, prot: PROT.READ | PROT.WRITE, flags, fd: -1, offset: 0 }))
+  if (hugePages === true) mapping.advise(MADV.HUGEPAGE)
+  return mapping
+}
+
+/**
+ * The general form: mmap(2) as a Mapping, for any length (views go through
+ * window()). `addrHint` is a hint unless MAP.FIXED is set, which is accepted
+ * only inside a mapping mman owns.
+ */
+export function map(
+  length: number,
+  prot: number,
+  flags: number,
+  fd: number,
+  offset: number | bigint = 0,
+  addrHint: bigint | null = null,
+  policy?: MapPolicy,
+): Mapping {
+  const opts = options<MapPolicy>(policy)
+  return new Mapping(mapRegion({ addr: addrHint, length, prot, flags, fd, offset, ...opts }))
+}

@@ -1,0 +1,21 @@
+// What the addon tracks, for programs that check themselves for leaks (the
+// soak does): regions not yet disposed, and unmapped ranges still reserved
+// because a view of them may be in use.
+import { native } from './native.js'
+
+/** How many regions and reserved ranges mman tracks now, in the whole process. */
+export interface RegionCounts {
+  /** Mappings and sbrk growths not yet released (live, or unmapped with views awaiting the collector). */
+  regions: number
+  /**
+   * Unmapped ranges still reserved (zero-filled, no pages) because a view of
+   * them may still be in use; each is unmapped once its views are collected.
+   */
+  reservedRanges: number
+}
+
+/** Regions and reserved ranges mman tracks now (see `RegionCounts`). */
+export function regionCounts(): RegionCounts {
+  const [regions, reservedRanges] = native.lifetimeCounts()
+  return { regions, reservedRanges }
+}

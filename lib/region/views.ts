@@ -1,0 +1,93 @@
+// The registry behind both API layers: every ArrayBuffer mman hands out is an
+// external buffer over a native region, recorded here so that any view of it
+// (TypedArray, DataView, Buffer) leads back to its region and byte range.
+import { check, invalidArgType, invalidArgValue, invalidState } from '../errors.js'
+import { native } from '../native.js'
+import { pagesOf, type PageRange } from './pages.js'
+import type { Region } from './region.js'
+
+// On Node >= 24, markAsUntransferable() gives a buffer a V8 detach key, and
+// detaching it through Node-API would abort the process; transfer(0) detaches
+// the same way but throws instead. A buffer that cannot be detached stays
+// attached to the zero-filled placeholder mman keeps at an unmapped range.
+type Transferable = ArrayBuffer & { transfer?: (length?: number) => ArrayBuffer }
+if (typeof (ArrayBuffer.prototype as Transferable).transfer === 'function') {
+  native.setDetacher((buffer) => {
+    try {
+      ;(buffer as Transferable).transfer!(0)
+      return true
+    } catch {
+      return false
+    }
+  })
+}
+
+interface ViewRecord {
+  region: Region
+  offset: number
+  length: number
+  generation: number
+}
+
+const views = new WeakMap<ArrayBuffer, ViewRecord>()
+
+/** An external ArrayBuffer over [offset, offset + length) of the region. */
+export function createView(region: Region, offset: number, length: number, syscall: string): ArrayBuffer {
+  const buffer = check(native.view(region.handle, offset, length), syscall)
+  views.set(buffer, { region, offset, length, generation: region.generation })
+  return buffer
+}
+
+/** A byte range inside one region. */
+export interface Span {
+  region: Region
+  start: number
+  end: number
+  /** True when the span is exactly the ArrayBuffer it came from. */
+  wholeBuffer: boolean
+}
+
+/** The span rounded out to the pages the kernel acts on. */
+export const pagesOfSpan = (span: Span): PageRange => pagesOf(span.start, span.end, span.region.size)
+
+function bufferOf(value: unknown, name: string): { buffer: ArrayBuffer; byteOffset: number; byteLength: number } {
+  if (value instanceof ArrayBuffer) return { buffer: value, byteOffset: 0, byteLength: value.byteLength }
+  if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) {
+    try {
+      return { buffer: value.buffer, byteOffset: value.byteOffset, byteLength: value.byteLength }
+    } catch {
+      // A DataView over a detached buffer throws on byteOffset: it names nothing any more.
+      return { buffer: value.buffer, byteOffset: 0, byteLength: 0 }
+    }
+  }
+  throw invalidArgType(name, 'an ArrayBuffer, TypedArray or DataView returned by mman', value)
+}
+
+/**
+ * The region and byte range that `value` names. Throws ERR_INVALID_ARG_VALUE
+ * for memory the toolkit did not map, ERR_INVALID_STATE after unmap/remap
+ * (unless `allowUnmapped`).
+ */
+export function spanOf(value: unknown, name: string, allowUnmapped = false): Span {
+  const { buffer, byteOffset, byteLength } = bufferOf(value, name)
+  const record = views.get(buffer)
+  if (record === undefined) {
+    throw invalidArgValue(name, value, 'is not memory mapped by mman (only buffers it returned can be passed)')
+  }
+  const { region } = record
+  if (!allowUnmapped) {
+    if (region.unmapped) throw invalidState(`the memory behind "${name}" was unmapped`)
+    if (record.generation !== region.generation) {
+      throw invalidState(`"${name}" was detached when its mapping was remapped; take a new view`)
+    }
+  }
+  const start = record.offset + byteOffset
+  return { region, start, end: start + byteLength, wholeBuffer: byteOffset === 0 && byteLength === record.length }
+}
+
+/** Throws unless the span is in a mapping (not sbrk memory), which `syscall` needs. */
+export function requireMapped(span: Span, name: string, syscall: string): void {
+  if (span.region.kind !== 'mapped') {
+    throw invalidArgValue(name, 'heap memory', `is memory from sbrk()/brk(), which ${syscall}() does not take`)
+  }
+}
