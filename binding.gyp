@@ -20,6 +20,7 @@
       "sources": [
         "native/addon.cc",
         "native/region.cc",
+        "native/views.cc",
         "native/args.cc",
         "native/region_args.cc",
         "native/constants.cc",

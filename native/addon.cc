@@ -1,5 +1,6 @@
 #include "calls.h"
 #include "region.h"
+#include "views.h"
 
 namespace mman {
 

@@ -17,6 +17,7 @@
 #include "args.h"
 #include "calls.h"
 #include "region.h"
+#include "views.h"
 
 namespace mman {
 

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "region_args.h"
+#include "views.h"
 #include "calls.h"
 
 namespace mman {

@@ -66,15 +66,14 @@ struct Region {
 };
 
 // A new region; `fileFd` (or -1) becomes the region's to close.
-// Sets up the per-env state; called once when the addon loads in an env.
-void InitEnv(napi_env env);
-
 Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent, int fileFd);
 
 // The innermost live mapped region of this env containing [start, start + length).
 Region* FindOwner(napi_env env, uintptr_t start, size_t length);
 void Ref(Region* region);
 void Unref(Region* region);
+// A view of the region died: ranges only it pinned are unmapped, its reference dropped.
+void ViewGone(Region* region);
 
 // The opaque handle JS keeps; it holds one reference until DropHandle. The
 // handle has no native finalizer: lib/ calls dropHandle from a
@@ -84,23 +83,6 @@ napi_value WrapRegion(napi_env env, Region* region);
 void DropHandle(Region* region);
 // nullptr (no exception) when value is not a region handle.
 Region* UnwrapRegion(napi_env env, napi_value value);
-
-// Creates an external ArrayBuffer over [offset, offset + length) of the region.
-// Returns 0 or a negative errno; on error *result is untouched and no
-// exception is left pending.
-int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result);
-
-// lib/ may install a JS function that detaches a buffer and says whether it
-// could: on Node >= 24 a buffer the user passed to markAsUntransferable()
-// carries a V8 detach key, and napi_detach_arraybuffer would abort the process,
-// where ArrayBuffer.prototype.transfer(0) throws. Without one, Node-API detaches.
-void SetDetacher(napi_env env, napi_value detacher);
-
-// True when a view of the region over [start, start + length) may still be
-// used where we cannot detach it: moved away by transfer(), or collected
-// with its backing store not yet freed. (A live view we cannot detach is
-// found only by trying: see ReleaseHeap.)
-bool ViewsMayEscape(napi_env env, Region* region, uintptr_t start, size_t length);
 
 // Explicit unmap of a region and everything placed inside it: every view we
 // can reach is detached, and the range becomes a zombie (or is unmapped at

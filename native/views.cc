@@ -1,0 +1,237 @@
+// View lifetime: the external ArrayBuffers over regions, and how each one
+// dies. A view is dead once its JS object has been collected AND its backing
+// store freed (transfer() moves a store to an object we never saw; fs.read
+// holds the object while its thread pool writes through a raw pointer).
+#include "views.h"
+
+#include <algorithm>
+#include <cerrno>
+
+namespace mman {
+
+namespace {
+
+bool Overlaps(uintptr_t a, size_t aLength, uintptr_t b, size_t bLength) {
+  return a < b + bLength && b < a + aLength;
+}
+
+struct EnvData {
+  napi_ref detacher = nullptr;
+  // The env is being torn down (process or worker exit): Node runs finalizers
+  // then even for backing stores that live on elsewhere (a buffer moved out
+  // by transfer() and posted to another thread), so nothing may be unmapped.
+  bool tearingDown = false;
+};
+
+EnvData* DataOf(napi_env env) {
+  void* data = nullptr;
+  if (napi_get_instance_data(env, &data) == napi_ok && data != nullptr) return static_cast<EnvData*>(data);
+  EnvData* created = new EnvData();
+  napi_set_instance_data(
+      env, created,
+      [](napi_env env, void* data, void*) {
+        EnvData* d = static_cast<EnvData*>(data);
+        if (d->detacher != nullptr) napi_delete_reference(env, d->detacher);
+        delete d;
+      },
+      nullptr);
+  return created;
+}
+
+// Node-API refuses anything that may run JS once an env is being torn down;
+// creating an empty ArrayBuffer is the cheapest such call without side effects.
+void NoticeTeardown(napi_env env) {
+  EnvData* data = DataOf(env);
+  if (data->tearingDown) return;
+  void* bytes = nullptr;
+  napi_value probe = nullptr;
+  data->tearingDown = napi_create_arraybuffer(env, 0, &bytes, &probe) != napi_ok;
+}
+
+// Detaches the buffer; false when it cannot be (it stays attached then).
+bool Detach(napi_env env, napi_value buffer) {
+  EnvData* data = DataOf(env);
+  napi_value detacher = nullptr;
+  if (data->detacher == nullptr || napi_get_reference_value(env, data->detacher, &detacher) != napi_ok ||
+      detacher == nullptr) {
+    return napi_detach_arraybuffer(env, buffer) == napi_ok;
+  }
+  napi_value undefined = nullptr, result = nullptr;
+  napi_get_undefined(env, &undefined);
+  if (napi_call_function(env, undefined, detacher, 1, &buffer, &result) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    return false;
+  }
+  bool detached = false;
+  napi_get_value_bool(env, result, &detached);
+  return detached;
+}
+
+
+void DeleteView(napi_env env, View* view) {
+  if (view->weak != nullptr) napi_delete_reference(env, view->weak);
+  Region* region = view->region;
+  region->views.erase(std::remove(region->views.begin(), region->views.end(), view), region->views.end());
+  delete view;
+  ViewGone(region);
+}
+
+void MaybeDie(napi_env env, View* view) {
+  if (!view->storeAlive && !view->objectAlive) DeleteView(env, view);
+}
+
+void FinalizeObject(napi_env env, void* data, void* /*hint*/) {
+  View* view = static_cast<View*>(data);
+  NoticeTeardown(env);
+  view->objectAlive = false;
+  MaybeDie(env, view);
+}
+
+// The JS object, or nullptr once it was collected.
+napi_value ObjectOf(napi_env env, View* view) {
+  if (!view->objectAlive) return nullptr;
+  napi_value buffer = nullptr;
+  if (napi_get_reference_value(env, view->weak, &buffer) != napi_ok) return nullptr;
+  return buffer;
+}
+
+// From now on we need to hear when the JS object is collected: it may be all
+// that keeps a native user's raw pointer honest (fs.read holds the object,
+// not the backing store). Failing to attach leaves the view alive forever,
+// which leaks a range but never frees one in use.
+void Watch(napi_env env, View* view, napi_value buffer) {
+  if (view->watched) return;
+  if (napi_add_finalizer(env, buffer, view, FinalizeObject, nullptr, nullptr) == napi_ok) view->watched = true;
+}
+
+void FinalizeStore(napi_env env, void* /*data*/, void* hint) {
+  View* view = static_cast<View*>(hint);
+  if (view->creating) {
+    view->finalizedWhileCreating = true;
+    return;
+  }
+  if (view->orphan) {
+    delete view;
+    return;
+  }
+  NoticeTeardown(env);
+  view->storeAlive = false;
+  if (!view->watched) {
+    // Freed while the object lives means someone detached it (transfer() to
+    // a different length copies and detaches): wait for the object too.
+    napi_value buffer = ObjectOf(env, view);
+    if (buffer != nullptr) {
+      Watch(env, view, buffer);
+    } else {
+      view->objectAlive = false;
+    }
+  }
+  MaybeDie(env, view);
+}
+
+
+
+}  // namespace
+
+void InitEnv(napi_env env) { DataOf(env); }
+
+bool TearingDown(napi_env env) { return DataOf(env)->tearingDown; }
+
+bool ViewsOverlap(const Region* region, uintptr_t start, size_t length) {
+  for (const View* view : region->views) {
+    if (Overlaps(view->start, view->length, start, length)) return true;
+  }
+  return false;
+}
+
+void DetachViews(napi_env env, Region* region) {
+  for (View* view : region->views) {
+    if (view->detachedByUs) continue;
+    napi_value buffer = ObjectOf(env, view);
+    if (buffer == nullptr) continue;
+    Watch(env, view, buffer);
+    bool detached = false;
+    napi_is_detached_arraybuffer(env, buffer, &detached);
+    if (!detached && Detach(env, buffer)) view->detachedByUs = true;
+  }
+  for (Region* child : region->children) DetachViews(env, child);
+}
+
+bool AnyViews(const Region* region) {
+  if (!region->views.empty()) return true;
+  for (const Region* child : region->children) {
+    if (AnyViews(child)) return true;
+  }
+  return false;
+}
+
+int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result) {
+  if (region->released) return -EINVAL;
+  if (offset > region->size || length > region->size - offset) return -ERANGE;
+  View* view = new View();
+  view->region = region;
+  view->start = region->base + offset;
+  view->length = length;
+  napi_value buffer;
+  napi_status status = napi_create_external_arraybuffer(
+      env, reinterpret_cast<void*>(view->start), length, FinalizeStore, view, &buffer);
+  view->creating = false;
+  if (status != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    // Node may call the finalizer now, later, or never: only delete what
+    // cannot be touched again.
+    if (view->finalizedWhileCreating) {
+      delete view;
+    } else {
+      view->orphan = true;
+    }
+    return -ENOMEM;
+  }
+  napi_create_reference(env, buffer, 0, &view->weak);
+  region->views.push_back(view);
+  Ref(region);
+  *result = buffer;
+  return 0;
+}
+
+void SetDetacher(napi_env env, napi_value detacher) {
+  EnvData* data = DataOf(env);
+  if (data->detacher != nullptr) napi_delete_reference(env, data->detacher);
+  data->detacher = nullptr;
+  napi_create_reference(env, detacher, 1, &data->detacher);
+}
+
+bool ViewsMayEscape(napi_env env, Region* region, uintptr_t start, size_t length) {
+  for (View* view : region->views) {
+    if (!Overlaps(view->start, view->length, start, length) || !view->storeAlive) continue;
+    napi_value buffer = ObjectOf(env, view);
+    if (buffer == nullptr) return true;  // collected, but its store lives: maybe moved by transfer()
+    bool detached = false;
+    napi_is_detached_arraybuffer(env, buffer, &detached);
+    if (detached && !view->detachedByUs) return true;  // moved away by transfer()
+  }
+  return false;
+}
+
+bool AllDetached(napi_env env, const Region* region, uintptr_t start, size_t length) {
+  for (View* view : region->views) {
+    if (!Overlaps(view->start, view->length, start, length) || view->detachedByUs) continue;
+    napi_value buffer = ObjectOf(env, view);
+    bool detached = false;
+    if (buffer != nullptr) napi_is_detached_arraybuffer(env, buffer, &detached);
+    if (buffer != nullptr && !detached) return false;
+  }
+  return true;
+}
+
+}  // namespace mman

@@ -1,0 +1,47 @@
+// View lifetime: the external ArrayBuffers mman hands out over a region (see
+// views.cc), and the per-env state that goes with them.
+#pragma once
+
+#include <node_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "region.h"
+
+namespace mman {
+
+// Sets up the per-env state; called once when the addon loads in an env.
+void InitEnv(napi_env env);
+
+// True once Node tears the env down (process or worker exit): its finalizers
+// run then even for stores alive elsewhere, so nothing may be unmapped.
+bool TearingDown(napi_env env);
+
+// Creates an external ArrayBuffer over [offset, offset + length) of the region.
+// Returns 0 or a negative errno; on error *result is untouched and no
+// exception is left pending.
+int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result);
+
+// lib/ may install a JS function that detaches a buffer and says whether it
+// could: on Node >= 24 a buffer the user passed to markAsUntransferable()
+// carries a V8 detach key, and napi_detach_arraybuffer would abort the process,
+// where ArrayBuffer.prototype.transfer(0) throws. Without one, Node-API detaches.
+void SetDetacher(napi_env env, napi_value detacher);
+
+// Detaches every view we can reach, of the region and of its children.
+void DetachViews(napi_env env, Region* region);
+
+// Whether a view not yet dead covers part of [start, start + length).
+bool ViewsOverlap(const Region* region, uintptr_t start, size_t length);
+// Whether the region, or a child of it, has a view not yet dead.
+bool AnyViews(const Region* region);
+// Whether every view over [start, start + length) that JS can still reach is detached.
+bool AllDetached(napi_env env, const Region* region, uintptr_t start, size_t length);
+
+// True when a view of the region over [start, start + length) may still be
+// used where we cannot detach it: moved away by transfer(), or collected
+// with its backing store not yet freed.
+bool ViewsMayEscape(napi_env env, Region* region, uintptr_t start, size_t length);
+
+}  // namespace mman
