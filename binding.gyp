@@ -21,6 +21,8 @@
         "native/addon.cc",
         "native/region.cc",
         "native/views.cc",
+        "native/env.cc",
+        "native/waiter.cc",
         "native/args.cc",
         "native/region_args.cc",
         "native/constants.cc",

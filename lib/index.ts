@@ -44,5 +44,12 @@ export { VM_FLAG_NAMES, vmFlags, type VmFlags } from './vm-flags.js'
 export { futexWait, futexWaitAsync, futexWake, type WaitResult } from './ipc/futex.js'
 export { SharedMemory } from './ipc/shared-memory.js'
 export { forkWithMemory, inheritedMemory, type ForkWithMemoryOptions } from './ipc/process.js'
-export { Mutex, type LockResult } from './ipc/mutex.js'
-export { Channel, ChannelSender, ChannelReceiver, ChannelError } from './ipc/channel.js'
+export { Mutex, MutexError, type LockResult } from './ipc/mutex.js'
+export {
+  Channel,
+  ChannelSender,
+  ChannelReceiver,
+  ChannelError,
+  type ChannelErrorCode,
+  type ChannelEndOptions,
+} from './ipc/channel.js'

@@ -1,5 +1,6 @@
 #include "calls.h"
 #include "region.h"
+#include "env.h"
 #include "views.h"
 
 namespace mman {
@@ -40,6 +41,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"futexWaitAsync", FutexWaitAsync},
       {"futexWake", FutexWake},
       {"gettid", Gettid},
+      {"yieldThread", YieldThread},
+      {"allocate", Allocate},
       {"addSeals", AddSeals},
       {"getSeals", GetSeals},
   };

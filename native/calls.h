@@ -40,11 +40,13 @@ Napi::Value Fstat(const Napi::CallbackInfo& info);
 Napi::Value MemfdCreate(const Napi::CallbackInfo& info);
 Napi::Value AddSeals(const Napi::CallbackInfo& info);
 Napi::Value GetSeals(const Napi::CallbackInfo& info);
+Napi::Value Allocate(const Napi::CallbackInfo& info);
 
 // futex_calls.cc
 Napi::Value FutexWait(const Napi::CallbackInfo& info);
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info);
 Napi::Value FutexWake(const Napi::CallbackInfo& info);
 Napi::Value Gettid(const Napi::CallbackInfo& info);
+Napi::Value YieldThread(const Napi::CallbackInfo& info);
 
 }  // namespace mman

@@ -61,4 +61,13 @@ Napi::Value GetSeals(const Napi::CallbackInfo& info) {
   return ResultOrErrno(info.Env(), fcntl(static_cast<int>(fd), F_GET_SEALS));
 }
 
+// allocate(fd, size) -> 0 | -errno: reserves the file's blocks now
+// (posix_fallocate), so a tmpfs that is too small says ENOSPC here rather than
+// with SIGBUS at the first write past its limit.
+Napi::Value Allocate(const Napi::CallbackInfo& info) {
+  int64_t fd = 0, size = 0;
+  if (!Int64Arg(info, 0, &fd) || !Int64Arg(info, 1, &size) || size <= 0) return Errno(info.Env(), -EINVAL);
+  return Errno(info.Env(), -posix_fallocate(static_cast<int>(fd), 0, static_cast<off_t>(size)));
+}
+
 }  // namespace mman

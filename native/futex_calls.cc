@@ -3,6 +3,7 @@
 // process-local). Offsets are relative to the region and 4-byte aligned.
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "args.h"
 #include "region_args.h"
 #include "calls.h"
+#include "waiter.h"
 
 namespace mman {
 
@@ -42,31 +44,6 @@ int Wait(uint32_t* word, int32_t expected, int64_t timeoutMs) {
   long rc = syscall(SYS_futex, word, FUTEX_WAIT, static_cast<uint32_t>(expected), relative, nullptr, 0);
   return rc == 0 ? 0 : -errno;
 }
-
-class WaitWorker : public Napi::AsyncWorker {
- public:
-  WaitWorker(Napi::Env env, Region* region, uint32_t* word, int32_t expected, int64_t timeoutMs)
-      : Napi::AsyncWorker(env, "mman.futexWait"), deferred_(Napi::Promise::Deferred::New(env)), region_(region),
-        word_(word), expected_(expected), timeoutMs_(timeoutMs) {
-    Ref(region_);
-    region_->pendingAsync++;
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { result_ = Wait(word_, expected_, timeoutMs_); }
-  void OnOK() override {
-    region_->pendingAsync--;
-    Unref(region_);
-    deferred_.Resolve(Napi::Number::New(Env(), result_));
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Region* region_;
-  uint32_t* word_;
-  int32_t expected_;
-  int64_t timeoutMs_;
-  int result_ = 0;
-};
 
 }  // namespace
 
@@ -99,14 +76,20 @@ Napi::Value FutexWait(const Napi::CallbackInfo& info) {
   return Errno(info.Env(), Wait(args.word, args.expected, args.timeoutMs));
 }
 
-// futexWaitAsync(...) -> Promise<0 | -errno>, waiting on a libuv pool thread.
+// futexWaitAsync(...) -> Promise<0 | -errno> (-ECANCELED: unmapped or remapped
+// meanwhile), waiting on mman's waiter thread (waiter.h), not the libuv pool.
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
   WaitArgs args;
   if (!ParseWait(info, &args)) return Errno(info.Env(), -EINVAL);
-  auto* worker = new WaitWorker(info.Env(), args.region, args.word, args.expected, args.timeoutMs);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  napi_value promise = StartAsyncWait(info.Env(), args.region, args.word, static_cast<uint32_t>(args.expected), args.timeoutMs);
+  if (promise == nullptr) return Errno(info.Env(), -ENOMEM);
+  return Napi::Value(info.Env(), promise);
+}
+
+// yieldThread(): sched_yield(2), for a spinning wait to let a peer on the same CPU run.
+Napi::Value YieldThread(const Napi::CallbackInfo& info) {
+  sched_yield();
+  return info.Env().Undefined();
 }
 
 // futexWake(handle, offset, count) -> woken | -errno

@@ -1,6 +1,8 @@
 #include "region.h"
 
+#include "env.h"
 #include "views.h"
+#include "waiter.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -262,6 +264,7 @@ bool OverlapsChild(const Region* parent, uintptr_t start, size_t length) {
 int Release(napi_env env, Region* region) {
   if (region->released) return 0;
   if (HasPendingAsync(region)) return -EBUSY;
+  CancelWaits(env, region);
   DetachViews(env, region);
   if (AnyViews(region)) {
     int rc = MakeZombie(region, region->base, region->size);
@@ -282,6 +285,7 @@ int Release(napi_env env, Region* region) {
 int Remap(napi_env env, Region* region, size_t newSize) {
   if (region->released || region->parent != nullptr) return -EINVAL;
   if (!region->children.empty() || HasPendingAsync(region)) return -EBUSY;
+  CancelWaits(env, region);
   DetachViews(env, region);
   const uintptr_t base = region->base;
   const size_t size = region->size;

@@ -4,6 +4,8 @@
 // holds the object while its thread pool writes through a raw pointer).
 #include "views.h"
 
+#include "env.h"
+
 #include <algorithm>
 #include <cerrno>
 
@@ -15,42 +17,9 @@ bool Overlaps(uintptr_t a, size_t aLength, uintptr_t b, size_t bLength) {
   return a < b + bLength && b < a + aLength;
 }
 
-struct EnvData {
-  napi_ref detacher = nullptr;
-  // The env is being torn down (process or worker exit): Node runs finalizers
-  // then even for backing stores that live on elsewhere (a buffer moved out
-  // by transfer() and posted to another thread), so nothing may be unmapped.
-  bool tearingDown = false;
-};
-
-EnvData* DataOf(napi_env env) {
-  void* data = nullptr;
-  if (napi_get_instance_data(env, &data) == napi_ok && data != nullptr) return static_cast<EnvData*>(data);
-  EnvData* created = new EnvData();
-  napi_set_instance_data(
-      env, created,
-      [](napi_env env, void* data, void*) {
-        EnvData* d = static_cast<EnvData*>(data);
-        if (d->detacher != nullptr) napi_delete_reference(env, d->detacher);
-        delete d;
-      },
-      nullptr);
-  return created;
-}
-
-// Node-API refuses anything that may run JS once an env is being torn down;
-// creating an empty ArrayBuffer is the cheapest such call without side effects.
-void NoticeTeardown(napi_env env) {
-  EnvData* data = DataOf(env);
-  if (data->tearingDown) return;
-  void* bytes = nullptr;
-  napi_value probe = nullptr;
-  data->tearingDown = napi_create_arraybuffer(env, 0, &bytes, &probe) != napi_ok;
-}
-
 // Detaches the buffer; false when it cannot be (it stays attached then).
 bool Detach(napi_env env, napi_value buffer) {
-  EnvData* data = DataOf(env);
+  EnvData* data = EnvOf(env);
   napi_value detacher = nullptr;
   if (data->detacher == nullptr || napi_get_reference_value(env, data->detacher, &detacher) != napi_ok ||
       detacher == nullptr) {
@@ -138,10 +107,6 @@ void FinalizeStore(napi_env env, void* /*data*/, void* hint) {
 
 }  // namespace
 
-void InitEnv(napi_env env) { DataOf(env); }
-
-bool TearingDown(napi_env env) { return DataOf(env)->tearingDown; }
-
 bool ViewsOverlap(const Region* region, uintptr_t start, size_t length) {
   for (const View* view : region->views) {
     if (Overlaps(view->start, view->length, start, length)) return true;
@@ -205,7 +170,7 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
 }
 
 void SetDetacher(napi_env env, napi_value detacher) {
-  EnvData* data = DataOf(env);
+  EnvData* data = EnvOf(env);
   if (data->detacher != nullptr) napi_delete_reference(env, data->detacher);
   data->detacher = nullptr;
   napi_create_reference(env, detacher, 1, &data->detacher);

@@ -1,5 +1,4 @@
-// View lifetime: the external ArrayBuffers mman hands out over a region (see
-// views.cc), and the per-env state that goes with them.
+// View lifetime: the external ArrayBuffers mman hands out over a region (see views.cc).
 #pragma once
 
 #include <node_api.h>
@@ -10,13 +9,6 @@
 #include "region.h"
 
 namespace mman {
-
-// Sets up the per-env state; called once when the addon loads in an env.
-void InitEnv(napi_env env);
-
-// True once Node tears the env down (process or worker exit): its finalizers
-// run then even for stores alive elsewhere, so nothing may be unmapped.
-bool TearingDown(napi_env env);
 
 // Creates an external ArrayBuffer over [offset, offset + length) of the region.
 // Returns 0 or a negative errno; on error *result is untouched and no

@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { expect } from 'vitest'
+import { forkWithMemory, type SharedMemory } from '../lib/index.js'
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 
@@ -92,3 +93,25 @@ export function expectSyscallError(fn: () => unknown, code: string, syscall: str
  * the heap above us" cannot hold there.
  */
 export const sanitized = process.env.MMAN_SANITIZER !== undefined
+
+const scriptDir = mkdtempSync(join(tmpdir(), 'mman-children-'))
+let scripts = 0
+
+/**
+ * Starts a Node child (forkWithMemory, so it inherits `memory`) running
+ * `source`, which gets mman's exports as `m`; stdout and stderr are piped.
+ */
+export function mmanChild(source: string, memory: SharedMemory[] = [], args: string[] = []): ChildProcess {
+  const path = join(scriptDir, `child-${scripts++}.mjs`)
+  writeFileSync(path, `import * as m from '${pathToFileURL(join(repoRoot, 'dist/lib/index.js')).href}'\n${source}`)
+  return forkWithMemory(path, args, { memory, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+/** Waits for a child to end, with what it printed. */
+export function finished(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  proc.stdout?.on('data', (d) => (stdout += d))
+  proc.stderr?.on('data', (d) => (stderr += d))
+  return new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })))
+}

@@ -1,7 +1,6 @@
 // Shared memory between Node processes: visibility, futex wake-ups, the
 // Mutex, the Channel, dead peers, sealing and names.
-import { type ChildProcess } from 'node:child_process'
-import { existsSync, ftruncateSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, ftruncateSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -9,29 +8,13 @@ import {
   Channel, ChannelError, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, mapAnonymous,
 } from '../lib/index.js'
 import { SEAL } from '../lib/constants.js'
+import { CAPACITY } from '../lib/ipc/ring.js'
 import { native } from '../lib/native.js'
-import { repoRoot, tempDir, thrown } from './helpers.js'
+import { finished, mmanChild as child, repoRoot, tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
 afterAll(cleanup)
 const mman = pathToFileURL(join(repoRoot, 'dist/lib/index.js')).href
-let scripts = 0
-
-/** Starts a child running `source` (which gets mman's exports as `m`) with the given regions. */
-function child(source: string, memory: SharedMemory[], args: string[] = []): ChildProcess {
-  const path = join(dir, `child-${scripts++}.mjs`)
-  writeFileSync(path, `import * as m from '${mman}'\n${source}`)
-  return forkWithMemory(path, args, { memory, stdio: ['ignore', 'pipe', 'pipe'] })
-}
-
-function finished(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  proc.stdout?.on('data', (d) => (stdout += d))
-  proc.stderr?.on('data', (d) => (stderr += d))
-  return new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })))
-}
-
 describe('SharedMemory', () => {
   it('is a sealed memfd: its size cannot change, even by a peer holding the fd', async () => {
     using memory = SharedMemory.create(8192)
@@ -156,13 +139,13 @@ describe('Mutex', () => {
       const mutex = new m.Mutex(ints, 0)
       for (let i = 0; i < 100000; i++) {
         mutex.lock()
-        ints[1] = ints[1] + 1                      // a plain read-modify-write: only the lock makes it safe
+        ints[2] = ints[2] + 1                      // a plain read-modify-write: only the lock makes it safe
         mutex.unlock()
       }
     `
     const results = await Promise.all([finished(child(source, [memory])), finished(child(source, [memory]))])
     expect(results.map((r) => r.code)).toEqual([0, 0])
-    expect(memory.int32()[1]).toBe(200000)
+    expect(memory.int32()[2]).toBe(200000)
     expect(memory.int32()[0]).toBe(0)
   })
 
@@ -172,11 +155,11 @@ describe('Mutex', () => {
     const holder = child(`
       const ints = m.inheritedMemory(0).int32()
       new m.Mutex(ints, 0).lock()
-      Atomics.store(ints, 1, 1)
+      Atomics.store(ints, 2, 1)
       setInterval(() => {}, 1000)
     `, [memory])
     const done = finished(holder)
-    while (Atomics.load(ints, 1) !== 1) await new Promise((r) => setTimeout(r, 5))
+    while (Atomics.load(ints, 2) !== 1) await new Promise((r) => setTimeout(r, 5))
     const mutex = new Mutex(ints, 0)
     expect(mutex.holder).toBe(holder.pid)
     expect(mutex.tryLock()).toBe(false)
@@ -310,7 +293,7 @@ describe('Channel', () => {
     expect(thrown(() => Channel.attach(SharedMemory.create(4096))).code).toBe('ERR_INVALID_ARG_VALUE')
     // A corrupt header (capacity larger than the region) is refused, not trusted.
     const corrupt = Channel.create(4096).memory
-    corrupt.int32()[36] = 1 << 20
+    corrupt.int32()[CAPACITY] = 1 << 20
     expect(thrown(() => Channel.attach(corrupt)).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => rx.receive(-1)).code).toBe('ERR_INVALID_ARG_VALUE')
     const tx = Channel.create(4096).sender()

@@ -1,48 +1,31 @@
 // A single-producer, single-consumer channel of variable-length messages in
-// shared memory. Each side spins briefly before sleeping on a futex: spinning
-// is what makes a cross-process round trip take microseconds, and the futex
-// keeps an idle side from burning a CPU.
+// shared memory: the ring (ring.ts) carries them, the waiter (waiter.ts)
+// waits for room or for a message, and each end watches the other for
+// closing and for dying (identity.ts). Everything the peer writes is checked.
+import type { ChildProcess } from 'node:child_process'
+import { deserialize, serialize } from 'node:v8'
 import { invalidArgType, invalidArgValue, invalidState } from '../errors.js'
-import { integer } from '../validate.js'
-import { futexWait, futexWaitAsync, futexWake } from './futex.js'
-import { isAlive, threadId } from './liveness.js'
+import { integer, options as optionsOf } from '../validate.js'
+import { futexWake } from './futex.js'
+import { isAlive, isProcessAlive, packIdentity, threadIdentity, unpackIdentity } from './identity.js'
+import {
+  CAPACITY, CLOSED, CONSUMER_CLOSED, CONSUMER_ID, CONSUMER_SLEEPING, HEAD, HEADER_BYTES, MAGIC, MAGIC_VALUE,
+  PRODUCER_CLOSED, PRODUCER_ID, PRODUCER_SLEEPING, RingCorruption, RingReader, RingWriter, TAIL, maxMessageBytes,
+  ringMemory, type RingMemory,
+} from './ring.js'
 import { SharedMemory } from './shared-memory.js'
+import { deadlineOf, Waiter, type WaitTarget } from './waiter.js'
 
-// Header words (Int32 indices). Producer-written and consumer-written words
-// sit on different cache lines.
-const HEAD = 0 // bytes ever published, mod 2^32 (producer)
-const DATA_SEQ = 8 // bumped after each publish; the consumer sleeps on it
-const CONSUMER_SLEEPING = 9
-const TAIL = 16 // bytes ever consumed, mod 2^32 (consumer)
-const SPACE_SEQ = 24 // bumped after each consume; the producer sleeps on it
-const PRODUCER_SLEEPING = 25
-const PRODUCER = 32 // thread ids of the two ends, 0 until claimed
-const CONSUMER = 33
-const CLOSED = 34 // bit 0: producer closed, bit 1: consumer closed
-const MAGIC = 35
-const CAPACITY = 36
-const HEADER_BYTES = 256
-const MAGIC_VALUE = 0x6d6d6331 // "mmc1"
+export type ChannelErrorCode = 'ERR_CHANNEL_CLOSED' | 'ERR_CHANNEL_PEER_DIED' | 'ERR_CHANNEL_TIMEOUT' | 'ERR_CHANNEL_CORRUPT'
 
-const WRAP = -1 // a length word meaning "the rest of the ring is padding"
-const PRODUCER_CLOSED = 1
-const CONSUMER_CLOSED = 2
-// A sleeping side wakes this often to see whether its peer died.
-const CHECK_PEER_MS = 100
-// How long a side spins before sleeping adapts between these (ms): it grows when
-// a message arrives soon after spinning gave up, and shrinks when waits are long.
-// The floor matters: a wake-up from a futex sleep costs ~20-60 us on an idle
-// vCPU (measured in C on this project's 2-vCPU VM), so spinning less than that
-// loses more than it saves.
-const MIN_SPIN_MS = 0.05
-const MAX_SPIN_MS = 0.5
-
-const align4 = (n: number) => (n + 3) & ~3
-
-/** Errors a channel end throws: the peer closed its end, or died. */
+/**
+ * What a channel end throws: the peer (or this end, or the shared memory) was
+ * closed, the peer died, the timeout passed, or the ring holds words that no
+ * mman channel writes (another process scribbled on it).
+ */
 export class ChannelError extends Error {
   constructor(
-    readonly code: 'ERR_CHANNEL_CLOSED' | 'ERR_CHANNEL_PEER_DIED' | 'ERR_CHANNEL_TIMEOUT',
+    readonly code: ChannelErrorCode,
     message: string,
   ) {
     super(message)
@@ -50,18 +33,28 @@ export class ChannelError extends Error {
   }
 }
 
+/** Options of sender() and receiver(). */
+export interface ChannelEndOptions {
+  /**
+   * The process expected at the other end, watched until it takes its end: if
+   * it exits first, waiting ends with ERR_CHANNEL_PEER_DIED instead of going on
+   * for a peer that will never come. A ChildProcess (from forkWithMemory) or a pid.
+   */
+  peer?: ChildProcess | number
+  /** The timeout (ms) of every call that takes none; default: none. */
+  timeoutMs?: number
+}
+
 type Role = 'sender' | 'receiver'
 
 /** The shared ring; take one end with sender() or receiver() (one of each, in any processes). */
 export class Channel {
   readonly memory: SharedMemory
-  readonly #ctl: Int32Array
-  readonly #capacity: number
+  readonly #ring: RingMemory
 
-  private constructor(memory: SharedMemory) {
+  private constructor(memory: SharedMemory, capacity: number) {
     this.memory = memory
-    this.#ctl = memory.int32(0, HEADER_BYTES / 4)
-    this.#capacity = Atomics.load(this.#ctl, CAPACITY)
+    this.#ring = ringMemory(memory.buffer, capacity)
   }
 
   /** A new channel whose ring holds `capacity` bytes (a power of two, at least 4 KiB). */
@@ -72,7 +65,7 @@ export class Channel {
     const ctl = memory.int32(0, HEADER_BYTES / 4)
     Atomics.store(ctl, CAPACITY, bytes)
     Atomics.store(ctl, MAGIC, MAGIC_VALUE)
-    return new Channel(memory)
+    return new Channel(memory, bytes)
   }
 
   /** The channel in a shared region another process created (e.g. inheritedMemory()). */
@@ -85,228 +78,238 @@ export class Channel {
         (capacity & (capacity - 1)) !== 0 || HEADER_BYTES + capacity > memory.size) {
       throw invalidArgValue('memory', memory, 'does not hold an mman channel')
     }
-    return new Channel(memory)
+    return new Channel(memory, capacity)
   }
 
   /** The largest message this channel carries, in bytes. */
   get maxMessageBytes(): number {
-    return this.#capacity / 2 - 4
+    return maxMessageBytes(this.#ring.capacity)
   }
 
-  sender(): ChannelSender {
-    return new ChannelSender(this.#claim('sender'), this.memory, this.#capacity)
+  sender(options?: ChannelEndOptions): ChannelSender {
+    return new ChannelSender(this.memory, this.#ring, this.#claim('sender'), options)
   }
 
-  receiver(): ChannelReceiver {
-    return new ChannelReceiver(this.#claim('receiver'), this.memory, this.#capacity)
+  receiver(options?: ChannelEndOptions): ChannelReceiver {
+    return new ChannelReceiver(this.memory, this.#ring, this.#claim('receiver'), options)
   }
 
-  #claim(role: Role): Int32Array {
-    const slot = role === 'sender' ? PRODUCER : CONSUMER
-    if (Atomics.compareExchange(this.#ctl, slot, 0, threadId()) !== 0) {
-      throw invalidState(`this channel already has a ${role} (thread ${Atomics.load(this.#ctl, slot)})`)
-    }
-    return this.#ctl
+  #claim(role: Role): Role {
+    if (this.memory.closed) throw invalidState('the channel\'s shared memory was closed')
+    const slot = role === 'sender' ? PRODUCER_ID : CONSUMER_ID
+    const held = Atomics.compareExchange(this.#ring.ids, slot, 0n, packIdentity(threadIdentity()))
+    if (held !== 0n) throw invalidState(`this channel already has a ${role} (thread ${unpackIdentity(held).tid})`)
+    return role
   }
 }
 
-/** What both ends share: the ring, waiting, and noticing a dead or closed peer. */
+/** What both ends share: the ring memory, waiting, and noticing a closed or dead peer. */
 abstract class End {
-  protected readonly ctl: Int32Array
-  protected readonly bytes: Uint8Array
-  protected readonly words: Int32Array
-  protected readonly capacity: number
-  protected readonly mask: number
-  #spinMs = 0.1
+  protected readonly memory: SharedMemory
+  protected readonly ring: RingMemory
+  protected readonly waiter = new Waiter()
+  readonly #peerSlot: number
+  readonly #peerClosedBit: number
+  readonly #peerName: string
+  readonly #expectedPeer: ChildProcess | number | undefined
+  readonly #timeoutMs: number | undefined
   protected closed = false
 
-  constructor(ctl: Int32Array, memory: SharedMemory, capacity: number) {
-    this.ctl = ctl
-    this.capacity = capacity
-    this.mask = capacity - 1
-    this.bytes = new Uint8Array(memory.buffer, HEADER_BYTES, capacity)
-    this.words = new Int32Array(memory.buffer, HEADER_BYTES, capacity / 4)
-  }
-
-  protected abstract readonly peerSlot: number
-  protected abstract readonly peerName: string
-  protected abstract readonly peerClosedBit: number
-
-  protected peerClosed(): boolean {
-    return (Atomics.load(this.ctl, CLOSED) & this.peerClosedBit) !== 0
-  }
-
-  /** Throws if the peer died without closing. A syscall: only checked after sleeping, never per message. */
-  #checkPeerAlive(): void {
-    const peer = Atomics.load(this.ctl, this.peerSlot)
-    if (peer !== 0 && !this.peerClosed() && !isAlive(peer)) {
-      throw new ChannelError('ERR_CHANNEL_PEER_DIED', `the ${this.peerName} (thread ${peer}) died without closing the channel`)
+  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options_: ChannelEndOptions | undefined) {
+    const options = optionsOf<ChannelEndOptions>(options_)
+    const peer = options.peer
+    if (peer !== undefined && typeof peer !== 'number' && (typeof peer !== 'object' || peer === null || !('pid' in peer))) {
+      throw invalidArgType('options.peer', 'a ChildProcess or a pid', peer)
     }
+    if (typeof peer === 'number') integer(peer, 'options.peer', 1, 2 ** 31 - 1)
+    if (options.timeoutMs !== undefined) deadlineOf(options.timeoutMs, 'options.timeoutMs')
+    this.memory = memory
+    this.ring = ring
+    this.#peerSlot = role === 'sender' ? CONSUMER_ID : PRODUCER_ID
+    this.#peerClosedBit = role === 'sender' ? CONSUMER_CLOSED : PRODUCER_CLOSED
+    this.#peerName = role === 'sender' ? 'receiver' : 'sender'
+    this.#expectedPeer = peer
+    this.#timeoutMs = options.timeoutMs
   }
 
-  /** Spins until ready() or the spin time runs out. */
-  protected spin(ready: () => boolean): boolean {
-    const start = performance.now()
-    for (let i = 1; ; i++) {
-      if (ready()) return true
-      if ((i & 63) === 0 && performance.now() - start > this.#spinMs) return false
-    }
+  protected deadline(timeoutMs: unknown): number {
+    return deadlineOf(timeoutMs ?? this.#timeoutMs)
   }
 
-  /** A sleep that ended soon after spinning gave up says: spin longer. A long one says: spin less. */
-  #adapt(sleptMs: number): void {
-    this.#spinMs = sleptMs < 4 * this.#spinMs ? Math.min(MAX_SPIN_MS, this.#spinMs * 2) : Math.max(MIN_SPIN_MS, this.#spinMs / 2)
+  protected get peerClosed(): boolean {
+    return (Atomics.load(this.ring.ctl, CLOSED) & this.#peerClosedBit) !== 0
+  }
+
+  /** Throws unless this end and its memory are usable. */
+  protected usable(what: string): void {
+    if (this.memory.closed) throw new ChannelError('ERR_CHANNEL_CLOSED', `the channel's shared memory was closed`)
+    if (this.closed) throw new ChannelError('ERR_CHANNEL_CLOSED', `this ${what} was closed`)
   }
 
   /**
-   * The sleep protocol: announce the sleep, look again, then wait on the
-   * sequence word unless it moved. The other side wakes us only when it sees
-   * the announcement, so a busy channel makes no futex calls.
+   * A wait on word `index` of the header until ready(), announced in
+   * `sleepingIndex`, ending early for a closed or dead peer or the deadline.
    */
-  protected sleepStep(seqIndex: number, sleepingIndex: number, ready: () => boolean): number | undefined {
-    const seq = Atomics.load(this.ctl, seqIndex)
-    Atomics.store(this.ctl, sleepingIndex, 1)
-    if (ready()) {
-      Atomics.store(this.ctl, sleepingIndex, 0)
-      return undefined
+  protected target(index: number, sleepingIndex: number, ready: () => boolean): WaitTarget {
+    const { ctl } = this.ring
+    const isReady = () => this.memory.closed || ready()
+    return {
+      words: ctl,
+      index,
+      ready: isReady,
+      announce: () => {
+        const expected = Atomics.load(ctl, index)
+        Atomics.store(ctl, sleepingIndex, 1)
+        if (!isReady()) return expected
+        Atomics.store(ctl, sleepingIndex, 0)
+        return undefined
+      },
+      retract: () => Atomics.store(ctl, sleepingIndex, 0),
+      check: (deadline, peer) => {
+        if (this.memory.closed) return
+        if (peer) this.#checkPeerAlive()
+        if (Date.now() >= deadline) throw new ChannelError('ERR_CHANNEL_TIMEOUT', `no ${this.#peerName} progress before the timeout`)
+      },
     }
-    return seq
   }
 
-  protected deadline(timeoutMs: number | undefined): number {
-    if (timeoutMs === undefined || timeoutMs === Infinity) return Infinity
-    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-      throw invalidArgValue('timeoutMs', timeoutMs, 'must be a non-negative number or Infinity')
+  /** A syscall or a /proc read: only after a sleep nobody cut short, never per message. */
+  #checkPeerAlive(): void {
+    if (this.peerClosed) return
+    const id = Atomics.load(this.ring.ids, this.#peerSlot)
+    if (id !== 0n) {
+      const peer = unpackIdentity(id)
+      if (!isAlive(peer)) throw new ChannelError('ERR_CHANNEL_PEER_DIED', `the ${this.#peerName} (thread ${peer.tid}) died without closing the channel`)
+      return
     }
-    return Date.now() + timeoutMs
+    const expected = this.#expectedPeer
+    if (expected === undefined) return
+    const gone = typeof expected === 'number'
+      ? !isProcessAlive(expected)
+      : expected.exitCode !== null || expected.signalCode !== null || expected.pid === undefined || !isProcessAlive(expected.pid)
+    if (gone) {
+      const pid = typeof expected === 'number' ? expected : expected.pid
+      throw new ChannelError('ERR_CHANNEL_PEER_DIED', `the ${this.#peerName}'s process (${pid}) exited before it took its end of the channel`)
+    }
   }
 
-  protected waitSync(seqIndex: number, sleepingIndex: number, ready: () => boolean, deadline: number): void {
-    const seq = this.sleepStep(seqIndex, sleepingIndex, ready)
-    if (seq === undefined) return
-    const start = performance.now()
-    futexWait(this.ctl, seqIndex, seq, this.#slice(deadline))
-    this.#adapt(performance.now() - start)
-    Atomics.store(this.ctl, sleepingIndex, 0)
-    this.#checkPeerAlive()
+  /** Makes the other side look again if it sleeps on `index`. */
+  protected wake(index: number, sleepingIndex: number): void {
+    if (Atomics.load(this.ring.ctl, sleepingIndex) !== 0) futexWake(this.ring.ctl, index, 1)
   }
 
-  protected async waitAsync(seqIndex: number, sleepingIndex: number, ready: () => boolean, deadline: number): Promise<void> {
-    const seq = this.sleepStep(seqIndex, sleepingIndex, ready)
-    if (seq === undefined) return
-    const start = performance.now()
-    await futexWaitAsync(this.ctl, seqIndex, seq, this.#slice(deadline))
-    this.#adapt(performance.now() - start)
-    Atomics.store(this.ctl, sleepingIndex, 0)
-    this.#checkPeerAlive()
-  }
-
-  #slice(deadline: number): number {
-    if (Date.now() >= deadline) throw new ChannelError('ERR_CHANNEL_TIMEOUT', `no ${this.peerName} progress before the timeout`)
-    return Math.max(1, Math.min(CHECK_PEER_MS, deadline - Date.now()))
-  }
-
-  protected wake(seqIndex: number, sleepingIndex: number): void {
-    Atomics.add(this.ctl, seqIndex, 1)
-    if (Atomics.load(this.ctl, sleepingIndex) !== 0) futexWake(this.ctl, seqIndex, 1)
-  }
-
-  protected markClosed(bit: number, seqIndex: number): void {
-    if (this.closed) return
+  protected markClosed(bit: number, index: number): void {
+    if (this.closed || this.memory.closed) return
     this.closed = true
-    Atomics.or(this.ctl, CLOSED, bit)
-    Atomics.add(this.ctl, seqIndex, 1)
-    futexWake(this.ctl, seqIndex)
+    Atomics.or(this.ring.ctl, CLOSED, bit)
+    futexWake(this.ring.ctl, index)
   }
 }
 
+const corrupt = (error: unknown): never => {
+  if (error instanceof RingCorruption) throw new ChannelError('ERR_CHANNEL_CORRUPT', `the channel's ring was written by something else: ${error.message}`)
+  throw error
+}
+
+type Message = ArrayBufferView | string
+
 export class ChannelSender extends End {
-  protected readonly peerSlot = CONSUMER
-  protected readonly peerName = 'receiver'
-  protected readonly peerClosedBit = CONSUMER_CLOSED
+  readonly #writer: RingWriter
+
+  /** @internal Use Channel.sender(). */
+  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options?: ChannelEndOptions) {
+    super(memory, ring, role, options)
+    this.#writer = new RingWriter(ring)
+  }
 
   /**
-   * Sends one message (bytes or a string, UTF-8), waiting while the ring is
-   * full (backpressure). Throws ChannelError if the receiver closed or died,
-   * or the timeout passes first.
+   * Sends one message (bytes, or a string as UTF-8 written straight into the
+   * ring), waiting while the ring is full (backpressure). Throws ChannelError
+   * if the receiver closed or died, or the timeout passes first.
    */
-  send(message: ArrayBufferView | string, timeoutMs?: number): void {
-    const bytes = this.#encode(message)
-    const deadline = this.deadline(timeoutMs)
-    while (!this.#tryWrite(bytes)) {
-      if (!this.spin(() => this.#fits(bytes.length))) {
-        this.waitSync(SPACE_SEQ, PRODUCER_SLEEPING, () => this.#fits(bytes.length), deadline)
-      }
+  send(message: Message, timeoutMs?: number): void {
+    const length = this.#length(message)
+    let deadline: number | undefined
+    while (!this.#tryWrite(message, length)) {
+      deadline ??= this.deadline(timeoutMs)
+      this.waiter.waitSync(this.#space(length), deadline)
     }
   }
 
   /** send() waiting off the event loop. */
-  async sendAsync(message: ArrayBufferView | string, timeoutMs?: number): Promise<void> {
-    const bytes = this.#encode(message)
-    const deadline = this.deadline(timeoutMs)
-    while (!this.#tryWrite(bytes)) {
-      if (!this.spin(() => this.#fits(bytes.length))) {
-        await this.waitAsync(SPACE_SEQ, PRODUCER_SLEEPING, () => this.#fits(bytes.length), deadline)
-      }
+  async sendAsync(message: Message, timeoutMs?: number): Promise<void> {
+    const length = this.#length(message)
+    let deadline: number | undefined
+    while (!this.#tryWrite(message, length)) {
+      deadline ??= this.deadline(timeoutMs)
+      await this.waiter.waitAsync(this.#space(length), deadline)
     }
+  }
+
+  /** Sends any value the v8 serializer takes (as process.send's advanced serialization does); see receiveValue(). */
+  sendValue(value: unknown, timeoutMs?: number): void {
+    this.send(serialize(value), timeoutMs)
+  }
+
+  /** sendValue() waiting off the event loop. */
+  sendValueAsync(value: unknown, timeoutMs?: number): Promise<void> {
+    return this.sendAsync(serialize(value), timeoutMs)
   }
 
   /** Ends the stream: the receiver gets the messages already sent, then null. */
   close(): void {
-    this.markClosed(PRODUCER_CLOSED, DATA_SEQ)
+    this.markClosed(PRODUCER_CLOSED, HEAD)
   }
 
-  #encode(message: ArrayBufferView | string): Uint8Array {
-    if (this.closed) throw new ChannelError('ERR_CHANNEL_CLOSED', 'this sender was closed')
-    let bytes: Uint8Array
-    if (typeof message === 'string') bytes = Buffer.from(message)
-    else if (ArrayBuffer.isView(message)) bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength)
+  #length(message: Message): number {
+    this.usable('sender')
+    let length: number
+    if (typeof message === 'string') length = Buffer.byteLength(message)
+    else if (ArrayBuffer.isView(message)) length = message.byteLength
     else throw invalidArgType('message', 'a string, TypedArray, DataView or Buffer', message)
-    if (bytes.length > this.capacity / 2 - 4) {
-      throw invalidArgValue('message', `${bytes.length} bytes`, `is larger than this channel carries (${this.capacity / 2 - 4} bytes)`)
+    const max = maxMessageBytes(this.ring.capacity)
+    if (length > max) throw invalidArgValue('message', `${length} bytes`, `is larger than this channel carries (${max} bytes)`)
+    return length
+  }
+
+  #tryWrite(message: Message, length: number): boolean {
+    this.usable('sender')
+    if (this.peerClosed) throw new ChannelError('ERR_CHANNEL_CLOSED', 'the receiver closed the channel')
+    let at: number
+    try {
+      at = this.#writer.reserve(length)
+    } catch (error) {
+      return corrupt(error)
     }
-    return bytes
-  }
-
-  /** Bytes a message takes at the current head, including padding to the ring's end if it must wrap. */
-  #needed(length: number): number {
-    const head = Atomics.load(this.ctl, HEAD) >>> 0
-    const need = 4 + align4(length)
-    const toEnd = this.capacity - (head & this.mask)
-    return need > toEnd ? toEnd + need : need
-  }
-
-  #fits(length: number): boolean {
-    const used = (Atomics.load(this.ctl, HEAD) - Atomics.load(this.ctl, TAIL)) >>> 0
-    return this.capacity - used >= this.#needed(length) || this.peerClosed()
-  }
-
-  #tryWrite(bytes: Uint8Array): boolean {
-    if (this.peerClosed()) throw new ChannelError('ERR_CHANNEL_CLOSED', 'the receiver closed the channel')
-    let head = Atomics.load(this.ctl, HEAD) >>> 0
-    const used = (head - Atomics.load(this.ctl, TAIL)) >>> 0
-    const need = 4 + align4(bytes.length)
-    let at = head & this.mask
-    const toEnd = this.capacity - at
-    if (this.capacity - used < (need > toEnd ? toEnd + need : need)) return false
-    if (need > toEnd) {
-      this.words[at >> 2] = WRAP
-      head = (head + toEnd) >>> 0
-      at = 0
-    }
-    this.words[at >> 2] = bytes.length
-    this.bytes.set(bytes, at + 4)
-    // The store publishes the message: the receiver reads HEAD with Atomics.load.
-    Atomics.store(this.ctl, HEAD, (head + need) | 0)
-    this.wake(DATA_SEQ, CONSUMER_SLEEPING)
+    if (at < 0) return false
+    if (typeof message === 'string') this.ring.text.write(message, at, length)
+    else this.ring.bytes.set(new Uint8Array(message.buffer, message.byteOffset, length), at)
+    this.#writer.commit()
+    this.wake(HEAD, CONSUMER_SLEEPING)
     return true
+  }
+
+  #space(length: number): WaitTarget {
+    return this.target(TAIL, PRODUCER_SLEEPING, () => this.peerClosed || this.#hasRoom(length))
+  }
+
+  #hasRoom(length: number): boolean {
+    try {
+      return this.#writer.hasRoom(length)
+    } catch (error) {
+      return corrupt(error)
+    }
   }
 }
 
 export class ChannelReceiver extends End {
-  protected readonly peerSlot = PRODUCER
-  protected readonly peerName = 'sender'
-  protected readonly peerClosedBit = PRODUCER_CLOSED
+  readonly #reader: RingReader
+
+  /** @internal Use Channel.receiver(). */
+  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options?: ChannelEndOptions) {
+    super(memory, ring, role, options)
+    this.#reader = new RingReader(ring)
+  }
 
   /**
    * The next message (a Buffer holding a copy), waiting for one. Returns null
@@ -314,40 +317,44 @@ export class ChannelReceiver extends End {
    * the sender died or the timeout passes.
    */
   receive(timeoutMs?: number): Buffer | null {
-    return this.#copyOut(this.receiveView(timeoutMs))
+    const range = this.#next(timeoutMs)
+    return range === null ? null : this.#taken(Buffer.from(this.ring.bytes.subarray(range.start, range.end)))
   }
 
   /** receive() waiting off the event loop. */
   async receiveAsync(timeoutMs?: number): Promise<Buffer | null> {
-    const deadline = this.deadline(timeoutMs)
-    for (;;) {
-      const view = this.#tryRead()
-      if (view !== undefined) return this.#copyOut(view)
-      if (!this.spin(() => this.#available())) await this.waitAsync(DATA_SEQ, CONSUMER_SLEEPING, () => this.#available(), deadline)
-    }
+    const range = await this.#nextAsync(timeoutMs)
+    return range === null ? null : this.#taken(Buffer.from(this.ring.bytes.subarray(range.start, range.end)))
   }
 
-  /** A copy of the message, whose ring space goes back to the sender at once. */
-  #copyOut(view: Uint8Array | null): Buffer | null {
-    if (view === null) return null
-    const message = Buffer.from(view)
-    this.#releaseLast()
-    return message
+  /** The next message as a string (UTF-8), decoded straight from the ring. */
+  receiveString(timeoutMs?: number): string | null {
+    const range = this.#next(timeoutMs)
+    return range === null ? null : this.#taken(this.ring.text.toString('utf8', range.start, range.end))
+  }
+
+  /** The next value sent with sendValue(), deserialized straight from the ring. */
+  receiveValue(timeoutMs?: number): unknown {
+    const range = this.#next(timeoutMs)
+    return range === null ? null : this.#taken(deserialize(this.ring.bytes.subarray(range.start, range.end)))
+  }
+
+  /** receiveValue() waiting off the event loop. */
+  async receiveValueAsync(timeoutMs?: number): Promise<unknown> {
+    const range = await this.#nextAsync(timeoutMs)
+    return range === null ? null : this.#taken(deserialize(this.ring.bytes.subarray(range.start, range.end)))
   }
 
   /**
    * The next message without copying it: a view into the ring, valid until the
    * next receive call on this receiver, which hands its space back to the
    * sender. (So a thread that sends to itself must receive again, or use
-   * receive(), before the ring can fill.)
+   * receive(), before the ring can fill.) Another process can write into
+   * the ring: treat the view's bytes as untrusted, or copy them (receive()).
    */
   receiveView(timeoutMs?: number): Uint8Array | null {
-    const deadline = this.deadline(timeoutMs)
-    for (;;) {
-      const view = this.#tryRead()
-      if (view !== undefined) return view
-      if (!this.spin(() => this.#available())) this.waitSync(DATA_SEQ, CONSUMER_SLEEPING, () => this.#available(), deadline)
-    }
+    const range = this.#next(timeoutMs)
+    return range === null ? null : this.ring.bytes.subarray(range.start, range.end)
   }
 
   /** Messages until the sender closes. */
@@ -357,40 +364,61 @@ export class ChannelReceiver extends End {
 
   /** Tells the sender to stop: its next send() throws ERR_CHANNEL_CLOSED. */
   close(): void {
-    if (!this.closed) this.#releaseLast()
-    this.markClosed(CONSUMER_CLOSED, SPACE_SEQ)
+    if (!this.closed && !this.memory.closed) this.#release()
+    this.markClosed(CONSUMER_CLOSED, TAIL)
   }
 
-  // Where TAIL moves once the message last handed out is released.
-  #release: number | undefined
+  #next(timeoutMs: unknown): { start: number; end: number } | null {
+    let deadline: number | undefined
+    for (;;) {
+      const range = this.#tryRead()
+      if (range !== undefined) return range
+      deadline ??= this.deadline(timeoutMs)
+      this.waiter.waitSync(this.#data, deadline)
+    }
+  }
+
+  async #nextAsync(timeoutMs: unknown): Promise<{ start: number; end: number } | null> {
+    let deadline: number | undefined
+    for (;;) {
+      const range = this.#tryRead()
+      if (range !== undefined) return range
+      deadline ??= this.deadline(timeoutMs)
+      await this.waiter.waitAsync(this.#data, deadline)
+    }
+  }
+
+  readonly #data: WaitTarget = this.target(HEAD, CONSUMER_SLEEPING, () => this.peerClosed || this.#available())
 
   #available(): boolean {
-    return Atomics.load(this.ctl, HEAD) !== (this.#release ?? Atomics.load(this.ctl, TAIL)) || this.peerClosed()
-  }
-
-  /** Gives the space of the message handed out last back to the sender. */
-  #releaseLast(): void {
-    if (this.#release === undefined) return
-    Atomics.store(this.ctl, TAIL, this.#release | 0)
-    this.#release = undefined
-    this.wake(SPACE_SEQ, PRODUCER_SLEEPING)
-  }
-
-  /** A view of the next message, null at the end of the stream, or undefined when there is none yet. */
-  #tryRead(): Uint8Array | null | undefined {
-    if (this.closed) throw new ChannelError('ERR_CHANNEL_CLOSED', 'this receiver was closed')
-    this.#releaseLast()
-    let tail = Atomics.load(this.ctl, TAIL) >>> 0
-    const head = Atomics.load(this.ctl, HEAD) >>> 0
-    if (tail === head) return this.peerClosed() ? null : undefined
-    let at = tail & this.mask
-    let length = this.words[at >> 2]!
-    if (length === WRAP) {
-      tail = (tail + (this.capacity - at)) >>> 0
-      at = 0
-      length = this.words[0]!
+    try {
+      return this.#reader.available
+    } catch (error) {
+      return corrupt(error)
     }
-    this.#release = (tail + 4 + align4(length)) >>> 0
-    return this.bytes.subarray(at + 4, at + 4 + length)
+  }
+
+  /** The next message's range, null at the end of the stream, or undefined when there is none yet. */
+  #tryRead(): { start: number; end: number } | null | undefined {
+    this.usable('receiver')
+    this.#release()
+    try {
+      const range = this.#reader.tryRead()
+      if (range !== undefined) return range
+    } catch (error) {
+      return corrupt(error)
+    }
+    // Closing is seen only once the ring is empty: every message sent before close() is delivered.
+    return this.peerClosed && !this.#available() ? null : undefined
+  }
+
+  /** A message copied out: its space goes back to the sender at once. */
+  #taken<T>(value: T): T {
+    this.#release()
+    return value
+  }
+
+  #release(): void {
+    if (this.#reader.release()) this.wake(TAIL, PRODUCER_SLEEPING)
   }
 }

@@ -1,6 +1,6 @@
 // futex wait/wake on an Int32Array over shared pages mman mapped: the
 // cross-process counterpart of Atomics.wait/notify, which are process-local.
-import { check, errno, invalidArgType, invalidArgValue } from '../errors.js'
+import { check, errno, invalidArgType, invalidArgValue, invalidState } from '../errors.js'
 import { native } from '../native.js'
 import type { Region } from '../region/region.js'
 import { requireMapped, spanOf } from '../region/views.js'
@@ -35,6 +35,7 @@ function result(rc: number): WaitResult {
   if (rc === 0 || rc === errno('EINTR')) return 'ok'
   if (rc === errno('EAGAIN')) return 'not-equal'
   if (rc === errno('ETIMEDOUT')) return 'timed-out'
+  if (rc === errno('ECANCELED')) throw invalidState('the memory was unmapped or remapped while the wait was pending')
   return check(rc, 'futex') as never
 }
 
@@ -47,7 +48,14 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
   return result(native.futexWait(word.region.handle, word.offset, integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1), timeout(timeoutMs)))
 }
 
-/** futexWait() on a libuv pool thread; the event loop keeps running. The mapping cannot be unmapped meanwhile. */
+/**
+ * futexWait() off the event loop: one thread of mman's own sleeps on every
+ * pending wait at once (futex_waitv), so waits never occupy the libuv pool
+ * that fs, zlib and crypto need. A wake cannot be lost: the wait ends as soon
+ * as the word differs from `expected`. The promise resolves as futexWait()
+ * answers; it is rejected (ERR_INVALID_STATE) if the memory is unmapped or
+ * remapped meanwhile.
+ */
 export async function futexWaitAsync(int32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
   const word = wordOf(int32, index)
   const value = integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1)

@@ -1,93 +1,144 @@
-// A mutex for threads in different processes, on one Int32 word in shared
-// memory. The word holds the owner's thread id (plus a waiters bit), so a
-// holder that died can be recognised and the lock recovered.
-import { invalidArgType, invalidState } from '../errors.js'
+// A mutex for threads in different processes, on one 64-bit word in shared
+// memory: 0 when free, else the holder's identity (its thread id and start
+// time, written in one compare-exchange) with a waiters bit. A holder that
+// died, or a word naming no thread that lives (a forged 0x40000000, the pid
+// of an unrelated process), is recognised and the lock recovered.
+//
+// Why not the kernel's robust futex list (FUTEX_OWNER_DIED, as robust pthread
+// mutexes do): its entries are linked through pointers kept next to the lock,
+// in memory every peer can write, and the thread that unlocks follows them.
+// A peer that scribbles there would make this process write wherever it points.
+import { invalidArgType, invalidArgValue, invalidState } from '../errors.js'
 import { integer } from '../validate.js'
-import { futexWait, futexWaitAsync, futexWake, type WaitResult } from './futex.js'
-import { isAlive, threadId } from './liveness.js'
+import { futexWake } from './futex.js'
+import { isAlive, packIdentity, threadIdentity, unpackIdentity } from './identity.js'
+import { deadlineOf, Waiter, type WaitTarget } from './waiter.js'
 
 const WAITERS = 0x40000000
-// How often a waiter looks at whether the holder is still alive.
-const CHECK_HOLDER_MS = 100
 
 /** How lock() got the mutex: 'recovered' means the previous holder died holding it, so the data it protected may be inconsistent. */
 export type LockResult = 'acquired' | 'recovered'
 
-export class Mutex {
-  readonly #word: Int32Array
-  readonly #index: number
+/** What lock() throws when its timeout passes first. */
+export class MutexError extends Error {
+  readonly code = 'ERR_MUTEX_TIMEOUT'
+  constructor(message: string) {
+    super(message)
+    this.name = 'MutexError'
+  }
+}
 
-  /** A mutex on int32[index], which must be in shared memory mman mapped and start at 0 (unlocked). */
+export class Mutex {
+  readonly #low: Int32Array // the futex word (the identity's low half: tid | WAITERS)
+  readonly #index: number
+  readonly #word: BigInt64Array
+  readonly #waiter = new Waiter()
+  #recovered = false
+
+  /**
+   * A mutex on the 8 bytes at int32[index] and int32[index + 1], which must be
+   * in shared memory mman mapped, 8-byte aligned, and start at 0 (unlocked).
+   */
   constructor(int32: Int32Array, index = 0) {
     if (!(int32 instanceof Int32Array)) throw invalidArgType('int32', 'an Int32Array over shared memory', int32)
-    this.#word = int32
-    this.#index = integer(index, 'index', 0, int32.length - 1)
+    const i = integer(index, 'index', 0, Math.max(0, int32.length - 2))
+    if (int32.length < 2) throw invalidArgValue('int32', `${int32.length} elements`, 'must hold the mutex: two elements')
+    if ((int32.byteOffset + i * 4) % 8 !== 0) throw invalidArgValue('index', index, 'must put the mutex on an 8-byte boundary')
+    this.#low = int32
+    this.#index = i
+    this.#word = new BigInt64Array(int32.buffer, int32.byteOffset + i * 4, 1)
   }
 
   /** The thread id holding the lock, or 0. */
   get holder(): number {
-    return Atomics.load(this.#word, this.#index) & ~WAITERS
+    this.#usable()
+    return unpackIdentity(Atomics.load(this.#word, 0), WAITERS).tid
   }
 
+  /** Takes the lock if it is free; never waits. */
   tryLock(): boolean {
-    return Atomics.compareExchange(this.#word, this.#index, 0, threadId()) === 0
+    this.#usable()
+    return Atomics.compareExchange(this.#word, 0, 0n, packIdentity(threadIdentity())) === 0n
   }
 
-  /** Blocks this thread until the mutex is ours. */
-  lock(): LockResult {
+  /**
+   * Blocks this thread until the mutex is ours ('recovered' if its holder had
+   * died), or the timeout passes (MutexError, ERR_MUTEX_TIMEOUT). A live
+   * holder that never unlocks keeps it, as with any mutex: pass a timeout
+   * where the other side is not trusted.
+   */
+  lock(timeoutMs?: number): LockResult {
     if (this.tryLock()) return 'acquired'
-    const me = threadId()
+    const deadline = deadlineOf(timeoutMs)
     for (;;) {
-      const seen = this.#claimOrWaitOn(me)
-      if (typeof seen === 'string') return seen
-      const taken = this.#takeFromDeadHolder(me, seen, futexWait(this.#word, this.#index, seen, CHECK_HOLDER_MS))
+      this.#waiter.waitSync(this.#free(), deadline)
+      const taken = this.#take()
       if (taken) return taken
     }
   }
 
   /** lock() waiting off the event loop. */
-  async lockAsync(): Promise<LockResult> {
+  async lockAsync(timeoutMs?: number): Promise<LockResult> {
     if (this.tryLock()) return 'acquired'
-    const me = threadId()
+    const deadline = deadlineOf(timeoutMs)
     for (;;) {
-      const seen = this.#claimOrWaitOn(me)
-      if (typeof seen === 'string') return seen
-      const taken = this.#takeFromDeadHolder(me, seen, await futexWaitAsync(this.#word, this.#index, seen, CHECK_HOLDER_MS))
+      await this.#waiter.waitAsync(this.#free(), deadline)
+      const taken = this.#take()
       if (taken) return taken
     }
   }
 
   unlock(): void {
-    const me = threadId()
-    const current = Atomics.load(this.#word, this.#index)
-    if ((current & ~WAITERS) !== me) {
-      throw invalidState(`unlock() by thread ${me}, but the mutex is held by ${current & ~WAITERS || 'nobody'}`)
-    }
-    if (Atomics.exchange(this.#word, this.#index, 0) & WAITERS) futexWake(this.#word, this.#index, 1)
+    this.#usable()
+    const me = threadIdentity()
+    const holder = unpackIdentity(Atomics.load(this.#word, 0), WAITERS)
+    if (holder.tid !== me.tid) throw invalidState(`unlock() by thread ${me.tid}, but the mutex is held by ${holder.tid || 'nobody'}`)
+    const was = Atomics.exchange(this.#word, 0, 0n)
+    if (Number(BigInt.asUintN(32, was)) & WAITERS) futexWake(this.#low, this.#index, 1)
   }
 
-  /**
-   * Takes the lock if it is free, or sets the waiters bit and returns the word
-   * value to sleep on. After a wait we cannot know whether others wait too, so
-   * we take the lock with the bit set: one extra wake is harmless, a lost one is not.
-   */
-  #claimOrWaitOn(me: number): LockResult | number {
-    for (;;) {
-      const seen = Atomics.load(this.#word, this.#index)
-      if (seen === 0) {
-        if (Atomics.compareExchange(this.#word, this.#index, 0, me | WAITERS) === 0) return 'acquired'
-        continue
-      }
-      if ((seen & ~WAITERS) === me) throw invalidState(`thread ${me} already holds this mutex (it is not recursive)`)
-      if (seen & WAITERS || Atomics.compareExchange(this.#word, this.#index, seen, seen | WAITERS) === seen) {
-        return seen | WAITERS
-      }
+  /** After a wait: the lock if it came free (taken with the waiters bit: others may wait too), or if it was recovered. */
+  #take(): LockResult | undefined {
+    if (this.#recovered) {
+      this.#recovered = false
+      return 'recovered'
+    }
+    return Atomics.compareExchange(this.#word, 0, 0n, packIdentity(threadIdentity(), WAITERS)) === 0n ? 'acquired' : undefined
+  }
+
+  /** A wait until the word is free, or its holder is found dead and the lock taken over. */
+  #free(): WaitTarget {
+    const me = threadIdentity()
+    const word = this.#word
+    return {
+      words: this.#low,
+      index: this.#index,
+      ready: () => this.#recovered || Atomics.load(word, 0) === 0n,
+      announce: () => {
+        for (;;) {
+          const seen = Atomics.load(word, 0)
+          if (seen === 0n) return undefined
+          const low = Number(BigInt.asUintN(32, seen))
+          if (low & WAITERS || Atomics.compareExchange(word, 0, seen, seen | BigInt(WAITERS)) === seen) return low | WAITERS
+        }
+      },
+      retract: () => {},
+      check: (deadline, peer) => {
+        this.#usable()
+        const seen = Atomics.load(word, 0)
+        const holder = unpackIdentity(seen, WAITERS)
+        if (holder.tid === me.tid && holder.start === me.start) throw invalidState(`thread ${me.tid} already holds this mutex (it is not recursive)`)
+        // A word naming thread 0 was never written by a holder: take it at once.
+        if (seen !== 0n && (holder.tid === 0 || (peer && !isAlive(holder)))) {
+          this.#recovered = Atomics.compareExchange(word, 0, seen, packIdentity(me, WAITERS)) === seen
+          if (this.#recovered) return
+        }
+        if (Date.now() >= deadline) throw new MutexError(`the mutex is still held by thread ${holder.tid} after the timeout`)
+      },
     }
   }
 
-  /** After a wait that timed out: if the holder is dead, take the lock over. */
-  #takeFromDeadHolder(me: number, seen: number, waited: WaitResult): LockResult | undefined {
-    if (waited !== 'timed-out' || isAlive(seen & ~WAITERS)) return undefined
-    return Atomics.compareExchange(this.#word, this.#index, seen, me | WAITERS) === seen ? 'recovered' : undefined
+  #usable(): void {
+    if (this.#low.length === 0) throw invalidState("the mutex's shared memory was unmapped")
   }
 }

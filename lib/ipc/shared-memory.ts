@@ -1,14 +1,15 @@
 // Memory shared between processes: a sealed memfd for a parent and the
 // children it starts, or a named file in /dev/shm for unrelated processes.
-import { closeSync, ftruncateSync, openSync, unlinkSync } from 'node:fs'
+import { closeSync, constants as fsConstants, ftruncateSync, openSync, unlinkSync } from 'node:fs'
 import { check, invalidArgType, invalidArgValue, invalidState } from '../errors.js'
 import { MAP, MFD, PROT, SEAL } from '../constants.js'
 import { fstat, memfdCreate } from '../fstat.js'
 import { native } from '../native.js'
 import { map } from '../constructors.js'
 import type { Mapping } from '../mapping.js'
-import { fileDescriptor, integer } from '../validate.js'
+import { boolean, fileDescriptor, integer, options } from '../validate.js'
 
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDWR, S_IFMT, S_IFREG } = fsConstants
 
 /** Where named regions live (POSIX shm_open uses the same directory on Linux). */
 export const SHM_DIR = '/dev/shm'
@@ -51,24 +52,43 @@ export class SharedMemory implements Disposable {
     }
   }
 
-  /** Maps the region behind an fd this process was given (a child's inherited fd, a worker's fd). */
-  static attach(fd: number): SharedMemory {
-    const size = Number(fstat(fileDescriptor(fd)).size)
+  /**
+   * Maps the region behind an fd this process was given (a child's inherited
+   * fd, a worker's fd). It must be a memfd sealed against shrinking (as
+   * create() makes them): if some process holding the fd truncated the file,
+   * touching the lost pages would raise SIGBUS. `{ allowUnsealed: true }`
+   * maps any file, for processes that trust each other not to truncate it.
+   */
+  static attach(fd: number, options_?: { allowUnsealed?: boolean }): SharedMemory {
+    const descriptor = fileDescriptor(fd)
+    const opts = options<{ allowUnsealed?: boolean }>(options_)
+    const allowUnsealed = opts.allowUnsealed === undefined ? false : boolean(opts.allowUnsealed, 'options.allowUnsealed')
+    const size = Number(fstat(descriptor).size)
     if (size === 0) throw invalidArgValue('fd', fd, 'refers to an empty file: there is nothing to share')
-    return new SharedMemory(fd, size, false)
+    const seals = native.getSeals(descriptor)
+    if (!allowUnsealed && (seals < 0 || (seals & SEAL.SHRINK) === 0)) {
+      throw invalidArgValue('fd', fd, 'is not a memfd sealed against shrinking, so another process could truncate it ' +
+        'under the mapping (SIGBUS); pass { allowUnsealed: true } if every process holding it is trusted')
+    }
+    return new SharedMemory(descriptor, size, false)
   }
 
   /**
    * A named region /dev/shm/<name> for unrelated processes: created exclusively
-   * (EEXIST if the name is taken) with mode 0600. Named regions cannot be sealed:
-   * only map them between processes that trust each other not to truncate.
+   * (EEXIST if the name is taken, a symlink included) with mode 0600, and its
+   * space reserved now (ENOSPC when /dev/shm is too small, where writing past
+   * its limit later would be SIGBUS; Docker's default is 64 MiB). Named regions
+   * cannot be sealed: only map them between processes that trust each other
+   * not to truncate. Python's multiprocessing.shared_memory uses the same
+   * directory and names: SharedMemory(name='x') there is openNamed('x') here.
    */
   static createNamed(name: string, size: number): SharedMemory {
     const path = `${SHM_DIR}/${validateName(name)}`
     const bytes = integer(size, 'size', 1)
-    const fd = openSync(path, 'wx+', 0o600)
+    const fd = openSync(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
     try {
       ftruncateSync(fd, bytes)
+      check(native.allocate(fd, bytes), 'fallocate')
       return new SharedMemory(fd, bytes, true)
     } catch (error) {
       closeSync(fd)
@@ -77,11 +97,28 @@ export class SharedMemory implements Disposable {
     }
   }
 
-  /** Opens an existing named region (ENOENT when nobody created it). */
-  static openNamed(name: string): SharedMemory {
-    const fd = openSync(`${SHM_DIR}/${validateName(name)}`, 'r+')
+  /**
+   * Opens an existing named region (ENOENT when nobody created it). It is
+   * refused unless it is a regular file (never followed through a symlink),
+   * owned by this user and writable by nobody else, so that another user
+   * cannot plant a region and truncate it under this process (SIGBUS);
+   * `{ allowForeign: true }` opens one another user owns or others may write.
+   */
+  static openNamed(name: string, options_?: { allowForeign?: boolean }): SharedMemory {
+    const path = `${SHM_DIR}/${validateName(name)}`
+    const opts = options<{ allowForeign?: boolean }>(options_)
+    const allowForeign = opts.allowForeign === undefined ? false : boolean(opts.allowForeign, 'options.allowForeign')
+    const fd = openSync(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK)
     try {
-      return new SharedMemory(fd, Number(fstat(fd).size), true)
+      const stat = fstat(fd)
+      if ((Number(stat.mode) & S_IFMT) !== S_IFREG) throw invalidArgValue('name', name, 'is not a regular file in /dev/shm')
+      const foreign = Number(stat.uid) !== process.geteuid?.() || (Number(stat.mode) & 0o022) !== 0
+      if (foreign && !allowForeign) {
+        throw invalidArgValue('name', name, `names a region owned by uid ${stat.uid} with mode ${(Number(stat.mode) & 0o777).toString(8)}: ` +
+          'another user could truncate it under this process (SIGBUS); pass { allowForeign: true } to open it anyway')
+      }
+      if (stat.size === 0n) throw invalidArgValue('name', name, 'names an empty region: there is nothing to share')
+      return new SharedMemory(fd, Number(stat.size), true)
     } catch (error) {
       closeSync(fd)
       throw error
@@ -105,6 +142,11 @@ export class SharedMemory implements Disposable {
   get mapping(): Mapping {
     if (this.#closed) throw invalidState('the shared memory was closed')
     return this.#mapping
+  }
+
+  /** True once close() ran. */
+  get closed(): boolean {
+    return this.#closed
   }
 
   get buffer(): ArrayBuffer {

@@ -1,0 +1,126 @@
+// How one side of a channel (or a mutex) waits for the other: spin, then spin
+// yielding the CPU, then sleep on a futex. Spinning is what makes a
+// cross-process round trip take microseconds; yielding hands the CPU to a
+// peer that shares it when the machine has more runnable processes than
+// cores (spinning through a peer's timeslice cost a millisecond per round
+// trip); sleeping keeps an idle side from burning a CPU. The sleep is
+// announced, so a busy peer makes no futex calls, and taken in slices, so a
+// dead or stalled peer is noticed. One plan serves the blocking and the async
+// form: a generator yields the sleeps, two drivers perform them.
+import { invalidArgValue } from '../errors.js'
+import { native } from '../native.js'
+import { futexWait, futexWaitAsync } from './futex.js'
+
+/** What a wait is for, and how to sleep on it. */
+export interface WaitTarget {
+  /** The word to sleep on (it changes when what we wait for comes) and its index. */
+  words: Int32Array
+  index: number
+  /** Whether what we wait for is there. */
+  ready(): boolean
+  /**
+   * Says this side is about to sleep, so that the other side will wake it:
+   * the value of the word to sleep on, or undefined when ready() came meanwhile.
+   */
+  announce(): number | undefined
+  /** After a sleep: no longer asleep. */
+  retract(): void
+  /**
+   * Throws when it can never come: the peer closed, the deadline passed, or
+   * (when `peer`, after a sleep that nobody cut short) the peer died.
+   */
+  check(deadline: number, peer: boolean): void
+}
+
+interface Sleep {
+  words: Int32Array
+  index: number
+  expected: number
+  timeoutMs: number
+}
+
+// A sleeping side looks at its peer this often.
+const CHECK_PEER_MS = 100
+// The pure spin adapts between these (ns): it shrinks when yielding or long
+// sleeps were needed, and grows when a message came soon after it gave up.
+const MIN_SPIN_NS = 1_000
+const MAX_SPIN_NS = 100_000
+// Then this long spinning with sched_yield() between looks, before sleeping.
+const YIELD_SPIN_NS = 50_000
+
+const now = () => performance.now() * 1e6
+
+export class Waiter {
+  #spinNs = 20_000
+
+  /** Blocks this thread until target.ready() or target.check() throws. */
+  waitSync(target: WaitTarget, deadline: number): void {
+    const plan = this.#plan(target, deadline, true)
+    for (let step = plan.next(); !step.done; ) {
+      const { words, index, expected, timeoutMs } = step.value
+      futexWait(words, index, expected, timeoutMs)
+      step = plan.next()
+    }
+  }
+
+  /** waitSync() off the event loop: no spinning (it would hold the loop), the sleep on mman's waiter thread. */
+  async waitAsync(target: WaitTarget, deadline: number): Promise<void> {
+    const plan = this.#plan(target, deadline, false)
+    for (let step = plan.next(); !step.done; ) {
+      const { words, index, expected, timeoutMs } = step.value
+      await futexWaitAsync(words, index, expected, timeoutMs)
+      step = plan.next()
+    }
+  }
+
+  *#plan(target: WaitTarget, deadline: number, spin: boolean): Generator<Sleep, void, void> {
+    if (spin) {
+      const start = now()
+      for (let i = 1; ; i++) {
+        if (target.ready()) return
+        if ((i & 63) === 0 && now() - start > this.#spinNs) break
+      }
+      const yieldUntil = now() + YIELD_SPIN_NS
+      do {
+        native.yieldThread()
+        if (target.ready()) {
+          this.#spinNs = Math.max(MIN_SPIN_NS, this.#spinNs / 2)
+          return
+        }
+      } while (now() < yieldUntil)
+    }
+    for (;;) {
+      const expected = target.announce()
+      if (expected === undefined) return
+      target.check(deadline, false)
+      if (target.ready()) {
+        target.retract()
+        return
+      }
+      const slept = now()
+      const sliceMs = Math.max(1, Math.min(CHECK_PEER_MS, deadline - Date.now()))
+      yield { words: target.words, index: target.index, expected, timeoutMs: sliceMs }
+      target.retract()
+      const sleptNs = now() - slept
+      if (spin) this.#adapt(sleptNs)
+      if (target.ready()) return
+      target.check(deadline, sleptNs >= sliceMs * 1e6)
+      if (target.ready()) return
+    }
+  }
+
+  /** A sleep that ended soon says: spin longer next time. A long one says: spin less. */
+  #adapt(sleptNs: number): void {
+    this.#spinNs =
+      sleptNs < 2 * (this.#spinNs + YIELD_SPIN_NS) ? Math.min(MAX_SPIN_NS, this.#spinNs * 2) : Math.max(MIN_SPIN_NS, this.#spinNs / 2)
+  }
+}
+
+/** A deadline (Date.now() based) from a timeout in ms; Infinity for none. */
+export function deadlineOf(timeoutMs: unknown, name = 'timeoutMs'): number {
+  if (timeoutMs === undefined || timeoutMs === Infinity) return Infinity
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+    throw invalidArgValue(name, timeoutMs, 'must be a non-negative number of milliseconds or Infinity')
+  }
+  return Date.now() + timeoutMs
+}

@@ -1,0 +1,36 @@
+#include "env.h"
+
+#include "waiter.h"
+
+namespace mman {
+
+EnvData* EnvOf(napi_env env) {
+  void* data = nullptr;
+  if (napi_get_instance_data(env, &data) == napi_ok && data != nullptr) return static_cast<EnvData*>(data);
+  EnvData* created = new EnvData();
+  napi_set_instance_data(
+      env, created,
+      [](napi_env env, void* data, void*) {
+        EnvData* d = static_cast<EnvData*>(data);
+        if (d->detacher != nullptr) napi_delete_reference(env, d->detacher);
+        delete d;
+      },
+      nullptr);
+  return created;
+}
+
+void InitEnv(napi_env env) { EnvOf(env); }
+
+// Node-API refuses anything that may run JS once an env is being torn down;
+// creating an empty ArrayBuffer is the cheapest such call without side effects.
+void NoticeTeardown(napi_env env) {
+  EnvData* data = EnvOf(env);
+  if (data->tearingDown) return;
+  void* bytes = nullptr;
+  napi_value probe = nullptr;
+  data->tearingDown = napi_create_arraybuffer(env, 0, &bytes, &probe) != napi_ok;
+}
+
+bool TearingDown(napi_env env) { return EnvOf(env)->tearingDown; }
+
+}  // namespace mman

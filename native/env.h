@@ -1,0 +1,30 @@
+// Per-env state of the library addon: what lib/ installed, whether Node is
+// tearing the env down, and the env's async futex waiter.
+#pragma once
+
+#include <node_api.h>
+
+namespace mman {
+
+class Waiter;
+
+struct EnvData {
+  napi_ref detacher = nullptr;  // see SetDetacher (views.h)
+  // The env is being torn down (process or worker exit): Node runs finalizers
+  // then even for backing stores that live on elsewhere (a buffer moved out
+  // by transfer() and posted to another thread), so nothing may be unmapped.
+  bool tearingDown = false;
+  Waiter* waiter = nullptr;  // started by the first async wait (waiter.h)
+};
+
+// Sets up the per-env state; called once when the addon loads in an env.
+void InitEnv(napi_env env);
+EnvData* EnvOf(napi_env env);
+
+// Called by finalizers: notes whether Node is tearing the env down now.
+void NoticeTeardown(napi_env env);
+// True once Node tears the env down (process or worker exit): its finalizers
+// run then even for stores alive elsewhere, so nothing may be unmapped.
+bool TearingDown(napi_env env);
+
+}  // namespace mman

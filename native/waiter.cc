@@ -1,0 +1,226 @@
+#include "waiter.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "env.h"
+
+namespace mman {
+
+namespace {
+
+// futex_waitv(2) takes at most this many words; the control word is one.
+constexpr size_t kMaxWords = 128;
+// Waits beyond kMaxWords - 1 distinct words are looked at this often instead.
+constexpr int64_t kOverflowPollNs = 1000000;
+
+int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+struct PendingWait {
+  Region* region;
+  const std::atomic<uint32_t>* word;
+  uint32_t expected;
+  int64_t deadlineNs;  // CLOCK_MONOTONIC; -1: none
+  napi_deferred deferred;
+  int result = 1;  // 1 while pending, then 0 or -errno
+};
+
+bool Within(const Region* region, const Region* candidate) {
+  for (const Region* r = candidate; r != nullptr; r = r->parent) {
+    if (r == region) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+class Waiter {
+ public:
+  explicit Waiter(napi_env env) : env_(env) {}
+
+  bool Start() {
+    napi_value name;
+    napi_create_string_utf8(env_, "mman.futexWaitAsync", NAPI_AUTO_LENGTH, &name);
+    if (napi_create_threadsafe_function(env_, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, Deliver,
+                                        &tsfn_) != napi_ok) {
+      return false;
+    }
+    napi_unref_threadsafe_function(env_, tsfn_);
+    napi_add_env_cleanup_hook(env_, Stop, this);
+    thread_ = std::thread([this] { Run(); });
+    return true;
+  }
+
+  napi_value Wait(Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
+    napi_value promise;
+    napi_deferred deferred;
+    if (napi_create_promise(env_, &deferred, &promise) != napi_ok) return nullptr;
+    Ref(region);
+    auto* wait = new PendingWait{region, reinterpret_cast<const std::atomic<uint32_t>*>(word), expected,
+                                 timeoutMs < 0 ? -1 : NowNs() + timeoutMs * 1000000, deferred};
+    bool first;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      first = pending_.empty() && done_.empty();
+      pending_.push_back(wait);
+    }
+    // A pending wait keeps the process alive, as a timer does.
+    if (first) napi_ref_threadsafe_function(env_, tsfn_);
+    Wake();
+    return promise;
+  }
+
+  void Cancel(const Region* region) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (PendingWait* wait : pending_) {
+        if (wait->result == 1 && Within(region, wait->region)) wait->result = -ECANCELED;
+      }
+    }
+    Wake();
+  }
+
+ private:
+  void Wake() {
+    control_.fetch_add(1);
+    syscall(SYS_futex, &control_, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  }
+
+  // The thread: sleep until the control word or a watched word changes or a
+  // deadline passes, then settle every wait whose word differs, whose
+  // deadline passed, or which was cancelled.
+  void Run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    std::vector<futex_waitv> words;
+    while (!stopping_) {
+      words.clear();
+      words.push_back({control_.load(), reinterpret_cast<uint64_t>(&control_), FUTEX_32, 0});
+      int64_t wakeAt = -1;
+      for (const PendingWait* wait : pending_) {
+        if (wait->result != 1) {
+          wakeAt = 0;
+          continue;
+        }
+        if (wait->deadlineNs >= 0 && (wakeAt < 0 || wait->deadlineNs < wakeAt)) wakeAt = wait->deadlineNs;
+        const uint64_t address = reinterpret_cast<uint64_t>(wait->word);
+        bool watched = false;
+        for (const futex_waitv& w : words) watched = watched || w.uaddr == address;
+        if (watched) continue;
+        if (words.size() < kMaxWords) {
+          words.push_back({wait->expected, address, FUTEX_32, 0});
+        } else {
+          const int64_t poll = NowNs() + kOverflowPollNs;
+          if (wakeAt < 0 || poll < wakeAt) wakeAt = poll;
+        }
+      }
+      lock.unlock();
+      if (wakeAt != 0) {
+        timespec until = {static_cast<time_t>(wakeAt / 1000000000), static_cast<long>(wakeAt % 1000000000)};
+        long rc = syscall(SYS_futex_waitv, words.data(), words.size(), 0, wakeAt < 0 ? nullptr : &until, CLOCK_MONOTONIC);
+        // Kernels before 5.16 have no futex_waitv: sleep on the control word
+        // alone and look at the others every millisecond.
+        if (rc < 0 && errno == ENOSYS) {
+          timespec slice = {0, kOverflowPollNs};
+          syscall(SYS_futex, &control_, FUTEX_WAIT, words[0].val, &slice, nullptr, 0);
+        }
+      }
+      lock.lock();
+      const int64_t now = NowNs();
+      bool settled = false;
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        PendingWait* wait = *it;
+        if (wait->result == 1) {
+          if (wait->word->load() != wait->expected) {
+            wait->result = 0;
+          } else if (wait->deadlineNs >= 0 && now >= wait->deadlineNs) {
+            wait->result = -ETIMEDOUT;
+          }
+        }
+        if (wait->result == 1) {
+          ++it;
+          continue;
+        }
+        done_.push_back(wait);
+        it = pending_.erase(it);
+        settled = true;
+      }
+      if (settled) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+    }
+  }
+
+  // On the JS thread: resolve what the thread settled.
+  static void Deliver(napi_env env, napi_value, void* context, void*) {
+    Waiter* self = static_cast<Waiter*>(context);
+    std::vector<PendingWait*> done;
+    bool idle;
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      done.swap(self->done_);
+      idle = self->pending_.empty();
+    }
+    if (env == nullptr) return;  // the env is going away: nothing left to resolve
+    for (PendingWait* wait : done) {
+      napi_value result;
+      napi_create_int32(env, wait->result, &result);
+      napi_resolve_deferred(env, wait->deferred, result);
+      Unref(wait->region);
+      delete wait;
+    }
+    if (idle && !done.empty()) napi_unref_threadsafe_function(env, self->tsfn_);
+  }
+
+  // At env teardown: stop the thread. Waits still pending are abandoned with the env.
+  static void Stop(void* arg) {
+    Waiter* self = static_cast<Waiter*>(arg);
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->stopping_ = true;
+    }
+    self->Wake();
+    self->thread_.join();
+    napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
+    EnvOf(self->env_)->waiter = nullptr;
+    delete self;
+  }
+
+  napi_env env_;
+  napi_threadsafe_function tsfn_ = nullptr;
+  std::mutex mutex_;
+  std::vector<PendingWait*> pending_;  // guarded by mutex_
+  std::vector<PendingWait*> done_;     // settled, not yet delivered; guarded by mutex_
+  std::atomic<uint32_t> control_{0};
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
+  EnvData* data = EnvOf(env);
+  if (data->waiter == nullptr) {
+    auto* waiter = new Waiter(env);
+    if (!waiter->Start()) {
+      delete waiter;
+      return nullptr;
+    }
+    data->waiter = waiter;
+  }
+  return data->waiter->Wait(region, word, expected, timeoutMs);
+}
+
+void CancelWaits(napi_env env, const Region* region) {
+  Waiter* waiter = EnvOf(env)->waiter;
+  if (waiter != nullptr) waiter->Cancel(region);
+}
+
+}  // namespace mman
