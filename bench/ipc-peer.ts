@@ -3,6 +3,7 @@
 // Message kind is the first byte for byte transports: 1 echo, 2 item, 3 end.
 import { parentPort, workerData } from 'node:worker_threads'
 import { Channel, inheritedMemory } from '../lib/index.js'
+import { IDLE_WAIT_MS } from './ipc-idle.js'
 import { loadShm, SHM_LAYOUT } from './peers.js'
 
 const ECHO = 1
@@ -45,10 +46,53 @@ async function shmPolling(key: number): Promise<void> {
   }
 }
 
+/** Takes turns with the parent on word 0: odd is the parent's, the next even is ours; -1 ends. */
+function spin(): void {
+  const memory = inheritedMemory(0)
+  const word = memory.int32()
+  for (let turn = 1; ; turn += 2) {
+    let seen
+    while ((seen = Atomics.load(word, 0)) !== turn) if (seen === -1) return memory.close()
+    Atomics.store(word, 0, turn + 1)
+  }
+}
+
+/** Waits for a message that never comes, then reports the CPU time it took. */
+function idle(wait: () => void): void {
+  const cpu = process.cpuUsage()
+  const start = performance.now()
+  wait()
+  const used = process.cpuUsage(cpu)
+  process.send!({ cpuMs: (used.user + used.system) / 1e3, wallMs: performance.now() - start })
+}
+
+function idleChannel(): void {
+  const rx = Channel.attach(inheritedMemory(0)).receiver()
+  idle(() => {
+    try {
+      rx.receive(IDLE_WAIT_MS)
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_CHANNEL_TIMEOUT') throw error
+    }
+  })
+}
+
+/** What polling costs: a loop on a word that never changes (as shm-typed-array's peer waits). */
+function idleSpin(): void {
+  const word = new Int32Array(new SharedArrayBuffer(4))
+  idle(() => {
+    const end = performance.now() + IDLE_WAIT_MS
+    while (Atomics.load(word, 0) === 0 && performance.now() < end);
+  })
+}
+
 const mode = workerData?.mode ?? process.argv[2]
 if (mode === 'channel') await channel()
+else if (mode === 'spin') spin()
+else if (mode === 'idle-channel') idleChannel()
+else if (mode === 'idle-spin') idleSpin()
 else if (mode === 'worker') messages(parentPort!, (m) => parentPort!.postMessage(m))
 else if (mode === 'process') messages(process as never, (m) => process.send!(m))
 else if (mode === 'shm') await shmPolling(Number(process.argv[3]))
 else throw new Error(`unknown peer mode ${mode}`)
-if (mode === 'channel' || mode === 'shm') process.disconnect?.()
+if (mode === 'channel' || mode === 'shm' || mode === 'spin' || mode.startsWith('idle')) process.disconnect?.()

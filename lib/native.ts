@@ -11,6 +11,8 @@ type Constants = Record<'PROT' | 'MAP' | 'MADV' | 'MS' | 'MFD' | 'MREMAP' | 'MLO
 export interface Native {
   constants: Constants
   pageSize: number
+  /** Whether this runtime can make SharedArrayBuffers over memory it did not allocate (Node >= 22.23). */
+  sharedViews: boolean
   /** A string says why MAP_FIXED was refused. */
   mmap(hint: bigint, length: number, prot: number, flags: number, fd: number, offset: number, keepFd: boolean):
     | RegionHandle
@@ -20,6 +22,7 @@ export interface Native {
     | 'overlaps'
   munmap(region: RegionHandle): number
   view(region: RegionHandle, offset: number, length: number): ArrayBuffer | number
+  sharedView(region: RegionHandle, offset: number, length: number): SharedArrayBuffer | number
   address(region: RegionHandle): bigint
   released(region: RegionHandle): boolean
   lifetimeCounts(): [regions: number, zombieRanges: number]
@@ -45,7 +48,6 @@ export interface Native {
   futexWaitAsync(region: RegionHandle, offset: number, expected: number, timeoutMs: number): Promise<number> | number
   futexWake(region: RegionHandle, offset: number, count: number): number
   gettid(): number
-  yieldThread(): void
   allocate(fd: number, size: number): number
   addSeals(fd: number, seals: number): number
   getSeals(fd: number): number

@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitEnv(env);
   exports.Set("constants", Constants(env));
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(PageSize())));
+  exports.Set("sharedViews", Napi::Boolean::New(env, SharedViewsAvailable()));
   const struct {
     const char* name;
     Napi::Value (*fn)(const Napi::CallbackInfo&);
@@ -16,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"mmap", Mmap},
       {"munmap", Munmap},
       {"view", RegionView},
+      {"sharedView", RegionSharedView},
       {"address", RegionAddress},
       {"released", RegionReleased},
       {"lifetimeCounts", LifetimeCounts},
@@ -41,7 +43,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"futexWaitAsync", FutexWaitAsync},
       {"futexWake", FutexWake},
       {"gettid", Gettid},
-      {"yieldThread", YieldThread},
       {"allocate", Allocate},
       {"addSeals", AddSeals},
       {"getSeals", GetSeals},

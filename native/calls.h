@@ -11,6 +11,7 @@ Napi::Object Constants(Napi::Env env);
 Napi::Value Mmap(const Napi::CallbackInfo& info);
 Napi::Value Munmap(const Napi::CallbackInfo& info);
 Napi::Value RegionView(const Napi::CallbackInfo& info);
+Napi::Value RegionSharedView(const Napi::CallbackInfo& info);
 Napi::Value RegionAddress(const Napi::CallbackInfo& info);
 Napi::Value RegionReleased(const Napi::CallbackInfo& info);
 Napi::Value LifetimeCounts(const Napi::CallbackInfo& info);
@@ -47,6 +48,5 @@ Napi::Value FutexWait(const Napi::CallbackInfo& info);
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info);
 Napi::Value FutexWake(const Napi::CallbackInfo& info);
 Napi::Value Gettid(const Napi::CallbackInfo& info);
-Napi::Value YieldThread(const Napi::CallbackInfo& info);
 
 }  // namespace mman

@@ -15,6 +15,8 @@ struct EnvData {
   // by transfer() and posted to another thread), so nothing may be unmapped.
   bool tearingDown = false;
   Waiter* waiter = nullptr;  // started by the first async wait (waiter.h)
+  // Brings a SharedArrayBuffer's finalizer (any thread, no env) to this env's thread.
+  struct StoreMailbox* storeMailbox = nullptr;
 };
 
 // Sets up the per-env state; called once when the addon loads in an env.

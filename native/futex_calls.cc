@@ -3,7 +3,6 @@
 // process-local). Offsets are relative to the region and 4-byte aligned.
 #include <linux/futex.h>
 #include <sys/syscall.h>
-#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,11 +85,6 @@ Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
   return Napi::Value(info.Env(), promise);
 }
 
-// yieldThread(): sched_yield(2), for a spinning wait to let a peer on the same CPU run.
-Napi::Value YieldThread(const Napi::CallbackInfo& info) {
-  sched_yield();
-  return info.Env().Undefined();
-}
 
 // futexWake(handle, offset, count) -> woken | -errno
 Napi::Value FutexWake(const Napi::CallbackInfo& info) {

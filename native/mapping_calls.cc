@@ -100,6 +100,20 @@ Napi::Value RegionView(const Napi::CallbackInfo& info) {
   return Napi::Value(env, buffer);
 }
 
+// sharedView(handle, offset, length) -> SharedArrayBuffer | -errno (-ENOSYS: the runtime cannot make one)
+Napi::Value RegionSharedView(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Region* region = RegionArg(info, 0);
+  int64_t offset = 0, length = 0;
+  if (region == nullptr || !Int64Arg(info, 1, &offset) || !Int64Arg(info, 2, &length) || offset < 0 || length < 0) {
+    return Errno(env, -EINVAL);
+  }
+  napi_value buffer;
+  int rc = CreateSharedView(env, region, static_cast<size_t>(offset), static_cast<size_t>(length), &buffer);
+  if (rc != 0) return Errno(env, rc);
+  return Napi::Value(env, buffer);
+}
+
 // dropHandle(handle): lib/ no longer holds the handle; called once, after which
 // the handle must not be used again.
 Napi::Value RegionDropHandle(const Napi::CallbackInfo& info) {

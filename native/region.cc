@@ -267,10 +267,15 @@ int Release(napi_env env, Region* region) {
   CancelWaits(env, region);
   DetachViews(env, region);
   if (AnyViews(region)) {
-    int rc = MakeZombie(region, region->base, region->size);
-    if (rc != 0) return rc;
+    // SharedArrayBuffers are legitimate users of this memory in other
+    // threads, and cannot be detached: then the memory stays mapped as it is
+    // until they die. Otherwise it becomes a zombie. Dispose unmaps it either way.
+    if (!AnySharedViews(region)) {
+      int rc = MakeZombie(region, region->base, region->size);
+      if (rc != 0) return rc;
+    }
     zombieRanges++;
-    // The zombie covers every child's range too.
+    // The parent's range covers every child's range too.
     for (Region* child : region->children) DropRange(child);
   } else {
     int rc = region->parent == nullptr ? (munmap(reinterpret_cast<void*>(region->base), region->size) == 0 ? 0 : -errno)
@@ -284,7 +289,8 @@ int Release(napi_env env, Region* region) {
 
 int Remap(napi_env env, Region* region, size_t newSize) {
   if (region->released || region->parent != nullptr) return -EINVAL;
-  if (!region->children.empty() || HasPendingAsync(region)) return -EBUSY;
+  // A SharedArrayBuffer can neither follow a move nor change its length.
+  if (!region->children.empty() || HasPendingAsync(region) || AnySharedViews(region)) return -EBUSY;
   CancelWaits(env, region);
   DetachViews(env, region);
   const uintptr_t base = region->base;

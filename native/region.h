@@ -37,6 +37,10 @@ struct View {
   bool creating = true;
   bool finalizedWhileCreating = false;
   bool orphan = false;
+  // A SharedArrayBuffer: never detached (it cannot be), and a legitimate user
+  // of the memory until it dies, in whatever thread it went to.
+  bool shared = false;
+  struct StoreMailbox* mailbox = nullptr;  // how its finalizer reaches this env's thread
 };
 
 struct Range {

@@ -6,8 +6,11 @@
 
 #include "env.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <mutex>
 
 namespace mman {
 
@@ -116,7 +119,7 @@ bool ViewsOverlap(const Region* region, uintptr_t start, size_t length) {
 
 void DetachViews(napi_env env, Region* region) {
   for (View* view : region->views) {
-    if (view->detachedByUs) continue;
+    if (view->detachedByUs || view->shared) continue;
     napi_value buffer = ObjectOf(env, view);
     if (buffer == nullptr) continue;
     Watch(env, view, buffer);
@@ -167,6 +170,139 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
   Ref(region);
   *result = buffer;
   return 0;
+}
+
+namespace {
+
+// node_api_create_external_sharedarraybuffer is experimental Node-API (Node
+// 22.23+, 24, 26) and absent from Node 20's headers and binary: looked up at run time.
+using CreateExternalSab = napi_status (*)(napi_env, void*, size_t, void (*)(void*, void*), void*, napi_value*);
+
+CreateExternalSab SabFactory() {
+  static const auto factory = reinterpret_cast<CreateExternalSab>(dlsym(RTLD_DEFAULT, "node_api_create_external_sharedarraybuffer"));
+  return factory;
+}
+
+// On the env's thread, for a SharedArrayBuffer whose store died somewhere.
+void SharedStoreGone(napi_env env, napi_value, void*, void* data) {
+  View* view = static_cast<View*>(data);
+  if (env == nullptr) return;  // the env is going away with everything in it
+  NoticeTeardown(env);
+  view->storeAlive = false;
+  MaybeDie(env, view);
+}
+
+}  // namespace
+
+// Where a SharedArrayBuffer's finalizer (any thread, no env) posts to reach the
+// env's thread. V8 may free such a store only when the isolate is deleted,
+// after the env and its thread-safe functions are gone: so the mailbox is held
+// by the env and by every live store, closed when the env is torn down, and
+// freed by whichever lets go of it last.
+struct StoreMailbox {
+  std::mutex mutex;
+  napi_threadsafe_function deliver = nullptr;
+  bool open = true;
+  int holders = 1;  // the env, plus every live SharedArrayBuffer store
+
+  // Called with the mutex held; deletes the mailbox when nobody holds it.
+  static void LetGo(StoreMailbox* box, std::unique_lock<std::mutex>& lock) {
+    const bool last = --box->holders == 0;
+    lock.unlock();
+    if (last) delete box;
+  }
+
+  static void Close(void* arg) {
+    StoreMailbox* box = static_cast<StoreMailbox*>(arg);
+    std::unique_lock<std::mutex> lock(box->mutex);
+    box->open = false;
+    napi_release_threadsafe_function(box->deliver, napi_tsfn_abort);
+    LetGo(box, lock);
+  }
+};
+
+namespace {
+
+// Any thread, no env: a SharedArrayBuffer's store is freed when its last
+// holder in any isolate dies.
+void FinalizeSharedStore(void*, void* hint) {
+  View* view = static_cast<View*>(hint);
+  StoreMailbox* box = view->mailbox;
+  std::unique_lock<std::mutex> lock(box->mutex);
+  if (box->open) napi_call_threadsafe_function(box->deliver, view, napi_tsfn_nonblocking);
+  StoreMailbox::LetGo(box, lock);
+}
+
+StoreMailbox* MailboxOf(napi_env env) {
+  EnvData* data = EnvOf(env);
+  if (data->storeMailbox == nullptr) {
+    auto* box = new StoreMailbox();
+    napi_value name;
+    napi_create_string_utf8(env, "mman.sharedArrayBufferFinalizer", NAPI_AUTO_LENGTH, &name);
+    if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr, SharedStoreGone,
+                                        &box->deliver) != napi_ok) {
+      delete box;
+      return nullptr;
+    }
+    // Finalization must not keep the process alive.
+    napi_unref_threadsafe_function(env, box->deliver);
+    napi_add_env_cleanup_hook(env, StoreMailbox::Close, box);
+    data->storeMailbox = box;
+  }
+  return data->storeMailbox;
+}
+
+}  // namespace
+
+bool SharedViewsAvailable() { return SabFactory() != nullptr; }
+
+int CreateSharedView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result) {
+  if (region->released) return -EINVAL;
+  if (offset > region->size || length > region->size - offset) return -ERANGE;
+  if (SabFactory() == nullptr) return -ENOSYS;
+  StoreMailbox* mailbox = MailboxOf(env);
+  if (mailbox == nullptr) return -ENOMEM;
+  View* view = new View();
+  view->region = region;
+  view->start = region->base + offset;
+  view->length = length;
+  view->shared = true;
+  view->objectAlive = false;  // a store shared across isolates: its death is all we wait for
+  view->creating = false;
+  view->mailbox = mailbox;
+  {
+    std::lock_guard<std::mutex> lock(mailbox->mutex);
+    mailbox->holders++;
+  }
+  napi_value buffer;
+  if (SabFactory()(env, reinterpret_cast<void*>(view->start), length, FinalizeSharedStore, view, &buffer) != napi_ok) {
+    {
+      std::unique_lock<std::mutex> lock(mailbox->mutex);
+      StoreMailbox::LetGo(mailbox, lock);
+    }
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    delete view;
+    return -ENOMEM;
+  }
+  region->views.push_back(view);
+  Ref(region);
+  *result = buffer;
+  return 0;
+}
+
+bool AnySharedViews(const Region* region) {
+  for (const View* view : region->views) {
+    if (view->shared) return true;
+  }
+  for (const Region* child : region->children) {
+    if (AnySharedViews(child)) return true;
+  }
+  return false;
 }
 
 void SetDetacher(napi_env env, napi_value detacher) {

@@ -15,6 +15,14 @@ namespace mman {
 // exception is left pending.
 int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result);
 
+// A SharedArrayBuffer over [offset, offset + length) of the region, where the
+// runtime can make one (-ENOSYS elsewhere). It cannot be detached: the
+// region's memory stays mapped, as it is, until every one of them has died.
+int CreateSharedView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result);
+bool SharedViewsAvailable();
+// Whether the region, or a child of it, has a SharedArrayBuffer not yet dead.
+bool AnySharedViews(const Region* region);
+
 // lib/ may install a JS function that detaches a buffer and says whether it
 // could: on Node >= 24 a buffer the user passed to markAsUntransferable()
 // carries a V8 detach key, and napi_detach_arraybuffer would abort the process,

@@ -283,7 +283,7 @@ export class ChannelSender extends End {
     }
     if (at < 0) return false
     if (typeof message === 'string') this.ring.text.write(message, at, length)
-    else this.ring.bytes.set(new Uint8Array(message.buffer, message.byteOffset, length), at)
+    else this.ring.bytes.set(message instanceof Uint8Array ? message : new Uint8Array(message.buffer, message.byteOffset, length), at)
     this.#writer.commit()
     this.wake(HEAD, CONSUMER_SLEEPING)
     return true
@@ -317,32 +317,27 @@ export class ChannelReceiver extends End {
    * the sender died or the timeout passes.
    */
   receive(timeoutMs?: number): Buffer | null {
-    const range = this.#next(timeoutMs)
-    return range === null ? null : this.#taken(Buffer.from(this.ring.bytes.subarray(range.start, range.end)))
+    return this.#next(timeoutMs) ? this.#taken(Buffer.from(this.#view())) : null
   }
 
   /** receive() waiting off the event loop. */
   async receiveAsync(timeoutMs?: number): Promise<Buffer | null> {
-    const range = await this.#nextAsync(timeoutMs)
-    return range === null ? null : this.#taken(Buffer.from(this.ring.bytes.subarray(range.start, range.end)))
+    return (await this.#nextAsync(timeoutMs)) ? this.#taken(Buffer.from(this.#view())) : null
   }
 
   /** The next message as a string (UTF-8), decoded straight from the ring. */
   receiveString(timeoutMs?: number): string | null {
-    const range = this.#next(timeoutMs)
-    return range === null ? null : this.#taken(this.ring.text.toString('utf8', range.start, range.end))
+    return this.#next(timeoutMs) ? this.#taken(this.ring.text.toString('utf8', this.#reader.start, this.#reader.end)) : null
   }
 
   /** The next value sent with sendValue(), deserialized straight from the ring. */
   receiveValue(timeoutMs?: number): unknown {
-    const range = this.#next(timeoutMs)
-    return range === null ? null : this.#taken(deserialize(this.ring.bytes.subarray(range.start, range.end)))
+    return this.#next(timeoutMs) ? this.#taken(deserialize(this.#view())) : null
   }
 
   /** receiveValue() waiting off the event loop. */
   async receiveValueAsync(timeoutMs?: number): Promise<unknown> {
-    const range = await this.#nextAsync(timeoutMs)
-    return range === null ? null : this.#taken(deserialize(this.ring.bytes.subarray(range.start, range.end)))
+    return (await this.#nextAsync(timeoutMs)) ? this.#taken(deserialize(this.#view())) : null
   }
 
   /**
@@ -353,8 +348,11 @@ export class ChannelReceiver extends End {
    * the ring: treat the view's bytes as untrusted, or copy them (receive()).
    */
   receiveView(timeoutMs?: number): Uint8Array | null {
-    const range = this.#next(timeoutMs)
-    return range === null ? null : this.ring.bytes.subarray(range.start, range.end)
+    return this.#next(timeoutMs) ? this.#view() : null
+  }
+
+  #view(): Uint8Array {
+    return this.ring.bytes.subarray(this.#reader.start, this.#reader.end)
   }
 
   /** Messages until the sender closes. */
@@ -368,21 +366,22 @@ export class ChannelReceiver extends End {
     this.markClosed(CONSUMER_CLOSED, TAIL)
   }
 
-  #next(timeoutMs: unknown): { start: number; end: number } | null {
+  /** Whether a next message is there (at the reader's [start, end)), waiting for one; false at the end of the stream. */
+  #next(timeoutMs: unknown): boolean {
     let deadline: number | undefined
     for (;;) {
-      const range = this.#tryRead()
-      if (range !== undefined) return range
+      const got = this.#tryRead()
+      if (got !== undefined) return got
       deadline ??= this.deadline(timeoutMs)
       this.waiter.waitSync(this.#data, deadline)
     }
   }
 
-  async #nextAsync(timeoutMs: unknown): Promise<{ start: number; end: number } | null> {
+  async #nextAsync(timeoutMs: unknown): Promise<boolean> {
     let deadline: number | undefined
     for (;;) {
-      const range = this.#tryRead()
-      if (range !== undefined) return range
+      const got = this.#tryRead()
+      if (got !== undefined) return got
       deadline ??= this.deadline(timeoutMs)
       await this.waiter.waitAsync(this.#data, deadline)
     }
@@ -398,18 +397,17 @@ export class ChannelReceiver extends End {
     }
   }
 
-  /** The next message's range, null at the end of the stream, or undefined when there is none yet. */
-  #tryRead(): { start: number; end: number } | null | undefined {
+  /** True when a next message is there, false at the end of the stream, undefined when there is none yet. */
+  #tryRead(): boolean | undefined {
     this.usable('receiver')
     this.#release()
     try {
-      const range = this.#reader.tryRead()
-      if (range !== undefined) return range
+      if (this.#reader.tryRead()) return true
     } catch (error) {
       return corrupt(error)
     }
     // Closing is seen only once the ring is empty: every message sent before close() is delivered.
-    return this.peerClosed && !this.#available() ? null : undefined
+    return this.peerClosed && !this.#available() ? false : undefined
   }
 
   /** A message copied out: its space goes back to the sender at once. */

@@ -155,15 +155,19 @@ export class RingReader {
     return this.#release ?? this.#tail
   }
 
+  /** Where the message handed out last lies in the data area: [start, end). */
+  start = 0
+  end = 0
+
   /**
-   * The byte range [start, end) of the data area holding the next message, or
-   * undefined when there is none. The range stays valid until release().
+   * Whether there is a next message; if so it lies at [start, end) of the
+   * data area, valid until release().
    */
-  tryRead(): { start: number; end: number } | undefined {
+  tryRead(): boolean {
     this.release()
     if (this.#head === this.#tail) {
       this.#head = this.#readHead()
-      if (this.#head === this.#tail) return undefined
+      if (this.#head === this.#tail) return false
     }
     const { capacity, words } = this.#m
     let tail = this.#tail
@@ -183,7 +187,9 @@ export class RingReader {
       throw new RingCorruption(`a record at ${at} claims ${length} bytes (${used} published, at most ${this.#maxLength} per message)`)
     }
     this.#release = (tail + need) >>> 0
-    return { start: at + 4, end: at + 4 + length }
+    this.start = at + 4
+    this.end = at + 4 + length
+    return true
   }
 
   /** Gives the space of the message handed out last back to the producer; false if there was none. */

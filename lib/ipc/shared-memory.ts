@@ -5,8 +5,10 @@ import { check, invalidArgType, invalidArgValue, invalidState } from '../errors.
 import { MAP, MFD, PROT, SEAL } from '../constants.js'
 import { fstat, memfdCreate } from '../fstat.js'
 import { native } from '../native.js'
-import { map } from '../constructors.js'
-import type { Mapping } from '../mapping.js'
+import { Mapping } from '../mapping.js'
+import { mapRegion } from '../region/map.js'
+import type { Region } from '../region/region.js'
+import { createSharedView } from '../region/views.js'
 import { boolean, fileDescriptor, integer, options } from '../validate.js'
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDWR, S_IFMT, S_IFREG } = fsConstants
@@ -25,13 +27,17 @@ export function validateName(name: unknown): string {
 export class SharedMemory implements Disposable {
   readonly #fd: number
   readonly #mapping: Mapping
+  readonly #region: Region
   readonly #ownsFd: boolean
   #closed = false
+  #shared: SharedArrayBuffer | undefined
 
   private constructor(fd: number, size: number, ownsFd: boolean) {
     this.#fd = fd
     this.#ownsFd = ownsFd
-    this.#mapping = map(size, PROT.READ | PROT.WRITE, MAP.SHARED, fd, 0)
+    const mapped = mapRegion({ addr: null, length: size, prot: PROT.READ | PROT.WRITE, flags: MAP.SHARED, fd, offset: 0 })
+    this.#region = mapped.region
+    this.#mapping = new Mapping(mapped)
   }
 
   /**
@@ -151,6 +157,26 @@ export class SharedMemory implements Disposable {
 
   get buffer(): ArrayBuffer {
     return this.mapping.buffer
+  }
+
+  /** Whether sharedBuffer is available in this runtime (Node >= 22.23: an experimental Node-API call). */
+  static get sharedBuffersSupported(): boolean {
+    return native.sharedViews
+  }
+
+  /**
+   * The region as a SharedArrayBuffer: Atomics on it are within the language's
+   * memory model, and worker threads receive it by postMessage() without
+   * attaching the fd. It cannot be detached, so close() leaves the memory
+   * mapped, as it is, until every SharedArrayBuffer of it has been collected in
+   * every thread (its views of other kinds are detached as usual); the fd is
+   * closed at once. Throws ENOSYS where the runtime cannot make one (see
+   * sharedBuffersSupported).
+   */
+  get sharedBuffer(): SharedArrayBuffer {
+    if (this.#closed) throw invalidState('the shared memory was closed')
+    this.#shared ??= createSharedView(this.#region, 0, this.size)
+    return this.#shared
   }
 
   /** An Int32Array over the region (or part of it), for Atomics and futexes. */

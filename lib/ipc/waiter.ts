@@ -1,14 +1,15 @@
-// How one side of a channel (or a mutex) waits for the other: spin, then spin
-// yielding the CPU, then sleep on a futex. Spinning is what makes a
-// cross-process round trip take microseconds; yielding hands the CPU to a
-// peer that shares it when the machine has more runnable processes than
-// cores (spinning through a peer's timeslice cost a millisecond per round
-// trip); sleeping keeps an idle side from burning a CPU. The sleep is
-// announced, so a busy peer makes no futex calls, and taken in slices, so a
-// dead or stalled peer is noticed. One plan serves the blocking and the async
-// form: a generator yields the sleeps, two drivers perform them.
+// How one side of a channel (or a mutex) waits for the other: spin, then
+// sleep on a futex. Spinning is what makes a cross-process round trip take
+// microseconds, but only while the other side runs on another CPU: on a
+// machine with more runnable processes than cores it burns the time the peer
+// needs (spinning, or yielding to whatever else was runnable, cost a
+// millisecond per round trip there). So the spin adapts to how waits end:
+// caught by the spin, it stays; a sleep that ended soon after it says spin a
+// little longer; anything longer says spin less, down to a few microseconds.
+// The sleep is announced, so a busy peer makes no futex calls, and taken in
+// slices, so a dead or stalled peer is noticed. One plan serves the blocking
+// and the async form: a generator yields the sleeps, two drivers perform them.
 import { invalidArgValue } from '../errors.js'
-import { native } from '../native.js'
 import { futexWait, futexWaitAsync } from './futex.js'
 
 /** What a wait is for, and how to sleep on it. */
@@ -41,20 +42,20 @@ interface Sleep {
 
 // A sleeping side looks at its peer this often.
 const CHECK_PEER_MS = 100
-// The pure spin adapts between these (ns): it shrinks when yielding or long
-// sleeps were needed, and grows when a message came soon after it gave up.
-const MIN_SPIN_NS = 1_000
-const MAX_SPIN_NS = 100_000
-// Then this long spinning with sched_yield() between looks, before sleeping.
-const YIELD_SPIN_NS = 50_000
+// The spin adapts between these (ns).
+const MIN_SPIN_NS = 2_000
+const MAX_SPIN_NS = 200_000
+// A sleep shorter than this many spins' worth means a longer spin would have caught it.
+const SHORT_SLEEP_SPINS = 4
 
 const now = () => performance.now() * 1e6
 
 export class Waiter {
-  #spinNs = 20_000
+  #spinNs = MIN_SPIN_NS
 
   /** Blocks this thread until target.ready() or target.check() throws. */
   waitSync(target: WaitTarget, deadline: number): void {
+    if (this.#spin(target)) return
     const plan = this.#plan(target, deadline, true)
     for (let step = plan.next(); !step.done; ) {
       const { words, index, expected, timeoutMs } = step.value
@@ -73,22 +74,17 @@ export class Waiter {
     }
   }
 
-  *#plan(target: WaitTarget, deadline: number, spin: boolean): Generator<Sleep, void, void> {
-    if (spin) {
-      const start = now()
-      for (let i = 1; ; i++) {
-        if (target.ready()) return
-        if ((i & 63) === 0 && now() - start > this.#spinNs) break
-      }
-      const yieldUntil = now() + YIELD_SPIN_NS
-      do {
-        native.yieldThread()
-        if (target.ready()) {
-          this.#spinNs = Math.max(MIN_SPIN_NS, this.#spinNs / 2)
-          return
-        }
-      } while (now() < yieldUntil)
+  /** The pure spin, kept out of the generator: most waits of a busy channel end here. */
+  #spin(target: WaitTarget): boolean {
+    const start = now()
+    for (let i = 1; ; i++) {
+      if (target.ready()) return true
+      if ((i & 15) === 0 && now() - start > this.#spinNs) return false
     }
+  }
+
+  /** The sleeps of one wait; `adapts`: its sleeps tune the spin (they follow one). */
+  *#plan(target: WaitTarget, deadline: number, adapts: boolean): Generator<Sleep, void, void> {
     for (;;) {
       const expected = target.announce()
       if (expected === undefined) return
@@ -102,17 +98,17 @@ export class Waiter {
       yield { words: target.words, index: target.index, expected, timeoutMs: sliceMs }
       target.retract()
       const sleptNs = now() - slept
-      if (spin) this.#adapt(sleptNs)
+      if (adapts) this.#adapt(sleptNs)
       if (target.ready()) return
       target.check(deadline, sleptNs >= sliceMs * 1e6)
       if (target.ready()) return
     }
   }
 
-  /** A sleep that ended soon says: spin longer next time. A long one says: spin less. */
+  /** A sleep that ended soon says: spin a little longer next time. A long one says: spin less. */
   #adapt(sleptNs: number): void {
     this.#spinNs =
-      sleptNs < 2 * (this.#spinNs + YIELD_SPIN_NS) ? Math.min(MAX_SPIN_NS, this.#spinNs * 2) : Math.max(MIN_SPIN_NS, this.#spinNs / 2)
+      sleptNs < SHORT_SLEEP_SPINS * this.#spinNs ? Math.min(MAX_SPIN_NS, this.#spinNs * 1.5) : Math.max(MIN_SPIN_NS, this.#spinNs / 2)
   }
 }
 

@@ -29,11 +29,24 @@ interface ViewRecord {
   generation: number
 }
 
-const views = new WeakMap<ArrayBuffer, ViewRecord>()
+const views = new WeakMap<ArrayBufferLike, ViewRecord>()
 
 /** An external ArrayBuffer over [offset, offset + length) of the region. */
 export function createView(region: Region, offset: number, length: number, syscall: string): ArrayBuffer {
   const buffer = check(native.view(region.handle, offset, length), syscall)
+  views.set(buffer, { region, offset, length, generation: region.generation })
+  return buffer
+}
+
+/**
+ * A SharedArrayBuffer over [offset, offset + length) of the region (where the
+ * runtime can make one). It cannot be detached: the memory stays mapped, as it
+ * is, until every one of them has been collected in every thread it went to.
+ */
+export function createSharedView(region: Region, offset: number, length: number): SharedArrayBuffer {
+  const buffer = check(native.sharedView(region.handle, offset, length), 'mmap', (code) =>
+    code === 'ENOSYS' ? 'this Node cannot make a SharedArrayBuffer over mapped memory (Node >= 22.23 can)' : undefined,
+  )
   views.set(buffer, { region, offset, length, generation: region.generation })
   return buffer
 }
@@ -50,9 +63,9 @@ export interface Span {
 /** The span rounded out to the pages the kernel acts on. */
 export const pagesOfSpan = (span: Span): PageRange => pagesOf(span.start, span.end, span.region.size)
 
-function bufferOf(value: unknown, name: string): { buffer: ArrayBuffer; byteOffset: number; byteLength: number } {
-  if (value instanceof ArrayBuffer) return { buffer: value, byteOffset: 0, byteLength: value.byteLength }
-  if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) {
+function bufferOf(value: unknown, name: string): { buffer: ArrayBufferLike; byteOffset: number; byteLength: number } {
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return { buffer: value, byteOffset: 0, byteLength: value.byteLength }
+  if (ArrayBuffer.isView(value) && (value.buffer instanceof ArrayBuffer || value.buffer instanceof SharedArrayBuffer)) {
     try {
       return { buffer: value.buffer, byteOffset: value.byteOffset, byteLength: value.byteLength }
     } catch {
@@ -60,7 +73,7 @@ function bufferOf(value: unknown, name: string): { buffer: ArrayBuffer; byteOffs
       return { buffer: value.buffer, byteOffset: 0, byteLength: 0 }
     }
   }
-  throw invalidArgType(name, 'an ArrayBuffer, TypedArray or DataView returned by mman', value)
+  throw invalidArgType(name, 'an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView returned by mman', value)
 }
 
 /**

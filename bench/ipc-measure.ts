@@ -1,0 +1,54 @@
+// One measurement of one transport: round trips of one message size, then a
+// one-way stream, each transport in a fresh pair of processes.
+import type { Transport } from './ipc-transports.js'
+
+export const SIZES = [64, 4096, 1 << 20]
+
+function counts(size: number, quick: boolean): { rounds: number; stream: number } {
+  if (size >= 1 << 20) return quick ? { rounds: 10, stream: 20 } : { rounds: 100, stream: 300 }
+  return quick ? { rounds: 200, stream: 2000 } : { rounds: 2000, stream: 20000 }
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+}
+
+export interface Measured {
+  transport: string
+  size: number
+  rttUs: number[]
+  /** Undefined for a transport that carries no payload. */
+  throughputMBps: number | undefined
+}
+
+/** Round trips of `size`-byte messages (after a warm-up), then one-way throughput, through a fresh transport. */
+export async function measure(name: string, make: () => Transport, size: number, quick: boolean, rounds = counts(size, quick).rounds): Promise<Measured> {
+  const transport = make()
+  await transport.start()
+  const message = new Uint8Array(size)
+  const { stream } = counts(size, quick)
+  // Synchronous transports are not awaited: an await per round would add a microtask hop to their time.
+  const roundTrip = async () => {
+    const pending = transport.roundTrip(message)
+    if (pending) await pending
+  }
+  // Half as many warm-up rounds as measured ones, so that both processes' JITs have settled.
+  for (let i = 0; i < rounds / 2; i++) await roundTrip()
+  const rttUs: number[] = new Array(rounds)
+  for (let i = 0; i < rounds; i++) {
+    const start = performance.now()
+    const pending = transport.roundTrip(message)
+    if (pending) await pending
+    rttUs[i] = (performance.now() - start) * 1e3
+  }
+  let throughputMBps: number | undefined
+  if (transport.stream) {
+    const start = process.hrtime.bigint()
+    await transport.stream(message, stream)
+    throughputMBps = (size * stream) / (Number(process.hrtime.bigint() - start) / 1e9) / 1e6
+  }
+  await transport.stop()
+  return { transport: name, size, rttUs, throughputMBps }
+}
+
