@@ -213,6 +213,15 @@ const corrupt = (error: unknown): never => {
 
 type Message = ArrayBufferView | string
 
+/** The v8 serializer's bytes for a value, or a coded error for what it cannot carry (functions, SharedArrayBuffers, ...). */
+function serialized(value: unknown): Buffer {
+  try {
+    return serialize(value)
+  } catch (error) {
+    throw invalidArgValue('value', value, `cannot be serialized for another process (${(error as Error).message})`)
+  }
+}
+
 export class ChannelSender extends End {
   readonly #writer: RingWriter
 
@@ -248,12 +257,12 @@ export class ChannelSender extends End {
 
   /** Sends any value the v8 serializer takes (as process.send's advanced serialization does); see receiveValue(). */
   sendValue(value: unknown, timeoutMs?: number): void {
-    this.send(serialize(value), timeoutMs)
+    this.send(serialized(value), timeoutMs)
   }
 
   /** sendValue() waiting off the event loop. */
-  sendValueAsync(value: unknown, timeoutMs?: number): Promise<void> {
-    return this.sendAsync(serialize(value), timeoutMs)
+  async sendValueAsync(value: unknown, timeoutMs?: number): Promise<void> {
+    return this.sendAsync(serialized(value), timeoutMs)
   }
 
   /** Ends the stream: the receiver gets the messages already sent, then null. */

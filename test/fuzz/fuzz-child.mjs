@@ -123,17 +123,40 @@ const calls = [
       m.futexWake(ints, index, 1)
     }],
   ['SharedMemory', fc.tuple(value, fc.oneof(fc.string(), any)), ([size, name]) => m.SharedMemory.create(size, name).close()],
-  ['Channel', fc.tuple(fc.oneof(fc.constantFrom(4096, 8192), value), fc.oneof(fc.string(), foreign, any)), ([capacity, message]) => {
-    const channel = m.Channel.create(capacity)
-    const tx = channel.sender()
-    const rx = channel.receiver()
-    tx.send(message, 10)
-    rx.receive(10)
-    channel.memory.close()
-  }],
-  ['Mutex', fc.tuple(fc.oneof(fc.constant(words), any), value), ([ints, index]) => {
+  ['Channel', fc.tuple(fc.oneof(fc.constantFrom(4096, 8192), value), fc.oneof(fc.string(), foreign, any), fc.oneof(fc.constant(undefined), fc.record({ peer: fc.oneof(number, any), timeoutMs: value }, { requiredKeys: [] }), any), fc.integer({ min: 0, max: 3 })),
+    ([capacity, message, options, how]) => {
+      const channel = m.Channel.create(capacity)
+      try {
+        const tx = channel.sender(options)
+        const rx = channel.receiver(options)
+        if (how === 0) tx.send(message, 10)
+        else if (how === 1) tx.sendValue(message, 10)
+        else tx.send(typeof message === 'string' ? message : String(message?.length ?? 0), 10)
+        if (how === 1) rx.receiveValue(10)
+        else if (how === 2) rx.receiveString(10)
+        else rx.receive(10)
+      } finally {
+        channel.memory.close()
+      }
+    }],
+  ['Mutex', fc.tuple(fc.oneof(fc.constant(words), any), value, fc.oneof(fc.constant(undefined), value)), ([ints, index, timeout]) => {
     const mutex = new m.Mutex(ints, index)
     if (mutex.tryLock()) mutex.unlock()
+    mutex.lock(timeout)
+    mutex.unlock()
+  }],
+  ['SharedMemory named and attached', fc.tuple(fc.oneof(fc.string(), any), fc.oneof(fc.constant(undefined), fc.record({ allowForeign: fc.oneof(fc.boolean(), any), allowUnsealed: fc.oneof(fc.boolean(), any) }, { requiredKeys: [] }), any), fd),
+    ([name, options, f]) => {
+      try { m.SharedMemory.openNamed(name, options).close() } catch (error) { if (typeof error?.code !== 'string') throw error }
+      m.SharedMemory.attach(f, options).close()
+    }],
+  ['SharedMemory.sharedBuffer', value, (size) => {
+    const memory = m.SharedMemory.create(size)
+    try {
+      if (m.SharedMemory.sharedBuffersSupported) new Uint8Array(memory.sharedBuffer)[0] = 1
+    } finally {
+      memory.close()
+    }
   }],
   ['vmaAt', fc.tuple(fc.oneof(bigint, number, any), fc.oneof(fc.constant(undefined), fc.constant(m.maps()), fc.array(any, { maxLength: 2 }), any)),
     ([address, vmas]) => m.vmaAt(address, vmas)],
