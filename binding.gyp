@@ -23,6 +23,7 @@
         "native/views.cc",
         "native/env.cc",
         "native/waiter.cc",
+        "native/uring_waiter.cc",
         "native/args.cc",
         "native/region_args.cc",
         "native/constants.cc",

@@ -1,5 +1,5 @@
 // Per-env state of the library addon: what lib/ installed, whether Node is
-// tearing the env down, and the env's async futex waiter.
+// tearing the env down, and the env's async futex waiters.
 #pragma once
 
 #include <node_api.h>
@@ -7,6 +7,7 @@
 namespace mman {
 
 class Waiter;
+class UringWaiter;
 
 struct EnvData {
   napi_ref detacher = nullptr;  // see SetDetacher (views.h)
@@ -15,6 +16,8 @@ struct EnvData {
   // by transfer() and posted to another thread), so nothing may be unmapped.
   bool tearingDown = false;
   Waiter* waiter = nullptr;  // started by the first async wait (waiter.h)
+  UringWaiter* uring = nullptr;  // preferred to `waiter` where io_uring waits on futexes (uring_waiter.h)
+  bool uringTried = false;
   // Brings a SharedArrayBuffer's finalizer (any thread, no env) to this env's thread.
   struct StoreMailbox* storeMailbox = nullptr;
 };

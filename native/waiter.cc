@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cerrno>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "env.h"
+#include "uring_waiter.h"
 
 namespace mman {
 
@@ -205,7 +207,25 @@ class Waiter {
   std::thread thread_;
 };
 
+namespace {
+
+napi_value Settled(napi_env env, int result) {
+  napi_value promise, value;
+  napi_deferred deferred;
+  if (napi_create_promise(env, &deferred, &promise) != napi_ok) return nullptr;
+  napi_create_int32(env, result, &value);
+  napi_resolve_deferred(env, deferred, value);
+  return promise;
+}
+
+}  // namespace
+
 napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
+  // As futexWait answers: a word that already differs is -EAGAIN, not a wake.
+  if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected) return Settled(env, -EAGAIN);
+  if (getenv("MMAN_NO_IO_URING") == nullptr) {
+    if (UringWaiter* uring = UringWaiterOf(env)) return UringWait(uring, region, word, expected, timeoutMs);
+  }
   EnvData* data = EnvOf(env);
   if (data->waiter == nullptr) {
     auto* waiter = new Waiter(env);
@@ -219,8 +239,9 @@ napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t
 }
 
 void CancelWaits(napi_env env, const Region* region) {
-  Waiter* waiter = EnvOf(env)->waiter;
-  if (waiter != nullptr) waiter->Cancel(region);
+  EnvData* data = EnvOf(env);
+  if (data->uring != nullptr) UringCancel(data->uring, region);
+  if (data->waiter != nullptr) data->waiter->Cancel(region);
 }
 
 }  // namespace mman

@@ -1,5 +1,6 @@
-// Asynchronous futex waits on a thread of mman's own, never the libuv pool
-// (a pool thread per idle wait starved fs and zlib work): one thread per env
+// Asynchronous futex waits, never on the libuv pool (a pool thread per idle
+// wait starved fs and zlib work): through io_uring where the kernel can
+// (uring_waiter.h), else on a thread of mman's own: one thread per env
 // sleeps in futex_waitv(2) on every word a wait is pending on, plus a control
 // word, and hands results back through a thread-safe function. No wake can be
 // lost: a wait completes as soon as its word differs from the expected value,

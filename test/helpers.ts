@@ -19,9 +19,10 @@ export interface ChildResult {
  * Runs an ES module in a fresh node process (it imports the built package as
  * 'mman'): for what must crash, and for what touches process-wide state.
  */
-export function runChild(source: string, args: string[] = []): ChildResult {
+export function runChild(source: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): ChildResult {
   const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', source, ...args], {
     cwd: repoRoot,
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 60_000,
   })

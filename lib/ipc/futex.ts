@@ -49,12 +49,15 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
 }
 
 /**
- * futexWait() off the event loop: one thread of mman's own sleeps on every
- * pending wait at once (futex_waitv), so waits never occupy the libuv pool
- * that fs, zlib and crypto need. A wake cannot be lost: the wait ends as soon
- * as the word differs from `expected`. The promise resolves as futexWait()
- * answers; it is rejected (ERR_INVALID_STATE) if the memory is unmapped or
- * remapped meanwhile.
+ * futexWait() off the event loop, never on the libuv pool that fs, zlib and
+ * crypto need. Where the kernel has io_uring futex waits (Linux 6.7+), the
+ * waits are io_uring operations whose completions arrive through the event
+ * loop as socket reads do; elsewhere (or with MMAN_NO_IO_URING=1 in the
+ * environment) one thread of mman's own sleeps on every pending wait at once
+ * (futex_waitv). A wake cannot be lost: the wait ends as soon as the word
+ * differs from `expected`. The promise resolves as futexWait() answers; it is
+ * rejected (ERR_INVALID_STATE) if the memory is unmapped or remapped
+ * meanwhile. A pending wait keeps the process alive, as a timer does.
  */
 export async function futexWaitAsync(int32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
   const word = wordOf(int32, index)

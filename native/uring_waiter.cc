@@ -1,0 +1,304 @@
+#include "uring_waiter.h"
+
+#include <linux/io_uring.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "env.h"
+
+namespace mman {
+
+namespace {
+
+// Newer than the kernel headers this builds against (6.1): the io_uring
+// opcode enum of Linux 6.7 goes on SEND_ZC, SENDMSG_ZC (48), READ_MULTISHOT,
+// WAITID, FUTEX_WAIT. The probe at setup checks the kernel agrees.
+constexpr uint8_t kOpFutexWait = 51;
+constexpr uint32_t kFutex2SizeU32 = 0x02;  // FUTEX2_SIZE_U32; not FUTEX2_PRIVATE: other processes wake us
+constexpr uint64_t kMatchAnyBit = 0xffffffff;  // FUTEX_BITSET_MATCH_ANY
+// user_data of the entries that are not waits (timeouts, cancellations): never a valid pointer.
+constexpr uint64_t kNotAWait = 1;
+constexpr unsigned kEntries = 256;
+
+long Setup(unsigned entries, io_uring_params* params) { return syscall(__NR_io_uring_setup, entries, params); }
+
+long Enter(int fd, unsigned submit, unsigned complete, unsigned flags) {
+  return syscall(__NR_io_uring_enter, fd, submit, complete, flags, nullptr, 0);
+}
+
+struct PendingWait {
+  Region* region;
+  napi_deferred deferred;
+  __kernel_timespec timeout;  // read by the kernel when the linked timeout is armed
+  bool cancelled = false;
+};
+
+bool Within(const Region* region, const Region* candidate) {
+  for (const Region* r = candidate; r != nullptr; r = r->parent) {
+    if (r == region) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+class UringWaiter {
+ public:
+  explicit UringWaiter(napi_env env) : env_(env) {}
+
+  // Sets the ring up and checks that futex waits work in it; false leaves nothing behind.
+  bool Start() {
+    io_uring_params params;
+    memset(&params, 0, sizeof params);
+    const long fd = Setup(kEntries, &params);
+    if (fd < 0) return false;
+    fd_ = static_cast<int>(fd);
+    if (!Map(params) || !Probe()) {
+      Unmap();
+      return false;
+    }
+    uv_loop_t* loop = nullptr;
+    napi_value resource, name;
+    if (napi_get_uv_event_loop(env_, &loop) != napi_ok || uv_poll_init(loop, &poll_, fd_) != 0) {
+      Unmap();
+      return false;
+    }
+    poll_.data = this;
+    napi_create_object(env_, &resource);
+    napi_create_string_utf8(env_, "mman.futexWaitAsync", NAPI_AUTO_LENGTH, &name);
+    napi_create_reference(env_, resource, 1, &resource_);
+    napi_async_init(env_, resource, name, &context_);
+    uv_poll_start(&poll_, UV_READABLE, OnReadable);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+    napi_add_env_cleanup_hook(env_, Stop, this);
+    return true;
+  }
+
+  napi_value Wait(Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
+    napi_value promise;
+    napi_deferred deferred;
+    if (napi_create_promise(env_, &deferred, &promise) != napi_ok) return nullptr;
+    auto* wait = new PendingWait{region, deferred, {}};
+    const bool timed = timeoutMs >= 0;
+    io_uring_sqe* sqe = NextSqe();
+    sqe->opcode = kOpFutexWait;
+    sqe->fd = kFutex2SizeU32;
+    sqe->addr = reinterpret_cast<uint64_t>(word);
+    sqe->addr2 = expected;
+    sqe->addr3 = kMatchAnyBit;
+    sqe->user_data = reinterpret_cast<uint64_t>(wait);
+    if (timed) {
+      sqe->flags = IOSQE_IO_LINK;
+      wait->timeout.tv_sec = timeoutMs / 1000;
+      wait->timeout.tv_nsec = (timeoutMs % 1000) * 1000000;
+      io_uring_sqe* limit = NextSqe();
+      limit->opcode = IORING_OP_LINK_TIMEOUT;
+      limit->addr = reinterpret_cast<uint64_t>(&wait->timeout);
+      limit->len = 1;
+      limit->user_data = kNotAWait;
+    }
+    if (!Submit(timed ? 2 : 1)) {
+      const int error = errno;
+      napi_value result;
+      napi_create_int32(env_, -error, &result);
+      napi_resolve_deferred(env_, deferred, result);
+      delete wait;
+      return promise;
+    }
+    Ref(region);
+    if (pending_.empty()) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
+    pending_.push_back(wait);
+    return promise;
+  }
+
+  void Cancel(const Region* region) {
+    unsigned cancels = 0;
+    for (PendingWait* wait : pending_) {
+      if (wait->cancelled || !Within(region, wait->region)) continue;
+      wait->cancelled = true;
+      io_uring_sqe* sqe = NextSqe();
+      sqe->opcode = IORING_OP_ASYNC_CANCEL;
+      sqe->addr = reinterpret_cast<uint64_t>(wait);
+      sqe->user_data = kNotAWait;
+      if (++cancels == kEntries / 2) {
+        Submit(cancels);
+        cancels = 0;
+      }
+    }
+    if (cancels > 0) Submit(cancels);
+  }
+
+ private:
+  bool Map(const io_uring_params& p) {
+    sqRingSize_ = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+    cqRingSize_ = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
+    if (p.features & IORING_FEAT_SINGLE_MMAP) sqRingSize_ = cqRingSize_ = std::max(sqRingSize_, cqRingSize_);
+    sqRing_ = mmap(nullptr, sqRingSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQ_RING);
+    if (sqRing_ == MAP_FAILED) return false;
+    cqRing_ = (p.features & IORING_FEAT_SINGLE_MMAP)
+                  ? sqRing_
+                  : mmap(nullptr, cqRingSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_CQ_RING);
+    if (cqRing_ == MAP_FAILED) return false;
+    sqesSize_ = p.sq_entries * sizeof(io_uring_sqe);
+    void* sqes = mmap(nullptr, sqesSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQES);
+    if (sqes == MAP_FAILED) return false;
+    sqes_ = static_cast<io_uring_sqe*>(sqes);
+    char* sq = static_cast<char*>(sqRing_);
+    char* cq = static_cast<char*>(cqRing_);
+    sqFlags_ = reinterpret_cast<unsigned*>(sq + p.sq_off.flags);
+    sqTail_ = reinterpret_cast<unsigned*>(sq + p.sq_off.tail);
+    sqMask_ = *reinterpret_cast<unsigned*>(sq + p.sq_off.ring_mask);
+    sqArray_ = reinterpret_cast<unsigned*>(sq + p.sq_off.array);
+    cqHead_ = reinterpret_cast<unsigned*>(cq + p.cq_off.head);
+    cqTail_ = reinterpret_cast<unsigned*>(cq + p.cq_off.tail);
+    cqMask_ = *reinterpret_cast<unsigned*>(cq + p.cq_off.ring_mask);
+    cqes_ = reinterpret_cast<io_uring_cqe*>(cq + p.cq_off.cqes);
+    return true;
+  }
+
+  void Unmap() {
+    if (sqes_ != nullptr) munmap(sqes_, sqesSize_);
+    if (cqRing_ != nullptr && cqRing_ != MAP_FAILED && cqRing_ != sqRing_) munmap(cqRing_, cqRingSize_);
+    if (sqRing_ != nullptr && sqRing_ != MAP_FAILED) munmap(sqRing_, sqRingSize_);
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+  // A futex wait on a word that does not hold the expected value completes at
+  // once: with -EAGAIN where the kernel knows the operation, -EINVAL where not.
+  bool Probe() {
+    uint32_t word = 1;
+    io_uring_sqe* sqe = NextSqe();
+    sqe->opcode = kOpFutexWait;
+    sqe->fd = kFutex2SizeU32;
+    sqe->addr = reinterpret_cast<uint64_t>(&word);
+    sqe->addr2 = 0;
+    sqe->addr3 = kMatchAnyBit;
+    sqe->user_data = kNotAWait;
+    if (Enter(fd_, 1, 1, IORING_ENTER_GETEVENTS) < 0) return false;
+    const unsigned head = *cqHead_;
+    if (head == __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE)) return false;
+    const int result = cqes_[head & cqMask_].res;
+    __atomic_store_n(cqHead_, head + 1, __ATOMIC_RELEASE);
+    return result == -EAGAIN;
+  }
+
+  // The next free submission entry, zeroed. Entries are submitted at once, so
+  // at most a handful are ever queued.
+  io_uring_sqe* NextSqe() {
+    const unsigned tail = *sqTail_;
+    const unsigned index = tail & sqMask_;
+    io_uring_sqe* sqe = &sqes_[index];
+    memset(sqe, 0, sizeof *sqe);
+    sqArray_[index] = index;
+    __atomic_store_n(sqTail_, tail + 1, __ATOMIC_RELEASE);
+    return sqe;
+  }
+
+  bool Submit(unsigned count) {
+    for (;;) {
+      const long rc = Enter(fd_, count, 0, 0);
+      if (rc >= 0) return true;
+      if (errno != EINTR) return false;
+    }
+  }
+
+  static void OnReadable(uv_poll_t* handle, int, int) { static_cast<UringWaiter*>(handle->data)->Deliver(); }
+
+  // On the JS thread: settle every wait whose completion arrived, in a
+  // callback scope so that the promises' reactions run right after.
+  void Deliver() {
+    std::vector<std::pair<PendingWait*, int>> settled;
+    unsigned head = *cqHead_;
+    const unsigned tail = __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE);
+    for (; head != tail; head++) {
+      const io_uring_cqe& cqe = cqes_[head & cqMask_];
+      if (cqe.user_data == kNotAWait) continue;
+      auto* wait = reinterpret_cast<PendingWait*>(cqe.user_data);
+      // -ECANCELED is both ours and the linked timeout's; -EAGAIN (the word
+      // changed between our look and the kernel's) answers as futexWait does.
+      int result = cqe.res;
+      if (result == -ECANCELED && !wait->cancelled) result = -ETIMEDOUT;
+      settled.emplace_back(wait, result);
+    }
+    __atomic_store_n(cqHead_, head, __ATOMIC_RELEASE);
+    // Completions the full queue could not take wait in the kernel until
+    // asked for; the ring fd then reads as readable again (epoll is level-triggered).
+    if (__atomic_load_n(sqFlags_, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW) Enter(fd_, 0, 0, IORING_ENTER_GETEVENTS);
+    if (settled.empty()) return;
+    napi_handle_scope handles;
+    napi_open_handle_scope(env_, &handles);
+    napi_value resource;
+    napi_get_reference_value(env_, resource_, &resource);
+    napi_callback_scope scope;
+    napi_open_callback_scope(env_, resource, context_, &scope);
+    for (auto& [wait, result] : settled) {
+      napi_value value;
+      napi_create_int32(env_, result, &value);
+      napi_resolve_deferred(env_, wait->deferred, value);
+      Unref(wait->region);
+      pending_.erase(std::find(pending_.begin(), pending_.end(), wait));
+      delete wait;
+    }
+    if (pending_.empty()) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+    napi_close_callback_scope(env_, scope);
+    napi_close_handle_scope(env_, handles);
+  }
+
+  // At env teardown: the ring goes (closing it ends what it still waits on).
+  static void Stop(void* arg) {
+    UringWaiter* self = static_cast<UringWaiter*>(arg);
+    EnvOf(self->env_)->uring = nullptr;
+    napi_async_destroy(self->env_, self->context_);
+    napi_delete_reference(self->env_, self->resource_);
+    uv_poll_stop(&self->poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->poll_), [](uv_handle_t* handle) {
+      UringWaiter* waiter = static_cast<UringWaiter*>(handle->data);
+      waiter->Unmap();
+      delete waiter;
+    });
+  }
+
+  napi_env env_;
+  int fd_ = -1;
+  void* sqRing_ = nullptr;
+  void* cqRing_ = nullptr;
+  size_t sqRingSize_ = 0, cqRingSize_ = 0, sqesSize_ = 0;
+  unsigned *sqFlags_ = nullptr, *sqTail_ = nullptr, *sqArray_ = nullptr, sqMask_ = 0;
+  unsigned *cqHead_ = nullptr, *cqTail_ = nullptr, cqMask_ = 0;
+  io_uring_sqe* sqes_ = nullptr;
+  io_uring_cqe* cqes_ = nullptr;
+  uv_poll_t poll_;
+  napi_ref resource_ = nullptr;
+  napi_async_context context_ = nullptr;
+  std::vector<PendingWait*> pending_;
+};
+
+UringWaiter* UringWaiterOf(napi_env env) {
+  EnvData* data = EnvOf(env);
+  if (data->uring == nullptr && !data->uringTried) {
+    data->uringTried = true;
+    auto* waiter = new UringWaiter(env);
+    if (waiter->Start()) {
+      data->uring = waiter;
+    } else {
+      delete waiter;
+    }
+  }
+  return data->uring;
+}
+
+napi_value UringWait(UringWaiter* waiter, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
+  return waiter->Wait(region, word, expected, timeoutMs);
+}
+
+void UringCancel(UringWaiter* waiter, const Region* region) { waiter->Cancel(region); }
+
+}  // namespace mman

@@ -1,0 +1,105 @@
+// futexWaitAsync has two engines: io_uring futex waits where the kernel has
+// them (6.7+), else a waiter thread of mman's own. MMAN_NO_IO_URING=1 forces
+// the thread, so both are held to the same behaviour here, each in a fresh
+// process (the engine is chosen once per thread).
+import { readFileSync } from 'node:fs'
+import { release } from 'node:os'
+import { describe, expect, it } from 'vitest'
+import { runChild } from './helpers.js'
+
+const PROGRAM = `
+import { readdirSync, readlinkSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
+import { mapAnonymous, futexWaitAsync, futexWake } from 'mman'
+
+const rings = () => readdirSync('/proc/self/fd').filter((fd) => {
+  try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]' } catch { return false }
+}).length
+const report = {}
+const memory = mapAnonymous(1 << 20, { shared: true })
+const ints = new Int32Array(memory.buffer)
+const before = rings()
+ints[0] = 5
+report.notEqual = await futexWaitAsync(ints, 0, 4, 1000)
+report.ringsOpened = rings() - before
+report.timedOut = await futexWaitAsync(ints, 0, 5, 20)
+const woken = futexWaitAsync(ints, 1, 0, 10000)
+setTimeout(() => { Atomics.store(ints, 1, 1); futexWake(ints, 1) }, 20)
+report.woken = await woken
+
+// More waits than the completion queue holds: half woken, half timed out.
+const many = Array.from({ length: 3000 }, (_, i) => futexWaitAsync(ints, 16 + i, 0, 500))
+setTimeout(() => { for (let i = 0; i < 3000; i += 2) { Atomics.store(ints, 16 + i, 1); futexWake(ints, 16 + i) } }, 50)
+const outcomes = {}
+for (const outcome of await Promise.all(many)) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
+report.many = outcomes
+
+// Unmapping ends pending waits, with and without a timeout, and they hold nothing mapped.
+const doomed = mapAnonymous(4096, { shared: true })
+const doomedInts = new Int32Array(doomed.buffer)
+const cancelled = [futexWaitAsync(doomedInts, 0, 0), futexWaitAsync(doomedInts, 1, 0, 60000)].map((p) => p.then(() => 'settled', (e) => e.code))
+setTimeout(() => doomed.unmap(), 20)
+report.cancelled = await Promise.all(cancelled)
+
+// A worker that ends with waits pending (untimed ones too) takes them with it.
+const worker = new Worker(\`
+  Promise.all([import('node:worker_threads'), import(\${JSON.stringify(import.meta.resolve('mman'))})]).then(([{ parentPort }, { mapAnonymous, futexWaitAsync }]) => {
+    const ints = new Int32Array(mapAnonymous(4096, { shared: true }).buffer)
+    for (let i = 0; i < 8; i++) futexWaitAsync(ints, i, 0)
+    futexWaitAsync(ints, 9, 0, 10).then((r) => parentPort.postMessage(r))
+  })
+\`, { eval: true })
+report.worker = await new Promise((resolve) => worker.once('message', resolve))
+await worker.terminate()
+
+// A pending wait keeps the process alive, as a timer does; this one ends it.
+setTimeout(() => { Atomics.store(ints, 2, 1); futexWake(ints, 2) }, 30)
+report.keptAlive = await futexWaitAsync(ints, 2, 0)
+console.log(JSON.stringify(report))
+`
+
+function ioUringFutexExpected(): boolean {
+  const [major = 0, minor = 0] = release().split('.').map(Number)
+  let disabled = '0'
+  try {
+    disabled = readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim()
+  } catch {}
+  return (major > 6 || (major === 6 && minor >= 7)) && disabled === '0'
+}
+
+describe.each([
+  ['io_uring', {}],
+  ['the waiter thread', { MMAN_NO_IO_URING: '1' }],
+])('futexWaitAsync through %s', (engine, env) => {
+  it('answers as futexWait does, settles thousands of waits at once, is cancelled by unmap and ends with its thread', () => {
+    const child = runChild(PROGRAM, [], env)
+    expect(child.stderr).toBe('')
+    const report = JSON.parse(child.stdout)
+    expect(report).toMatchObject({
+      notEqual: 'not-equal',
+      timedOut: 'timed-out',
+      woken: 'ok',
+      many: { ok: 1500, 'timed-out': 1500 },
+      cancelled: ['ERR_INVALID_STATE', 'ERR_INVALID_STATE'],
+      worker: 'timed-out',
+      keptAlive: 'ok',
+    })
+    // The mismatch is answered before any engine starts.
+    expect(report.ringsOpened).toBe(0)
+    expect(child.status).toBe(0)
+  })
+
+  it.runIf(engine === 'io_uring' && ioUringFutexExpected())('uses one io_uring per thread where the kernel has futex waits in it', () => {
+    const child = runChild(`
+      import { readdirSync, readlinkSync } from 'node:fs'
+      import { mapAnonymous, futexWaitAsync } from 'mman'
+      const rings = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]' } catch { return false } }).length
+      const ints = new Int32Array(mapAnonymous(4096, { shared: true }).buffer)
+      const before = rings()
+      await Promise.all([futexWaitAsync(ints, 0, 0, 10), futexWaitAsync(ints, 1, 0, 10)])
+      const opened = rings() - before
+      console.log(opened)
+    `, [], env)
+    expect(child.stdout.trim()).toBe('1')
+  })
+})
