@@ -41,7 +41,13 @@ const align4 = (n: number) => (n + 3) & ~3
 
 /** Errors a channel end throws: the peer closed its end, or died. */
 export class ChannelError extends Error {
+  /**
+   * The channel's ends throw these; the class is exported for `instanceof`.
+   * @param code Why: this end or the peer closed, the peer died, or the wait timed out.
+   * @param message What happened, for people.
+   */
   constructor(
+    /** Why: this end or the peer closed, the peer died, or the wait timed out. */
     readonly code: 'ERR_CHANNEL_CLOSED' | 'ERR_CHANNEL_PEER_DIED' | 'ERR_CHANNEL_TIMEOUT',
     message: string,
   ) {
@@ -54,6 +60,7 @@ type Role = 'sender' | 'receiver'
 
 /** The shared ring; take one end with sender() or receiver() (one of each, in any processes). */
 export class Channel {
+  /** The shared region holding the ring: hand its `fd` to the process or worker at the other end. */
   readonly memory: SharedMemory
   readonly #ctl: Int32Array
   readonly #capacity: number
@@ -64,7 +71,10 @@ export class Channel {
     this.#capacity = Atomics.load(this.#ctl, CAPACITY)
   }
 
-  /** A new channel whose ring holds `capacity` bytes (a power of two, at least 4 KiB). */
+  /**
+   * A new channel whose ring holds `capacity` bytes (a power of two, at least 4 KiB).
+   * @param capacity The ring's size in bytes (default 1 MiB); a message may take at most half of it.
+   */
   static create(capacity = 1 << 20): Channel {
     const bytes = integer(capacity, 'capacity', 4096, 2 ** 30)
     if ((bytes & (bytes - 1)) !== 0) throw invalidArgValue('capacity', capacity, 'must be a power of two')
@@ -75,7 +85,10 @@ export class Channel {
     return new Channel(memory)
   }
 
-  /** The channel in a shared region another process created (e.g. inheritedMemory()). */
+  /**
+   * The channel in a shared region another process created (e.g. inheritedMemory()).
+   * @param memory The region Channel.create() made, attached in this process.
+   */
   static attach(memory: SharedMemory): Channel {
     if (!(memory instanceof SharedMemory)) throw invalidArgType('memory', 'a SharedMemory', memory)
     const header = memory.size >= HEADER_BYTES ? memory.int32(0, HEADER_BYTES / 4) : undefined
@@ -93,10 +106,12 @@ export class Channel {
     return this.#capacity / 2 - 4
   }
 
+  /** Takes the sending end (one per channel, in any process). */
   sender(): ChannelSender {
     return new ChannelSender(this.#claim('sender'), this.memory, this.#capacity)
   }
 
+  /** Takes the receiving end (one per channel, in any process). */
   receiver(): ChannelReceiver {
     return new ChannelReceiver(this.#claim('receiver'), this.memory, this.#capacity)
   }
@@ -120,6 +135,7 @@ abstract class End {
   #spinMs = 0.1
   protected closed = false
 
+  /** @internal Channel.sender() and Channel.receiver() make the ends. */
   constructor(ctl: Int32Array, memory: SharedMemory, capacity: number) {
     this.ctl = ctl
     this.capacity = capacity
@@ -220,6 +236,7 @@ abstract class End {
   }
 }
 
+/** The sending end of a Channel. */
 export class ChannelSender extends End {
   protected readonly peerSlot = CONSUMER
   protected readonly peerName = 'receiver'
@@ -229,6 +246,8 @@ export class ChannelSender extends End {
    * Sends one message (bytes or a string, UTF-8), waiting while the ring is
    * full (backpressure). Throws ChannelError if the receiver closed or died,
    * or the timeout passes first.
+   * @param message The bytes to send, or a string sent as UTF-8 (at most maxMessageBytes).
+   * @param timeoutMs How long to wait at most, in milliseconds (default: no limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   send(message: ArrayBufferView | string, timeoutMs?: number): void {
     const bytes = this.#encode(message)
@@ -240,7 +259,11 @@ export class ChannelSender extends End {
     }
   }
 
-  /** send() waiting off the event loop. */
+  /**
+   * send() waiting off the event loop.
+   * @param message The bytes to send, or a string sent as UTF-8 (at most maxMessageBytes).
+   * @param timeoutMs How long to wait at most, in milliseconds (default: no limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   async sendAsync(message: ArrayBufferView | string, timeoutMs?: number): Promise<void> {
     const bytes = this.#encode(message)
     const deadline = this.deadline(timeoutMs)
@@ -303,6 +326,7 @@ export class ChannelSender extends End {
   }
 }
 
+/** The receiving end of a Channel; also an async iterable of its messages. */
 export class ChannelReceiver extends End {
   protected readonly peerSlot = PRODUCER
   protected readonly peerName = 'sender'
@@ -312,12 +336,16 @@ export class ChannelReceiver extends End {
    * The next message (a Buffer holding a copy), waiting for one. Returns null
    * once the sender closed and every message was read; throws ChannelError if
    * the sender died or the timeout passes.
+   * @param timeoutMs How long to wait at most, in milliseconds (default: no limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   receive(timeoutMs?: number): Buffer | null {
     return this.#copyOut(this.receiveView(timeoutMs))
   }
 
-  /** receive() waiting off the event loop. */
+  /**
+   * receive() waiting off the event loop.
+   * @param timeoutMs How long to wait at most, in milliseconds (default: no limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   async receiveAsync(timeoutMs?: number): Promise<Buffer | null> {
     const deadline = this.deadline(timeoutMs)
     for (;;) {
@@ -340,6 +368,7 @@ export class ChannelReceiver extends End {
    * next receive call on this receiver, which hands its space back to the
    * sender. (So a thread that sends to itself must receive again, or use
    * receive(), before the ring can fill.)
+   * @param timeoutMs How long to wait at most, in milliseconds (default: no limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   receiveView(timeoutMs?: number): Uint8Array | null {
     const deadline = this.deadline(timeoutMs)

@@ -41,20 +41,35 @@ function result(rc: number): WaitResult {
 /**
  * futex(FUTEX_WAIT): sleeps while int32[index] === expected, until a
  * futexWake() from any process, or the timeout. Blocks this thread: see futexWaitAsync().
+ * @param int32 An Int32Array over shared memory mman mapped (a SharedMemory's int32(), say).
+ * @param index The element to wait on.
+ * @param expected Sleep only while the element holds this value (else 'not-equal' at once).
+ * @param timeoutMs How long to sleep at most, in milliseconds (default: no limit).
  */
 export function futexWait(int32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
   const word = wordOf(int32, index)
   return result(native.futexWait(word.region.handle, word.offset, integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1), timeout(timeoutMs)))
 }
 
-/** futexWait() on a libuv pool thread; the event loop keeps running. The mapping cannot be unmapped meanwhile. */
+/**
+ * futexWait() on a libuv pool thread; the event loop keeps running. The mapping cannot be unmapped meanwhile.
+ * @param int32 An Int32Array over shared memory mman mapped (a SharedMemory's int32(), say).
+ * @param index The element to wait on.
+ * @param expected Sleep only while the element holds this value (else 'not-equal' at once).
+ * @param timeoutMs How long to sleep at most, in milliseconds (default: no limit).
+ */
 export async function futexWaitAsync(int32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
   const word = wordOf(int32, index)
   const value = integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1)
   return result(await native.futexWaitAsync(word.region.handle, word.offset, value, timeout(timeoutMs)))
 }
 
-/** futex(FUTEX_WAKE): wakes up to `count` waiters on int32[index], in any process. Returns how many woke. */
+/**
+ * futex(FUTEX_WAKE): wakes up to `count` waiters on int32[index], in any process. Returns how many woke.
+ * @param int32 An Int32Array over shared memory mman mapped.
+ * @param index The element waiters sleep on.
+ * @param count How many waiters to wake at most (default: all).
+ */
 export function futexWake(int32: Int32Array, index: number, count = Infinity): number {
   const word = wordOf(int32, index)
   const n = count === Infinity ? 2 ** 31 - 1 : integer(count, 'count', 0, 2 ** 31 - 1)

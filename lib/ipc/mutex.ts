@@ -13,11 +13,20 @@ const CHECK_HOLDER_MS = 100
 /** How lock() got the mutex: 'recovered' means the previous holder died holding it, so the data it protected may be inconsistent. */
 export type LockResult = 'acquired' | 'recovered'
 
+/**
+ * A lock between processes (and threads) on one word of shared memory: the
+ * holder's thread id is stored there, so a holder that died is noticed and the
+ * lock recovered.
+ */
 export class Mutex {
   readonly #word: Int32Array
   readonly #index: number
 
-  /** A mutex on int32[index], which must be in shared memory mman mapped and start at 0 (unlocked). */
+  /**
+   * A mutex on int32[index], which must be in shared memory mman mapped and start at 0 (unlocked).
+   * @param int32 An Int32Array over shared memory mman mapped (a SharedMemory's int32(), say).
+   * @param index The element that holds the lock (default 0).
+   */
   constructor(int32: Int32Array, index = 0) {
     if (!(int32 instanceof Int32Array)) throw invalidArgType('int32', 'an Int32Array over shared memory', int32)
     this.#word = int32
@@ -29,6 +38,7 @@ export class Mutex {
     return Atomics.load(this.#word, this.#index) & ~WAITERS
   }
 
+  /** Takes the mutex if it is free, without waiting: true when it is ours. */
   tryLock(): boolean {
     return Atomics.compareExchange(this.#word, this.#index, 0, threadId()) === 0
   }
@@ -57,6 +67,7 @@ export class Mutex {
     }
   }
 
+  /** Releases the mutex (only its holder may), waking one waiter. */
   unlock(): void {
     const me = threadId()
     const current = Atomics.load(this.#word, this.#index)

@@ -21,6 +21,11 @@ export function validateName(name: unknown): string {
   return name
 }
 
+/**
+ * Memory shared between processes (or worker threads) through a file
+ * descriptor: a sealed memfd (create, attach) or a named file in /dev/shm
+ * (createNamed, openNamed), mapped MAP_SHARED.
+ */
 export class SharedMemory implements Disposable {
   readonly #fd: number
   readonly #mapping: Mapping
@@ -37,6 +42,8 @@ export class SharedMemory implements Disposable {
    * A new region of `size` bytes in a memfd, sealed so that its size can never
    * change (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL): no process holding the fd
    * can truncate it under a mapping, which would raise SIGBUS.
+   * @param size Bytes (> 0).
+   * @param name The memfd's name in /proc/<pid>/fd and maps (default 'mman').
    */
   static create(size: number, name = 'mman'): SharedMemory {
     const bytes = integer(size, 'size', 1)
@@ -51,7 +58,10 @@ export class SharedMemory implements Disposable {
     }
   }
 
-  /** Maps the region behind an fd this process was given (a child's inherited fd, a worker's fd). */
+  /**
+   * Maps the region behind an fd this process was given (a child's inherited fd, a worker's fd).
+   * @param fd The file descriptor; the caller keeps owning it (close() leaves it open).
+   */
   static attach(fd: number): SharedMemory {
     const size = Number(fstat(fileDescriptor(fd)).size)
     if (size === 0) throw invalidArgValue('fd', fd, 'refers to an empty file: there is nothing to share')
@@ -62,6 +72,8 @@ export class SharedMemory implements Disposable {
    * A named region /dev/shm/<name> for unrelated processes: created exclusively
    * (EEXIST if the name is taken) with mode 0600. Named regions cannot be sealed:
    * only map them between processes that trust each other not to truncate.
+   * @param name The name under /dev/shm (no slash).
+   * @param size Bytes (> 0).
    */
   static createNamed(name: string, size: number): SharedMemory {
     const path = `${SHM_DIR}/${validateName(name)}`
@@ -77,7 +89,10 @@ export class SharedMemory implements Disposable {
     }
   }
 
-  /** Opens an existing named region (ENOENT when nobody created it). */
+  /**
+   * Opens an existing named region (ENOENT when nobody created it).
+   * @param name The name under /dev/shm.
+   */
   static openNamed(name: string): SharedMemory {
     const fd = openSync(`${SHM_DIR}/${validateName(name)}`, 'r+')
     try {
@@ -88,7 +103,10 @@ export class SharedMemory implements Disposable {
     }
   }
 
-  /** Removes a named region's name; processes that mapped it keep their mapping. */
+  /**
+   * Removes a named region's name; processes that mapped it keep their mapping.
+   * @param name The name under /dev/shm.
+   */
   static unlink(name: string): void {
     unlinkSync(`${SHM_DIR}/${validateName(name)}`)
   }
@@ -98,20 +116,27 @@ export class SharedMemory implements Disposable {
     return this.#fd
   }
 
+  /** The region's size in bytes. */
   get size(): number {
     return this.#mapping.length
   }
 
+  /** The Mapping of the region in this process. */
   get mapping(): Mapping {
     if (this.#closed) throw invalidState('the shared memory was closed')
     return this.#mapping
   }
 
+  /** An ArrayBuffer over the whole region. */
   get buffer(): ArrayBuffer {
     return this.mapping.buffer
   }
 
-  /** An Int32Array over the region (or part of it), for Atomics and futexes. */
+  /**
+   * An Int32Array over the region (or part of it), for Atomics and futexes.
+   * @param byteOffset Where the array starts (a multiple of 4; default 0).
+   * @param length Elements (default: to the end of the region).
+   */
   int32(byteOffset = 0, length?: number): Int32Array {
     const offset = integer(byteOffset, 'byteOffset', 0, this.size)
     if (offset % 4 !== 0) throw invalidArgValue('byteOffset', byteOffset, 'must be a multiple of 4')
@@ -126,6 +151,7 @@ export class SharedMemory implements Disposable {
     if (this.#ownsFd) closeSync(this.#fd)
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close()
   }
