@@ -25,6 +25,12 @@ echo "installed with --ignore-scripts in $(( ($(date +%s%N) - start) / 1000000 )
 if [ -e node_modules/mman/build ]; then echo "install.sh: something compiled (node_modules/mman/build exists)" >&2; exit 1; fi
 if [ -e node_modules/koffi ]; then echo "install.sh: koffi was installed, though it is an optional peer" >&2; exit 1; fi
 
+# The install script itself (what npm runs without --ignore-scripts) keeps the prebuilds.
+npm rebuild mman --foreground-scripts > rebuild.log 2>&1 || { cat rebuild.log; exit 1; }
+grep -q '> node native/install.mjs' rebuild.log || { echo "install.sh: npm did not run the install script" >&2; cat rebuild.log; exit 1; }
+if [ -e node_modules/mman/build ]; then echo "install.sh: the install script compiled though the prebuilds load" >&2; cat rebuild.log; exit 1; fi
+echo 'the install script found both prebuilds loading and compiled nothing'
+
 node -e 'const { mapAnonymous, pageSize } = require("mman"); const m = mapAnonymous(pageSize); m.unmap(); console.log("require(\"mman\") ok")'
 node --input-type=module -e 'import { mapAnonymous, pageSize } from "mman"; mapAnonymous(pageSize).unmap(); console.log("import from \"mman\" ok")'
 node node_modules/mman/dist/lib/cli/index.js demo jit | grep -q 'npm install koffi'
