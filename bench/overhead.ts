@@ -49,6 +49,9 @@ export async function overheadSuite(options: BenchOptions): Promise<SuiteResult>
   const syscallLayer = get('syscall-layer')
   const mmapio = get('mmap-io')
   const conclusions: string[] = []
+  // The peers are optional (koffi is an optional peer dependency): say how to get a missing row.
+  if (!methods.includes('mmap-io')) conclusions.push('No @riaskov/mmap-io row: it is not installed (`npm install @riaskov/mmap-io` adds it).')
+  if (!methods.includes('koffi')) conclusions.push('No koffi row: koffi is not installed (`npm install koffi` adds libc mmap + munmap called through it).')
   if (objectLayer) {
     conclusions.push(
       `The object layer costs ${fmt(objectLayer.vsCMedian as number)}× the C loop per pair (target ≤ 1.3×: ${(objectLayer.vsCMedian as number) <= 1.3 ? 'met' : 'missed'}): ` +

@@ -6,7 +6,7 @@ import { KNOWN_MADV_VALUES, MADV, MAP, PROT } from './constants.js'
 import { Mapping } from './mapping.js'
 import { mapRegion } from './region/map.js'
 import { mappableFile, type MapPolicy } from './region/policy.js'
-import { boolean, fileDescriptor, integer, oneOf, options } from './validate.js'
+import { boolean, fileDescriptor, integer, oneOf, options as optionsObject } from './validate.js'
 
 /** Options of mapFile(). */
 export interface MapFileOptions {
@@ -34,9 +34,11 @@ const FILE_MODES = {
 /**
  * Maps a file (by path, or an open fd the caller keeps owning). A path is
  * opened and closed again: the mapping does not need the fd.
+ * @param file A path (string, Buffer or file: URL) or an open file descriptor.
+ * @param options The mode ('r', 'rw', 'cow'), the part of the file, and what to do at map time.
  */
-export function mapFile(file: string | Buffer | URL | number, options_?: MapFileOptions): Mapping {
-  const opts = options<MapFileOptions>(options_)
+export function mapFile(file: string | Buffer | URL | number, options?: MapFileOptions): Mapping {
+  const opts = optionsObject<MapFileOptions>(options)
   const mode = opts.mode ?? 'r'
   if (typeof mode !== 'string' || !Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
   const { open, prot, share } = FILE_MODES[mode]
@@ -83,9 +85,13 @@ export interface MapAnonymousOptions {
   noReserve?: boolean
 }
 
-/** Maps zero-filled memory backed by no file. */
-export function mapAnonymous(length: number, options_?: MapAnonymousOptions): Mapping {
-  const opts = options<MapAnonymousOptions>(options_)
+/**
+ * Maps zero-filled memory backed by no file.
+ * @param length Bytes to map (> 0); the kernel rounds it up to whole pages.
+ * @param options Shared or private, huge pages, populate now, no swap reservation.
+ */
+export function mapAnonymous(length: number, options?: MapAnonymousOptions): Mapping {
+  const opts = optionsObject<MapAnonymousOptions>(options)
   const flag = (name: keyof MapAnonymousOptions, bit: number) =>
     opts[name] === undefined ? 0 : boolean(opts[name], `options.${name}`) ? bit : 0
   const hugePages = opts.hugePages
@@ -107,6 +113,13 @@ export function mapAnonymous(length: number, options_?: MapAnonymousOptions): Ma
  * The general form: mmap(2) as a Mapping, for any length (views go through
  * window()). `addrHint` is a hint unless MAP.FIXED is set, which is accepted
  * only inside a mapping mman owns.
+ * @param length Bytes to map (> 0), any size: views of mappings larger than one ArrayBuffer go through window().
+ * @param prot PROT bits (WRITE with EXEC needs `policy.allowWriteExec`).
+ * @param flags MAP bits: exactly one of MAP.SHARED, MAP.PRIVATE or MAP.SHARED_VALIDATE, plus modifiers.
+ * @param fd The file to map, or -1 with MAP.ANONYMOUS.
+ * @param offset Where in the file the mapping starts; need not be page-aligned.
+ * @param addrHint Where the mapping should start: a hint (`null` for anywhere), or with MAP.FIXED a place inside a mapping mman owns.
+ * @param policy What mman refuses unless asked: write+exec pages, mapping past end-of-file.
  */
 export function map(
   length: number,
@@ -117,6 +130,6 @@ export function map(
   addrHint: bigint | null = null,
   policy?: MapPolicy,
 ): Mapping {
-  const opts = options<MapPolicy>(policy)
+  const opts = optionsObject<MapPolicy>(policy)
   return new Mapping(mapRegion({ addr: addrHint, length, prot, flags, fd, offset, ...opts }))
 }

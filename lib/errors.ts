@@ -5,8 +5,11 @@ import { getSystemErrorMap } from 'node:util'
 
 /** An Error from a failed system call, as Node's fs module throws them. */
 export interface SyscallError extends Error {
+  /** The errno's name, such as `'EINVAL'`. */
   code: string
+  /** The errno as a negative number, as Node reports it (-22 for EINVAL). */
   errno: number
+  /** The call that failed, such as `'mmap'`. */
   syscall: string
 }
 

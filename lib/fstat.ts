@@ -20,25 +20,43 @@ export function fileKind(mode: number): FileKind | undefined {
 
 /** Every field of `struct stat`; times as nanoseconds since the epoch, as Node's `BigIntStats` has them. */
 export interface Stat {
+  /** `st_dev`: the device holding the file. */
   dev: bigint
+  /** `st_ino`: the inode number. */
   ino: bigint
+  /** `st_mode`: file type (S_IF* bits) and permissions. */
   mode: bigint
+  /** `st_nlink`: the number of hard links. */
   nlink: bigint
+  /** `st_uid`: the owner's user id. */
   uid: bigint
+  /** `st_gid`: the owner's group id. */
   gid: bigint
+  /** `st_rdev`: the device a device file stands for. */
   rdev: bigint
+  /** `st_size`: the size in bytes. */
   size: bigint
+  /** `st_blksize`: the block size for efficient I/O. */
   blksize: bigint
+  /** `st_blocks`: 512-byte blocks allocated. */
   blocks: bigint
+  /** Last access, in nanoseconds since the epoch. */
   atimeNs: bigint
+  /** Last modification of the contents, in nanoseconds since the epoch. */
   mtimeNs: bigint
+  /** Last change of the inode, in nanoseconds since the epoch. */
   ctimeNs: bigint
-  /** Milliseconds, truncated, as in Node's `BigIntStats`. */
+  /** Last access in milliseconds, truncated, as in Node's `BigIntStats`. */
   atimeMs: bigint
+  /** Last modification in milliseconds, truncated. */
   mtimeMs: bigint
+  /** Last inode change in milliseconds, truncated. */
   ctimeMs: bigint
+  /** Last access as a Date (millisecond precision). */
   atime: Date
+  /** Last modification as a Date. */
   mtime: Date
+  /** Last inode change as a Date. */
   ctime: Date
 }
 
@@ -50,7 +68,10 @@ export function fstatRaw(fd: number, syscall = 'fstat'): { kind: FileKind | unde
   return { kind: fileKind(Number(out[2])), size: Number(out[7]) }
 }
 
-/** fstat(2): every field of struct stat for an open file descriptor. */
+/**
+ * fstat(2): every field of struct stat for an open file descriptor.
+ * @param fd An open file descriptor (a non-negative integer).
+ */
 export function fstat(fd: number): Stat {
   check(native.fstat(fileDescriptor(fd), out), 'fstat')
   const [dev, ino, mode, nlink, uid, gid, rdev, size, blksize, blocks, aSec, aNsec, mSec, mNsec, cSec, cNsec] =
@@ -72,6 +93,8 @@ export function fstat(fd: number): Stat {
 /**
  * memfd_create(2): an anonymous file living in memory, returned as an fd the
  * caller owns (close it with `fs.closeSync`). `flags` default to MFD.CLOEXEC.
+ * @param name A name for /proc/self/fd and /proc/self/maps (at most 249 bytes, no NUL); several memfds may share it.
+ * @param flags MFD bits: MFD.CLOEXEC, MFD.ALLOW_SEALING, MFD.HUGETLB.
  */
 export function memfdCreate(name: string, flags: number = MFD.CLOEXEC): number {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name)

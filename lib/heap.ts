@@ -39,6 +39,7 @@ function shrinkTo(newTop: bigint, syscall: string): void {
  * increment grows the heap and returns an ArrayBuffer over the new bytes. A
  * negative one shrinks it (guarded, see module notes) and returns the previous
  * break, as C does; views over released bytes are detached first.
+ * @param increment Bytes to add to the heap (> 0), 0 to read the break, or a negative count to give back (only bytes mman added, while the break is still where mman left it).
  */
 export function sbrk(increment: 0 | 0n): bigint
 export function sbrk(increment: number | bigint): ArrayBuffer | bigint
@@ -53,6 +54,7 @@ export function sbrk(increment: number | bigint): ArrayBuffer | bigint {
 /**
  * brk(2): sets the program break to `addr`. Growing returns an ArrayBuffer
  * over the new bytes; shrinking (guarded) returns undefined.
+ * @param addr The new program break, such as an earlier `sbrk(0)` returned.
  */
 export function brk(addr: bigint): ArrayBuffer | undefined {
   if (typeof addr !== 'bigint') throw invalidArgType('addr', 'of type bigint (an address such as sbrk(0) returns)', addr)

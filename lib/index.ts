@@ -3,10 +3,10 @@
  * memory. Two layers share one registry: the syscall layer (mmap, munmap,
  * mprotect, ...) shaped like the C calls, and the object layer (Mapping,
  * mapFile, mapAnonymous, map) for programs.
- * @module
+ * @module mman
  */
 export { PROT, MAP, MADV, MS, MFD, MLOCK, pageSize } from './constants.js'
-export { regionCounts } from './diagnostics.js'
+export { regionCounts, type RegionCounts } from './diagnostics.js'
 export type { SyscallError } from './errors.js'
 export {
   mmap,

@@ -8,13 +8,17 @@ import { combineVmFlags, parseVmFlagsLine, type VmFlags } from './vm-flags.js'
 
 /** One virtual memory area, as a line of /proc/<pid>/maps. */
 export interface Vma {
+  /** The first address of the area. */
   start: bigint
+  /** The first address past the area: it holds [start, end). */
   end: bigint
   /** "rwxp" style: read, write, exec, and s (shared) or p (private). */
   perms: string
+  /** Where in the mapped file the area starts (0 for anonymous memory). */
   offset: bigint
   /** Device "major:minor" of the mapped file (00:00 for anonymous memory). */
   dev: string
+  /** Inode of the mapped file (0 for anonymous memory). */
   inode: number
   /** File path, "[heap]", "[stack]", "[anon:...]" or "" for anonymous memory. */
   path: string
@@ -22,7 +26,10 @@ export interface Vma {
 
 const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) (\S+) (\d+)\s*(.*)$/
 
-/** Parses one line of /proc/<pid>/maps; undefined for a line that is not one. */
+/**
+ * Parses one line of /proc/<pid>/maps; undefined for a line that is not one.
+ * @param line One line of the file, without its newline.
+ */
 export function parseMapsLine(line: string): Vma | undefined {
   const match = MAPS_LINE.exec(line)
   if (match === null) return undefined
@@ -43,7 +50,10 @@ function procFile(pid: unknown, file: string): string {
   return `/proc/${pid === 'self' ? pid : integer(pid, 'pid', 1, 0x7fffffff)}/${file}`
 }
 
-/** The VMAs of this process (or of `pid`), in address order. */
+/**
+ * The VMAs of this process (or of `pid`), in address order.
+ * @param pid A process id, or 'self' (the default) for this process.
+ */
 export function maps(pid: number | 'self' = 'self'): Vma[] {
   return readFileSync(procFile(pid, 'maps'), 'utf8')
     .split('\n')
@@ -51,7 +61,12 @@ export function maps(pid: number | 'self' = 'self'): Vma[] {
     .filter((vma): vma is Vma => vma !== undefined)
 }
 
-/** The VMAs that overlap [start, end). */
+/**
+ * The VMAs that overlap [start, end).
+ * @param start The first address of the range.
+ * @param end The first address past the range.
+ * @param all The VMAs to choose from (default: this process's, read now).
+ */
 export function vmasIn(start: bigint, end: bigint, all: Vma[] = maps()): Vma[] {
   return all.filter((vma) => vma.start < end && start < vma.end)
 }
@@ -59,11 +74,17 @@ export function vmasIn(start: bigint, end: bigint, all: Vma[] = maps()): Vma[] {
 /**
  * The VMA that holds `address`, or undefined when nothing is mapped there:
  * the kernel's find_vma() question (its `vma_lookup()`), asked of
- * /proc/self/maps, or of `vmas` (e.g. `maps(pid)` or `smaps()`). A VMA holds
- * [start, end): its last byte is `end - 1n`, and `end` is outside it. Only
- * compares addresses; nothing at `address` is read.
+ * /proc/self/maps. A VMA holds [start, end): its last byte is `end - 1n`, and
+ * `end` is outside it. Only compares addresses; nothing at `address` is read.
+ * @param address Any address (a bigint, or a safe integer).
  */
 export function vmaAt(address: bigint | number): Vma | undefined
+/**
+ * The VMA of `vmas` (e.g. `maps(pid)` or `smaps()`) that holds `address`, or
+ * undefined when none does; returns the element itself, with its extra fields.
+ * @param address Any address (a bigint, or a safe integer).
+ * @param vmas The VMAs to search.
+ */
 export function vmaAt<V extends Vma>(address: bigint | number, vmas: readonly V[]): V | undefined
 export function vmaAt(address: bigint | number, vmas?: readonly Vma[]): Vma | undefined {
   const at = validAddress(address, 'address')
@@ -90,7 +111,10 @@ export interface SmapsVma extends Vma {
   flags: VmFlags | undefined
 }
 
-/** Parses the text of /proc/<pid>/smaps into its VMAs, in order. */
+/**
+ * Parses the text of /proc/<pid>/smaps into its VMAs, in order.
+ * @param text The whole file.
+ */
 export function parseSmaps(text: string): SmapsVma[] {
   if (typeof text !== 'string') throw invalidArgType('text', 'of type string', text)
   const vmas: SmapsVma[] = []
@@ -109,22 +133,35 @@ export function parseSmaps(text: string): SmapsVma[] {
   return vmas
 }
 
-/** The VMAs of this process (or of `pid`) with sizes and VmFlags, from /proc/<pid>/smaps. */
+/**
+ * The VMAs of this process (or of `pid`) with sizes and VmFlags, from /proc/<pid>/smaps.
+ * @param pid A process id, or 'self' (the default) for this process.
+ */
 export function smaps(pid: number | 'self' = 'self'): SmapsVma[] {
   return parseSmaps(readFileSync(procFile(pid, 'smaps'), 'utf8'))
 }
 
 /** Memory accounting of a range, summed over its VMAs from /proc/self/smaps, in bytes. */
 export interface MemoryStats {
+  /** Size: the virtual size of the VMAs. */
   size: number
+  /** Rss: bytes resident in memory. */
   rss: number
+  /** Pss: resident bytes, each shared page divided among the processes that map it. */
   pss: number
+  /** Shared_Clean: resident pages other processes map too, unmodified. */
   sharedClean: number
+  /** Shared_Dirty: resident pages other processes map too, modified. */
   sharedDirty: number
+  /** Private_Clean: resident pages only this process maps, unmodified. */
   privateClean: number
+  /** Private_Dirty: resident pages only this process maps, modified (copies made by copy-on-write count here). */
   privateDirty: number
+  /** Anonymous: resident pages backed by no file (including copies of file pages). */
   anonymous: number
+  /** AnonHugePages: anonymous memory in transparent huge pages. */
   anonHugePages: number
+  /** Swap: bytes swapped out. */
   swap: number
   /** How many VMAs the range spans. */
   vmas: number
@@ -166,6 +203,8 @@ const SMAPS_FIELDS: Record<string, Exclude<SummedField, 'vmas'>> = {
 /**
  * smaps figures for the VMAs overlapping [start, end). A VMA that only
  * partly overlaps counts whole: the kernel reports per VMA, not per page.
+ * @param start The first address of the range.
+ * @param end The first address past the range.
  */
 export function smapsStats(start: bigint, end: bigint): MemoryStats {
   const from = validAddress(start, 'start')

@@ -10,11 +10,13 @@ import { pagesOf, type PageRange } from './region/pages.js'
 import { checkPolicy, type MapPolicy } from './region/policy.js'
 import type { Region } from './region/region.js'
 import { createView } from './region/views.js'
-import { boolean, integer, MAX_VIEW_LENGTH, options } from './validate.js'
+import { boolean, integer, MAX_VIEW_LENGTH, options as optionsObject } from './validate.js'
 
 /** A byte range of a mapping; both default to the whole mapping. */
 export interface Range {
+  /** Bytes from the start of the mapping (default 0). */
   offset?: number
+  /** Bytes from `offset` (default: to the end of the mapping). */
   length?: number
 }
 
@@ -28,6 +30,11 @@ export interface Residency {
   bitmap: Uint8Array
 }
 
+/**
+ * A mapping made by map(), mapFile() or mapAnonymous(): its views, the calls
+ * on its pages, and its lifetime (unmap() or `using`; otherwise unmapped when
+ * the Mapping and every view of it have been garbage-collected).
+ */
 export class Mapping implements Disposable {
   readonly #region: Region
   readonly #delta: number
@@ -108,66 +115,93 @@ export class Mapping implements Disposable {
     return this.#buffer
   }
 
-  /** A new ArrayBuffer over [offset, offset + length) of the mapping, at most MAX_LENGTH bytes. */
+  /**
+   * A new ArrayBuffer over [offset, offset + length) of the mapping, at most MAX_LENGTH bytes.
+   * @param offset Bytes from the start of the mapping.
+   * @param length Bytes to view (default: to the end of the mapping, if that fits one ArrayBuffer).
+   */
   window(offset: number, length?: number): ArrayBuffer {
     const range = this.#range({ offset, length }, MAX_VIEW_LENGTH)
     return createView(this.#region, this.#delta + range.offset, range.length, 'mmap')
   }
 
-  /** A Uint8Array over [offset, offset + length) (default: the rest of the mapping). */
+  /**
+   * A Uint8Array over [offset, offset + length) (default: the rest of the mapping).
+   * @param offset Bytes from the start of the mapping (default 0).
+   * @param length Bytes to view (default: to the end of the mapping, if that fits one ArrayBuffer).
+   */
   bytes(offset = 0, length?: number): Uint8Array {
     const range = this.#range({ offset, length }, MAX_VIEW_LENGTH)
     if (this.#length <= MAX_VIEW_LENGTH) return new Uint8Array(this.buffer, range.offset, range.length)
     return new Uint8Array(this.window(range.offset, range.length))
   }
 
-  /** mprotect(2) on the pages of a range (default: all). */
-  protect(prot: number, options_?: Range & Pick<MapPolicy, 'allowWriteExec'>): void {
-    const opts = options<Range & MapPolicy>(options_)
+  /**
+   * mprotect(2) on the pages of a range (default: all).
+   * @param prot The new PROT bits.
+   * @param options The range (default: all), and `allowWriteExec: true` to permit PROT.WRITE | PROT.EXEC together.
+   */
+  protect(prot: number, options?: Range & Pick<MapPolicy, 'allowWriteExec'>): void {
+    const opts = optionsObject<Range & MapPolicy>(options)
     checkPolicy(opts)
     const pages = this.#pages(opts)
     const value = operations.protect(this.#region, pages, prot, opts)
     if (pages.offset <= this.#delta && pages.offset + pages.length >= this.#delta + this.#length) this.#prot = value
   }
 
-  /** madvise(2) on the pages of a range (default: all). */
+  /**
+   * madvise(2) on the pages of a range (default: all).
+   * @param advice One MADV value.
+   * @param range The part of the mapping, in bytes from its start (default: all of it); calls round it out to whole pages.
+   */
   advise(advice: number, range?: Range): void {
-    operations.advise(this.#region, this.#pages(options<Range>(range)), advice)
+    operations.advise(this.#region, this.#pages(optionsObject<Range>(range)), advice)
   }
 
   /**
    * msync(2): writes dirty pages of a shared file mapping back to the file.
    * Blocks until done unless `async` (MS.ASYNC); see syncAsync().
+   * @param options The range (default: all); `async: true` for MS.ASYNC, `invalidate: true` adds MS.INVALIDATE.
    */
-  sync(options_?: Range & { async?: boolean; invalidate?: boolean }): void {
-    const opts = options<Range & { async?: boolean; invalidate?: boolean }>(options_)
+  sync(options?: Range & { async?: boolean; invalidate?: boolean }): void {
+    const opts = optionsObject<Range & { async?: boolean; invalidate?: boolean }>(options)
     operations.sync(this.#region, this.#pages(opts), syncOptionFlags(opts))
   }
 
-  /** msync(MS_SYNC) on the libuv thread pool: the event loop keeps running while pages are written. */
+  /**
+   * msync(MS_SYNC) on the libuv thread pool: the event loop keeps running while pages are written.
+   * @param range The part of the mapping, in bytes from its start (default: all of it); calls round it out to whole pages.
+   */
   async syncAsync(range?: Range): Promise<void> {
-    await operations.syncAsync(this.#region, this.#pages(options<Range>(range)), MS.SYNC)
+    await operations.syncAsync(this.#region, this.#pages(optionsObject<Range>(range)), MS.SYNC)
   }
 
   /**
    * Faults the pages of a range in now (MADV_POPULATE_READ/WRITE), so later
    * access takes no page faults. `write` defaults to true for writable
    * mappings, except copy-on-write file mappings (writing would copy every page).
+   * @param options The range (default: all); `write` faults pages in writable (MADV_POPULATE_WRITE).
    */
-  populate(options_?: Range & { write?: boolean }): void {
-    const opts = options<Range & { write?: boolean }>(options_)
+  populate(options?: Range & { write?: boolean }): void {
+    const opts = optionsObject<Range & { write?: boolean }>(options)
     operations.advise(this.#region, this.#pages(opts), this.#populateAdvice(opts))
   }
 
-  /** populate() on the libuv thread pool. */
-  async populateAsync(options_?: Range & { write?: boolean }): Promise<void> {
-    const opts = options<Range & { write?: boolean }>(options_)
+  /**
+   * populate() on the libuv thread pool.
+   * @param options The range (default: all); `write` faults pages in writable (MADV_POPULATE_WRITE).
+   */
+  async populateAsync(options?: Range & { write?: boolean }): Promise<void> {
+    const opts = optionsObject<Range & { write?: boolean }>(options)
     await operations.adviseAsync(this.#region, this.#pages(opts), this.#populateAdvice(opts))
   }
 
-  /** mincore(2): which pages of a range are resident. */
+  /**
+   * mincore(2): which pages of a range are resident.
+   * @param range The part of the mapping, in bytes from its start (default: all of it); calls round it out to whole pages.
+   */
   residency(range?: Range): Residency {
-    const bitmap = operations.residency(this.#region, this.#pages(options<Range>(range)))
+    const bitmap = operations.residency(this.#region, this.#pages(optionsObject<Range>(range)))
     let resident = 0
     for (let i = 0; i < bitmap.length; i++) {
       bitmap[i]! &= 1
@@ -176,25 +210,33 @@ export class Mapping implements Disposable {
     return { pages: bitmap.length, resident, bitmap }
   }
 
-  /** mlock(2) the pages of a range; `onFault` locks them as they are faulted in (MLOCK_ONFAULT). */
-  lock(options_?: Range & { onFault?: boolean }): void {
-    const opts = options<Range & { onFault?: boolean }>(options_)
+  /**
+   * mlock(2) the pages of a range; `onFault` locks them as they are faulted in (MLOCK_ONFAULT).
+   * @param options The range (default: all); `onFault: true` locks pages as they are touched instead of faulting them in now.
+   */
+  lock(options?: Range & { onFault?: boolean }): void {
+    const opts = optionsObject<Range & { onFault?: boolean }>(options)
     const onFault = opts.onFault === undefined ? false : boolean(opts.onFault, 'options.onFault')
     operations.lock(this.#region, this.#pages(opts), onFault ? MLOCK.ONFAULT : 0)
   }
 
-  /** munlock(2) the pages of a range. */
+  /**
+   * munlock(2) the pages of a range.
+   * @param range The part of the mapping, in bytes from its start (default: all of it); calls round it out to whole pages.
+   */
   unlock(range?: Range): void {
-    operations.unlock(this.#region, this.#pages(options<Range>(range)))
+    operations.unlock(this.#region, this.#pages(optionsObject<Range>(range)))
   }
 
   /**
    * mremap(2): resizes the mapping to `newLength` bytes; it may move. Every
    * view taken before is detached; take new ones (buffer, bytes(), window()).
+   * @param newLength The new length in bytes (> 0).
+   * @param policy `allowBeyondEOF: true` lets a file mapping grow past the file's current size.
    */
   remap(newLength: number, policy?: Pick<MapPolicy, 'allowBeyondEOF'>): this {
     this.#live()
-    const opts = options<MapPolicy>(policy)
+    const opts = optionsObject<MapPolicy>(policy)
     checkPolicy(opts)
     const length = integer(newLength, 'newLength', 1)
     operations.remap(this.#region, this.#delta + this.#length, this.#delta + length, opts)
@@ -208,6 +250,7 @@ export class Mapping implements Disposable {
    * it: the file then ends at `offset + newLength`, as Python's `mmap.resize()`
    * leaves it (so an append-only log grows by resizing). Anonymous private
    * mappings are simply remapped. Views taken before are detached, as by remap().
+   * @param newLength The new length in bytes (> 0).
    */
   resize(newLength: number): this {
     this.#live()
@@ -259,6 +302,7 @@ export class Mapping implements Disposable {
     this.#buffer = undefined
   }
 
+  /** unmap(), for `using`: the mapping is unmapped when the block ends. */
   [Symbol.dispose](): void {
     this.unmap()
   }

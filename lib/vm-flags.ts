@@ -62,7 +62,10 @@ export interface VmFlags {
   names: string[]
 }
 
-/** Names the codes of a VmFlags line: `vmFlags(['rd', 'dc'])` → names `['readable', 'do not copy area on fork']`. */
+/**
+ * Names the codes of a VmFlags line: `vmFlags(['rd', 'dc'])` → names `['readable', 'do not copy area on fork']`.
+ * @param codes Two-letter codes as smaps prints them.
+ */
 export function vmFlags(codes: readonly string[]): VmFlags {
   if (!Array.isArray(codes)) throw invalidArgType('codes', 'an array of strings', codes)
   const copy: string[] = []
@@ -73,7 +76,10 @@ export function vmFlags(codes: readonly string[]): VmFlags {
   return { codes: copy, names: copy.map((code) => (Object.hasOwn(VM_FLAG_NAMES, code) ? VM_FLAG_NAMES[code]! : code)) }
 }
 
-/** The flags of a "VmFlags: rd wr mr ..." line; undefined for any other line. */
+/**
+ * The flags of a "VmFlags: rd wr mr ..." line; undefined for any other line.
+ * @param line One line of /proc/<pid>/smaps.
+ */
 export function parseVmFlagsLine(line: string): VmFlags | undefined {
   const match = /^VmFlags:(.*)$/.exec(line)
   if (match === null) return undefined
@@ -84,6 +90,7 @@ export function parseVmFlagsLine(line: string): VmFlags | undefined {
  * What several VMAs' flags say together: `everywhere` holds the codes every
  * one of them has, `somewhere` those only some have (after mprotect() split a
  * mapping, `wr` is somewhere, not everywhere). Codes keep the kernel's order.
+ * @param each The flags of each VMA.
  */
 export function combineVmFlags(each: readonly VmFlags[]): { everywhere: VmFlags; somewhere: VmFlags } {
   const seen: string[] = []

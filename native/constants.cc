@@ -18,30 +18,24 @@ Napi::Object Constants(Napi::Env env) {
   Napi::Object map = Napi::Object::New(env);
   SET(map, MAP_, SHARED);
   SET(map, MAP_, PRIVATE);
-#ifdef MAP_SHARED_VALIDATE
+  // Linux has had these since 4.17 (Node 20 needs 4.18, glibc 2.28 defines them): lib/constants.ts
+  // types them as always present, so headers without them must fail the build, not drop them.
   SET(map, MAP_, SHARED_VALIDATE);
-#endif
   SET(map, MAP_, ANONYMOUS);
   SET(map, MAP_, FIXED);
-#ifdef MAP_FIXED_NOREPLACE
   SET(map, MAP_, FIXED_NOREPLACE);
-#endif
   SET(map, MAP_, POPULATE);
   SET(map, MAP_, NORESERVE);
   SET(map, MAP_, HUGETLB);
-#ifdef MAP_HUGE_SHIFT
   // The kernel encodes the page size as log2 in the bits above MAP_HUGE_SHIFT.
   map.Set("HUGE_SHIFT", Napi::Number::New(env, MAP_HUGE_SHIFT));
   map.Set("HUGE_2MB", Napi::Number::New(env, 21 << MAP_HUGE_SHIFT));
   map.Set("HUGE_1GB", Napi::Number::New(env, 30 << MAP_HUGE_SHIFT));
-#endif
   SET(map, MAP_, LOCKED);
   SET(map, MAP_, NONBLOCK);
   SET(map, MAP_, STACK);
   SET(map, MAP_, GROWSDOWN);
-#ifdef MAP_SYNC
   SET(map, MAP_, SYNC);
-#endif
 #ifdef MAP_UNINITIALIZED
   SET(map, MAP_, UNINITIALIZED);
 #endif

@@ -23,7 +23,7 @@ function hemmedIn(pages: number, prot = RW): { mapping: Mapping; blocker?: Mappi
   const mapping = map(pages * pageSize, prot, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
   const end = mapping.address + BigInt(pages * pageSize)
   try {
-    return { mapping, blocker: map(pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED_NOREPLACE!, -1, 0, end) }
+    return { mapping, blocker: map(pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED_NOREPLACE, -1, 0, end) }
   } catch (error) {
     expect((error as { code?: string }).code).toBe('EEXIST')
     return { mapping }

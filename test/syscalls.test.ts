@@ -108,7 +108,7 @@ describe('mmap', () => {
   it('gives MAP.FIXED_NOREPLACE its EEXIST when the place is taken', () => {
     const buf = anon(pageSize)
     expectSyscallError(
-      () => mmap(addressOf(buf), pageSize, RW, MAP.FIXED_NOREPLACE! | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0),
+      () => mmap(addressOf(buf), pageSize, RW, MAP.FIXED_NOREPLACE | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0),
       'EEXIST',
       'mmap',
     )

