@@ -51,5 +51,6 @@ export {
   ChannelReceiver,
   ChannelError,
   type ChannelErrorCode,
+  type Message,
   type ChannelEndOptions,
 } from './ipc/channel.js'

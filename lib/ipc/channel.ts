@@ -16,6 +16,14 @@ import {
 import { SharedMemory } from './shared-memory.js'
 import { deadlineOf, Waiter, type WaitTarget } from './waiter.js'
 
+/**
+ * Why a channel end threw: ERR_CHANNEL_CLOSED (this end or the channel's
+ * shared memory was closed, or the receiver closed its end under a sender; a
+ * receiver whose sender closed gets null instead), ERR_CHANNEL_PEER_DIED
+ * (the peer's thread died without closing, or its process exited before taking
+ * its end), ERR_CHANNEL_TIMEOUT (the timeout passed first) or
+ * ERR_CHANNEL_CORRUPT (the ring holds words no mman channel writes).
+ */
 export type ChannelErrorCode = 'ERR_CHANNEL_CLOSED' | 'ERR_CHANNEL_PEER_DIED' | 'ERR_CHANNEL_TIMEOUT' | 'ERR_CHANNEL_CORRUPT'
 
 /**
@@ -24,7 +32,13 @@ export type ChannelErrorCode = 'ERR_CHANNEL_CLOSED' | 'ERR_CHANNEL_PEER_DIED' | 
  * mman channel writes (another process scribbled on it).
  */
 export class ChannelError extends Error {
+  /**
+   * The channel's ends throw these; the class is exported for `instanceof`.
+   * @param code Why: see ChannelErrorCode.
+   * @param message What happened, for people.
+   */
   constructor(
+    /** Why: see ChannelErrorCode. */
     readonly code: ChannelErrorCode,
     message: string,
   ) {
@@ -49,6 +63,12 @@ type Role = 'sender' | 'receiver'
 
 /** The shared ring; take one end with sender() or receiver() (one of each, in any processes). */
 export class Channel {
+  /**
+   * The shared region holding the channel (its header, then the ring): pass it
+   * to the other side (forkWithMemory()'s `memory`, or its fd), which attaches
+   * it with Channel.attach(). Once it is closed, both ends in this process
+   * throw ERR_CHANNEL_CLOSED.
+   */
   readonly memory: SharedMemory
   readonly #ring: RingMemory
 
@@ -57,7 +77,12 @@ export class Channel {
     this.#ring = ringMemory(memory.buffer, capacity)
   }
 
-  /** A new channel whose ring holds `capacity` bytes (a power of two, at least 4 KiB). */
+  /**
+   * A new channel whose ring holds `capacity` bytes (a power of two, at least 4 KiB).
+   * @param capacity The ring's size in bytes (default 1 MiB): a power of two
+   *   from 4096 to 2^30 (else ERR_OUT_OF_RANGE or ERR_INVALID_ARG_VALUE). A
+   *   message takes at most half of it, less 4 bytes (maxMessageBytes).
+   */
   static create(capacity = 1 << 20): Channel {
     const bytes = integer(capacity, 'capacity', 4096, 2 ** 30)
     if ((bytes & (bytes - 1)) !== 0) throw invalidArgValue('capacity', capacity, 'must be a power of two')
@@ -68,7 +93,11 @@ export class Channel {
     return new Channel(memory, bytes)
   }
 
-  /** The channel in a shared region another process created (e.g. inheritedMemory()). */
+  /**
+   * The channel in a shared region another process created (e.g. inheritedMemory()).
+   * @param memory The region of a channel (its creator's Channel.memory), mapped
+   *   in this process; one that holds no mman channel throws ERR_INVALID_ARG_VALUE.
+   */
   static attach(memory: SharedMemory): Channel {
     if (!(memory instanceof SharedMemory)) throw invalidArgType('memory', 'a SharedMemory', memory)
     const header = memory.size >= HEADER_BYTES ? memory.int32(0, HEADER_BYTES / 4) : undefined
@@ -86,10 +115,24 @@ export class Channel {
     return maxMessageBytes(this.#ring.capacity)
   }
 
+  /**
+   * Takes the sending end. A channel has one sender ever, in any process:
+   * taking a second one, or taking one after the memory was closed, throws
+   * ERR_INVALID_STATE.
+   * @param options The peer to watch until it takes its end, and the end's
+   *   default timeout (see ChannelEndOptions).
+   */
   sender(options?: ChannelEndOptions): ChannelSender {
     return new ChannelSender(this.memory, this.#ring, this.#claim('sender'), options)
   }
 
+  /**
+   * Takes the receiving end. A channel has one receiver ever, in any process:
+   * taking a second one, or taking one after the memory was closed, throws
+   * ERR_INVALID_STATE.
+   * @param options The peer to watch until it takes its end, and the end's
+   *   default timeout (see ChannelEndOptions).
+   */
   receiver(options?: ChannelEndOptions): ChannelReceiver {
     return new ChannelReceiver(this.memory, this.#ring, this.#claim('receiver'), options)
   }
@@ -211,7 +254,11 @@ const corrupt = (error: unknown): never => {
   throw error
 }
 
-type Message = ArrayBufferView | string
+/**
+ * A message ChannelSender.send() takes: bytes (a Buffer, TypedArray or
+ * DataView: the bytes it views) or a string, sent as UTF-8.
+ */
+export type Message = ArrayBufferView | string
 
 /** The v8 serializer's bytes for a value, or a coded error for what it cannot carry (functions, SharedArrayBuffers, ...). */
 function serialized(value: unknown): Buffer {
@@ -222,6 +269,10 @@ function serialized(value: unknown): Buffer {
   }
 }
 
+/**
+ * The sending end of a Channel, from Channel.sender(): it writes messages
+ * into the ring, waiting while it is full, and close() ends the stream.
+ */
 export class ChannelSender extends End {
   readonly #writer: RingWriter
 
@@ -235,6 +286,11 @@ export class ChannelSender extends End {
    * Sends one message (bytes, or a string as UTF-8 written straight into the
    * ring), waiting while the ring is full (backpressure). Throws ChannelError
    * if the receiver closed or died, or the timeout passes first.
+   * @param message The bytes or string to send: at most Channel.maxMessageBytes
+   *   (else ERR_INVALID_ARG_VALUE). The bytes are copied into the ring.
+   * @param timeoutMs How long to wait for room at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.sender(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   send(message: Message, timeoutMs?: number): void {
     const length = this.#length(message)
@@ -245,7 +301,13 @@ export class ChannelSender extends End {
     }
   }
 
-  /** send() waiting off the event loop. */
+  /**
+   * send() waiting off the event loop (the promise rejects where send() throws).
+   * @param message The bytes or string to send, as for send().
+   * @param timeoutMs How long to wait for room at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.sender(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   async sendAsync(message: Message, timeoutMs?: number): Promise<void> {
     const length = this.#length(message)
     let deadline: number | undefined
@@ -255,12 +317,27 @@ export class ChannelSender extends End {
     }
   }
 
-  /** Sends any value the v8 serializer takes (as process.send's advanced serialization does); see receiveValue(). */
+  /**
+   * Sends any value the v8 serializer takes (as process.send's advanced serialization does); see receiveValue().
+   * @param value What to send: objects, arrays, Maps, Sets, Dates, typed
+   *   arrays, ... (structured clone). What the serializer refuses (functions,
+   *   SharedArrayBuffers, ...) throws ERR_INVALID_ARG_VALUE, as does a value
+   *   whose serialized bytes exceed Channel.maxMessageBytes.
+   * @param timeoutMs How long to wait for room at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.sender(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   sendValue(value: unknown, timeoutMs?: number): void {
     this.send(serialized(value), timeoutMs)
   }
 
-  /** sendValue() waiting off the event loop. */
+  /**
+   * sendValue() waiting off the event loop (the promise rejects where sendValue() throws).
+   * @param value What to send, as for sendValue().
+   * @param timeoutMs How long to wait for room at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.sender(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   async sendValueAsync(value: unknown, timeoutMs?: number): Promise<void> {
     return this.sendAsync(serialized(value), timeoutMs)
   }
@@ -311,6 +388,11 @@ export class ChannelSender extends End {
   }
 }
 
+/**
+ * The receiving end of a Channel, from Channel.receiver(): it reads messages
+ * in the order they were sent, waiting for them. Also an async iterable of
+ * them (as Buffers) until the sender closes.
+ */
 export class ChannelReceiver extends End {
   readonly #reader: RingReader
 
@@ -324,27 +406,52 @@ export class ChannelReceiver extends End {
    * The next message (a Buffer holding a copy), waiting for one. Returns null
    * once the sender closed and every message was read; throws ChannelError if
    * the sender died or the timeout passes.
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   receive(timeoutMs?: number): Buffer | null {
     return this.#next(timeoutMs) ? this.#taken(Buffer.from(this.#view())) : null
   }
 
-  /** receive() waiting off the event loop. */
+  /**
+   * receive() waiting off the event loop (the promise rejects where receive() throws).
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   async receiveAsync(timeoutMs?: number): Promise<Buffer | null> {
     return (await this.#nextAsync(timeoutMs)) ? this.#taken(Buffer.from(this.#view())) : null
   }
 
-  /** The next message as a string (UTF-8), decoded straight from the ring. */
+  /**
+   * The next message as a string (UTF-8), decoded straight from the ring; null
+   * at the end of the stream, as receive().
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   receiveString(timeoutMs?: number): string | null {
     return this.#next(timeoutMs) ? this.#taken(this.ring.text.toString('utf8', this.#reader.start, this.#reader.end)) : null
   }
 
-  /** The next value sent with sendValue(), deserialized straight from the ring. */
+  /**
+   * The next value sent with sendValue(), deserialized straight from the ring;
+   * null at the end of the stream, as receive().
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   receiveValue(timeoutMs?: number): unknown {
     return this.#next(timeoutMs) ? this.#taken(deserialize(this.#view())) : null
   }
 
-  /** receiveValue() waiting off the event loop. */
+  /**
+   * receiveValue() waiting off the event loop (the promise rejects where receiveValue() throws).
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
   async receiveValueAsync(timeoutMs?: number): Promise<unknown> {
     return (await this.#nextAsync(timeoutMs)) ? this.#taken(deserialize(this.#view())) : null
   }
@@ -355,6 +462,10 @@ export class ChannelReceiver extends End {
    * sender. (So a thread that sends to itself must receive again, or use
    * receive(), before the ring can fill.) Another process can write into
    * the ring: treat the view's bytes as untrusted, or copy them (receive()).
+   * Null at the end of the stream, as receive().
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   receiveView(timeoutMs?: number): Uint8Array | null {
     return this.#next(timeoutMs) ? this.#view() : null

@@ -42,6 +42,16 @@ function result(rc: number): WaitResult {
 /**
  * futex(FUTEX_WAIT): sleeps while int32[index] === expected, until a
  * futexWake() from any process, or the timeout. Blocks this thread: see futexWaitAsync().
+ * 'ok' may also be a spurious wake (EINTR): re-check the word.
+ * @param int32 An Int32Array over memory mman mapped, shared for other
+ *   processes to see it (a SharedMemory's int32(), say). Other memory throws
+ *   ERR_INVALID_ARG_VALUE, unmapped memory ERR_INVALID_STATE.
+ * @param index The element to wait on (0 to int32.length - 1, else ERR_OUT_OF_RANGE).
+ * @param expected A 32-bit signed integer: sleep only while int32[index] holds
+ *   it, else answer 'not-equal' at once.
+ * @param timeoutMs How long to sleep at most, in milliseconds (rounded down;
+ *   undefined or Infinity: no limit), then answer 'timed-out'. A negative or
+ *   NaN timeout throws ERR_INVALID_ARG_VALUE.
  */
 export function futexWait(int32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
   const word = wordOf(int32, index)
@@ -58,6 +68,13 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
  * differs from `expected`. The promise resolves as futexWait() answers; it is
  * rejected (ERR_INVALID_STATE) if the memory is unmapped or remapped
  * meanwhile. A pending wait keeps the process alive, as a timer does.
+ * @param int32 An Int32Array over memory mman mapped, as for futexWait()
+ *   (bad arguments reject the promise with the same codes).
+ * @param index The element to wait on (0 to int32.length - 1).
+ * @param expected A 32-bit signed integer: sleep only while int32[index] holds
+ *   it, else resolve 'not-equal' at once.
+ * @param timeoutMs How long to sleep at most, in milliseconds (rounded down;
+ *   undefined or Infinity: no limit), then resolve 'timed-out'.
  */
 export async function futexWaitAsync(int32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
   const word = wordOf(int32, index)
@@ -65,7 +82,12 @@ export async function futexWaitAsync(int32: Int32Array, index: number, expected:
   return result(await native.futexWaitAsync(word.region.handle, word.offset, value, timeout(timeoutMs)))
 }
 
-/** futex(FUTEX_WAKE): wakes up to `count` waiters on int32[index], in any process. Returns how many woke. */
+/**
+ * futex(FUTEX_WAKE): wakes up to `count` waiters on int32[index], in any process. Returns how many woke.
+ * @param int32 An Int32Array over memory mman mapped (a SharedMemory's int32(), say), as for futexWait().
+ * @param index The element the waiters sleep on (0 to int32.length - 1).
+ * @param count How many waiters to wake at most: an integer from 0 to 2^31 - 1, or Infinity (the default) for all.
+ */
 export function futexWake(int32: Int32Array, index: number, count = Infinity): number {
   const word = wordOf(int32, index)
   const n = count === Infinity ? 2 ** 31 - 1 : integer(count, 'count', 0, 2 ** 31 - 1)

@@ -19,15 +19,26 @@ const WAITERS = 0x40000000
 /** How lock() got the mutex: 'recovered' means the previous holder died holding it, so the data it protected may be inconsistent. */
 export type LockResult = 'acquired' | 'recovered'
 
-/** What lock() throws when its timeout passes first. */
+/** What lock() throws (and lockAsync() rejects with) when its timeout passes first. */
 export class MutexError extends Error {
+  /** Always 'ERR_MUTEX_TIMEOUT': the timeout passed while another thread held the mutex. */
   readonly code = 'ERR_MUTEX_TIMEOUT'
+  /**
+   * Mutex.lock() and lockAsync() make these; the class is exported for `instanceof`.
+   * @param message What happened, for people (which thread still held the mutex).
+   */
   constructor(message: string) {
     super(message)
     this.name = 'MutexError'
   }
 }
 
+/**
+ * A lock for threads in any processes, on 8 bytes of shared memory that hold
+ * the holder's identity (thread id and start time): a holder that died holding
+ * it is noticed and the lock recovered ('recovered' from lock()). It is not
+ * recursive, and only the thread holding it may unlock it.
+ */
 export class Mutex {
   readonly #low: Int32Array // the futex word (the identity's low half: tid | WAITERS)
   readonly #index: number
@@ -38,6 +49,12 @@ export class Mutex {
   /**
    * A mutex on the 8 bytes at int32[index] and int32[index + 1], which must be
    * in shared memory mman mapped, 8-byte aligned, and start at 0 (unlocked).
+   * Every process makes its own Mutex over the same bytes.
+   * @param int32 An Int32Array over shared memory mman mapped (a SharedMemory's
+   *   int32(), say), of at least two elements.
+   * @param index The element where the mutex's 8 bytes begin (default 0): at
+   *   most int32.length - 2, at a byte offset in int32.buffer that is a
+   *   multiple of 8 (else ERR_OUT_OF_RANGE or ERR_INVALID_ARG_VALUE).
    */
   constructor(int32: Int32Array, index = 0) {
     if (!(int32 instanceof Int32Array)) throw invalidArgType('int32', 'an Int32Array over shared memory', int32)
@@ -65,7 +82,11 @@ export class Mutex {
    * Blocks this thread until the mutex is ours ('recovered' if its holder had
    * died), or the timeout passes (MutexError, ERR_MUTEX_TIMEOUT). A live
    * holder that never unlocks keeps it, as with any mutex: pass a timeout
-   * where the other side is not trusted.
+   * where the other side is not trusted. Throws ERR_INVALID_STATE if this
+   * thread already holds it.
+   * @param timeoutMs How long to wait at most, in milliseconds (undefined or
+   *   Infinity: no limit); then MutexError. A negative or NaN timeout throws
+   *   ERR_INVALID_ARG_VALUE once lock() has to wait.
    */
   lock(timeoutMs?: number): LockResult {
     if (this.tryLock()) return 'acquired'
@@ -77,7 +98,11 @@ export class Mutex {
     }
   }
 
-  /** lock() waiting off the event loop. */
+  /**
+   * lock() waiting off the event loop (the promise rejects where lock() throws).
+   * @param timeoutMs How long to wait at most, in milliseconds (undefined or
+   *   Infinity: no limit); then the promise rejects with MutexError.
+   */
   async lockAsync(timeoutMs?: number): Promise<LockResult> {
     if (this.tryLock()) return 'acquired'
     const deadline = deadlineOf(timeoutMs)
@@ -88,6 +113,10 @@ export class Mutex {
     }
   }
 
+  /**
+   * Releases the mutex and wakes one waiter, if any. Only the thread holding it
+   * may: any other call throws ERR_INVALID_STATE.
+   */
   unlock(): void {
     this.#usable()
     const me = threadIdentity()

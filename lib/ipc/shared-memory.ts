@@ -9,7 +9,7 @@ import { Mapping } from '../mapping.js'
 import { mapRegion } from '../region/map.js'
 import type { Region } from '../region/region.js'
 import { createSharedView } from '../region/views.js'
-import { boolean, fileDescriptor, integer, options } from '../validate.js'
+import { boolean, fileDescriptor, integer, options as optionsOf } from '../validate.js'
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDWR, S_IFMT, S_IFREG } = fsConstants
 
@@ -24,6 +24,13 @@ export function validateName(name: unknown): string {
   return name
 }
 
+/**
+ * Memory shared between processes (or worker threads) through a file
+ * descriptor, mapped MAP_SHARED and read-write: a sealed memfd (create(),
+ * attach()) for a parent and the processes it starts, or a named file in
+ * /dev/shm (createNamed(), openNamed()) for unrelated ones. Disposable:
+ * `using` closes it.
+ */
 export class SharedMemory implements Disposable {
   readonly #fd: number
   readonly #mapping: Mapping
@@ -44,6 +51,10 @@ export class SharedMemory implements Disposable {
    * A new region of `size` bytes in a memfd, sealed so that its size can never
    * change (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL): no process holding the fd
    * can truncate it under a mapping, which would raise SIGBUS.
+   * @param size The region's size in bytes: an integer of at least 1 (else ERR_OUT_OF_RANGE).
+   * @param name The memfd's name, shown as /memfd:<name> in /proc/<pid>/fd
+   *   and maps (default 'mman'): not empty, with no '/' or NUL (else
+   *   ERR_INVALID_ARG_VALUE). It is a label: no other process can open it by name.
    */
   static create(size: number, name = 'mman'): SharedMemory {
     const bytes = integer(size, 'size', 1)
@@ -64,10 +75,15 @@ export class SharedMemory implements Disposable {
    * create() makes them): if some process holding the fd truncated the file,
    * touching the lost pages would raise SIGBUS. `{ allowUnsealed: true }`
    * maps any file, for processes that trust each other not to truncate it.
+   * @param fd The file descriptor, open for reading and writing. The caller
+   *   keeps owning it: close() leaves it open. An empty file, or (without
+   *   allowUnsealed) one not sealed against shrinking, throws ERR_INVALID_ARG_VALUE.
+   * @param options `allowUnsealed` (default false): map the file even if it is
+   *   not a memfd sealed against shrinking.
    */
-  static attach(fd: number, options_?: { allowUnsealed?: boolean }): SharedMemory {
+  static attach(fd: number, options?: { allowUnsealed?: boolean }): SharedMemory {
     const descriptor = fileDescriptor(fd)
-    const opts = options<{ allowUnsealed?: boolean }>(options_)
+    const opts = optionsOf<{ allowUnsealed?: boolean }>(options)
     const allowUnsealed = opts.allowUnsealed === undefined ? false : boolean(opts.allowUnsealed, 'options.allowUnsealed')
     const size = Number(fstat(descriptor).size)
     if (size === 0) throw invalidArgValue('fd', fd, 'refers to an empty file: there is nothing to share')
@@ -87,6 +103,9 @@ export class SharedMemory implements Disposable {
    * cannot be sealed: only map them between processes that trust each other
    * not to truncate. Python's multiprocessing.shared_memory uses the same
    * directory and names: SharedMemory(name='x') there is openNamed('x') here.
+   * @param name The file's name in /dev/shm: 1-255 characters with no '/' or
+   *   NUL, and not '.' or '..' (else ERR_INVALID_ARG_VALUE).
+   * @param size The region's size in bytes: an integer of at least 1 (else ERR_OUT_OF_RANGE).
    */
   static createNamed(name: string, size: number): SharedMemory {
     const path = `${SHM_DIR}/${validateName(name)}`
@@ -109,10 +128,14 @@ export class SharedMemory implements Disposable {
    * owned by this user and writable by nobody else, so that another user
    * cannot plant a region and truncate it under this process (SIGBUS);
    * `{ allowForeign: true }` opens one another user owns or others may write.
+   * Its size is the file's: an empty one throws ERR_INVALID_ARG_VALUE.
+   * @param name The file's name in /dev/shm, as createNamed() was given it.
+   * @param options `allowForeign` (default false): open a region another user
+   *   owns, or that its group or others may write.
    */
-  static openNamed(name: string, options_?: { allowForeign?: boolean }): SharedMemory {
+  static openNamed(name: string, options?: { allowForeign?: boolean }): SharedMemory {
     const path = `${SHM_DIR}/${validateName(name)}`
-    const opts = options<{ allowForeign?: boolean }>(options_)
+    const opts = optionsOf<{ allowForeign?: boolean }>(options)
     const allowForeign = opts.allowForeign === undefined ? false : boolean(opts.allowForeign, 'options.allowForeign')
     const fd = openSync(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK)
     try {
@@ -131,7 +154,10 @@ export class SharedMemory implements Disposable {
     }
   }
 
-  /** Removes a named region's name; processes that mapped it keep their mapping. */
+  /**
+   * Removes a named region's name; processes that mapped it keep their mapping.
+   * @param name The file's name in /dev/shm (ENOENT when there is none).
+   */
   static unlink(name: string): void {
     unlinkSync(`${SHM_DIR}/${validateName(name)}`)
   }
@@ -141,10 +167,12 @@ export class SharedMemory implements Disposable {
     return this.#fd
   }
 
+  /** The region's size in bytes (the whole mapping). */
   get size(): number {
     return this.#mapping.length
   }
 
+  /** The Mapping of the region in this process; ERR_INVALID_STATE once closed. */
   get mapping(): Mapping {
     if (this.#closed) throw invalidState('the shared memory was closed')
     return this.#mapping
@@ -155,6 +183,10 @@ export class SharedMemory implements Disposable {
     return this.#closed
   }
 
+  /**
+   * An ArrayBuffer over the whole region (the mapping's buffer; detached when
+   * the region is closed); ERR_INVALID_STATE once closed.
+   */
   get buffer(): ArrayBuffer {
     return this.mapping.buffer
   }
@@ -179,7 +211,12 @@ export class SharedMemory implements Disposable {
     return this.#shared
   }
 
-  /** An Int32Array over the region (or part of it), for Atomics and futexes. */
+  /**
+   * An Int32Array over the region (or part of it), for Atomics and futexes.
+   * @param byteOffset Where the array starts, in bytes: a multiple of 4 from 0
+   *   to size (default 0), else ERR_INVALID_ARG_VALUE or ERR_OUT_OF_RANGE.
+   * @param length How many elements (default: as many as fit before the end of the region).
+   */
   int32(byteOffset = 0, length?: number): Int32Array {
     const offset = integer(byteOffset, 'byteOffset', 0, this.size)
     if (offset % 4 !== 0) throw invalidArgValue('byteOffset', byteOffset, 'must be a multiple of 4')
@@ -194,6 +231,7 @@ export class SharedMemory implements Disposable {
     if (this.#ownsFd) closeSync(this.#fd)
   }
 
+  /** close(), for `using`. */
   [Symbol.dispose](): void {
     this.close()
   }
