@@ -288,4 +288,15 @@ describe('identities in the header', () => {
     expect(id >> 32n).toBeGreaterThan(0n)
     expect(Atomics.load(headerOf(channel).ids, CONSUMER_ID)).toBe(0n)
   })
+
+  it('bad end options throw before the end is claimed: it can still be taken', () => {
+    const channel = Channel.create(4096)
+    expect(code(() => channel.sender({ timeoutMs: -1 }))).toBe('ERR_INVALID_ARG_VALUE')
+    expect(code(() => channel.receiver({ peer: 'me' as never }))).toBe('ERR_INVALID_ARG_TYPE')
+    expect(Atomics.load(headerOf(channel).ids, PRODUCER_ID)).toBe(0n)
+    const tx = channel.sender({ timeoutMs: 10 })
+    const rx = channel.receiver()
+    tx.send('still usable')
+    expect(rx.receiveString()).toBe('still usable')
+  })
 })

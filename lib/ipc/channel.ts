@@ -123,7 +123,8 @@ export class Channel {
    *   default timeout (see ChannelEndOptions).
    */
   sender(options?: ChannelEndOptions): ChannelSender {
-    return new ChannelSender(this.memory, this.#ring, this.#claim('sender'), options)
+    const checked = endOptions(options)
+    return new ChannelSender(this.memory, this.#ring, this.#claim('sender'), checked)
   }
 
   /**
@@ -134,7 +135,8 @@ export class Channel {
    *   default timeout (see ChannelEndOptions).
    */
   receiver(options?: ChannelEndOptions): ChannelReceiver {
-    return new ChannelReceiver(this.memory, this.#ring, this.#claim('receiver'), options)
+    const checked = endOptions(options)
+    return new ChannelReceiver(this.memory, this.#ring, this.#claim('receiver'), checked)
   }
 
   #claim(role: Role): Role {
@@ -144,6 +146,19 @@ export class Channel {
     if (held !== 0n) throw invalidState(`this channel already has a ${role} (thread ${unpackIdentity(held).tid})`)
     return role
   }
+}
+
+// Checked before the end is claimed: an end is taken once ever, so a call
+// that throws must leave it free.
+function endOptions(options_: unknown): ChannelEndOptions {
+  const options = optionsOf<ChannelEndOptions>(options_)
+  const peer = options.peer
+  if (peer !== undefined && typeof peer !== 'number' && (typeof peer !== 'object' || peer === null || !('pid' in peer))) {
+    throw invalidArgType('options.peer', 'a ChildProcess or a pid', peer)
+  }
+  if (typeof peer === 'number') integer(peer, 'options.peer', 1, 2 ** 31 - 1)
+  if (options.timeoutMs !== undefined) deadlineOf(options.timeoutMs, 'options.timeoutMs')
+  return { peer, timeoutMs: options.timeoutMs }
 }
 
 /** What both ends share: the ring memory, waiting, and noticing a closed or dead peer. */
@@ -158,20 +173,13 @@ abstract class End {
   readonly #timeoutMs: number | undefined
   protected closed = false
 
-  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options_: ChannelEndOptions | undefined) {
-    const options = optionsOf<ChannelEndOptions>(options_)
-    const peer = options.peer
-    if (peer !== undefined && typeof peer !== 'number' && (typeof peer !== 'object' || peer === null || !('pid' in peer))) {
-      throw invalidArgType('options.peer', 'a ChildProcess or a pid', peer)
-    }
-    if (typeof peer === 'number') integer(peer, 'options.peer', 1, 2 ** 31 - 1)
-    if (options.timeoutMs !== undefined) deadlineOf(options.timeoutMs, 'options.timeoutMs')
+  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options: ChannelEndOptions) {
     this.memory = memory
     this.ring = ring
     this.#peerSlot = role === 'sender' ? CONSUMER_ID : PRODUCER_ID
     this.#peerClosedBit = role === 'sender' ? CONSUMER_CLOSED : PRODUCER_CLOSED
     this.#peerName = role === 'sender' ? 'receiver' : 'sender'
-    this.#expectedPeer = peer
+    this.#expectedPeer = options.peer
     this.#timeoutMs = options.timeoutMs
   }
 
@@ -277,7 +285,7 @@ export class ChannelSender extends End {
   readonly #writer: RingWriter
 
   /** @internal Use Channel.sender(). */
-  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options?: ChannelEndOptions) {
+  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options: ChannelEndOptions = {}) {
     super(memory, ring, role, options)
     this.#writer = new RingWriter(ring)
   }
@@ -397,7 +405,7 @@ export class ChannelReceiver extends End {
   readonly #reader: RingReader
 
   /** @internal Use Channel.receiver(). */
-  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options?: ChannelEndOptions) {
+  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options: ChannelEndOptions = {}) {
     super(memory, ring, role, options)
     this.#reader = new RingReader(ring)
   }
