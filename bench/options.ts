@@ -1,6 +1,4 @@
 // Command-line options shared by the benchmark suites.
-import { cpus, release } from 'node:os'
-
 export interface BenchOptions {
   quick: boolean
   reps?: number
@@ -16,7 +14,15 @@ export interface ParsedArgs {
   options: BenchOptions
 }
 
-export class UsageError extends Error {}
+/** A command line the command cannot run: the message, and the usage text to print after it. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message)
+  }
+}
 
 function positiveNumbers(text: string, flag: string): number[] {
   const values = text.split(',').map((part) => Number(part.trim()))
@@ -64,10 +70,4 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
   }
   return { words, options }
-}
-
-/** One line that says what machine the figures come from. */
-export function machineLine(): string {
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
-  return `${cpus().length} × ${cpu}, Linux ${release()}, Node ${process.version}`
 }

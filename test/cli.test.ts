@@ -1,0 +1,89 @@
+// The `mman` command's surface: version, listings, refusals, --json.
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { SUITES } from '../bench/index.js'
+import { DEMOS } from '../lib/cli/demos/index.js'
+import { repoRoot } from './helpers.js'
+
+export function mman(...args: string[]) {
+  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), ...args], { encoding: 'utf8', timeout: 60_000 })
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr }
+}
+
+/** A usage complaint: exit 2, the message and a usage text on stderr, nothing on stdout, no stack. */
+function expectRefused(result: ReturnType<typeof mman>, message: RegExp) {
+  expect(result.status).toBe(2)
+  expect(result.stdout).toBe('')
+  expect(result.stderr).toMatch(message)
+  expect(result.stderr).toMatch(/\nUsage: mman/)
+  expect(result.stderr).not.toMatch(/\n\s+at /)
+}
+
+describe('mman', () => {
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+    expect(mman('--version')).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' })
+    expect(mman('-v').stdout).toBe(`${version}\n`)
+  })
+
+  it('lists every suite and every demo in its usage, and exits 0', () => {
+    for (const args of [[], ['help'], ['--help']]) {
+      const result = mman(...args)
+      expect(result.status).toBe(0)
+      for (const name of [...Object.keys(SUITES), ...Object.keys(DEMOS)]) expect(result.stdout).toContain(name)
+    }
+  })
+
+  it('prints each command\'s own usage', () => {
+    expect(mman('help', 'bench').stdout).toMatch(/^Usage: mman bench/)
+    expect(mman('bench', '--help').stdout).toMatch(/^Usage: mman bench/)
+    expect(mman('help', 'demo').stdout).toMatch(/^Usage: mman demo/)
+    expect(mman('info', '--help').stdout).toMatch(/^Usage: mman info/)
+  })
+
+  it('refuses unknown commands and arguments with the usage', () => {
+    expectRefused(mman('nope'), /^mman: unknown command 'nope'/)
+    expectRefused(mman('help', 'nope'), /help takes one command name/)
+    expectRefused(mman('--version', 'x'), /--version takes no arguments/)
+    expectRefused(mman('info', 'extra'), /^mman info: unknown argument 'extra'/)
+    expectRefused(mman('bench', 'nope'), /^mman bench: unknown suite 'nope'/)
+    expectRefused(mman('bench', '--nope'), /^mman bench: unknown option --nope/)
+    expectRefused(mman('bench', 'seed', '5', '6'), /seed takes one size/)
+    expectRefused(mman('bench', 'seed', '--quick'), /seed takes \[MB\] \[--explain\]/)
+  })
+})
+
+describe('mman demo', () => {
+  it('lists the demos with their arguments and exits 0, as text or JSON', () => {
+    const text = mman('demo')
+    expect(text.status).toBe(0)
+    for (const name of Object.keys(DEMOS)) expect(text.stdout).toMatch(new RegExp(`\\n  ${name}\\b`))
+    expect(text.stdout).toMatch(/fork \[--private\]/)
+    const list = JSON.parse(mman('demo', '--json').stdout) as { name: string; arguments: string; summary: string }[]
+    expect(list.map((d) => d.name)).toEqual(Object.keys(DEMOS))
+    expect(list.find((d) => d.name === 'jit')?.arguments).toBe('[A B]')
+  })
+
+  it('refuses unknown demos and arguments a demo does not take', () => {
+    expectRefused(mman('demo', 'nope'), /^mman demo: unknown demo 'nope'/)
+    expectRefused(mman('demo', 'vma-split', 'extra'), /vma-split takes no arguments, not 'extra'/)
+    expectRefused(mman('demo', 'fork', '--shared'), /fork takes only --private, not '--shared'/)
+    expectRefused(mman('demo', 'jit', '1', 'x'), /jit 'x' is not an integer/)
+    expectRefused(mman('demo', 'jit', '1', '2', '3'), /jit takes at most two numbers/)
+    expectRefused(mman('demo', 'jit', '4294967296'), /not an integer from -2147483648 to 2147483647/)
+  })
+})
+
+describe('mman info', () => {
+  it('--json prints what the text shows, as JSON', () => {
+    const result = mman('info', '--json')
+    expect(result.status).toBe(0)
+    const data = JSON.parse(result.stdout)
+    expect(data).toMatchObject({ node: process.version, arch: process.arch, pageSize: expect.any(Number), PROT: { READ: 1 } })
+    const text = mman('info').stdout
+    expect(text).toContain(`page size         ${data.pageSize} bytes`)
+    expect(text).toContain(`max_map_count     ${data.maxMapCount}`)
+  })
+})
