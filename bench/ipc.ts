@@ -6,12 +6,12 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { Channel, forkWithMemory, type ChannelReceiver, type ChannelSender } from '../lib/index.js'
+import { ipcChart, ipcConclusions, sizeLabel, versusProcessSend } from './ipc-report.js'
 import type { BenchOptions } from './options.js'
-import { loadShm, SHM_LAYOUT, type Shm } from './peers.js'
+import { loadShm, PEER_PACKAGES, SHM_LAYOUT, type Shm } from './peers.js'
 import { Progress } from './progress.js'
-import { fmt, table, type Row, type SuiteResult } from './report.js'
-import { summarize } from './stats.js'
-import { barChart } from './svg.js'
+import { fmt, notInstalled, table, unmeasuredText, type Presentation, type Row, type SuiteResult, type Unmeasured } from './report.js'
+import { batchMedians, summarize } from './stats.js'
 
 const PEER = fileURLToPath(new URL('./ipc-peer.js', import.meta.url))
 const ECHO = 1
@@ -234,7 +234,9 @@ export async function ipcSuite(options: BenchOptions): Promise<SuiteResult> {
     'process-advanced': () => new ProcessSendTransport('advanced'),
     worker: () => new WorkerTransport(),
   }
+  const unmeasured: Unmeasured[] = []
   if (shm) makers['shm-polling'] = () => new ShmPollingTransport(shm)
+  else unmeasured.push(notInstalled('ipc', 'shm-polling', LABELS['shm-polling']!, PEER_PACKAGES.shm))
   const names = Object.keys(makers)
   const progress = new Progress(names.length * SIZES.length, 'ipc')
   const results: Measured[] = []
@@ -246,64 +248,42 @@ export async function ipcSuite(options: BenchOptions): Promise<SuiteResult> {
     }
   }
   progress.finish()
-  return report(results, names)
+  const rows = ipcRows(results)
+  return { suite: 'ipc', rows, unmeasured, ...presentIpc(rows, unmeasured) }
 }
 
-const sizeLabel = (size: number) => (size >= 1 << 20 ? `${size >> 20} MiB` : size >= 1024 ? `${size >> 10} KiB` : `${size} B`)
-
-function report(results: Measured[], names: string[]): SuiteResult {
-  const rows: Row[] = results.map((m) => {
+// The spread that decides "faster" or "within noise" is that of the median
+// over batches of consecutive round trips: single round trips span decades.
+function ipcRows(results: Measured[]): Row[] {
+  return results.map((m) => {
     const rtt = summarize(m.rttUs)
+    const batches = batchMedians(m.rttUs, 10)
     return {
-      suite: 'ipc', mode: m.transport, transport: m.transport, label: LABELS[m.transport], messageBytes: m.size, reps: m.rttUs.length,
-      minMs: rtt.min / 1e3, medianMs: rtt.median / 1e3, maxMs: rtt.max / 1e3,
-      roundTripMedianUs: rtt.median, roundTripP99Us: percentile(m.rttUs, 0.99), throughputMBps: m.throughputMBps,
+      suite: 'ipc', mode: m.transport, transport: m.transport, label: LABELS[m.transport], messageBytes: m.size, reps: batches.count,
+      minMs: batches.min / 1e3, medianMs: rtt.median / 1e3, maxMs: batches.max / 1e3, roundTrips: m.rttUs.length,
+      roundTripMedianUs: rtt.median, roundTripP99Us: percentile(m.rttUs, 0.99), roundTripMinUs: rtt.min, roundTripMaxUs: rtt.max, throughputMBps: m.throughputMBps,
     }
   })
+}
+
+export function presentIpc(rows: Row[], unmeasured: Unmeasured[]): Presentation {
+  const names = [...new Set(rows.map((r) => r.transport as string))]
+  const sizes = [...new Set(rows.map((r) => r.messageBytes as number))].sort((a, b) => a - b)
   const find = (transport: string, size: number) => rows.find((r) => r.transport === transport && r.messageBytes === size)
   const lines = ['## IPC: a Node parent and its child (or worker), one message at a time', '',
     'Round trip: the peer echoes each message back. Throughput: messages streamed one way, then one reply. ' +
     'process.send (JSON) carries a string of the same length.', '']
-  for (const size of SIZES) {
+  for (const size of sizes) {
     const base = find('process-json', size)!
     lines.push(`### ${sizeLabel(size)} messages`, '')
     lines.push(table(['transport', 'round trip median µs', 'p99 µs', 'min–max µs', 'throughput MB/s', 'round trip vs process.send (JSON)'],
-      names.map((name) => {
+      [...names.map((name) => {
         const r = find(name, size)!
-        return [LABELS[name]!, fmt(r.roundTripMedianUs as number), fmt(r.roundTripP99Us as number), `${fmt(r.minMs * 1e3)}–${fmt(r.maxMs * 1e3)}`,
-          fmt(r.throughputMBps as number), `${fmt((base.roundTripMedianUs as number) / (r.roundTripMedianUs as number))}× faster`]
-      })), '')
+        return [LABELS[name]!, fmt(r.roundTripMedianUs as number), fmt(r.roundTripP99Us as number), `${fmt(r.roundTripMinUs as number)}–${fmt(r.roundTripMaxUs as number)}`,
+          fmt(r.throughputMBps as number), versusProcessSend(r, base)]
+      }), ...unmeasured.map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–'])]), '')
   }
-  const conclusions: string[] = []
-  const small = find('channel', 64)
-  const smallBase = find('process-json', 64)
-  if (small && smallBase) {
-    const ratio = (smallBase.roundTripMedianUs as number) / (small.roundTripMedianUs as number)
-    conclusions.push(`A 64-byte round trip through the Channel takes ${fmt(small.roundTripMedianUs as number)} µs against ${fmt(smallBase.roundTripMedianUs as number)} µs for process.send: ${fmt(ratio)}× lower (target ≥ 15×: ${ratio >= 15 ? 'met' : 'missed'}). Both sides spin briefly before sleeping on the futex, so a busy conversation never enters the kernel.`)
-  }
-  const big = find('channel', 1 << 20)
-  const bigBase = find('process-json', 1 << 20)
-  if (big && bigBase) {
-    const ratio = (big.throughputMBps as number) / (bigBase.throughputMBps as number)
-    conclusions.push(`1 MiB messages stream at ${fmt(big.throughputMBps as number)} MB/s through the Channel against ${fmt(bigBase.throughputMBps as number)} MB/s for process.send (JSON): ${fmt(ratio)}× (target ≥ 10×: ${ratio >= 10 ? 'met' : 'missed'}); the Channel copies each message once into the ring and once out.`)
-  }
-  const shmSmall = find('shm-polling', 64)
-  if (shmSmall && small) {
-    conclusions.push(`shm-typed-array with polling answers in ${fmt(shmSmall.roundTripMedianUs as number)} µs because both sides spin without end — it never sleeps, and has no way to (no cross-process wake-up), so it burns a CPU per side while idle.`)
-  }
+  const conclusions = ipcConclusions(rows, unmeasured)
   lines.push('### What the numbers say', '', ...conclusions.map((c) => `- ${c}`), '')
-  const svg = barChart({
-    title: 'Round trip between a Node parent and its peer: median',
-    subtitle: 'whiskers: min–max over all round trips',
-    unit: 'µs',
-    log: true,
-    groups: SIZES.map((size) => ({
-      label: sizeLabel(size),
-      bars: names.map((name) => {
-        const r = find(name, size)!
-        return { label: LABELS[name]!, value: r.roundTripMedianUs as number, min: r.minMs * 1e3, max: r.maxMs * 1e3 }
-      }),
-    })),
-  })
-  return { suite: 'ipc', rows, markdown: lines.join('\n'), svg }
+  return { title: 'IPC: a Node parent and its child (or worker)', markdown: lines.join('\n'), conclusions, svg: ipcChart(rows, unmeasured) }
 }
