@@ -4,9 +4,12 @@ import { ipcSuite } from './ipc.js'
 import { loopSuite } from './loop.js'
 import { machineLine, mmanVersion, thisMachine } from './machine.js'
 import { parseArgs, UsageError, type BenchOptions } from './options.js'
+import { checkOutputs, outputFiles, writeFiles, type OutputPaths } from './outputs.js'
 import { overheadSuite } from './overhead.js'
-import { writeOutputs, type SuiteResult } from './report.js'
+import type { Presentation, SuiteResult } from './report.js'
+import { resultsFile } from './results-file.js'
 import { seedCommand } from './seed.js'
+import { unitsOf } from './units.js'
 import { zeroingSuite } from './zeroing.js'
 
 interface Suite {
@@ -29,16 +32,20 @@ Suites (default: all five):
 ${Object.entries(SUITES)
   .map(([name, suite]) => `  ${name.padEnd(10)}  ${suite.summary}`)
   .join('\n')}
-  seed [MB]   the blog program's own output for MB megabytes (default 100; --explain adds the fault counts)
 
 Options:
   --quick          small sizes and few repetitions (a smoke run, under 30 s)
   --reps N         repetitions per mode (default 15)
   --sizes 1,16     zeroing sizes in MiB (default 1,16,100,1024)
   --in-process     run trials in this process instead of a fresh one each
-  --json FILE      write the rows as JSON
-  --svg FILE       write charts (FILE-<suite>.svg when several suites run)
+  --json FILE      write the results file (rows, units, machine, versions) to FILE
+  --svg DIR        write each suite's chart to DIR/bench-<suite>.svg
   --help           this text
+Output paths are checked before anything runs; each file written is named on stderr.
+
+Other forms:
+  seed [MB]        the blog program's own output for MB megabytes (default 100;
+                   --explain adds the fault counts)
 `
 
 export async function bench(argv: string[]): Promise<number> {
@@ -52,10 +59,7 @@ export async function bench(argv: string[]): Promise<number> {
 }
 
 async function runBench(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(benchUsage)
-    return 0
-  }
+  if (argv.includes('--help') || argv.includes('-h')) return print(benchUsage)
   if (argv[0] === 'seed') {
     const rest = argv.slice(1)
     const unknown = rest.find((arg) => arg.startsWith('-') && arg !== '--explain')
@@ -67,15 +71,36 @@ async function runBench(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv)
   const unknown = parsed.words.find((word) => !Object.hasOwn(SUITES, word))
   if (unknown !== undefined) throw new UsageError(`unknown suite '${unknown}'`)
-  const names = parsed.words.length > 0 ? parsed.words : Object.keys(SUITES)
-  const machine = machineLine(thisMachine(), process.version, mmanVersion())
-  process.stdout.write(`# mman benchmarks\n\n${machine}${parsed.options.quick ? ' — quick smoke run: sizes and repetitions too small for conclusions' : ''}\n\n`)
+  checkOutputs(parsed.options)
+  const names = parsed.words.length > 0 ? [...new Set(parsed.words)] : Object.keys(SUITES)
+  const machine = thisMachine()
+  const mman = mmanVersion()
+  process.stdout.write(`# mman benchmarks\n\n${machineLine(machine, process.version, mman)}${parsed.options.quick ? ' — quick smoke run: sizes and repetitions too small for conclusions' : ''}\n\n`)
   const results: SuiteResult[] = []
   for (const name of names) {
     const result = await SUITES[name]!.run(parsed.options)
     process.stdout.write(`${result.markdown}\n`)
     results.push(result)
   }
-  writeOutputs(results, parsed.options.json, parsed.options.svg)
+  const file = resultsFile(results, {
+    command: ['mman bench', ...argv].join(' '),
+    options: parsed.options,
+    machine,
+    mman,
+    node: process.version,
+    createdAt: new Date(),
+  })
+  writeOutputs(file, new Map(results.map((r) => [r.suite, r])), parsed.options)
+  const unnamed = [...new Set(results.flatMap((r) => unitsOf(r.rows).unknown))]
+  if (unnamed.length > 0) process.stderr.write(`mman bench: row fields with no unit in bench/units.ts (the results file leaves them out of "units"): ${unnamed.join(', ')}\n`)
   return 0
+}
+
+function print(text: string): number {
+  process.stdout.write(text)
+  return 0
+}
+
+function writeOutputs(file: Parameters<typeof outputFiles>[0], presentations: Map<string, Presentation>, paths: OutputPaths): void {
+  for (const line of writeFiles(outputFiles(file, presentations, paths))) process.stderr.write(`${line}\n`)
 }

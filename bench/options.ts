@@ -5,6 +5,7 @@ export interface BenchOptions {
   sizesMiB?: number[]
   inProcess: boolean
   json?: string
+  /** A directory: charts go to DIR/bench-<suite>.svg. */
   svg?: string
 }
 

@@ -1,8 +1,6 @@
 // What a suite produces: measured rows (the data everything else is computed
 // from), rows it could not measure, and its presentation (markdown tables,
 // conclusions, a chart). Plus the text formatting the suites share.
-import { writeFileSync } from 'node:fs'
-import { extname } from 'node:path'
 import type { Spread } from './verdict.js'
 
 /**
@@ -92,18 +90,4 @@ export function duration(ms: number): string {
   if (ms >= 1) return `${fmt(ms)} ms`
   if (ms >= 0.001) return `${fmt(ms * 1e3)} µs`
   return `${fmt(ms * 1e6)} ns`
-}
-
-/** Where a suite's SVG goes: the path itself for one suite, else path-<suite>.svg. */
-export function svgPath(path: string, suite: string, suiteCount: number): string {
-  if (suiteCount === 1) return path
-  const ext = extname(path) || '.svg'
-  return `${path.slice(0, path.length - extname(path).length)}-${suite}${ext}`
-}
-
-export function writeOutputs(results: SuiteResult[], json?: string, svg?: string): void {
-  if (json !== undefined) writeFileSync(json, `${JSON.stringify(results.flatMap((r) => r.rows), null, 2)}\n`)
-  if (svg !== undefined) {
-    for (const result of results) writeFileSync(svgPath(svg, result.suite, results.length), result.svg)
-  }
 }

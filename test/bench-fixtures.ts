@@ -4,6 +4,7 @@
 // nothing here is a measurement.
 import { presentSection } from '../bench/presenters.js'
 import type { Row, SuiteResult, Unmeasured } from '../bench/report.js'
+import { resultsFile, type ResultsFile } from '../bench/results-file.js'
 
 /** min/median/max around `median`, ±`spread` (a fraction). */
 export const around = (median: number, spread = 0.05) => ({ minMs: median * (1 - spread), medianMs: median, maxMs: median * (1 + spread) })
@@ -109,4 +110,15 @@ export function suiteResults(options: { zeroingScale?: number } = {}): SuiteResu
   return sections.map(([suite, rows, unmeasured]) => ({
     suite, rows, unmeasured, ...presentSection({ suite, rows, unmeasured })!,
   }))
+}
+
+export function fixtureFile(options: { quick?: boolean; zeroingScale?: number; node?: string } = {}): ResultsFile {
+  return resultsFile(suiteResults(options), {
+    command: 'mman bench --json fixture.json',
+    options: { quick: options.quick ?? false, inProcess: false },
+    machine: { cpu: 'Test CPU', cpus: 2, memoryBytes: 8 * 2 ** 30, kernel: '6.18.0-test', arch: 'x64', pageSize: 4096, thp: 'madvise', thpShmem: 'never', glibc: '2.36' },
+    mman: '0.1.0',
+    node: options.node ?? 'v20.20.2',
+    createdAt: new Date('2026-01-02T03:04:05Z'),
+  })
 }

@@ -1,11 +1,11 @@
 // The `mman` command's surface: version, listings, refusals, --json.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { SUITES } from '../bench/index.js'
 import { DEMOS } from '../lib/cli/demos/index.js'
-import { repoRoot } from './helpers.js'
+import { repoRoot, tempDir } from './helpers.js'
 
 export function mman(...args: string[]) {
   const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), ...args], { encoding: 'utf8', timeout: 60_000 })
@@ -85,5 +85,21 @@ describe('mman info', () => {
     const text = mman('info').stdout
     expect(text).toContain(`page size         ${data.pageSize} bytes`)
     expect(text).toContain(`max_map_count     ${data.maxMapCount}`)
+  })
+})
+
+describe('mman bench outputs', () => {
+  const { dir, cleanup } = tempDir()
+  afterAll(cleanup)
+  const existing = join(dir, 'a.json')
+  writeFileSync(existing, '{}')
+
+  it('checks output paths before running anything', () => {
+    const started = Date.now()
+    expectRefused(mman('bench', '--json', '/nonexistent/x.json'), /^mman bench: --json \/nonexistent\/x\.json: directory \/nonexistent does not exist/)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expectRefused(mman('bench', 'zeroing', '--json', dir), /--json .*: that is a directory; --json takes a file name/)
+    expectRefused(mman('bench', '--svg', join(dir, 'z.svg')), /--svg takes a directory \(files are written as .*z\/bench-<suite>\.svg\), not a file name/)
+    expectRefused(mman('bench', '--svg', existing), /--svg .*a\.json: exists and is not a directory/)
   })
 })
