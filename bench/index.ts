@@ -40,6 +40,8 @@ Options:
   --in-process     run trials in this process instead of a fresh one each
   --json FILE      write the results file (rows, units, machine, versions) to FILE
   --svg DIR        write each suite's chart to DIR/bench-<suite>.svg
+  --report DIR     write DIR/report.html (one self-contained page: machine, tables,
+                   charts, conclusions) and DIR/results.json
   --help           this text
 Output paths are checked before anything runs; each file written is named on stderr.
 

@@ -7,6 +7,8 @@ export interface BenchOptions {
   json?: string
   /** A directory: charts go to DIR/bench-<suite>.svg. */
   svg?: string
+  /** A directory: the HTML page and the results file go there. */
+  report?: string
 }
 
 export interface ParsedArgs {
@@ -55,6 +57,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
         break
       case '--svg':
         options.svg = value()
+        break
+      case '--report':
+        options.report = value()
         break
       case '--reps': {
         const reps = Number(value())

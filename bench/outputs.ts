@@ -2,8 +2,10 @@
 // minutes; a typo in a path must not cost them). One naming rule:
 //   --json FILE     FILE, exactly as given
 //   --svg DIR       DIR/bench-<suite>.svg, one per suite
+//   --report DIR    DIR/report.html (self-contained) and DIR/results.json beside it
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { htmlReport } from './html-report.js'
 import { UsageError } from './options.js'
 import type { Presentation } from './report.js'
 import type { ResultsFile } from './results-file.js'
@@ -11,9 +13,12 @@ import type { ResultsFile } from './results-file.js'
 export interface OutputPaths {
   json?: string
   svg?: string
+  report?: string
 }
 
 export const svgFileName = (suite: string) => `bench-${suite}.svg`
+export const REPORT_PAGE = 'report.html'
+export const REPORT_RESULTS = 'results.json'
 
 function writable(path: string): boolean {
   try {
@@ -61,6 +66,7 @@ function prepareDirectory(flag: string, path: string, wrongExtension: RegExp, fi
 export function checkOutputs(paths: OutputPaths): void {
   if (paths.json !== undefined) checkFile('--json', paths.json)
   if (paths.svg !== undefined) prepareDirectory('--svg', paths.svg, /\.svg$/i, svgFileName('<suite>'))
+  if (paths.report !== undefined) prepareDirectory('--report', paths.report, /\.html?$/i, REPORT_PAGE)
 }
 
 export interface OutputFile {
@@ -87,6 +93,10 @@ export function outputFiles(file: ResultsFile, presentations: Map<string, Presen
   if (paths.json !== undefined) files.push({ path: paths.json, contents: json, description: results })
   if (paths.svg !== undefined) {
     for (const [suite, presentation] of presentations) files.push({ path: join(paths.svg, svgFileName(suite)), contents: presentation.svg, description: `${suite} chart` })
+  }
+  if (paths.report !== undefined) {
+    files.push({ path: join(paths.report, REPORT_PAGE), contents: htmlReport(file, presentations), description: 'the report page, self-contained: open it in a browser or attach it' })
+    files.push({ path: join(paths.report, REPORT_RESULTS), contents: json, description: results })
   }
   return files
 }

@@ -48,14 +48,14 @@ describe('report', () => {
 
 describe('options', () => {
   it('parses suites, flags and values', () => {
-    expect(parseArgs(['zeroing', '--quick', '--sizes', '1,16', '--reps', '4', '--json', 'x.json', '--svg', 'charts'])).toEqual({
+    expect(parseArgs(['zeroing', '--quick', '--sizes', '1,16', '--reps', '4', '--json', 'x.json', '--svg', 'charts', '--report', 'out'])).toEqual({
       words: ['zeroing'],
-      options: { quick: true, inProcess: false, sizesMiB: [1, 16], reps: 4, json: 'x.json', svg: 'charts' },
+      options: { quick: true, inProcess: false, sizesMiB: [1, 16], reps: 4, json: 'x.json', svg: 'charts', report: 'out' },
     })
   })
 
   it('rejects bad values with a usage error', () => {
-    for (const argv of [['--reps', '0'], ['--sizes', '1,x'], ['--json'], ['--svg'], ['--nope']]) {
+    for (const argv of [['--reps', '0'], ['--sizes', '1,x'], ['--json'], ['--report'], ['--nope']]) {
       expect(() => parseArgs(argv)).toThrow(UsageError)
     }
   })

@@ -1,5 +1,9 @@
-// The results file: what --json writes and what is read back.
+// The results file (what --json writes and what is read back), and the HTML page.
 import { describe, expect, it } from 'vitest'
+import { htmlReport } from '../bench/html-report.js'
+import { markdownToHtml } from '../bench/markdown-html.js'
+import { presentSection } from '../bench/presenters.js'
+import type { Presentation } from '../bench/report.js'
 import { parseResults, ResultsFileError, RESULTS_FORMAT, rowKey } from '../bench/results-file.js'
 import { unitsOf } from '../bench/units.js'
 import { fixtureFile } from './bench-fixtures.js'
@@ -56,5 +60,39 @@ describe('results file', () => {
     expectRefused(edited((f) => f.suites[0].rows.push(f.suites[0].rows[0])), /suites\[0\] has two rows named 'malloc-memset0 @ 100 MiB'/)
     expectRefused(edited((f) => (f.suites[1].rows[0].suite = 'zeroing')), /suites\[1\]\.rows\[0\]\.suite is not 'file'/)
     expectRefused(edited((f) => (f.suites[4].unmeasured[0].status = 'missing')), /status is neither 'not installed' nor 'failed'/)
+  })
+})
+
+describe('HTML report', () => {
+  const file = fixtureFile({ quick: true })
+  const presentations = new Map<string, Presentation>(file.suites.map((s) => [s.suite, presentSection(s)!]))
+  const html = htmlReport(file, presentations)
+
+  it('is one self-contained page: no script, no outside resource', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true)
+    expect(html).not.toMatch(/<script|<link|<img|src=|url\(/i)
+    expect(html).not.toMatch(/href="(?!#)/)
+  })
+
+  it('names the machine: CPU, kernel, THP mode, Node and mman versions', () => {
+    for (const fact of ['2 × Test CPU', 'Linux 6.18.0-test (x64)', 'enabled: madvise, shmem: never', 'v20.20.2', '0.1.0', 'A quick smoke run']) expect(html).toContain(fact)
+  })
+
+  it('has every suite with its chart inline, its tables and its conclusions', () => {
+    for (const section of file.suites) {
+      const start = html.indexOf(`<section id="${section.suite}">`)
+      expect(start, section.suite).toBeGreaterThan(0)
+      const body = html.slice(start, html.indexOf('</section>', start))
+      expect(body).toContain('<svg xmlns=')
+      expect(body).toContain('<table>')
+      expect(body).toContain(section.conclusions[0]!.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'))
+    }
+  })
+
+  it('turns the suites\' markdown into HTML: headings, right-aligned number columns, lists, escaping', () => {
+    expect(markdownToHtml('## A <b>\n\n| x | n |\n|---|---:|\n| a | 1 |\n\n- **one** `two`\n- three')).toBe(
+      '<h2>A &lt;b&gt;</h2>\n<table>\n<thead><tr><th>x</th><th class="num">n</th></tr></thead>\n<tbody><tr><td>a</td><td class="num">1</td></tr></tbody>\n</table>\n' +
+        '<ul>\n<li><strong>one</strong> <code>two</code></li>\n<li>three</li>\n</ul>',
+    )
   })
 })

@@ -101,5 +101,6 @@ describe('mman bench outputs', () => {
     expectRefused(mman('bench', 'zeroing', '--json', dir), /--json .*: that is a directory; --json takes a file name/)
     expectRefused(mman('bench', '--svg', join(dir, 'z.svg')), /--svg takes a directory \(files are written as .*z\/bench-<suite>\.svg\), not a file name/)
     expectRefused(mman('bench', '--svg', existing), /--svg .*a\.json: exists and is not a directory/)
+    expectRefused(mman('bench', '--report', join(dir, 'page.html')), /--report takes a directory \(files are written as .*page\/report\.html\), not a file name/)
   })
 })
