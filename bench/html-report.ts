@@ -65,7 +65,7 @@ ${file.options.quick ? '<p class="warning">A quick smoke run: sizes and repetiti
 ${sections.join('\n')}
 <footer>Every figure is the median [min–max] over the repetitions each table names; ratios marked “paired” divide values from the same repetition.
 “Faster” and “slower” mean one median lies beyond the other's whole range and the other way round; anything less is “within noise”.
-The rows are in results.json beside this page.</footer>
+The rows are in results.json beside this page: <code>npx mman bench compare theirs.json results.json</code> shows the ratio for each row.</footer>
 </body>
 </html>
 `

@@ -1,4 +1,5 @@
 // `mman bench [suite ...] [options]`: runs the benchmark suites and reports.
+import { compareCommand, compareUsage } from './compare.js'
 import { fileSuite } from './file.js'
 import { ipcSuite } from './ipc.js'
 import { loopSuite } from './loop.js'
@@ -27,6 +28,7 @@ export const SUITES: Record<string, Suite> = {
 
 export const benchUsage = `Usage: mman bench [suite ...] [options]
        mman bench seed [MB] [--explain]
+       mman bench compare A.json B.json [--json]
 
 Suites (default: all five):
 ${Object.entries(SUITES)
@@ -48,6 +50,8 @@ Output paths are checked before anything runs; each file written is named on std
 Other forms:
   seed [MB]        the blog program's own output for MB megabytes (default 100;
                    --explain adds the fault counts)
+  compare A B      per row, B's time over A's and whether it is faster, slower or
+                   within noise: two machines, kernels or versions (mman bench compare --help)
 `
 
 export async function bench(argv: string[]): Promise<number> {
@@ -61,6 +65,10 @@ export async function bench(argv: string[]): Promise<number> {
 }
 
 async function runBench(argv: string[]): Promise<number> {
+  if (argv[0] === 'compare') {
+    if (argv.includes('--help') || argv.includes('-h')) return print(compareUsage)
+    return compareCommand(argv.slice(1))
+  }
   if (argv.includes('--help') || argv.includes('-h')) return print(benchUsage)
   if (argv[0] === 'seed') {
     const rest = argv.slice(1)

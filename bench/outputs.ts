@@ -88,7 +88,7 @@ export function writeFiles(files: OutputFile[]): string[] {
 export function outputFiles(file: ResultsFile, presentations: Map<string, Presentation>, paths: OutputPaths): OutputFile[] {
   const json = `${JSON.stringify(file, null, 2)}\n`
   const rowCount = file.suites.reduce((n, s) => n + s.rows.length, 0)
-  const results = `results format ${file.version}: ${file.suites.length} suite${file.suites.length === 1 ? '' : 's'}, ${rowCount} rows`
+  const results = `results format ${file.version}: ${file.suites.length} suite${file.suites.length === 1 ? '' : 's'}, ${rowCount} rows; mman bench compare reads it`
   const files: OutputFile[] = []
   if (paths.json !== undefined) files.push({ path: paths.json, contents: json, description: results })
   if (paths.svg !== undefined) {

@@ -1,10 +1,11 @@
-// The results file (what --json writes and what is read back), and the HTML page.
+// The results file (what --json writes), compare, and the HTML page.
 import { describe, expect, it } from 'vitest'
+import { compareResults, comparisonMarkdown } from '../bench/compare.js'
 import { htmlReport } from '../bench/html-report.js'
 import { markdownToHtml } from '../bench/markdown-html.js'
 import { presentSection } from '../bench/presenters.js'
 import type { Presentation } from '../bench/report.js'
-import { parseResults, ResultsFileError, RESULTS_FORMAT, rowKey } from '../bench/results-file.js'
+import { parseResults, ResultsFileError, RESULTS_FORMAT, rowKey, type ResultsFile } from '../bench/results-file.js'
 import { unitsOf } from '../bench/units.js'
 import { fixtureFile } from './bench-fixtures.js'
 
@@ -60,6 +61,44 @@ describe('results file', () => {
     expectRefused(edited((f) => f.suites[0].rows.push(f.suites[0].rows[0])), /suites\[0\] has two rows named 'malloc-memset0 @ 100 MiB'/)
     expectRefused(edited((f) => (f.suites[1].rows[0].suite = 'zeroing')), /suites\[1\]\.rows\[0\]\.suite is not 'file'/)
     expectRefused(edited((f) => (f.suites[4].unmeasured[0].status = 'missing')), /status is neither 'not installed' nor 'failed'/)
+  })
+})
+
+describe('compare', () => {
+  it('gives, per row, B\'s median over A\'s and a verdict from both spreads', () => {
+    const a = fixtureFile()
+    const b = fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0' })
+    const comparison = compareResults(a, b, 'a.json', 'b.json')
+    const zeroing = comparison.suites.find((s) => s.suite === 'zeroing')!
+    const row = zeroing.rows.find((r) => r.key === 'mmap-memset1 @ 100 MiB')!
+    expect(row).toMatchObject({ ratio: 0.5, verdict: 'faster', text: '2.00× faster' })
+    const file = comparison.suites.find((s) => s.suite === 'file')!
+    expect(file.rows.every((r) => r.verdict === 'within noise' && r.ratio === 1)).toBe(true)
+    expect(comparison.counts.faster).toBe(zeroing.rows.length)
+    expect(comparison.b.machine).toContain('Node v24.1.0')
+  })
+
+  it('shows rows one side could not measure, with the reason', () => {
+    const b = JSON.parse(text(fixtureFile())) as ResultsFile
+    const ipc = b.suites.find((s) => s.suite === 'ipc')!
+    ipc.rows = ipc.rows.filter((r) => r.mode !== 'worker')
+    ipc.unmeasured.push({ suite: 'ipc', mode: 'worker', label: 'worker postMessage', status: 'failed', detail: 'boom' })
+    const comparison = compareResults(fixtureFile(), b, 'a.json', 'b.json')
+    const rows = comparison.suites.find((s) => s.suite === 'ipc')!.rows
+    expect(rows.find((r) => r.key === 'worker @ 64 B')).toMatchObject({ bMissing: 'not in B' })
+    expect(rows.find((r) => r.key === 'worker @ 64 B')!.verdict).toBeUndefined()
+    expect(rows.find((r) => r.key === 'worker')).toMatchObject({ aMissing: 'not in A', bMissing: 'failed: boom' })
+    expect(rows.find((r) => r.key === 'shm-polling')).toMatchObject({ aMissing: 'not installed: npm i shm-typed-array' })
+    const markdown = comparisonMarkdown(comparison)
+    expect(markdown).toContain('| worker postMessage, 64 B | 35.0 µs [33.3 µs–36.8 µs] | not in B | – | – |')
+    expect(markdown).toMatch(/B is faster in 0 rows, slower in 0, within noise in \d+\./)
+  })
+
+  it('refuses a quick run against a full one, and runs with nothing in common', () => {
+    expect(() => compareResults(fixtureFile({ quick: true }), fixtureFile(), 'q.json', 'f.json')).toThrow(/q\.json is a --quick smoke run and f\.json a full run/)
+    const onlyLoop = { ...fixtureFile(), suites: fixtureFile().suites.filter((s) => s.suite === 'loop') }
+    const onlyIpc = { ...fixtureFile(), suites: fixtureFile().suites.filter((s) => s.suite === 'ipc') }
+    expect(() => compareResults(onlyLoop, onlyIpc, 'a.json', 'b.json')).toThrow(/a\.json \(suites: loop\) and b\.json \(suites: ipc\) have no suite in common/)
   })
 })
 

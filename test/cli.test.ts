@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SUITES } from '../bench/index.js'
 import { DEMOS } from '../lib/cli/demos/index.js'
+import { fixtureFile } from './bench-fixtures.js'
 import { repoRoot, tempDir } from './helpers.js'
 
 export function mman(...args: string[]) {
@@ -19,6 +20,14 @@ function expectRefused(result: ReturnType<typeof mman>, message: RegExp) {
   expect(result.stderr).toMatch(message)
   expect(result.stderr).toMatch(/\nUsage: mman/)
   expect(result.stderr).not.toMatch(/\n\s+at /)
+}
+
+/** A failure that is not about the command line: exit 1, one message, no usage, no stack. */
+function expectFailed(result: ReturnType<typeof mman>, message: RegExp) {
+  expect(result.status).toBe(1)
+  expect(result.stdout).toBe('')
+  expect(result.stderr).toMatch(message)
+  expect(result.stderr.trim().split('\n')).toHaveLength(1)
 }
 
 describe('mman', () => {
@@ -88,11 +97,13 @@ describe('mman info', () => {
   })
 })
 
-describe('mman bench outputs', () => {
+describe('mman bench outputs and compare', () => {
   const { dir, cleanup } = tempDir()
   afterAll(cleanup)
-  const existing = join(dir, 'a.json')
-  writeFileSync(existing, '{}')
+  const a = join(dir, 'a.json')
+  const b = join(dir, 'b.json')
+  writeFileSync(a, JSON.stringify(fixtureFile()))
+  writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0' })))
 
   it('checks output paths before running anything', () => {
     const started = Date.now()
@@ -100,7 +111,30 @@ describe('mman bench outputs', () => {
     expect(Date.now() - started).toBeLessThan(10_000)
     expectRefused(mman('bench', 'zeroing', '--json', dir), /--json .*: that is a directory; --json takes a file name/)
     expectRefused(mman('bench', '--svg', join(dir, 'z.svg')), /--svg takes a directory \(files are written as .*z\/bench-<suite>\.svg\), not a file name/)
-    expectRefused(mman('bench', '--svg', existing), /--svg .*a\.json: exists and is not a directory/)
+    expectRefused(mman('bench', '--report', a), /--report .*a\.json: exists and is not a directory/)
     expectRefused(mman('bench', '--report', join(dir, 'page.html')), /--report takes a directory \(files are written as .*page\/report\.html\), not a file name/)
+  })
+
+  it('compares two runs row by row, as markdown or JSON', () => {
+    const result = mman('bench', 'compare', a, b)
+    expect(result.status).toBe(0)
+    expect(result.stdout).toMatch(/^# mman bench compare\n/)
+    expect(result.stdout).toContain('| B mmap private anon + memset(1), 100 MiB | 60.0 ms [57.0 ms–63.0 ms] | 30.0 ms [28.5 ms–31.5 ms] | 0.500× | 2.00× faster |')
+    const json = JSON.parse(mman('bench', 'compare', a, b, '--json').stdout)
+    expect(json.counts.faster).toBeGreaterThan(0)
+  })
+
+  it('refuses files it cannot compare, with a message and exit 1', () => {
+    const corrupt = join(dir, 'corrupt.json')
+    writeFileSync(corrupt, '{"format": "mman-bench-results", ')
+    const legacy = join(dir, 'legacy.json')
+    writeFileSync(legacy, JSON.stringify([{ suite: 'zeroing', mode: 'calloc', reps: 1, minMs: 1, medianMs: 1, maxMs: 1 }]))
+    const quick = join(dir, 'quick.json')
+    writeFileSync(quick, JSON.stringify(fixtureFile({ quick: true })))
+    expectFailed(mman('bench', 'compare', a, corrupt), /^mman bench: .*corrupt\.json is not JSON/)
+    expectFailed(mman('bench', 'compare', legacy, a), /legacy\.json is a bare list of rows/)
+    expectFailed(mman('bench', 'compare', a, join(dir, 'missing.json')), /missing\.json does not exist/)
+    expectFailed(mman('bench', 'compare', quick, a), /quick\.json is a --quick smoke run and .*a\.json a full run/)
+    expectRefused(mman('bench', 'compare', a), /compare takes two results files, not 1/)
   })
 })

@@ -13,6 +13,7 @@ const usage = () => `Usage: mman <command> [arguments]
 Commands:
   bench [suite ...] [options]   run benchmark suites: ${Object.keys(SUITES).join(', ')} (default: all)
   bench seed [MB] [--explain]   the seed blog's program output, measured by mman's kernels
+  bench compare A.json B.json   per row, B's time over A's: two machines, kernels or versions
   demo [name] [--json]          the seeds' lessons as runnable demos (no name: list them):
                                 ${Object.keys(DEMOS).join(', ')}
   info [--json]                 page size, huge page modes and limits of this machine
