@@ -7,8 +7,9 @@ import { machineLine, mmanVersion, thisMachine } from './machine.js'
 import { parseArgs, UsageError, type BenchOptions } from './options.js'
 import { checkOutputs, outputFiles, writeFiles, type OutputPaths } from './outputs.js'
 import { overheadSuite } from './overhead.js'
+import { presentSection } from './presenters.js'
 import type { Presentation, SuiteResult } from './report.js'
-import { resultsFile } from './results-file.js'
+import { readResults, resultsFile } from './results-file.js'
 import { seedCommand } from './seed.js'
 import { unitsOf } from './units.js'
 import { zeroingSuite } from './zeroing.js'
@@ -29,6 +30,7 @@ export const SUITES: Record<string, Suite> = {
 export const benchUsage = `Usage: mman bench [suite ...] [options]
        mman bench seed [MB] [--explain]
        mman bench compare A.json B.json [--json]
+       mman bench render RUN.json [--svg DIR] [--report DIR]
 
 Suites (default: all five):
 ${Object.entries(SUITES)
@@ -52,6 +54,8 @@ Other forms:
                    --explain adds the fault counts)
   compare A B      per row, B's time over A's and whether it is faster, slower or
                    within noise: two machines, kernels or versions (mman bench compare --help)
+  render RUN.json  print the report of a saved run again, and write its charts
+                   (--svg DIR) and page (--report DIR), without running anything
 `
 
 export async function bench(argv: string[]): Promise<number> {
@@ -78,6 +82,7 @@ async function runBench(argv: string[]): Promise<number> {
     if (words.length > 1) throw new UsageError(`seed takes one size in MB, not '${words.join(' ')}'`)
     return seedCommand(words, rest.includes('--explain'))
   }
+  if (argv[0] === 'render') return render(argv.slice(1))
   const parsed = parseArgs(argv)
   const unknown = parsed.words.find((word) => !Object.hasOwn(SUITES, word))
   if (unknown !== undefined) throw new UsageError(`unknown suite '${unknown}'`)
@@ -113,4 +118,30 @@ function print(text: string): number {
 
 function writeOutputs(file: Parameters<typeof outputFiles>[0], presentations: Map<string, Presentation>, paths: OutputPaths): void {
   for (const line of writeFiles(outputFiles(file, presentations, paths))) process.stderr.write(`${line}\n`)
+}
+
+/** A saved run's report again: markdown on stdout, and its charts and page when asked for. */
+function render(argv: string[]): number {
+  const foreign = argv.find((arg) => arg.startsWith('-') && arg !== '--svg' && arg !== '--report')
+  if (foreign !== undefined) throw new UsageError(`render takes RUN.json [--svg DIR] [--report DIR], not ${foreign}`)
+  const parsed = parseArgs(argv)
+  if (parsed.words.length !== 1) throw new UsageError(`render takes one results file, not ${parsed.words.length}`)
+  const paths = { svg: parsed.options.svg, report: parsed.options.report }
+  const file = readResults(parsed.words[0]!)
+  checkOutputs(paths)
+  const presentations = new Map<string, Presentation>()
+  for (const section of file.suites) {
+    const presentation = presentSection(section)
+    if (presentation === undefined) process.stderr.write(`mman bench render: skipping suite '${section.suite}', which this version does not know\n`)
+    else presentations.set(section.suite, presentation)
+  }
+  // Conclusions are computed again, by this version: the copy in the page's results.json says the same.
+  const known = {
+    ...file,
+    suites: file.suites.filter((s) => presentations.has(s.suite)).map((s) => ({ ...s, title: presentations.get(s.suite)!.title, conclusions: presentations.get(s.suite)!.conclusions })),
+  }
+  process.stdout.write(`# mman benchmarks\n\n${machineLine(file.machine, file.node, file.mman)}; recorded ${file.createdAt} by \`${file.command}\`\n\n`)
+  for (const presentation of presentations.values()) process.stdout.write(`${presentation.markdown}\n`)
+  writeOutputs(known, presentations, paths)
+  return 0
 }

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SUITES } from '../bench/index.js'
+import { parseResults } from '../bench/results-file.js'
 import { DEMOS } from '../lib/cli/demos/index.js'
 import { fixtureFile } from './bench-fixtures.js'
 import { repoRoot, tempDir } from './helpers.js'
@@ -97,7 +98,7 @@ describe('mman info', () => {
   })
 })
 
-describe('mman bench outputs and compare', () => {
+describe('mman bench outputs, compare and render', () => {
   const { dir, cleanup } = tempDir()
   afterAll(cleanup)
   const a = join(dir, 'a.json')
@@ -115,6 +116,21 @@ describe('mman bench outputs and compare', () => {
     expectRefused(mman('bench', '--report', join(dir, 'page.html')), /--report takes a directory \(files are written as .*page\/report\.html\), not a file name/)
   })
 
+  it('renders a saved run: the report on stdout, one chart per suite by the naming rule, the page, each file named', () => {
+    const charts = join(dir, 'charts')
+    const report = join(dir, 'report')
+    const result = mman('bench', 'render', a, '--svg', charts, '--report', report)
+    expect(result.status).toBe(0)
+    expect(result.stdout).toMatch(/^# mman benchmarks\n\n2 × Test CPU, 8\.0 GiB, Linux 6\.18\.0-test \(x64\), THP madvise, glibc 2\.36, Node v20\.20\.2, mman 0\.1\.0; recorded 2026-01-02T03:04:05\.000Z/)
+    for (const suite of Object.keys(SUITES)) {
+      expect(result.stderr).toContain(`wrote ${join(charts, `bench-${suite}.svg`)} (${suite} chart)`)
+      expect(readFileSync(join(charts, `bench-${suite}.svg`), 'utf8')).toMatch(/^<svg /)
+    }
+    expect(result.stderr).toContain(`wrote ${join(report, 'report.html')} (`)
+    expect(readFileSync(join(report, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/)
+    expect(parseResults(readFileSync(join(report, 'results.json'), 'utf8'), 'results.json').suites).toHaveLength(5)
+  })
+
   it('compares two runs row by row, as markdown or JSON', () => {
     const result = mman('bench', 'compare', a, b)
     expect(result.status).toBe(0)
@@ -124,7 +140,7 @@ describe('mman bench outputs and compare', () => {
     expect(json.counts.faster).toBeGreaterThan(0)
   })
 
-  it('refuses files it cannot compare, with a message and exit 1', () => {
+  it('refuses files it cannot compare or render, with a message and exit 1', () => {
     const corrupt = join(dir, 'corrupt.json')
     writeFileSync(corrupt, '{"format": "mman-bench-results", ')
     const legacy = join(dir, 'legacy.json')
@@ -135,6 +151,8 @@ describe('mman bench outputs and compare', () => {
     expectFailed(mman('bench', 'compare', legacy, a), /legacy\.json is a bare list of rows/)
     expectFailed(mman('bench', 'compare', a, join(dir, 'missing.json')), /missing\.json does not exist/)
     expectFailed(mman('bench', 'compare', quick, a), /quick\.json is a --quick smoke run and .*a\.json a full run/)
+    expectFailed(mman('bench', 'render', corrupt), /corrupt\.json is not JSON/)
     expectRefused(mman('bench', 'compare', a), /compare takes two results files, not 1/)
+    expectRefused(mman('bench', 'render', a, '--quick'), /render takes RUN\.json \[--svg DIR\] \[--report DIR\], not --quick/)
   })
 })

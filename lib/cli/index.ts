@@ -14,6 +14,7 @@ Commands:
   bench [suite ...] [options]   run benchmark suites: ${Object.keys(SUITES).join(', ')} (default: all)
   bench seed [MB] [--explain]   the seed blog's program output, measured by mman's kernels
   bench compare A.json B.json   per row, B's time over A's: two machines, kernels or versions
+  bench render RUN.json         a saved run's report again, with its charts and HTML page
   demo [name] [--json]          the seeds' lessons as runnable demos (no name: list them):
                                 ${Object.keys(DEMOS).join(', ')}
   info [--json]                 page size, huge page modes and limits of this machine
