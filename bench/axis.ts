@@ -17,21 +17,24 @@ export interface LogAxis {
   hi: number
   /** Labelled ticks: every decade, and 2 and 5 between them when the axis spans at most two decades. */
   ticks: number[]
+  /** Unlabelled guides at 2 and 5 within each decade on longer axes. */
+  guides: number[]
 }
 
 /** A log axis covering [min, max] (both > 0), widened to whole decades. */
 export function logAxis(min: number, max: number): LogAxis {
-  if (!(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) return { lo: 0, hi: 1, ticks: [1, 10] }
+  if (!(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) return { lo: 0, hi: 1, ticks: [1, 2, 5, 10], guides: [] }
   const lo = Math.floor(Math.log10(min) + 1e-9)
   let hi = Math.ceil(Math.log10(max) - 1e-9)
   if (hi <= lo) hi = lo + 1
   const ticks: number[] = []
+  const guides: number[] = []
   for (let exponent = lo; exponent <= hi; exponent++) {
     const decade = 10 ** exponent
     ticks.push(Number(decade.toPrecision(12)))
-    if (hi - lo <= 2 && exponent < hi) ticks.push(Number((2 * decade).toPrecision(12)), Number((5 * decade).toPrecision(12)))
+    if (exponent < hi) (hi - lo <= 2 ? ticks : guides).push(Number((2 * decade).toPrecision(12)), Number((5 * decade).toPrecision(12)))
   }
-  return { lo, hi, ticks }
+  return { lo, hi, ticks, guides }
 }
 
 const SUPERSCRIPT: Record<string, string> = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' }

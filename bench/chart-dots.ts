@@ -50,7 +50,7 @@ export function dotChart(spec: DotChartSpec): string {
   const rows = spec.groups.flatMap((g) => g.rows)
   const labelWidth = Math.min(340, Math.max(...rows.map((r) => textWidth(r.label)), ...spec.groups.map((g) => textWidth(g.label ?? '', 12) - 12)) + 12)
   const left = labelWidth + 8
-  const plotWidth = 520
+  const plotWidth = 600
   const width = left + plotWidth + 40
   const { parts, bottom } = titleBlock(spec, 12)
   const rowHeight = Math.max(20, spec.series.length * SERIES_GAP + 10)
@@ -97,9 +97,22 @@ export function dotChart(spec: DotChartSpec): string {
     keyText(spec.legend.mark)
   }
 
+  // Row bands first, so that the grid and the marks lie on top of them.
+  let y = plotTop
+  let band = 0
+  for (const group of spec.groups) {
+    if (group.label !== undefined) y += HEADING
+    for (let i = 0; i < group.rows.length; i++, y += rowHeight) {
+      if (band++ % 2 === 0) parts.push(`<rect x="${left}" y="${y}" width="${plotWidth}" height="${rowHeight}" fill="#f5f5f5"/>`)
+    }
+  }
+  for (const guide of axis.guides) {
+    const gx = x(guide).toFixed(1)
+    parts.push(`<line x1="${gx}" x2="${gx}" y1="${plotTop}" y2="${plotTop + plotHeight}" stroke="#ebebeb" stroke-dasharray="2 3"/>`)
+  }
   for (const tick of axis.ticks) {
     const tx = x(tick).toFixed(1)
-    parts.push(`<line x1="${tx}" x2="${tx}" y1="${plotTop}" y2="${plotTop + plotHeight}" stroke="#e3e3e3"/>`)
+    parts.push(`<line x1="${tx}" x2="${tx}" y1="${plotTop}" y2="${plotTop + plotHeight}" stroke="#d9d9d9"/>`)
     parts.push(`<text x="${tx}" y="${plotTop + plotHeight + 16}" text-anchor="middle" fill="#333">${tickLabel(tick)}${spec.tickSuffix ?? ''}</text>`)
   }
   parts.push(`<text x="${left + plotWidth / 2}" y="${plotTop + plotHeight + 36}" text-anchor="middle">${escapeXml(spec.axis)} (log scale)</text>`)
@@ -109,8 +122,7 @@ export function dotChart(spec: DotChartSpec): string {
     parts.push(`<text x="${rx}" y="${plotTop - 7}" text-anchor="middle" fill="#555">${escapeXml(spec.reference.label)}</text>`)
   }
 
-  let y = plotTop
-  let band = 0
+  y = plotTop
   for (const group of spec.groups) {
     if (group.label !== undefined) {
       parts.push(`<text x="12" y="${y + HEADING / 2 + 2}" dominant-baseline="central" font-weight="bold">${escapeXml(group.label)}</text>`)
@@ -118,7 +130,6 @@ export function dotChart(spec: DotChartSpec): string {
     }
     for (const row of group.rows) {
       const cy = y + rowHeight / 2
-      if (band++ % 2 === 0) parts.push(`<rect x="${left}" y="${y}" width="${plotWidth}" height="${rowHeight}" fill="#f5f5f5"/>`)
       parts.push(`<text x="${labelWidth}" y="${cy}" text-anchor="end" dominant-baseline="central">${escapeXml(row.label)}</text>`)
       if (row.points.length === 0) {
         parts.push(`<text x="${left + 6}" y="${cy}" dominant-baseline="central" fill="#777" font-style="italic">${escapeXml(row.note ?? 'not measured')}</text>`)

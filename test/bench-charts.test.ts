@@ -43,8 +43,8 @@ describe('axis', () => {
   })
 
   it('covers a log range with whole decades, and 2 and 5 between them when it is short', () => {
-    expect(logAxis(1.87, 3630)).toEqual({ lo: 0, hi: 4, ticks: [1, 10, 100, 1000, 10000] })
-    expect(logAxis(0.3, 8).ticks).toEqual([0.1, 0.2, 0.5, 1, 2, 5, 10])
+    expect(logAxis(1.87, 3630)).toEqual({ lo: 0, hi: 4, ticks: [1, 10, 100, 1000, 10000], guides: [2, 5, 20, 50, 200, 500, 2000, 5000] })
+    expect(logAxis(0.3, 8)).toMatchObject({ ticks: [0.1, 0.2, 0.5, 1, 2, 5, 10], guides: [] })
     expect(logAxis(5, 5)).toMatchObject({ lo: 0, hi: 1 })
   })
 })
