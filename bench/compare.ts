@@ -112,7 +112,7 @@ export function comparisonMarkdown(comparison: Comparison): string {
       ['machine', a.machine, b.machine],
       ['recorded', a.createdAt, b.createdAt],
       ['command', a.command, b.command],
-    ]),
+    ], true),
     '',
     "Times are each row's main measure (median [min–max] over its repetitions). B/A is B's median over A's: below 1, B took less time. " +
       "B is faster or slower when each median lies beyond the other's whole range; anything less is within noise.",

@@ -59,8 +59,9 @@ export const unmeasuredText = (entry: Unmeasured) => `${entry.status}: ${entry.d
 
 export const spreadOf = (row: Row): Spread => ({ min: row.minMs, median: row.medianMs, max: row.maxMs })
 
-export function table(headers: string[], rows: (string | number)[][]): string {
-  const lines = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`]
+/** A markdown table: the first column left-aligned, the others right-aligned (figures) unless `textColumns`. */
+export function table(headers: string[], rows: (string | number)[][], textColumns = false): string {
+  const lines = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 0 || textColumns ? '---' : '---:')).join('|')}|`]
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`)
   return lines.join('\n')
 }
