@@ -1,16 +1,21 @@
 // The `mman` command's surface: version, listings, refusals, --json.
 import { spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SUITES } from '../bench/index.js'
+import { parseArgs } from '../bench/options.js'
 import { parseResults } from '../bench/results-file.js'
 import { DEMOS } from '../lib/cli/demos/index.js'
 import { fixtureFile } from './bench-fixtures.js'
 import { repoRoot, tempDir } from './helpers.js'
 
 export function mman(...args: string[]) {
-  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), ...args], { encoding: 'utf8', timeout: 60_000 })
+  return mmanIn(repoRoot, ...args)
+}
+
+function mmanIn(cwd: string, ...args: string[]) {
+  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 })
   return { status: child.status, stdout: child.stdout, stderr: child.stderr }
 }
 
@@ -154,5 +159,43 @@ describe('mman bench outputs, compare and render', () => {
     expectFailed(mman('bench', 'render', corrupt), /corrupt\.json is not JSON/)
     expectRefused(mman('bench', 'compare', a), /compare takes two results files, not 1/)
     expectRefused(mman('bench', 'render', a, '--quick'), /render takes RUN\.json \[--svg DIR\] \[--report DIR\], not --quick/)
+  })
+})
+
+describe("README's mman examples", () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8')
+  const sections = readme.slice(readme.indexOf('## The main job: benchmarks'), readme.indexOf('## Documentation'))
+  const commands = [...sections.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((block) => block[1]!.split('\n'))
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line.startsWith('npx mman'))
+    .map((line) => line.split(/\s+/).slice(2))
+  const synopsis = (args: string[]) => args.some((arg) => /^\[|^[A-Z]{2,}/.test(arg))
+  const benchRun = (args: string[]) => args[0] === 'bench' && !['compare', 'render', 'seed'].includes(args[1] ?? '')
+
+  it('name only suites and options that exist, for the benchmark runs', () => {
+    const runs = commands.filter((args) => benchRun(args) && !synopsis(args))
+    expect(runs.length).toBeGreaterThanOrEqual(2)
+    for (const args of runs) {
+      const { words } = parseArgs(args.slice(1))
+      expect(words.filter((word) => !Object.hasOwn(SUITES, word))).toEqual([])
+    }
+  })
+
+  it('run as written, the others (with a saved run at hand for compare and render)', () => {
+    const { dir, cleanup } = tempDir()
+    try {
+      mkdirSync(join(dir, 'out'))
+      writeFileSync(join(dir, 'out', 'results.json'), JSON.stringify(fixtureFile()))
+      for (const name of ['theirs.json', 'A.json', 'B.json']) writeFileSync(join(dir, name), JSON.stringify(fixtureFile({ zeroingScale: 0.8 })))
+      const runnable = commands.filter((args) => !benchRun(args) && !synopsis(args))
+      expect(runnable.length).toBeGreaterThanOrEqual(7)
+      for (const args of runnable) {
+        const result = mmanIn(dir, ...args)
+        expect(result.status, `mman ${args.join(' ')}: ${result.stderr}`).toBe(0)
+      }
+    } finally {
+      cleanup()
+    }
   })
 })
