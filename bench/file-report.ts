@@ -126,5 +126,10 @@ export function fileConclusions(rows: Row[], unmeasured: Unmeasured[]): string[]
   for (const u of unmeasured) {
     if (u.status === 'failed') out.push(`${u.label} could not do the ${u.sizeMiB} MiB case: ${u.detail}.`)
   }
+  // A package that is missing misses both cases: one sentence for it.
+  for (const label of new Set(unmeasured.filter((u) => u.status === 'not installed').map((u) => u.label))) {
+    const entry = unmeasured.find((u) => u.label === label)!
+    out.push(`${label}: ${unmeasuredText(entry)}, so it is not in the comparison.`)
+  }
   return out
 }

@@ -112,6 +112,8 @@ describe('file, overhead and loop conclusions', () => {
     const sentences = fileConclusions(rows, [{ suite: 'file', mode: 'random-mmap-io', label: '@riaskov/mmap-io', sizeMiB: 4096, status: 'failed', detail: 'mmap failed, 22' }])
     expect(sentences[0]).toMatch(/the mapping is 1\.90× slower than read\(\)\.$/)
     expect(sentences).toContain('@riaskov/mmap-io could not do the 4096 MiB case: mmap failed, 22.')
+    const missing = ['scan-mmap-io', 'random-mmap-io'].map((mode) => ({ suite: 'file', mode, label: '@riaskov/mmap-io', status: 'not installed' as const, detail: 'npm i @riaskov/mmap-io' }))
+    expect(fileConclusions(fileRows(), missing).filter((s) => s.includes('not installed'))).toEqual(['@riaskov/mmap-io: not installed: npm i @riaskov/mmap-io, so it is not in the comparison.'])
   })
 
   it('say mman beats mmap-io when it does, and list koffi as not installed', () => {
