@@ -5,11 +5,11 @@ import { ipcSuite } from './ipc.js'
 import { loopSuite } from './loop.js'
 import { machineLine, mmanVersion, thisMachine } from './machine.js'
 import { parseArgs, UsageError, type BenchOptions } from './options.js'
-import { checkOutputs, outputFiles, writeFiles, type OutputPaths } from './outputs.js'
+import { checkOutputs, writeOutputs } from './outputs.js'
 import { overheadSuite } from './overhead.js'
-import { presentSection } from './presenters.js'
-import type { Presentation, SuiteResult } from './report.js'
-import { readResults, resultsFile } from './results-file.js'
+import { renderCommand } from './render.js'
+import type { SuiteResult } from './report.js'
+import { resultsFile } from './results-file.js'
 import { seedCommand } from './seed.js'
 import { unitsOf } from './units.js'
 import { zeroingSuite } from './zeroing.js'
@@ -82,7 +82,7 @@ async function runBench(argv: string[]): Promise<number> {
     if (words.length > 1) throw new UsageError(`seed takes one size in MB, not '${words.join(' ')}'`)
     return seedCommand(words, rest.includes('--explain'))
   }
-  if (argv[0] === 'render') return render(argv.slice(1))
+  if (argv[0] === 'render') return renderCommand(argv.slice(1))
   const parsed = parseArgs(argv)
   const unknown = parsed.words.find((word) => !Object.hasOwn(SUITES, word))
   if (unknown !== undefined) throw new UsageError(`unknown suite '${unknown}'`)
@@ -105,7 +105,7 @@ async function runBench(argv: string[]): Promise<number> {
     node: process.version,
     createdAt: new Date(),
   })
-  writeOutputs(file, new Map(results.map((r) => [r.suite, r])), parsed.options)
+  for (const line of writeOutputs(file, new Map(results.map((r) => [r.suite, r])), parsed.options)) process.stderr.write(`${line}\n`)
   const unnamed = [...new Set(results.flatMap((r) => unitsOf(r.rows).unknown))]
   if (unnamed.length > 0) process.stderr.write(`mman bench: row fields with no unit in bench/units.ts (the results file leaves them out of "units"): ${unnamed.join(', ')}\n`)
   return 0
@@ -116,32 +116,4 @@ function print(text: string): number {
   return 0
 }
 
-function writeOutputs(file: Parameters<typeof outputFiles>[0], presentations: Map<string, Presentation>, paths: OutputPaths): void {
-  for (const line of writeFiles(outputFiles(file, presentations, paths))) process.stderr.write(`${line}\n`)
-}
 
-/** A saved run's report again: markdown on stdout, and its charts and page when asked for. */
-function render(argv: string[]): number {
-  const foreign = argv.find((arg) => arg.startsWith('-') && arg !== '--svg' && arg !== '--report')
-  if (foreign !== undefined) throw new UsageError(`render takes RUN.json [--svg DIR] [--report DIR], not ${foreign}`)
-  const parsed = parseArgs(argv)
-  if (parsed.words.length !== 1) throw new UsageError(`render takes one results file, not ${parsed.words.length}`)
-  const paths = { svg: parsed.options.svg, report: parsed.options.report }
-  const file = readResults(parsed.words[0]!)
-  checkOutputs(paths)
-  const presentations = new Map<string, Presentation>()
-  for (const section of file.suites) {
-    const presentation = presentSection(section)
-    if (presentation === undefined) process.stderr.write(`mman bench render: skipping suite '${section.suite}', which this version does not know\n`)
-    else presentations.set(section.suite, presentation)
-  }
-  // Conclusions are computed again, by this version: the copy in the page's results.json says the same.
-  const known = {
-    ...file,
-    suites: file.suites.filter((s) => presentations.has(s.suite)).map((s) => ({ ...s, title: presentations.get(s.suite)!.title, conclusions: presentations.get(s.suite)!.conclusions })),
-  }
-  process.stdout.write(`# mman benchmarks\n\n${machineLine(file.machine, file.node, file.mman)}; recorded ${file.createdAt} by \`${file.command}\`\n\n`)
-  for (const presentation of presentations.values()) process.stdout.write(`${presentation.markdown}\n`)
-  writeOutputs(known, presentations, paths)
-  return 0
-}

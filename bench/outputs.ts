@@ -76,16 +76,10 @@ export interface OutputFile {
   description: string
 }
 
-/** Writes each file; returns the lines that say where each went. */
-export function writeFiles(files: OutputFile[]): string[] {
-  return files.map((file) => {
-    writeFileSync(file.path, file.contents)
-    return `wrote ${file.path} (${file.description})`
-  })
-}
+
 
 /** The files a run (or a saved run rendered again) writes, by the naming rule above. */
-export function outputFiles(file: ResultsFile, presentations: Map<string, Presentation>, paths: OutputPaths): OutputFile[] {
+function outputFiles(file: ResultsFile, presentations: Map<string, Presentation>, paths: OutputPaths): OutputFile[] {
   const json = `${JSON.stringify(file, null, 2)}\n`
   const rowCount = file.suites.reduce((n, s) => n + s.rows.length, 0)
   const results = `results format ${file.version}: ${file.suites.length} suite${file.suites.length === 1 ? '' : 's'}, ${rowCount} rows; mman bench compare reads it`
@@ -99,4 +93,12 @@ export function outputFiles(file: ResultsFile, presentations: Map<string, Presen
     files.push({ path: join(paths.report, REPORT_RESULTS), contents: json, description: results })
   }
   return files
+}
+
+/** Writes the run's files (the results first, so a later failure loses the least); returns the lines that say where each went. */
+export function writeOutputs(file: ResultsFile, presentations: Map<string, Presentation>, paths: OutputPaths): string[] {
+  return outputFiles(file, presentations, paths).map((output) => {
+    writeFileSync(output.path, output.contents)
+    return `wrote ${output.path} (${output.description})`
+  })
 }

@@ -10,7 +10,7 @@ import { DEMOS } from '../lib/cli/demos/index.js'
 import { fixtureFile } from './bench-fixtures.js'
 import { repoRoot, tempDir } from './helpers.js'
 
-export function mman(...args: string[]) {
+function mman(...args: string[]) {
   return mmanIn(repoRoot, ...args)
 }
 
