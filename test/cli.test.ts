@@ -136,6 +136,12 @@ describe('mman bench outputs, compare and render', () => {
     expect(parseResults(readFileSync(join(report, 'results.json'), 'utf8'), 'results.json').suites).toHaveLength(5)
   })
 
+  it('ends quietly when the reader of its output goes away', () => {
+    // `true` reads nothing and exits at once, well before node has started and writes.
+    const child = spawnSync('sh', ['-c', `"${process.execPath}" "${join(repoRoot, 'dist/lib/cli/index.js')}" bench render "${a}" | true`], { encoding: 'utf8' })
+    expect(child.stderr).toBe('')
+  })
+
   it('compares two runs row by row, as markdown or JSON', () => {
     const result = mman('bench', 'compare', a, b)
     expect(result.status).toBe(0)

@@ -64,6 +64,12 @@ async function main(argv: string[]): Promise<number> {
   return command(rest)
 }
 
+// Piped into `head` or a pager that quits: the reader is gone, so is the point of writing.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(process.exitCode ?? 0)
+})
+
 try {
   process.exitCode = await main(process.argv.slice(2))
 } catch (error) {
