@@ -1,60 +1,119 @@
-// `mman bench [suite] [options]`: runs the benchmark suites and reports.
+// `mman bench [suite ...] [options]`: runs the benchmark suites and reports.
+import { compareCommand, compareUsage } from './compare.js'
 import { fileSuite } from './file.js'
 import { ipcSuite } from './ipc.js'
 import { loopSuite } from './loop.js'
-import { machineLine, parseArgs, UsageError, type BenchOptions } from './options.js'
+import { machineLine, mmanVersion, thisMachine } from './machine.js'
+import { parseArgs, UsageError, type BenchOptions } from './options.js'
+import { checkOutputs, writeOutputs } from './outputs.js'
 import { overheadSuite } from './overhead.js'
-import { writeOutputs, type SuiteResult } from './report.js'
+import { renderCommand } from './render.js'
+import type { SuiteResult } from './report.js'
+import { resultsFile } from './results-file.js'
 import { seedCommand } from './seed.js'
+import { unitsOf } from './units.js'
 import { zeroingSuite } from './zeroing.js'
 
-const SUITES: Record<string, (options: BenchOptions) => Promise<SuiteResult>> = {
-  zeroing: zeroingSuite,
-  file: fileSuite,
-  overhead: overheadSuite,
-  ipc: ipcSuite,
-  loop: loopSuite,
+interface Suite {
+  summary: string
+  run(options: BenchOptions): Promise<SuiteResult>
+}
+
+export const SUITES: Record<string, Suite> = {
+  zeroing: { summary: "the seed blog's malloc-vs-mmap experiment, modes A-G plus JS, with page-fault counts", run: zeroingSuite },
+  file: { summary: 'one sequential scan of a cached file, random reads of a sparse file, vs fs and mmap-io', run: fileSuite },
+  overhead: { summary: 'ns per mmap + munmap pair: C loop, both mman layers, mmap-io, koffi', run: overheadSuite },
+  loop: { summary: 'event-loop delay while syncAsync / populateAsync / futexWaitAsync run, vs blocking forms', run: loopSuite },
+  ipc: { summary: 'parent/child round trips and throughput: mman Channel vs process.send, postMessage, shm-typed-array', run: ipcSuite },
 }
 
 export const benchUsage = `Usage: mman bench [suite ...] [options]
+       mman bench seed [MB] [--explain]
+       mman bench compare A.json B.json [--json]
+       mman bench render RUN.json [--svg DIR] [--report DIR]
 
 Suites (default: all five):
-  zeroing     the seed blog's malloc-vs-mmap experiment, modes A-G plus JS, with page-fault counts
-  file        one sequential scan of a cached file, random reads of a sparse file, vs fs and mmap-io
-  overhead    ns per mmap + munmap pair: C loop, both mman layers, mmap-io, koffi
-  loop        event-loop delay while syncAsync / populateAsync / futexWaitAsync run, vs blocking forms
-  ipc         parent/child round trips and throughput: mman Channel vs process.send, postMessage, shm-typed-array
-  seed [MB]   the blog program's own output (add --explain for the fault counts)
+${Object.entries(SUITES)
+  .map(([name, suite]) => `  ${name.padEnd(10)}  ${suite.summary}`)
+  .join('\n')}
 
 Options:
   --quick          small sizes and few repetitions (a smoke run, under 30 s)
   --reps N         repetitions per mode (default 15)
   --sizes 1,16     zeroing sizes in MiB (default 1,16,100,1024)
   --in-process     run trials in this process instead of a fresh one each
-  --json FILE      write the rows as JSON
-  --svg FILE       write charts (FILE-<suite>.svg when several suites run)
+  --json FILE      write the results file (rows, units, machine, versions) to FILE
+  --svg DIR        write each suite's chart to DIR/bench-<suite>.svg
+  --report DIR     write DIR/report.html (one self-contained page: machine, tables,
+                   charts, conclusions) and DIR/results.json
+  --help           this text
+Output paths are checked before anything runs; each file written is named on stderr.
+
+Other forms:
+  seed [MB]        the blog program's own output for MB megabytes (default 100;
+                   --explain adds the fault counts)
+  compare A B      per row, B's time over A's and whether it is faster, slower or
+                   within noise: two machines, kernels or versions (mman bench compare --help)
+  render RUN.json  print the report of a saved run again, and write its charts
+                   (--svg DIR) and page (--report DIR), without running anything
 `
 
 export async function bench(argv: string[]): Promise<number> {
-  let parsed
   try {
-    parsed = parseArgs(argv.filter((a) => a !== '--explain'))
-    if (parsed.words[0] === 'seed') return seedCommand(parsed.words.slice(1), argv.includes('--explain'))
-    const unknown = parsed.words.find((word) => !Object.hasOwn(SUITES, word))
-    if (unknown !== undefined) throw new UsageError(`unknown suite '${unknown}'`)
+    return await runBench(argv)
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error
-    process.stderr.write(`mman bench: ${error.message}\n\n${benchUsage}`)
-    return 2
+    // Every usage complaint from here down shows the bench usage.
+    if (error instanceof UsageError && error.usage === undefined) throw new UsageError(error.message, benchUsage)
+    throw error
   }
-  const names = parsed.words.length > 0 ? parsed.words : Object.keys(SUITES)
-  process.stdout.write(`# mman benchmarks\n\n${machineLine()}${parsed.options.quick ? ' — quick smoke run: sizes and repetitions too small for conclusions' : ''}\n\n`)
+}
+
+async function runBench(argv: string[]): Promise<number> {
+  if (argv[0] === 'compare') {
+    if (argv.includes('--help') || argv.includes('-h')) return print(compareUsage)
+    return compareCommand(argv.slice(1))
+  }
+  if (argv.includes('--help') || argv.includes('-h')) return print(benchUsage)
+  if (argv[0] === 'seed') {
+    const rest = argv.slice(1)
+    const unknown = rest.find((arg) => arg.startsWith('-') && arg !== '--explain')
+    if (unknown !== undefined) throw new UsageError(`seed takes [MB] [--explain], not '${unknown}'`)
+    const words = rest.filter((arg) => arg !== '--explain')
+    if (words.length > 1) throw new UsageError(`seed takes one size in MB, not '${words.join(' ')}'`)
+    return seedCommand(words, rest.includes('--explain'))
+  }
+  if (argv[0] === 'render') return renderCommand(argv.slice(1))
+  const parsed = parseArgs(argv)
+  const unknown = parsed.words.find((word) => !Object.hasOwn(SUITES, word))
+  if (unknown !== undefined) throw new UsageError(`unknown suite '${unknown}'`)
+  checkOutputs(parsed.options)
+  const names = parsed.words.length > 0 ? [...new Set(parsed.words)] : Object.keys(SUITES)
+  const machine = thisMachine()
+  const mman = mmanVersion()
+  process.stdout.write(`# mman benchmarks\n\n${machineLine(machine, process.version, mman)}${parsed.options.quick ? ' — quick smoke run: sizes and repetitions too small for conclusions' : ''}\n\n`)
   const results: SuiteResult[] = []
   for (const name of names) {
-    const result = await SUITES[name]!(parsed.options)
+    const result = await SUITES[name]!.run(parsed.options)
     process.stdout.write(`${result.markdown}\n`)
     results.push(result)
   }
-  writeOutputs(results, parsed.options.json, parsed.options.svg)
+  const file = resultsFile(results, {
+    command: ['mman bench', ...argv].join(' '),
+    options: parsed.options,
+    machine,
+    mman,
+    node: process.version,
+    createdAt: new Date(),
+  })
+  for (const line of writeOutputs(file, new Map(results.map((r) => [r.suite, r])), parsed.options)) process.stderr.write(`${line}\n`)
+  const unnamed = [...new Set(results.flatMap((r) => unitsOf(r.rows).unknown))]
+  if (unnamed.length > 0) process.stderr.write(`mman bench: row fields with no unit in bench/units.ts (the results file leaves them out of "units"): ${unnamed.join(', ')}\n`)
   return 0
 }
+
+function print(text: string): number {
+  process.stdout.write(text)
+  return 0
+}
+
+

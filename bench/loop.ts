@@ -6,14 +6,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { MADV, futexWait, futexWaitAsync, mapAnonymous, mapFile, type Mapping } from '../lib/index.js'
+import { presentLoop } from './loop-report.js'
 import type { BenchOptions } from './options.js'
-import { fmt, table, type Row, type SuiteResult } from './report.js'
-import { barChart } from './svg.js'
+import type { Row, SuiteResult } from './report.js'
 
 const MiB = 2 ** 20
 const RESOLUTION_MS = 1
 
 export interface LoopDelay {
+  minMs: number
   p50Ms: number
   p99Ms: number
   maxMs: number
@@ -33,7 +34,8 @@ export async function loopDelayDuring(work: () => Promise<unknown> | unknown): P
   await new Promise((resolve) => setTimeout(resolve, 5))
   histogram.disable()
   const late = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS)
-  return { p50Ms: late(histogram.percentile(50)), p99Ms: late(histogram.percentile(99)), maxMs: late(histogram.max), samples: histogram.count, workMs }
+  // An empty histogram reports a huge minimum; the 5 ms waits around the work make one sample at least.
+  return { minMs: histogram.count > 0 ? late(histogram.min) : 0, p50Ms: late(histogram.percentile(50)), p99Ms: late(histogram.percentile(99)), maxMs: late(histogram.max), samples: histogram.count, workMs }
 }
 
 export interface LoopWorkload {
@@ -72,14 +74,14 @@ export async function loopSuite(options: BenchOptions): Promise<SuiteResult> {
   const anonBytes = (options.quick ? 128 : 1024) * MiB
   const waitMs = options.quick ? 100 : 500
   const w = loopWorkload(fileBytes, anonBytes)
-  const results: [string, LoopDelay][] = []
+  const results: [mode: string, label: string, delay: LoopDelay][] = []
   try {
     dirty(w.file)
-    results.push([`async: syncAsync ${fileBytes / MiB} MiB dirty + populateAsync ${anonBytes / MiB} MiB + futexWaitAsync ${waitMs} ms`,
+    results.push(['async', `async: syncAsync ${fileBytes / MiB} MiB dirty + populateAsync ${anonBytes / MiB} MiB + futexWaitAsync ${waitMs} ms`,
       await loopDelayDuring(() => Promise.all([w.file.syncAsync(), w.anon.populateAsync(), futexWaitAsync(w.words, 0, 0, waitMs)]))])
     dirty(w.file)
     w.anon.advise(MADV.DONTNEED)
-    results.push([`blocking: sync ${fileBytes / MiB} MiB dirty, populate ${anonBytes / MiB} MiB, futexWait ${waitMs} ms`,
+    results.push(['blocking', `blocking: sync ${fileBytes / MiB} MiB dirty, populate ${anonBytes / MiB} MiB, futexWait ${waitMs} ms`,
       await loopDelayDuring(() => {
         w.file.sync()
         w.anon.populate()
@@ -88,23 +90,8 @@ export async function loopSuite(options: BenchOptions): Promise<SuiteResult> {
   } finally {
     w.cleanup()
   }
-  const rows: Row[] = results.map(([mode, d]) => ({
-    suite: 'loop', mode, reps: d.samples, minMs: 0, medianMs: d.p50Ms, maxMs: d.maxMs, p99Ms: d.p99Ms, workMs: d.workMs,
+  const rows: Row[] = results.map(([mode, label, d]) => ({
+    suite: 'loop', mode, label, reps: d.samples, minMs: d.minMs, medianMs: d.p50Ms, maxMs: d.maxMs, p99Ms: d.p99Ms, workMs: d.workMs,
   }))
-  const asyncP99 = results[0]![1].p99Ms
-  const markdown = [
-    '## Event loop: delay while large operations are in flight', '',
-    `How late a 1 ms timer fires (monitorEventLoopDelay) while the work runs; one run each.`, '',
-    table(['work', 'took ms', 'loop delay p50 ms', 'p99 ms', 'max ms'], results.map(([mode, d]) => [mode, fmt(d.workMs), fmt(d.p50Ms), fmt(d.p99Ms), fmt(d.maxMs)])), '',
-    '### What the numbers say', '',
-    `- With the async forms the loop stays responsive: p99 delay ${fmt(asyncP99)} ms (target < 20 ms: ${asyncP99 < 20 ? 'met' : 'missed'}); ` +
-      `the blocking forms hold it for ${fmt(results[1]![1].maxMs)} ms at a stretch.`, '',
-  ].join('\n')
-  const svg = barChart({
-    title: 'Event-loop delay while msync, populate and a futex wait run',
-    unit: 'ms (max delay)',
-    log: true,
-    groups: results.map(([mode, d]) => ({ label: mode.split(':')[0]!, bars: [{ label: mode.split(':')[0]!, value: Math.max(d.maxMs, 0.01), min: Math.max(d.p50Ms, 0.01), max: Math.max(d.maxMs, 0.01) }] })),
-  })
-  return { suite: 'loop', rows, markdown, svg }
+  return { suite: 'loop', rows, unmeasured: [], ...presentLoop(rows) }
 }

@@ -1,13 +1,14 @@
 // Command-line options shared by the benchmark suites.
-import { cpus, release } from 'node:os'
-
 export interface BenchOptions {
   quick: boolean
   reps?: number
   sizesMiB?: number[]
   inProcess: boolean
   json?: string
+  /** A directory: charts go to DIR/bench-<suite>.svg. */
   svg?: string
+  /** A directory: the HTML page and the results file go there. */
+  report?: string
 }
 
 export interface ParsedArgs {
@@ -16,7 +17,15 @@ export interface ParsedArgs {
   options: BenchOptions
 }
 
-export class UsageError extends Error {}
+/** A command line the command cannot run: the message, and the usage text to print after it. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message)
+  }
+}
 
 function positiveNumbers(text: string, flag: string): number[] {
   const values = text.split(',').map((part) => Number(part.trim()))
@@ -49,6 +58,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case '--svg':
         options.svg = value()
         break
+      case '--report':
+        options.report = value()
+        break
       case '--reps': {
         const reps = Number(value())
         if (!Number.isInteger(reps) || reps < 1) throw new UsageError('--reps takes a positive integer')
@@ -64,10 +76,4 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
   }
   return { words, options }
-}
-
-/** One line that says what machine the figures come from. */
-export function machineLine(): string {
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
-  return `${cpus().length} × ${cpu}, Linux ${release()}, Node ${process.version}`
 }

@@ -1,30 +1,67 @@
-// Output of the suites: markdown tables on stdout, JSON rows, SVG charts.
-import { writeFileSync } from 'node:fs'
-import { extname } from 'node:path'
+// What a suite produces: measured rows (the data everything else is computed
+// from), rows it could not measure, and its presentation (markdown tables,
+// conclusions, a chart). Plus the text formatting the suites share.
+import type { Spread } from './verdict.js'
 
-/** One measured row; every suite writes at least these fields. */
+/**
+ * One measured row. Every suite writes at least these fields; `minMs`,
+ * `medianMs` and `maxMs` summarize the row's `reps` repetitions of its main
+ * measure, a time (lower is better): the lowest, median and highest
+ * per-repetition value. Other fields carry the units in their names (see units.ts).
+ */
 export interface Row {
   suite: string
+  /** Which method or mode; with the case fields (sizeMiB, messageBytes) it names the row. */
   mode: string
+  label?: string
   sizeMiB?: number
   reps: number
   minMs: number
   medianMs: number
   maxMs: number
-  minorFaults?: number
   [extra: string]: unknown
 }
 
-/** A finished suite: its rows, the text report, and its chart. */
-export interface SuiteResult {
+/** A row that has no figures: a peer package that is not installed, or a case a method cannot do. */
+export interface Unmeasured {
   suite: string
-  rows: Row[]
+  mode: string
+  label: string
+  status: 'not installed' | 'failed'
+  /** For 'not installed', the command that installs it; for 'failed', the error. */
+  detail: string
+  sizeMiB?: number
+  [extra: string]: unknown
+}
+
+/** What a suite shows, computed from its rows alone (so a saved run renders the same). */
+export interface Presentation {
+  title: string
   markdown: string
+  conclusions: string[]
   svg: string
 }
 
-export function table(headers: string[], rows: (string | number)[][]): string {
-  const lines = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`]
+/** A finished suite. */
+export interface SuiteResult extends Presentation {
+  suite: string
+  rows: Row[]
+  unmeasured: Unmeasured[]
+}
+
+/** The row a peer would have had, when its package is missing. */
+export function notInstalled(suite: string, mode: string, label: string, packageName: string): Unmeasured {
+  return { suite, mode, label, status: 'not installed', detail: `npm i ${packageName}` }
+}
+
+/** "not installed: npm i shm-typed-array", "failed: mmap failed, 22" */
+export const unmeasuredText = (entry: Unmeasured) => `${entry.status}: ${entry.detail}`
+
+export const spreadOf = (row: Row): Spread => ({ min: row.minMs, median: row.medianMs, max: row.maxMs })
+
+/** A markdown table: the first column left-aligned, the others right-aligned (figures) unless `textColumns`. */
+export function table(headers: string[], rows: (string | number)[][], textColumns = false): string {
+  const lines = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 0 || textColumns ? '---' : '---:')).join('|')}|`]
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`)
   return lines.join('\n')
 }
@@ -47,16 +84,11 @@ export function ratioText(median: number, min: number, max: number): string {
   return `${fmt(median)}× [${fmt(min)}–${fmt(max)}]`
 }
 
-/** Where a suite's SVG goes: the path itself for one suite, else path-<suite>.svg. */
-export function svgPath(path: string, suite: string, suiteCount: number): string {
-  if (suiteCount === 1) return path
-  const ext = extname(path) || '.svg'
-  return `${path.slice(0, path.length - extname(path).length)}-${suite}${ext}`
-}
-
-export function writeOutputs(results: SuiteResult[], json?: string, svg?: string): void {
-  if (json !== undefined) writeFileSync(json, `${JSON.stringify(results.flatMap((r) => r.rows), null, 2)}\n`)
-  if (svg !== undefined) {
-    for (const result of results) writeFileSync(svgPath(svg, result.suite, results.length), result.svg)
-  }
+/** A time in ms written in the unit that suits it: "2.89 µs", "65.9 ms", "1.20 s". */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return '–'
+  if (ms >= 1000) return `${fmt(ms / 1000)} s`
+  if (ms >= 1) return `${fmt(ms)} ms`
+  if (ms >= 0.001) return `${fmt(ms * 1e3)} µs`
+  return `${fmt(ms * 1e6)} ns`
 }

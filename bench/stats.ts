@@ -29,6 +29,18 @@ export function pairedRatio(a: readonly number[], b: readonly number[]): Summary
   return summarize(ratios)
 }
 
+/**
+ * The medians of `batches` runs of consecutive values (fewer when there are
+ * under 5 values a batch), summarized: how far the median of a long series
+ * moves within it, where single values may span decades.
+ */
+export function batchMedians(values: readonly number[], batches: number): Summary & { count: number } {
+  const count = Math.max(1, Math.min(batches, Math.floor(values.length / 5)))
+  const size = values.length / count
+  const medians = Array.from({ length: count }, (_, i) => median(values.slice(Math.round(i * size), Math.round((i + 1) * size))))
+  return { ...summarize(medians), count }
+}
+
 /** A deterministic PRNG (mulberry32), so every method reads the same random offsets. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0

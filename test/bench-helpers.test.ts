@@ -2,9 +2,8 @@
 // run in CI's smoke run, never as tests).
 import { describe, expect, it } from 'vitest'
 import { parseArgs, UsageError } from '../bench/options.js'
-import { fmt, svgPath, table } from '../bench/report.js'
-import { median, pairedRatio, seededRandom, summarize } from '../bench/stats.js'
-import { barChart } from '../bench/svg.js'
+import { duration, fmt, table } from '../bench/report.js'
+import { batchMedians, median, pairedRatio, seededRandom, summarize } from '../bench/stats.js'
 import { countByte } from '../bench/file-trial.js'
 import { zeroingTrial } from '../bench/zeroing-trial.js'
 import { runChild, sanitized } from './helpers.js'
@@ -17,6 +16,12 @@ describe('stats', () => {
 
   it('pairs ratios by repetition, so a slow moment hits both sides', () => {
     expect(pairedRatio([2, 20, 4], [1, 10, 4])).toEqual({ min: 1, median: 2, max: 2 })
+  })
+
+  it('summarizes the medians of consecutive batches, fewer batches for short series', () => {
+    const values = [1, 1, 1, 1, 1, 9, 9, 9, 9, 9, 5, 5, 5, 5, 5]
+    expect(batchMedians(values, 3)).toEqual({ min: 1, median: 5, max: 9, count: 3 })
+    expect(batchMedians([1, 2, 3], 10)).toEqual({ min: 2, median: 2, max: 2, count: 1 })
   })
 
   it('draws the same offsets from the same seed', () => {
@@ -35,38 +40,22 @@ describe('report', () => {
     expect(fmt(undefined)).toBe('–')
   })
 
-  it('writes markdown tables and names one SVG per suite', () => {
+  it('writes markdown tables, and times in the unit that suits them', () => {
     expect(table(['a', 'b'], [[1, 2]])).toBe('| a | b |\n|---|---:|\n| 1 | 2 |')
-    expect(svgPath('out.svg', 'file', 1)).toBe('out.svg')
-    expect(svgPath('out.svg', 'file', 3)).toBe('out-file.svg')
-  })
-
-  it('draws a well-formed SVG with a bar and a whisker per value, on a log scale too', () => {
-    for (const log of [false, true]) {
-      const svg = barChart({
-        title: 'T <&>',
-        unit: 'ms',
-        log,
-        groups: [{ label: '1 MiB', bars: [{ label: 'A', value: 2, min: 1, max: 3 }, { label: 'B', value: 200, min: 100, max: 300 }] }],
-      })
-      expect(svg.startsWith('<svg')).toBe(true)
-      expect(svg.trim().endsWith('</svg>')).toBe(true)
-      expect(svg).toContain('T &lt;&amp;&gt;')
-      expect(svg.match(/<rect x="\d/g)?.length).toBe(2 + 2) // two bars, two legend swatches
-    }
+    expect([duration(0.00289), duration(65.9), duration(1200), duration(0.0000021)]).toEqual(['2.89 µs', '65.9 ms', '1.20 s', '2.10 ns'])
   })
 })
 
 describe('options', () => {
   it('parses suites, flags and values', () => {
-    expect(parseArgs(['zeroing', '--quick', '--sizes', '1,16', '--reps', '4', '--json', 'x.json'])).toEqual({
+    expect(parseArgs(['zeroing', '--quick', '--sizes', '1,16', '--reps', '4', '--json', 'x.json', '--svg', 'charts', '--report', 'out'])).toEqual({
       words: ['zeroing'],
-      options: { quick: true, inProcess: false, sizesMiB: [1, 16], reps: 4, json: 'x.json' },
+      options: { quick: true, inProcess: false, sizesMiB: [1, 16], reps: 4, json: 'x.json', svg: 'charts', report: 'out' },
     })
   })
 
   it('rejects bad values with a usage error', () => {
-    for (const argv of [['--reps', '0'], ['--sizes', '1,x'], ['--json'], ['--nope']]) {
+    for (const argv of [['--reps', '0'], ['--sizes', '1,x'], ['--json'], ['--report'], ['--nope']]) {
       expect(() => parseArgs(argv)).toThrow(UsageError)
     }
   })

@@ -107,10 +107,4 @@ describe('mman demo', () => {
       `PID ${childPid}:\tmemfd string 2`,
     ])
   })
-
-  it('lists the demos and refuses unknown ones', () => {
-    const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), 'demo', 'nope'], { encoding: 'utf8' })
-    expect(child.status).toBe(2)
-    expect(child.stderr).toMatch(/unknown demo 'nope'[\s\S]*vma-split/)
-  })
 })

@@ -1,37 +1,86 @@
 #!/usr/bin/env node
 // The `mman` command.
-import { bench, benchUsage } from '../../bench/index.js'
+import { bench, benchUsage, SUITES } from '../../bench/index.js'
+import { mmanVersion } from '../../bench/machine.js'
+import { UsageError } from '../../bench/options.js'
 import { cat } from './commands/cat.js'
-import { demo } from './demos/index.js'
-import { info } from './commands/info.js'
+import { info, infoUsage } from './commands/info.js'
+import { demo, demoUsage, DEMOS } from './demos/index.js'
 
-const usage = `Usage: mman <command> [arguments]
+const usage = () => `Usage: mman <command> [arguments]
+       mman --version
 
 Commands:
-  bench [suite] [options]     benchmark suites: zeroing, file, overhead, seed (mman bench --help)
-  demo <name> [--json]        the seeds' lessons as runnable demos (mman demo lists them)
-  info                        page size, huge page modes and limits of this machine
-  cat FILE OFFSET [LENGTH]    print FILE from OFFSET through a private read-only mapping
-                              (the mmap(2) man page example, same output and errors)
-  help                        this text
+  bench [suite ...] [options]   run benchmark suites: ${Object.keys(SUITES).join(', ')} (default: all)
+  bench seed [MB] [--explain]   the seed blog's program output, measured by mman's kernels
+  bench compare A.json B.json   per row, B's time over A's: two machines, kernels or versions
+  bench render RUN.json         a saved run's report again, with its charts and HTML page
+  demo [name] [--json]          the seeds' lessons as runnable demos (no name: list them):
+                                ${Object.keys(DEMOS).join(', ')}
+  info [--json]                 page size, huge page modes and limits of this machine
+  cat FILE OFFSET [LENGTH]      print FILE from OFFSET through a private read-only mapping
+                                (the mmap(2) man page example, same output and errors)
+  help [command]                this text, or a command's own
+
+mman help bench, mman help demo and mman help info describe their options.
 `
 
-const commands: Record<string, (argv: string[]) => number | Promise<number>> = {
-  bench: (argv) => (argv.includes('--help') ? (process.stdout.write(benchUsage), 0) : bench(argv)),
-  demo: (argv) => demo(argv),
-  info: () => info(),
-  cat: (argv) => cat(argv),
-  help: () => {
-    process.stdout.write(usage)
-    return 0
-  },
+const COMMAND_USAGE: Record<string, () => string> = {
+  bench: () => benchUsage,
+  demo: demoUsage,
+  info: () => infoUsage,
+  cat: () => 'Usage: mman cat FILE OFFSET [LENGTH]\n\nAs the mmap(2) man page program: usage errors print "mman cat file offset [length]" and exit 1.\n',
 }
 
-const [name = 'help', ...rest] = process.argv.slice(2)
-const command = commands[name === '--help' || name === '-h' ? 'help' : name]
-if (command === undefined) {
-  process.stderr.write(`mman: unknown command '${name}'\n\n${usage}`)
-  process.exitCode = 2
-} else {
-  process.exitCode = await command(rest)
+function help(argv: string[]): number {
+  if (argv.length === 0) {
+    process.stdout.write(usage())
+    return 0
+  }
+  const [name, ...extra] = argv
+  const text = COMMAND_USAGE[name!]
+  if (text === undefined || extra.length > 0) throw new UsageError(`help takes one command name (${Object.keys(COMMAND_USAGE).join(', ')}), not '${argv.join(' ')}'`, usage())
+  process.stdout.write(text())
+  return 0
+}
+
+const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
+  bench,
+  demo,
+  info,
+  cat,
+  help,
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name = 'help', ...rest] = argv
+  if (name === '--version' || name === '-v') {
+    if (rest.length > 0) throw new UsageError(`--version takes no arguments, not '${rest.join(' ')}'`, usage())
+    process.stdout.write(`${mmanVersion()}\n`)
+    return 0
+  }
+  const command = name === '--help' || name === '-h' ? help : Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : undefined
+  if (command === undefined) throw new UsageError(`unknown command '${name}'`, usage())
+  return command(rest)
+}
+
+// Piped into `head` or a pager that quits: the reader is gone, so is the point of writing.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(process.exitCode ?? 0)
+})
+
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (error) {
+  const command = process.argv[2] !== undefined && Object.hasOwn(COMMANDS, process.argv[2]) ? `mman ${process.argv[2]}` : 'mman'
+  if (error instanceof UsageError) {
+    process.stderr.write(`${command}: ${error.message}\n${error.usage === undefined ? '' : `\n${error.usage}`}`)
+    process.exitCode = 2
+  } else {
+    // A failure while running (a trial that died, a file that cannot be written): its message, not a stack.
+    const { message, code } = error as { message?: string; code?: string }
+    process.stderr.write(`${command}: ${message ?? String(error)}${code !== undefined && !String(message).includes(code) ? ` (${code})` : ''}\n`)
+    process.exitCode = 1
+  }
 }

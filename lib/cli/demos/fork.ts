@@ -69,6 +69,13 @@ async function run(argv: string[], json: boolean): Promise<DemoOutput> {
 
 export const forkDemo: Demo = {
   summary: "the seed's fork example: shared anonymous and /dev/zero pages seen by parent and child (--private: copy-on-write)",
+  arguments: {
+    usage: '[--private]',
+    check(argv) {
+      const other = argv.find((arg) => arg !== '--private')
+      return other === undefined ? undefined : `takes only --private, not '${other}'`
+    },
+  },
   run: (argv) => run(argv, argv.includes('--json')),
   live: true,
 }

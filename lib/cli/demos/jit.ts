@@ -24,14 +24,23 @@ async function loadKoffi(): Promise<Koffi | undefined> {
   }
 }
 
+const INT32 = /^[+-]?\d+$/
+
+/** Up to two operands, each a C int (the machine code adds 32-bit registers). */
+function checkOperands(argv: string[]): string | undefined {
+  if (argv.length > 2) return `takes at most two numbers to add, not ${argv.length} arguments`
+  const bad = argv.find((arg) => !INT32.test(arg) || Number(arg) !== (Number(arg) | 0))
+  return bad === undefined ? undefined : `'${bad}' is not an integer from -2147483648 to 2147483647`
+}
+
 async function run(argv: string[]): Promise<DemoOutput> {
-  const [a = 2, b = 40] = argv.map(Number).filter(Number.isInteger)
+  const [a = 2, b = 40] = argv.filter((arg) => arg !== '--json').map(Number)
   if (arch !== 'x64') {
     return { text: [`The jit demo carries x86-64 machine code; this machine is ${arch}, so it does not run here.`], data: { arch, ran: false } }
   }
   const koffi = await loadKoffi()
   if (koffi === undefined) {
-    return { text: ['The jit demo calls the code through koffi, which is not installed (npm install koffi).'], data: { arch, ran: false } }
+    return { text: ['The jit demo calls the code through koffi: not installed: npm i koffi'], data: { arch, ran: false, koffi: 'not installed: npm i koffi' } }
   }
   const mapping = mapAnonymous(pageSize)
   mapping.bytes().set(ADD_X64)
@@ -58,4 +67,8 @@ async function run(argv: string[]): Promise<DemoOutput> {
   return { text, data: { arch, ran: true, a, b, result, writeExecRefused: refused } }
 }
 
-export const jit: Demo = { summary: 'machine code written to a page, flipped to PROT_READ|PROT_EXEC, called through koffi', run }
+export const jit: Demo = {
+  summary: 'machine code written to a page, flipped to PROT_READ|PROT_EXEC, called through koffi (adds A + B, default 2 + 40)',
+  arguments: { usage: '[A B]', check: checkOperands },
+  run,
+}

@@ -1,0 +1,155 @@
+// Every conclusion is computed from the rows it cites, direction included:
+// fed rows where the peer wins, the words say so.
+import { describe, expect, it } from 'vitest'
+import { fileConclusions } from '../bench/file-report.js'
+import { ipcConclusions, presentIpc, versusProcessSend } from '../bench/ipc-report.js'
+import { loopConclusions } from '../bench/loop-report.js'
+import { overheadConclusions, presentOverhead } from '../bench/overhead-report.js'
+import type { Row } from '../bench/report.js'
+import { compareSpreads, relationClause, relationText, verdictClause } from '../bench/verdict.js'
+import { zeroingConclusions } from '../bench/zeroing-report.js'
+import { around, fileRows, ipcLoadRow, ipcRow, ipcRows, spinRow, loopRows, overheadRows, shmMissing, zeroingRows } from './bench-fixtures.js'
+
+describe('verdict', () => {
+  const spread = (min: number, median: number, max: number) => ({ min, median, max })
+
+  it('says faster or slower when each median lies beyond the other\'s range, within noise otherwise', () => {
+    expect(compareSpreads(spread(1, 2, 3), spread(10, 20, 30))).toMatchObject({ direction: 'faster', factor: 10, ratio: 0.1 })
+    expect(compareSpreads(spread(10, 20, 30), spread(1, 2, 3))).toMatchObject({ direction: 'slower', factor: 10 })
+    // Tails overlap, medians do not reach into each other's range: still a difference.
+    expect(compareSpreads(spread(40, 46, 64), spread(48, 66, 73)).direction).toBe('faster')
+    // A median inside the other's range: within noise.
+    expect(compareSpreads(spread(54, 62, 72), spread(48, 66, 73)).direction).toBe('within noise')
+  })
+
+  it('turns around for measures where higher is better', () => {
+    expect(compareSpreads(spread(10, 20, 30), spread(1, 2, 3), 'higher').direction).toBe('faster')
+  })
+
+  it('writes the factor, the direction and, for single measurements, says so', () => {
+    expect(relationText(compareSpreads(spread(1, 2, 3), spread(30, 34, 40)))).toBe('17.0× faster')
+    expect(relationText(compareSpreads(spread(30, 34, 40), spread(1, 2, 3)))).toBe('17.0× slower')
+    expect(relationText(compareSpreads(spread(9, 10, 11), spread(9.5, 10.2, 11)))).toBe('within noise (0.980×)')
+    expect(relationText(compareSpreads(spread(2, 2, 2), spread(4, 4, 4)))).toBe('2.00× faster (one measurement each)')
+    expect(relationClause('the Channel', 'process.send', compareSpreads(spread(30, 34, 40), spread(1, 2, 3)))).toBe('the Channel is 17.0× slower than process.send')
+    expect(verdictClause('A', 'B', compareSpreads(spread(9, 10, 11), spread(9.5, 10.2, 11)))).toBe('A is within noise of B')
+  })
+})
+
+describe('IPC conclusions', () => {
+  it('say the Channel is slower when process.send wins, and the target missed', () => {
+    const rows = [ipcRow('channel', 64, 20, 5), ipcRow('process-json', 64, 1.2, 50)]
+    const [sentence] = ipcConclusions(rows, [])
+    expect(sentence).toContain('the Channel is 16.7× slower than process.send')
+    expect(sentence).toContain('target ≥ 30× faster: missed')
+    expect(sentence).not.toMatch(/faster than|\blower\b/)
+    expect(versusProcessSend(rows[0]!, rows[1]!)).toBe('16.7× slower')
+  })
+
+  it('say faster and met when the Channel wins by the target', () => {
+    const rows = [ipcRow('channel', 64, 0.75, 50), ipcRow('process-json', 64, 24, 8)]
+    expect(ipcConclusions(rows, [])[0]).toMatch(/the Channel is 32.0× faster than process\.send \(target ≥ 30× faster: met\)/)
+  })
+
+  it('say within noise when the medians fall inside each other\'s spread', () => {
+    const channel = { ...ipcRow('channel', 64, 10, 5), minMs: 0.007, maxMs: 0.014 }
+    const json = { ...ipcRow('process-json', 64, 11, 5), minMs: 0.008, maxMs: 0.013 }
+    expect(ipcConclusions([channel, json], [])[0]).toMatch(/the Channel is within noise of process\.send .*missed/)
+  })
+
+  it('say lower throughput when process.send streams more, and name a missing peer', () => {
+    const rows = [ipcRow('channel', 1 << 20, 500, 100), ipcRow('process-json', 1 << 20, 400, 400)]
+    const sentences = ipcConclusions(rows, [shmMissing])
+    expect(sentences.find((s) => s.startsWith('1 MiB'))).toMatch(/throughput is 4\.00× lower than process\.send's\.$/)
+    expect(sentences).toContain('shm-typed-array, polling: not installed: npm i shm-typed-array, so it is not in the comparison.')
+  })
+
+  it('hold the Channel against the bare spin measured in the same run', () => {
+    const near = ipcConclusions([ipcRow('channel', 64, 0.7, 50), ipcRow('process-json', 64, 30, 8), spinRow(0.5)], [])[0]
+    expect(near).toMatch(/the Channel is 1\.40× that \(target ≤ 1\.5×: met\)/)
+    const far = ipcConclusions([ipcRow('channel', 64, 2, 50), ipcRow('process-json', 64, 30, 8), spinRow(0.5)], [])[0]
+    expect(far).toMatch(/the Channel is 4\.00× that \(target ≤ 1\.5×: missed\)/)
+  })
+
+  it('count, under load, the runs where the Channel\'s median and p99 were no worse than process.send\'s', () => {
+    const every = ipcConclusions([ipcLoadRow('channel', [20, 22, 25], [90, 95, 99]), ipcLoadRow('process-json', [40, 41, 45], [150, 160, 170])], [])
+    expect(every.find((s) => s.startsWith('With one busy'))).toMatch(/in 3 of 3 runs and its p99 in 3 of 3 \(target: every run, both: met\)/)
+    const one = ipcConclusions([ipcLoadRow('channel', [20, 1031, 25], [90, 2000, 99]), ipcLoadRow('process-json', [40, 28, 45], [150, 160, 170])], [])
+    expect(one.find((s) => s.startsWith('With one busy'))).toMatch(/in 2 of 3 runs and its p99 in 2 of 3 \(target: every run, both: missed\).*ratio 0\.500–36\.8/)
+  })
+
+  it('present the load runs, the fan-out and the idle CPU from the rows', () => {
+    const presentation = presentIpc(ipcRows(), [])
+    expect(presentation.markdown).toMatch(/\| 2 \| 22\.0 \| 95\.0 \| 41\.0 \| 160 \|/)
+    expect(presentation.markdown).toMatch(/\| mman Channel \| 25000 \| 50\.0 \| 500 \| 1\.39× \|/)
+    expect(presentation.conclusions.some((s) => s.includes('handled 25000 requests/s through Channels against 18000'))).toBe(true)
+    expect(presentation.conclusions.some((s) => s.startsWith('Waiting 1000 ms for nothing cost a Channel receiver 3.00 ms'))).toBe(true)
+  })
+
+  it('show a missing peer as a visible row in every table and in the chart', () => {
+    const presentation = presentIpc(ipcRows(), [shmMissing])
+    expect(presentation.markdown.match(/\| shm-typed-array, polling \| not installed: npm i shm-typed-array \|/g)).toHaveLength(3)
+    expect(presentation.svg).toContain('not installed: npm i shm-typed-array')
+  })
+})
+
+describe('zeroing conclusions', () => {
+  const byMode = (rows: Row[], mode: string, change: Partial<Row>) => rows.map((r) => (r.mode === mode ? { ...r, ...change } : r))
+
+  it('say within noise, the same faults, and "not reproduced" for the blog when malloc is mmap', () => {
+    const sentences = zeroingConclusions(zeroingRows())
+    expect(sentences[0]).toMatch(/^At 100 MiB glibc's malloc took the block straight from mmap in all 15 trials.*A is within noise of B — the same page faults, the same time\.$/)
+    expect(sentences.find((s) => s.includes('seed post'))).toMatch(/not reproduced: the two routes are within noise of each other/)
+  })
+
+  it('say slower when malloc loses, and "reproduced" when the blog program\'s malloc is slower', () => {
+    let rows = byMode(zeroingRows(), 'malloc-memset0', around(90))
+    rows = byMode(rows, 'seed-program-malloc', around(90))
+    const sentences = zeroingConclusions(rows)
+    expect(sentences[0]).toMatch(/A is slower than B\.$/)
+    expect(sentences.find((s) => s.includes('seed post'))).toMatch(/reproduced: its malloc route is 1\.48× slower here too\.$/)
+  })
+
+  it('say what E got when THP gave no huge pages, and whether shared memory was slower', () => {
+    let rows = byMode(zeroingRows(), 'thp-memset1', { ...around(60), anonHugeMiB: 0, minorFaults: 25600 })
+    rows = byMode(rows, 'shared-anon-memset1', around(40))
+    const sentences = zeroingConclusions(rows)
+    expect(sentences.find((s) => s.startsWith('MADV_HUGEPAGE'))).toMatch(/got no huge pages here.*E is within noise of B\.$/)
+    expect(sentences.find((s) => s.startsWith('Shared'))).toMatch(/G is faster than B\.$/)
+  })
+
+  it('claim faults set the time only when B is clearly slower than F', () => {
+    const close = byMode(zeroingRows(), 'prefaulted-memset', around(58))
+    const sentence = zeroingConclusions(close).find((s) => s.startsWith('Writing the same'))!
+    expect(sentence).toMatch(/B is within noise of F/)
+    expect(sentence).not.toContain('page faults, not memory bandwidth')
+    expect(zeroingConclusions(zeroingRows()).find((s) => s.startsWith('Writing the same'))).toContain('page faults, not memory bandwidth, set its time')
+  })
+})
+
+describe('file, overhead and loop conclusions', () => {
+  it('say the mapping is slower when read() wins the scan, and name a failed peer case', () => {
+    const rows = fileRows().map((r) => (r.mode === 'scan-mapFile' ? { ...r, ...around(400), gbPerS: 2.7 } : r))
+    const sentences = fileConclusions(rows, [{ suite: 'file', mode: 'random-mmap-io', label: '@riaskov/mmap-io', sizeMiB: 4096, status: 'failed', detail: 'mmap failed, 22' }])
+    expect(sentences[0]).toMatch(/the mapping is 1\.90× slower than read\(\)\.$/)
+    expect(sentences).toContain('@riaskov/mmap-io could not do the 4096 MiB case: mmap failed, 22.')
+    const missing = ['scan-mmap-io', 'random-mmap-io'].map((mode) => ({ suite: 'file', mode, label: '@riaskov/mmap-io', status: 'not installed' as const, detail: 'npm i @riaskov/mmap-io' }))
+    expect(fileConclusions(fileRows(), missing).filter((s) => s.includes('not installed'))).toEqual(['@riaskov/mmap-io: not installed: npm i @riaskov/mmap-io, so it is not in the comparison.'])
+  })
+
+  it('say mman beats mmap-io when it does, and list koffi as not installed', () => {
+    const rows = overheadRows().map((r) => (r.mode === 'object-layer' ? { ...r, ...around(0.004), nsPerPair: 4000 } : r))
+    const koffi = { suite: 'overhead', mode: 'koffi', label: 'libc mmap + munmap through koffi', status: 'not installed' as const, detail: 'npm i koffi' }
+    const sentences = overheadConclusions(rows, [koffi])
+    expect(sentences.find((s) => s.startsWith('@riaskov'))).toMatch(/mman's object layer is 1\.40× faster than mmap-io \(met\); mman's syscall layer is 1\.96× slower than mmap-io \(missed\)/)
+    expect(sentences).toContain('libc mmap + munmap through koffi: not installed: npm i koffi, so it is not in the comparison.')
+    const presentation = presentOverhead(rows, [koffi])
+    expect(presentation.markdown).toContain('| libc mmap + munmap through koffi | not installed: npm i koffi | – |')
+    expect(presentation.svg).toContain('not installed: npm i koffi')
+  })
+
+  it('say the loop target was missed when the async p99 is over 20 ms', () => {
+    expect(loopConclusions(loopRows(25))[0]).toMatch(/p99 delay was 25\.0 ms \(target < 20 ms: missed\)/)
+    expect(loopConclusions(loopRows(0.8))[0]).toMatch(/target < 20 ms: met/)
+  })
+})
