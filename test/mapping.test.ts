@@ -31,6 +31,15 @@ describe('mapAnonymous', () => {
     lazy.unmap()
   })
 
+  it('populateAsync() covers every page of a range larger than the slices it works in, up to an uneven end', async () => {
+    const pages = (40 * 2 ** 20) / pageSize + 3
+    const mapping = mapAnonymous(pages * pageSize + 8 * pageSize)
+    await mapping.populateAsync({ offset: 2 * pageSize, length: pages * pageSize })
+    const residency = mapping.residency()
+    expect(residency.resident).toBe(pages)
+    mapping.unmap()
+  })
+
   it('marks transparent huge pages with hugePages: true (hg in smaps VmFlags)', async () => {
     const { readFileSync } = await import('node:fs')
     const mapping = mapAnonymous(4 * 2 ** 20, { hugePages: true, noReserve: true })
