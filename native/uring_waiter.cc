@@ -1,12 +1,14 @@
 #include "uring_waiter.h"
 
 #include <linux/io_uring.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -53,32 +55,27 @@ class UringWaiter {
  public:
   explicit UringWaiter(napi_env env) : env_(env) {}
 
-  // Sets the ring up and checks that futex waits work in it; false leaves nothing behind.
-  bool Start() {
-    io_uring_params params;
-    memset(&params, 0, sizeof params);
-    const long fd = Setup(kEntries, &params);
-    if (fd < 0) return false;
-    fd_ = static_cast<int>(fd);
-    if (!Map(params) || !Probe()) {
-      Unmap();
-      return false;
-    }
-    uv_loop_t* loop = nullptr;
-    napi_value resource, name;
-    if (napi_get_uv_event_loop(env_, &loop) != napi_ok || uv_poll_init(loop, &poll_, fd_) != 0) {
-      Unmap();
-      return false;
-    }
-    poll_.data = this;
-    napi_create_object(env_, &resource);
-    napi_create_string_utf8(env_, "mman.futexWaitAsync", NAPI_AUTO_LENGTH, &name);
-    napi_create_reference(env_, resource, 1, &resource_);
-    napi_async_init(env_, resource, name, &context_);
-    uv_poll_start(&poll_, UV_READABLE, OnReadable);
-    uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+  // The ring is set up on a thread of its own: its mmap takes the process's
+  // mmap lock for writing, which waits out any long holder (a populateAsync
+  // of 1 GiB held the event loop 0.6-2 s when this ran on the JS thread).
+  // Until it is ready, waits go to the waiter thread (waiter.h).
+  void BeginSetup() {
     napi_add_env_cleanup_hook(env_, Stop, this);
-    return true;
+    // pthread, not std::thread: see Waiter::Start (waiter.cc).
+    settingUp_ = pthread_create(&setup_, nullptr, RunSetUp, this) == 0;
+    if (!settingUp_) state_.store(kFailed);
+  }
+
+  // On the JS thread: whether waits can go through the ring now (its polling
+  // is started the first time it is).
+  bool Usable() {
+    if (polling_) return true;
+    const int state = state_.load();
+    if (state == kSettingUp || state == kUnusable) return false;
+    JoinSetUp();
+    polling_ = state == kReady && StartPolling();
+    if (!polling_) state_.store(kUnusable);
+    return polling_;
   }
 
   napi_value Wait(Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
@@ -119,6 +116,7 @@ class UringWaiter {
   }
 
   void Cancel(const Region* region) {
+    if (!polling_) return;
     unsigned cancels = 0;
     for (PendingWait* wait : pending_) {
       if (wait->cancelled || !Within(region, wait->region)) continue;
@@ -136,6 +134,48 @@ class UringWaiter {
   }
 
  private:
+  enum State { kSettingUp, kReady, kFailed, kUnusable };
+
+  static void* RunSetUp(void* arg) {
+    auto* self = static_cast<UringWaiter*>(arg);
+    self->state_.store(self->SetUp() ? kReady : kFailed);
+    return nullptr;
+  }
+
+  void JoinSetUp() {
+    if (settingUp_) pthread_join(setup_, nullptr);
+    settingUp_ = false;
+  }
+
+  // The ring, and a check that futex waits work in it; false leaves nothing behind.
+  bool SetUp() {
+    io_uring_params params;
+    memset(&params, 0, sizeof params);
+    const long fd = Setup(kEntries, &params);
+    if (fd < 0) return false;
+    fd_ = static_cast<int>(fd);
+    if (!Map(params) || !Probe()) {
+      Unmap();
+      return false;
+    }
+    return true;
+  }
+
+  // The ring's fd in the event loop, and the async context promises settle in.
+  bool StartPolling() {
+    uv_loop_t* loop = nullptr;
+    napi_value resource, name;
+    if (napi_get_uv_event_loop(env_, &loop) != napi_ok || uv_poll_init(loop, &poll_, fd_) != 0) return false;
+    poll_.data = this;
+    napi_create_object(env_, &resource);
+    napi_create_string_utf8(env_, "mman.futexWaitAsync", NAPI_AUTO_LENGTH, &name);
+    napi_create_reference(env_, resource, 1, &resource_);
+    napi_async_init(env_, resource, name, &context_);
+    uv_poll_start(&poll_, UV_READABLE, OnReadable);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+    return true;
+  }
+
   bool Map(const io_uring_params& p) {
     sqRingSize_ = p.sq_off.array + p.sq_entries * sizeof(unsigned);
     cqRingSize_ = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
@@ -256,6 +296,12 @@ class UringWaiter {
   static void Stop(void* arg) {
     UringWaiter* self = static_cast<UringWaiter*>(arg);
     EnvOf(self->env_)->uring = nullptr;
+    self->JoinSetUp();
+    if (!self->polling_) {
+      self->Unmap();
+      delete self;
+      return;
+    }
     napi_async_destroy(self->env_, self->context_);
     napi_delete_reference(self->env_, self->resource_);
     uv_poll_stop(&self->poll_);
@@ -267,6 +313,10 @@ class UringWaiter {
   }
 
   napi_env env_;
+  pthread_t setup_;
+  bool settingUp_ = false;  // setup_ is a thread to join
+  std::atomic<int> state_{kSettingUp};
+  bool polling_ = false;  // JS thread only
   int fd_ = -1;
   void* sqRing_ = nullptr;
   void* cqRing_ = nullptr;
@@ -285,14 +335,10 @@ UringWaiter* UringWaiterOf(napi_env env) {
   EnvData* data = EnvOf(env);
   if (data->uring == nullptr && !data->uringTried) {
     data->uringTried = true;
-    auto* waiter = new UringWaiter(env);
-    if (waiter->Start()) {
-      data->uring = waiter;
-    } else {
-      delete waiter;
-    }
+    data->uring = new UringWaiter(env);
+    data->uring->BeginSetup();
   }
-  return data->uring;
+  return data->uring != nullptr && data->uring->Usable() ? data->uring : nullptr;
 }
 
 napi_value UringWait(UringWaiter* waiter, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {

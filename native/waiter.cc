@@ -1,6 +1,7 @@
 #include "waiter.h"
 
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,7 +10,6 @@
 #include <cstdlib>
 #include <cerrno>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "env.h"
@@ -60,8 +60,13 @@ class Waiter {
       return false;
     }
     napi_unref_threadsafe_function(env_, tsfn_);
+    // pthread, not std::thread: this build has no exceptions, and a process
+    // out of threads must get an error, not an abort.
+    if (pthread_create(&thread_, nullptr, [](void* self) -> void* { static_cast<Waiter*>(self)->Run(); return nullptr; }, this) != 0) {
+      napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
+      return false;
+    }
     napi_add_env_cleanup_hook(env_, Stop, this);
-    thread_ = std::thread([this] { Run(); });
     return true;
   }
 
@@ -191,7 +196,7 @@ class Waiter {
       self->stopping_ = true;
     }
     self->Wake();
-    self->thread_.join();
+    pthread_join(self->thread_, nullptr);
     napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
     EnvOf(self->env_)->waiter = nullptr;
     delete self;
@@ -204,7 +209,7 @@ class Waiter {
   std::vector<PendingWait*> done_;     // settled, not yet delivered; guarded by mutex_
   std::atomic<uint32_t> control_{0};
   bool stopping_ = false;
-  std::thread thread_;
+  pthread_t thread_;
 };
 
 namespace {

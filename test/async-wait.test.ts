@@ -89,17 +89,22 @@ describe.each([
     expect(child.status).toBe(0)
   })
 
-  it.runIf(engine === 'io_uring' && ioUringFutexExpected())('uses one io_uring per thread where the kernel has futex waits in it', () => {
+  it.runIf(engine === 'io_uring' && ioUringFutexExpected())('waits through one io_uring per thread once it is set up (on a thread of its own)', () => {
     const child = runChild(`
-      import { readdirSync, readlinkSync } from 'node:fs'
+      import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
       import { mapAnonymous, futexWaitAsync } from 'mman'
-      const rings = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]' } catch { return false } }).length
+      const rings = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]' } catch { return false } })
+      const completions = (fd) => Number(/CqTail:\\s*(\\d+)/.exec(readFileSync('/proc/self/fdinfo/' + fd, 'utf8'))[1])
       const ints = new Int32Array(mapAnonymous(4096, { shared: true }).buffer)
-      const before = rings()
+      const before = rings().length
+      await futexWaitAsync(ints, 0, 0, 50)
+      const [ring, ...more] = rings().slice(before)
+      const probed = completions(ring)
       await Promise.all([futexWaitAsync(ints, 0, 0, 10), futexWaitAsync(ints, 1, 0, 10)])
-      const opened = rings() - before
-      console.log(opened)
+      console.log(JSON.stringify({ more: more.length, added: completions(ring) - probed }))
     `, [], env)
-    expect(child.stdout.trim()).toBe('1')
+    expect(child.stderr).toBe('')
+    // Each timed wait completes twice: the wait, and its linked timeout.
+    expect(JSON.parse(child.stdout)).toEqual({ more: 0, added: 4 })
   })
 })
