@@ -76,6 +76,7 @@ Napi::Value Start(const Napi::CallbackInfo& info, int (*syscall)(void*, size_t, 
     return Errno(env, -EINVAL);
   }
   const int advice = static_cast<int>(flags);
+  if (syscall == madvise) NoteAdvice(region, advice);
   const bool populate = syscall == madvise && (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE);
   auto* worker = new RegionWorker(env, region, [=] {
     return populate ? Populate(start, length, advice) : syscall(reinterpret_cast<void*>(start), length, advice);

@@ -163,6 +163,7 @@ Napi::Value Mprotect(const Napi::CallbackInfo& info) {
   if (region == nullptr || !RangeArgs(info, 1, region, true, &start, &length) || !Int64Arg(info, 3, &prot)) {
     return Errno(info.Env(), -EINVAL);
   }
+  NoteProtect(region);
   return ResultOrErrno(info.Env(), mprotect(reinterpret_cast<void*>(start), length, static_cast<int>(prot)));
 }
 
@@ -175,6 +176,7 @@ Napi::Value Madvise(const Napi::CallbackInfo& info) {
   if (region == nullptr || !RangeArgs(info, 1, region, true, &start, &length) || !Int64Arg(info, 3, &advice)) {
     return Errno(info.Env(), -EINVAL);
   }
+  NoteAdvice(region, static_cast<int>(advice));
   return ResultOrErrno(info.Env(), madvise(reinterpret_cast<void*>(start), length, static_cast<int>(advice)));
 }
 

@@ -61,6 +61,9 @@ struct Region {
   int pendingAsync = 0;
   int fileFd = -1;  // a duplicate of the mapped file's fd (regular files), for size checks
   bool privateMemory = false;  // private anonymous memory with ordinary commit accounting
+  // mprotect, or an madvise beyond the plain hints, touched some of its
+  // pages: they may no longer be ordinary read-write memory.
+  bool pagesAltered = false;
   bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
   bool released = false;  // explicitly unmapped (or cut off by brk)
   // The address range is still mapped on this region's behalf (live, or a
@@ -113,5 +116,10 @@ size_t PageSize();
 long LiveRegions();
 // Zombie ranges (whole released regions and remap leftovers) not yet unmapped.
 long ZombieRanges();
+
+// Notes that the region's pages may have stopped being plain read-write
+// memory: after mprotect, and madvise advice that changes what a page is.
+void NoteAdvice(Region* region, int advice);
+void NoteProtect(Region* region);
 
 }  // namespace mman

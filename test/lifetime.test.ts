@@ -55,6 +55,21 @@ describe('use after munmap', () => {
     mapping[Symbol.dispose]()
   })
 
+  it('keeps the range of a buffer still referenced as fresh read-write private memory, whatever was done to its pages', () => {
+    const perms = (address: bigint) => vmaContaining(address)!.split(' ')[1]
+    const plain = anon(4 * pageSize)
+    new Uint8Array(plain).fill(7)
+    const plainAt = addressOf(plain)
+    munmap(plain)
+    expect(perms(plainAt)).toBe('rw-p')
+    const guarded = anon(4 * pageSize)
+    const guardedAt = addressOf(guarded)
+    mprotect(guarded, PROT.READ)
+    munmap(guarded)
+    // A native writer still holding the old pointer writes into throwaway memory, not into a fault.
+    expect(perms(guardedAt)).toBe('rw-p')
+  })
+
   it('does not unmap memory mapped later at the same address', async () => {
     const first = anon(pageSize)
     munmap(first)
