@@ -1,7 +1,6 @@
 #include "uring_waiter.h"
 
 #include <linux/io_uring.h>
-#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -61,8 +60,8 @@ class UringWaiter {
   // Until it is ready, waits go to the waiter thread (waiter.h).
   void BeginSetup() {
     napi_add_env_cleanup_hook(env_, Stop, this);
-    // pthread, not std::thread: see Waiter::Start (waiter.cc).
-    settingUp_ = pthread_create(&setup_, nullptr, RunSetUp, this) == 0;
+    // libuv's threads, not std::thread: see Waiter::Start (waiter.cc).
+    settingUp_ = uv_thread_create(&setup_, RunSetUp, this) == 0;
     if (!settingUp_) state_.store(kFailed);
   }
 
@@ -136,14 +135,13 @@ class UringWaiter {
  private:
   enum State { kSettingUp, kReady, kFailed, kUnusable };
 
-  static void* RunSetUp(void* arg) {
+  static void RunSetUp(void* arg) {
     auto* self = static_cast<UringWaiter*>(arg);
     self->state_.store(self->SetUp() ? kReady : kFailed);
-    return nullptr;
   }
 
   void JoinSetUp() {
-    if (settingUp_) pthread_join(setup_, nullptr);
+    if (settingUp_) uv_thread_join(&setup_);
     settingUp_ = false;
   }
 
@@ -313,7 +311,7 @@ class UringWaiter {
   }
 
   napi_env env_;
-  pthread_t setup_;
+  uv_thread_t setup_;
   bool settingUp_ = false;  // setup_ is a thread to join
   std::atomic<int> state_{kSettingUp};
   bool polling_ = false;  // JS thread only

@@ -6,11 +6,16 @@
 
 #include "env.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <mutex>
+
+// node_api_create_external_sharedarraybuffer is experimental Node-API (Node
+// 22.23+, 24, 26) and absent from Node 20's headers and binary: a weak
+// reference is null where the runtime lacks it (and, unlike dlsym, needs
+// nothing of glibc newer than README.md promises).
+extern "C" __attribute__((weak)) napi_status node_api_create_external_sharedarraybuffer(
+    napi_env, void*, size_t, void (*)(void*, void*), void*, napi_value*);
 
 namespace mman {
 
@@ -174,14 +179,9 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
 
 namespace {
 
-// node_api_create_external_sharedarraybuffer is experimental Node-API (Node
-// 22.23+, 24, 26) and absent from Node 20's headers and binary: looked up at run time.
-using CreateExternalSab = napi_status (*)(napi_env, void*, size_t, void (*)(void*, void*), void*, napi_value*);
+using CreateExternalSab = decltype(&node_api_create_external_sharedarraybuffer);
 
-CreateExternalSab SabFactory() {
-  static const auto factory = reinterpret_cast<CreateExternalSab>(dlsym(RTLD_DEFAULT, "node_api_create_external_sharedarraybuffer"));
-  return factory;
-}
+CreateExternalSab SabFactory() { return &node_api_create_external_sharedarraybuffer; }
 
 // On the env's thread, for a SharedArrayBuffer whose store died somewhere.
 void SharedStoreGone(napi_env env, napi_value, void*, void* data) {

@@ -1,10 +1,10 @@
 #include "waiter.h"
 
 #include <linux/futex.h>
-#include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -60,9 +60,10 @@ class Waiter {
       return false;
     }
     napi_unref_threadsafe_function(env_, tsfn_);
-    // pthread, not std::thread: this build has no exceptions, and a process
-    // out of threads must get an error, not an abort.
-    if (pthread_create(&thread_, nullptr, [](void* self) -> void* { static_cast<Waiter*>(self)->Run(); return nullptr; }, this) != 0) {
+    // libuv's threads, not std::thread: this build has no exceptions, and a
+    // process out of threads must get an error, not an abort. (Not
+    // pthread_create either: linked directly, it needs glibc 2.34.)
+    if (uv_thread_create(&thread_, [](void* self) { static_cast<Waiter*>(self)->Run(); }, this) != 0) {
       napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
       return false;
     }
@@ -196,7 +197,7 @@ class Waiter {
       self->stopping_ = true;
     }
     self->Wake();
-    pthread_join(self->thread_, nullptr);
+    uv_thread_join(&self->thread_);
     napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
     EnvOf(self->env_)->waiter = nullptr;
     delete self;
@@ -209,7 +210,7 @@ class Waiter {
   std::vector<PendingWait*> done_;     // settled, not yet delivered; guarded by mutex_
   std::atomic<uint32_t> control_{0};
   bool stopping_ = false;
-  pthread_t thread_;
+  uv_thread_t thread_;
 };
 
 namespace {
