@@ -40,7 +40,7 @@ async function run(argv: string[]): Promise<DemoOutput> {
   }
   const koffi = await loadKoffi()
   if (koffi === undefined) {
-    return { text: ['The jit demo calls the code through koffi: not installed: npm i koffi'], data: { arch, ran: false, koffi: 'not installed: npm i koffi' } }
+    return { text: ['The jit demo calls the code through koffi, which is not installed: npm i koffi'], data: { arch, ran: false, koffi: 'not installed: npm i koffi' } }
   }
   const mapping = mapAnonymous(pageSize)
   mapping.bytes().set(ADD_X64)
