@@ -4,7 +4,7 @@
 // when none loads the error says what was looked for and what to run.
 // Loading copies of the addons happens in child processes, so this worker
 // keeps a single instance of each.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { addonCandidates, hostTarget, packageRoot, prebuildPath } from '../lib/addon.js'
@@ -31,6 +31,16 @@ describe('where the addons are looked for', () => {
 
   it('a musl target has a name of its own, so a glibc prebuild is never loaded there', () => {
     expect(prebuildPath('mman', { platform: 'linux', arch: 'x64', libc: 'musl' }, '/pkg')).toBe('/pkg/prebuilds/linux-x64/mman.musl.node')
+  })
+  // prepack refuses such prebuilds too; this says so at `npm test`, not at release.
+  it('the built addons need no glibc newer than README.md promises', () => {
+    const promised = Number(/glibc 2\.(\d+) or later/.exec(readFileSync(join(repoRoot, 'README.md'), 'utf8'))?.[1])
+    expect(promised).toBeGreaterThan(0)
+    for (const name of ['mman', 'mman_tools']) {
+      const binary = readFileSync(join(repoRoot, 'build/Release', `${name}.node`)).toString('latin1')
+      const needed = Math.max(0, ...[...binary.matchAll(/GLIBC_2\.(\d+)/g)].map((match) => Number(match[1])))
+      expect(needed, `${name}.node needs glibc 2.${needed}`).toBeLessThanOrEqual(promised)
+    }
   })
 })
 
