@@ -48,6 +48,7 @@ export interface Native {
   futexWaitAsync(region: RegionHandle, offset: number, expected: number, timeoutMs: number): Promise<number> | number
   futexWake(region: RegionHandle, offset: number, count: number): number
   gettid(): number
+  currentCpu(): number
   allocate(fd: number, size: number): number
   addSeals(fd: number, seals: number): number
   getSeals(fd: number): number

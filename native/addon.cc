@@ -42,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"futexWait", FutexWait},
       {"futexWaitAsync", FutexWaitAsync},
       {"futexWake", FutexWake},
+      {"currentCpu", CurrentCpu},
       {"gettid", Gettid},
       {"allocate", Allocate},
       {"addSeals", AddSeals},

@@ -47,6 +47,7 @@ Napi::Value Allocate(const Napi::CallbackInfo& info);
 Napi::Value FutexWait(const Napi::CallbackInfo& info);
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info);
 Napi::Value FutexWake(const Napi::CallbackInfo& info);
+Napi::Value CurrentCpu(const Napi::CallbackInfo& info);
 Napi::Value Gettid(const Napi::CallbackInfo& info);
 
 }  // namespace mman

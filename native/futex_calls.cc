@@ -2,6 +2,7 @@
 // process reaches a waiter in another (V8's Atomics.wait/notify are
 // process-local). Offsets are relative to the region and 4-byte aligned.
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,5 +100,11 @@ Napi::Value FutexWake(const Napi::CallbackInfo& info) {
 
 // gettid() -> the calling thread's id
 Napi::Value Gettid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), gettid()); }
+
+// currentCpu() -> the CPU the calling thread runs on | -errno
+Napi::Value CurrentCpu(const Napi::CallbackInfo& info) {
+  const int cpu = sched_getcpu();
+  return Errno(info.Env(), cpu >= 0 ? cpu : -errno);
+}
 
 }  // namespace mman

@@ -6,11 +6,11 @@ import type { ChildProcess } from 'node:child_process'
 import { deserialize, serialize } from 'node:v8'
 import { invalidArgType, invalidArgValue, invalidState } from '../errors.js'
 import { integer, options as optionsOf } from '../validate.js'
-import { futexWake } from './futex.js'
+import { currentCpu, futexWake } from './futex.js'
 import { isAlive, isProcessAlive, packIdentity, threadIdentity, unpackIdentity } from './identity.js'
 import {
-  CAPACITY, CLOSED, CONSUMER_CLOSED, CONSUMER_ID, CONSUMER_SLEEPING, HEAD, HEADER_BYTES, MAGIC, MAGIC_VALUE,
-  PRODUCER_CLOSED, PRODUCER_ID, PRODUCER_SLEEPING, RingCorruption, RingReader, RingWriter, TAIL, maxMessageBytes,
+  CAPACITY, CLOSED, CONSUMER_CLOSED, CONSUMER_ID, CONSUMER_SLEEPING, CONSUMER_WAKER_CPU, HEAD, HEADER_BYTES, MAGIC, MAGIC_VALUE,
+  PRODUCER_CLOSED, PRODUCER_ID, PRODUCER_SLEEPING, PRODUCER_WAKER_CPU, RingCorruption, RingReader, RingWriter, TAIL, maxMessageBytes,
   ringMemory, type RingMemory,
 } from './ring.js'
 import { SharedMemory } from './shared-memory.js'
@@ -199,9 +199,10 @@ abstract class End {
 
   /**
    * A wait on word `index` of the header until ready(), announced in
-   * `sleepingIndex`, ending early for a closed or dead peer or the deadline.
+   * `sleepingIndex`, ending early for a closed or dead peer or the deadline;
+   * the waker says in `wakerCpuIndex` which CPU it woke us from.
    */
-  protected target(index: number, sleepingIndex: number, ready: () => boolean): WaitTarget {
+  protected target(index: number, sleepingIndex: number, wakerCpuIndex: number, ready: () => boolean): WaitTarget {
     const { ctl } = this.ring
     const isReady = () => this.memory.closed || ready()
     return {
@@ -216,6 +217,10 @@ abstract class End {
         return undefined
       },
       retract: () => Atomics.store(ctl, sleepingIndex, 0),
+      wokenFromThisCpu: () => {
+        const cpu = currentCpu()
+        return cpu >= 0 && Atomics.load(ctl, wakerCpuIndex) === cpu + 1
+      },
       check: (deadline, peer) => {
         if (this.memory.closed) return
         if (peer) this.#checkPeerAlive()
@@ -245,8 +250,11 @@ abstract class End {
   }
 
   /** Makes the other side look again if it sleeps on `index`. */
-  protected wake(index: number, sleepingIndex: number): void {
-    if (Atomics.load(this.ring.ctl, sleepingIndex) !== 0) futexWake(this.ring.ctl, index, 1)
+  protected wake(index: number, sleepingIndex: number, wakerCpuIndex: number): void {
+    const { ctl } = this.ring
+    if (Atomics.load(ctl, sleepingIndex) === 0) return
+    Atomics.store(ctl, wakerCpuIndex, currentCpu() + 1)
+    futexWake(ctl, index, 1)
   }
 
   protected markClosed(bit: number, index: number): void {
@@ -379,12 +387,12 @@ export class ChannelSender extends End {
     if (typeof message === 'string') this.ring.text.write(message, at, length)
     else this.ring.bytes.set(message instanceof Uint8Array ? message : new Uint8Array(message.buffer, message.byteOffset, length), at)
     this.#writer.commit()
-    this.wake(HEAD, CONSUMER_SLEEPING)
+    this.wake(HEAD, CONSUMER_SLEEPING, PRODUCER_WAKER_CPU)
     return true
   }
 
   #space(length: number): WaitTarget {
-    return this.target(TAIL, PRODUCER_SLEEPING, () => this.peerClosed || this.#hasRoom(length))
+    return this.target(TAIL, PRODUCER_SLEEPING, CONSUMER_WAKER_CPU, () => this.peerClosed || this.#hasRoom(length))
   }
 
   #hasRoom(length: number): boolean {
@@ -515,7 +523,7 @@ export class ChannelReceiver extends End {
     }
   }
 
-  readonly #data: WaitTarget = this.target(HEAD, CONSUMER_SLEEPING, () => this.peerClosed || this.#available())
+  readonly #data: WaitTarget = this.target(HEAD, CONSUMER_SLEEPING, PRODUCER_WAKER_CPU, () => this.peerClosed || this.#available())
 
   #available(): boolean {
     try {
@@ -545,6 +553,6 @@ export class ChannelReceiver extends End {
   }
 
   #release(): void {
-    if (this.#reader.release()) this.wake(TAIL, PRODUCER_SLEEPING)
+    if (this.#reader.release()) this.wake(TAIL, PRODUCER_SLEEPING, CONSUMER_WAKER_CPU)
   }
 }

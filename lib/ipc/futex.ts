@@ -93,3 +93,8 @@ export function futexWake(int32: Int32Array, index: number, count = Infinity): n
   const n = count === Infinity ? 2 ** 31 - 1 : integer(count, 'count', 0, 2 ** 31 - 1)
   return check(native.futexWake(word.region.handle, word.offset, n), 'futex')
 }
+
+/** The CPU this thread runs on, or -1 where the kernel will not say. Not exported from the package. */
+export function currentCpu(): number {
+  return Math.max(-1, native.currentCpu())
+}

@@ -14,8 +14,10 @@
 // Header words (Int32 indices; 16 to a 64-byte cache line).
 export const HEAD = 0 // bytes published (producer, every message)
 export const CONSUMER_SLEEPING = 1 // the consumer sleeps on HEAD (consumer, rarely)
+export const CONSUMER_WAKER_CPU = 2 // 1 + the CPU the consumer last woke the producer from (consumer, rarely)
 export const TAIL = 16 // bytes consumed (consumer, every message)
 export const PRODUCER_SLEEPING = 17 // the producer sleeps on TAIL (producer, rarely)
+export const PRODUCER_WAKER_CPU = 18 // 1 + the CPU the producer last woke the consumer from (producer, rarely)
 export const CLOSED = 32 // bit 0: producer closed, bit 1: consumer closed
 export const MAGIC = 33
 export const CAPACITY = 34

@@ -9,6 +9,10 @@
 // microseconds. (Measuring "soon" against the current spin instead locked
 // both sides into sleeping: a futex wake takes ~50 µs here, always "long"
 // next to a 2 µs spin, so half the idle runs took 54 µs per round trip.)
+// A sleep ended by a peer on our own CPU counts as long however short it
+// was: that peer's spin held the CPU we needed, and spinning longer would
+// only lengthen both sides' turns (two ends on one CPU took ~110 µs per
+// round trip, and so did 2 in 10 runs on a loaded machine).
 // The sleep is announced, so a busy peer makes no futex calls, and taken in
 // slices, so a dead or stalled peer is noticed. One plan serves the blocking
 // and the async form: a generator yields the sleeps, two drivers perform them.
@@ -29,6 +33,11 @@ export interface WaitTarget {
   announce(): number | undefined
   /** After a sleep: no longer asleep. */
   retract(): void
+  /**
+   * After a sleep a wake ended: whether the waker woke us from the CPU we now
+   * run on. Then its spin held the CPU we needed, and ours would hold its.
+   */
+  wokenFromThisCpu?(): boolean
   /**
    * Throws when it can never come: the peer closed, the deadline passed, or
    * (when `peer`, after a sleep that nobody cut short) the peer died.
@@ -99,7 +108,7 @@ export class Waiter {
       yield { words: target.words, index: target.index, expected, timeoutMs: sliceMs }
       target.retract()
       const sleptNs = now() - slept
-      if (adapts) this.#adapt(sleptNs)
+      if (adapts) this.#adapt(sleptNs < sliceMs * 1e6 && target.wokenFromThisCpu?.() === true ? Infinity : sleptNs)
       if (target.ready()) return
       target.check(deadline, sleptNs >= sliceMs * 1e6)
       if (target.ready()) return
