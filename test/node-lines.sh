@@ -10,12 +10,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 failed=()
+passed=()
 for line in ${MMAN_NODE_LINES:-22 24 26}; do
-  echo "=== Node $line"
-  if ! npm exec --yes --package="node@$line" -- node node_modules/vitest/vitest.mjs run "$@"; then
+  # The binary npm exec resolves must be that line, or the run proves nothing.
+  version=$(npm exec --yes --package="node@$line" -- node -p process.version)
+  echo "=== Node $line: $version"
+  if [ "${version%%.*}" != "v$line" ]; then
+    echo "test:node-lines: node@$line resolved to $version" >&2
     failed+=("$line")
+  elif npm exec --yes --package="node@$line" -- node node_modules/vitest/vitest.mjs run "$@"; then
+    passed+=("$version")
+  else
+    failed+=("$version")
   fi
 done
+echo "test:node-lines: passed on ${passed[*]:-none}"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test:node-lines: failed on Node ${failed[*]}" >&2
   exit 1
