@@ -1,6 +1,6 @@
 // The file suite's report, computed from its rows alone.
 import { barChart } from './chart-bars.js'
-import { fmt, ratioText, spread, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from './report.js'
+import { conclusionsSection, fmt, ratioText, spread, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from './report.js'
 import { compareSpreads, relationClause } from './verdict.js'
 
 const TITLE = 'File access'
@@ -64,10 +64,7 @@ export function presentFile(rows: Row[], unmeasured: Unmeasured[]): Presentation
     '',
     table(['method', 'first pass ns/read', 'second pass ns/read', 'speed vs pread, first', 'speed vs pread, second'], randomBody),
     '',
-    '### What the numbers say',
-    '',
-    ...conclusions.map((c) => `- ${c}`),
-    '',
+    ...conclusionsSection(conclusions),
   ].join('\n')
   const svg = barChart({
     title: 'Reading a file: throughput of one sequential scan',

@@ -5,7 +5,7 @@
 // the spread is over the runs' medians, each run's median and p99 in
 // runMediansUs/runP99sUs), 'fanout' and 'idle-cpu'.
 import { dotChart, type DotGroup } from './chart-dots.js'
-import { fmt, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from './report.js'
+import { conclusionsSection, fmt, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from './report.js'
 import { compareSpreads, relationClause, relationText } from './verdict.js'
 
 const num = (row: Row, field: string) => row[field] as number
@@ -159,7 +159,7 @@ export function presentIpc(rows: Row[], unmeasured: Unmeasured[]): Presentation 
         cpu.map((r) => [r.transport === 'channel' ? 'mman Channel receive()' : 'a polling loop, as shm-typed-array peers wait', fmt(num(r, 'cpuMs')), fmt(num(r, 'wallMs'))])), '')
   }
   const conclusions = ipcConclusions(rows, unmeasured)
-  lines.push('### What the numbers say', '', ...conclusions.map((c) => `- ${c}`), '')
+  lines.push(...conclusionsSection(conclusions))
   return { title: 'IPC: a Node parent and its child (or worker)', markdown: lines.join('\n'), conclusions, svg: ipcChart(rows, unmeasured) }
 }
 

@@ -1,6 +1,6 @@
 // The loop suite's report, computed from its rows alone.
 import { dotChart } from './chart-dots.js'
-import { fmt, table, type Presentation, type Row } from './report.js'
+import { conclusionsSection, fmt, table, type Presentation, type Row } from './report.js'
 
 const TITLE = 'Event loop: delay while large operations are in flight'
 
@@ -14,8 +14,7 @@ export function presentLoop(rows: Row[]): Presentation {
     `## ${TITLE}`, '',
     'How late a 1 ms timer fires (monitorEventLoopDelay) while the work runs; one run each.', '',
     table(['work', 'took ms', 'loop delay p50 ms', 'p99 ms', 'max ms'], rows.map((r) => [r.label ?? r.mode, fmt(num(r, 'workMs')), fmt(r.medianMs), fmt(num(r, 'p99Ms')), fmt(r.maxMs)])), '',
-    '### What the numbers say', '',
-    ...conclusions.map((c) => `- ${c}`), '',
+    ...conclusionsSection(conclusions),
   ].join('\n')
   // Delays of 0 ms have no place on a log axis: the line starts at the median.
   const svg = dotChart({

@@ -1,6 +1,6 @@
 // The overhead suite's report, computed from its rows alone.
 import { barChart } from './chart-bars.js'
-import { fmt, ratioText, spread, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from './report.js'
+import { conclusionsSection, fmt, ratioText, spread, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from './report.js'
 import { compareSpreads, relationClause } from './verdict.js'
 
 const TITLE = 'Call overhead: one mmap + munmap pair of 4 KiB'
@@ -29,10 +29,7 @@ export function presentOverhead(rows: Row[], unmeasured: Unmeasured[]): Presenta
     '',
     table(['method', 'ns per pair median [min–max]', 'vs C loop (paired)'], body),
     '',
-    '### What the numbers say',
-    '',
-    ...conclusions.map((c) => `- ${c}`),
-    '',
+    ...conclusionsSection(conclusions),
   ].join('\n')
   const svg = barChart({
     title: 'mmap + munmap of 4 KiB from JavaScript: time per pair',

@@ -60,6 +60,11 @@ export const unmeasuredText = (entry: Unmeasured) => `${entry.status}: ${entry.d
 export const spreadOf = (row: Row): Spread => ({ min: row.minMs, median: row.medianMs, max: row.maxMs })
 
 /** A markdown table: the first column left-aligned, the others right-aligned (figures) unless `textColumns`. */
+/** The markdown section every suite ends with: its conclusions as a list. */
+export function conclusionsSection(conclusions: string[]): string[] {
+  return ['### What the numbers say', '', ...conclusions.map((c) => `- ${c}`), '']
+}
+
 export function table(headers: string[], rows: (string | number)[][], textColumns = false): string {
   const lines = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 0 || textColumns ? '---' : '---:')).join('|')}|`]
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`)

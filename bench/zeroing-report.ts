@@ -1,7 +1,7 @@
 // The zeroing suite's report, computed from its rows alone: one table per
 // size, the seed program's table, the conclusions and the chart.
 import { dotChart } from './chart-dots.js'
-import { fmt, ratioText, spread, spreadOf, table, type Presentation, type Row } from './report.js'
+import { conclusionsSection, fmt, ratioText, spread, spreadOf, table, type Presentation, type Row } from './report.js'
 import { compareSpreads, relationClause, verdictClause } from './verdict.js'
 import { BASELINE, MODES, SEED_MALLOC, SEED_MMAP } from './zeroing-modes.js'
 
@@ -54,7 +54,7 @@ export function presentZeroing(rows: Row[]): Presentation {
       table(['size', 'malloc + memset 0, ms', 'mmap + memset 1, ms', 'malloc / mmap'], body), '')
   }
   const conclusions = zeroingConclusions(rows)
-  lines.push('### What the numbers say', '', ...conclusions.map((c) => `- ${c}`), '')
+  lines.push(...conclusionsSection(conclusions))
   return { title: TITLE, markdown: lines.join('\n'), conclusions, svg: zeroingChart(modeRows, sizes, reps) }
 }
 

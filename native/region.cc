@@ -285,6 +285,13 @@ bool HasPendingAsync(const Region* region) {
   return false;
 }
 
+bool IsWithin(const Region* candidate, const Region* region) {
+  for (const Region* r = candidate; r != nullptr; r = r->parent) {
+    if (r == region) return true;
+  }
+  return false;
+}
+
 bool OverlapsChild(const Region* parent, uintptr_t start, size_t length) {
   for (const Region* child : parent->children) {
     if (Overlaps(child->base, child->size, start, length)) return true;

@@ -109,6 +109,8 @@ bool HasPendingAsync(const Region* region);
 // True when a child (live, or released with views that may still point into
 // it) overlaps [start, start + length).
 bool OverlapsChild(const Region* parent, uintptr_t start, size_t length);
+// True when `candidate` is `region` or was placed (MAP_FIXED) inside it, at any depth.
+bool IsWithin(const Region* candidate, const Region* region);
 
 size_t PageSize();
 

@@ -41,13 +41,6 @@ struct PendingWait {
   bool cancelled = false;
 };
 
-bool Within(const Region* region, const Region* candidate) {
-  for (const Region* r = candidate; r != nullptr; r = r->parent) {
-    if (r == region) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 class UringWaiter {
@@ -118,7 +111,7 @@ class UringWaiter {
     if (!polling_) return;
     unsigned cancels = 0;
     for (PendingWait* wait : pending_) {
-      if (wait->cancelled || !Within(region, wait->region)) continue;
+      if (wait->cancelled || !IsWithin(wait->region, region)) continue;
       wait->cancelled = true;
       io_uring_sqe* sqe = NextSqe();
       sqe->opcode = IORING_OP_ASYNC_CANCEL;

@@ -21,6 +21,15 @@ namespace mman {
 
 namespace {
 
+// A failed Node-API call may leave a JS exception pending; these paths answer with a code instead.
+void ClearPendingException(napi_env env) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) return;
+  napi_value ignored;
+  napi_get_and_clear_last_exception(env, &ignored);
+}
+
 bool Overlaps(uintptr_t a, size_t aLength, uintptr_t b, size_t bLength) {
   return a < b + bLength && b < a + aLength;
 }
@@ -36,12 +45,7 @@ bool Detach(napi_env env, napi_value buffer) {
   napi_value undefined = nullptr, result = nullptr;
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, detacher, 1, &buffer, &result) != napi_ok) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value ignored;
-      napi_get_and_clear_last_exception(env, &ignored);
-    }
+    ClearPendingException(env);
     return false;
   }
   bool detached = false;
@@ -155,12 +159,7 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
       env, reinterpret_cast<void*>(view->start), length, FinalizeStore, view, &buffer);
   view->creating = false;
   if (status != napi_ok) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value ignored;
-      napi_get_and_clear_last_exception(env, &ignored);
-    }
+    ClearPendingException(env);
     // Node may call the finalizer now, later, or never: only delete what
     // cannot be touched again.
     if (view->finalizedWhileCreating) {
@@ -280,12 +279,7 @@ int CreateSharedView(napi_env env, Region* region, size_t offset, size_t length,
       std::unique_lock<std::mutex> lock(mailbox->mutex);
       StoreMailbox::LetGo(mailbox, lock);
     }
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (pending) {
-      napi_value ignored;
-      napi_get_and_clear_last_exception(env, &ignored);
-    }
+    ClearPendingException(env);
     delete view;
     return -ENOMEM;
   }

@@ -39,13 +39,6 @@ struct PendingWait {
   int result = 1;  // 1 while pending, then 0 or -errno
 };
 
-bool Within(const Region* region, const Region* candidate) {
-  for (const Region* r = candidate; r != nullptr; r = r->parent) {
-    if (r == region) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 class Waiter {
@@ -94,7 +87,7 @@ class Waiter {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (PendingWait* wait : pending_) {
-        if (wait->result == 1 && Within(region, wait->region)) wait->result = -ECANCELED;
+        if (wait->result == 1 && IsWithin(wait->region, region)) wait->result = -ECANCELED;
       }
     }
     Wake();

@@ -15,6 +15,18 @@ afterAll(cleanup)
 const headerOf = (channel: Channel) => ({ ctl: channel.memory.int32(0, 64), ids: new BigInt64Array(channel.memory.buffer, 0, 32) })
 const code = (fn: () => unknown) => (thrown(fn) as { code?: string }).code
 
+/** A child that takes the Mutex at word 0 of `memory` and holds it until killed; resolves once it holds it. */
+async function lockHolder(memory: SharedMemory) {
+  const holder = child(`
+    const ints = m.inheritedMemory(0).int32()
+    new m.Mutex(ints, 0).lock()
+    process.send('locked')
+    setInterval(() => {}, 1000)
+  `, [memory])
+  await new Promise((resolve) => holder.once('message', resolve))
+  return holder
+}
+
 describe('an untrusted ring', () => {
   it('a third process scribbling HEAD, TAIL and length words gives ERR_CHANNEL_CORRUPT, never a message nobody sent', async () => {
     const channel = Channel.create(4096)
@@ -128,13 +140,7 @@ describe('dead peers', () => {
   it("Mutex.lock() recovers from a SIGKILLed holder, even while the parent's event loop is blocked", async () => {
     using memory = SharedMemory.create(4096)
     const ints = memory.int32()
-    const holder = child(`
-      const ints = m.inheritedMemory(0).int32()
-      new m.Mutex(ints, 0).lock()
-      process.send('locked')
-      setInterval(() => {}, 1000)
-    `, [memory])
-    await new Promise((resolve) => holder.once('message', resolve))
+    const holder = await lockHolder(memory)
     holder.kill('SIGKILL')
     expect(new Mutex(ints, 0).lock()).toBe('recovered')
     await finished(holder)
@@ -159,13 +165,7 @@ describe('forged lock words', () => {
   it('a live holder that never unlocks: lock(timeout) says ERR_MUTEX_TIMEOUT', async () => {
     using memory = SharedMemory.create(4096)
     const ints = memory.int32()
-    const holder = child(`
-      const ints = m.inheritedMemory(0).int32()
-      new m.Mutex(ints, 0).lock()
-      process.send('locked')
-      setInterval(() => {}, 1000)
-    `, [memory])
-    await new Promise((resolve) => holder.once('message', resolve))
+    const holder = await lockHolder(memory)
     expect(code(() => new Mutex(ints, 0).lock(150))).toBe('ERR_MUTEX_TIMEOUT')
     await expect(new Mutex(ints, 0).lockAsync(150)).rejects.toMatchObject({ code: 'ERR_MUTEX_TIMEOUT' })
     holder.kill('SIGKILL')
