@@ -282,6 +282,35 @@ describe('Channel', () => {
     expect(rx.receive(2000)!.length).toBe(1500)
   })
 
+  it('values and strings are the receiver\'s own: later messages do not show through them', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    tx.sendValue({ bytes: Buffer.from('first'), list: [1, 2] })
+    tx.send('héllo wörld')
+    const value = rx.receiveValue() as { bytes: Buffer; list: number[] }
+    const text = rx.receiveString()
+    for (let i = 0; i < 100; i++) {
+      tx.sendValue({ bytes: Buffer.from(`overwritten ${i}`.repeat(8)) })
+      rx.receiveValue()
+    }
+    expect(value.bytes.toString()).toBe('first')
+    expect(value.list).toEqual([1, 2])
+    expect(text).toBe('héllo wörld')
+  })
+
+  it('a record that is not a value is ERR_CHANNEL_CORRUPT for receiveValue()', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    tx.send(Buffer.from([1, 2, 3]))
+    expect(thrown(() => rx.receiveValue()).code).toBe('ERR_CHANNEL_CORRUPT')
+    tx.send(Buffer.from([0xff, 0x0f, 0x44]))
+    await expect(rx.receiveValueAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_CORRUPT' })
+    tx.sendValue('still works')
+    expect(rx.receiveValue()).toBe('still works')
+  })
+
   it('validates: one sender and one receiver, message size, capacity, attach', () => {
     const channel = Channel.create(4096)
     channel.sender()

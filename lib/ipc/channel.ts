@@ -441,25 +441,24 @@ export class ChannelReceiver extends End {
   }
 
   /**
-   * The next message as a string (UTF-8), decoded straight from the ring; null
-   * at the end of the stream, as receive().
+   * The next message as a string (UTF-8); null at the end of the stream, as receive().
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   receiveString(timeoutMs?: number): string | null {
-    return this.#next(timeoutMs) ? this.#taken(this.ring.text.toString('utf8', this.#reader.start, this.#reader.end)) : null
+    return this.#next(timeoutMs) ? this.#taken(this.#copied().toString('utf8')) : null
   }
 
   /**
-   * The next value sent with sendValue(), deserialized straight from the ring;
-   * null at the end of the stream, as receive().
+   * The next value sent with sendValue(); null at the end of the stream, as
+   * receive(). A record that is not one is ERR_CHANNEL_CORRUPT.
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   receiveValue(timeoutMs?: number): unknown {
-    return this.#next(timeoutMs) ? this.#taken(deserialize(this.#view())) : null
+    return this.#next(timeoutMs) ? this.#taken(this.#value()) : null
   }
 
   /**
@@ -469,7 +468,7 @@ export class ChannelReceiver extends End {
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    */
   async receiveValueAsync(timeoutMs?: number): Promise<unknown> {
-    return (await this.#nextAsync(timeoutMs)) ? this.#taken(deserialize(this.#view())) : null
+    return (await this.#nextAsync(timeoutMs)) ? this.#taken(this.#value()) : null
   }
 
   /**
@@ -489,6 +488,28 @@ export class ChannelReceiver extends End {
 
   #view(): Uint8Array {
     return this.ring.bytes.subarray(this.#reader.start, this.#reader.end)
+  }
+
+  // Decoders must not read the ring itself: the peer can rewrite it meanwhile,
+  // and V8's UTF-8 decoder, which sizes a string in one pass and fills it in
+  // another, writes past the string when the bytes change between the two.
+  #scratch = Buffer.alloc(0)
+
+  /** The message copied into this receiver's own buffer (valid until the next call). */
+  #copied(): Buffer {
+    const view = this.#view()
+    if (this.#scratch.length < view.length) this.#scratch = Buffer.allocUnsafe(Math.max(view.length, 2 * this.#scratch.length))
+    this.#scratch.set(view)
+    return this.#scratch.subarray(0, view.length)
+  }
+
+  #value(): unknown {
+    try {
+      // A fresh copy: a Buffer or typed array in the value is a view of the bytes deserialize() gets.
+      return deserialize(Buffer.from(this.#view()))
+    } catch (error) {
+      throw new ChannelError('ERR_CHANNEL_CORRUPT', `the message is not a value sendValue() wrote: ${(error as Error).message}`)
+    }
   }
 
   /** Messages until the sender closes. */
