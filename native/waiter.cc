@@ -2,10 +2,12 @@
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cerrno>
@@ -23,6 +25,25 @@ namespace {
 constexpr size_t kMaxWords = 128;
 // Waits beyond kMaxWords - 1 distinct words are looked at this often instead.
 constexpr int64_t kOverflowPollNs = 1000000;
+// Longer timeouts (lib takes any number of ms) would overflow in ns: a century is "never".
+constexpr int64_t kLongestTimeoutMs = int64_t{100} * 365 * 24 * 3600 * 1000;
+
+// Whether `word` still holds `expected`: 0 if it does, -EAGAIN if not, -EFAULT
+// where the page cannot be read (PROT_NONE, a file truncated under a shared
+// mapping), where a load here would be SIGSEGV or SIGBUS. The kernel reads it
+// for us: process_vm_readv costs a microsecond; a zero-timeout FUTEX_WAIT
+// (where a seccomp policy refuses the former) also arms a timer.
+int CompareWord(const void* word, uint32_t expected) {
+  uint32_t value;
+  iovec local = {&value, sizeof value};
+  iovec remote = {const_cast<void*>(word), sizeof value};
+  const ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+  if (n == sizeof value) return value == expected ? 0 : -EAGAIN;
+  if (n < 0 && errno == EFAULT) return -EFAULT;
+  timespec zero = {0, 0};
+  if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &zero, nullptr, 0) == 0) return 0;
+  return errno == EAGAIN || errno == EFAULT ? -errno : 0;
+}
 
 int64_t NowNs() {
   timespec ts;
@@ -37,6 +58,7 @@ struct PendingWait {
   int64_t deadlineNs;  // CLOCK_MONOTONIC; -1: none
   napi_deferred deferred;
   int result = 1;  // 1 while pending, then 0 or -errno
+  bool watched = false;  // thread only: among the words futex_waitv sleeps on
 };
 
 }  // namespace
@@ -70,7 +92,7 @@ class Waiter {
     if (napi_create_promise(env_, &deferred, &promise) != napi_ok) return nullptr;
     Ref(region);
     auto* wait = new PendingWait{region, reinterpret_cast<const std::atomic<uint32_t>*>(word), expected,
-                                 timeoutMs < 0 ? -1 : NowNs() + timeoutMs * 1000000, deferred};
+                                 timeoutMs < 0 ? -1 : NowNs() + std::min<int64_t>(timeoutMs, kLongestTimeoutMs) * 1000000, deferred};
     bool first;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -109,42 +131,59 @@ class Waiter {
       words.clear();
       words.push_back({control_.load(), reinterpret_cast<uint64_t>(&control_), FUTEX_32, 0});
       int64_t wakeAt = -1;
-      for (const PendingWait* wait : pending_) {
+      bool unwatched = false;  // words beyond kMaxWords: looked at by polling
+      for (PendingWait* wait : pending_) {
         if (wait->result != 1) {
           wakeAt = 0;
           continue;
         }
         if (wait->deadlineNs >= 0 && (wakeAt < 0 || wait->deadlineNs < wakeAt)) wakeAt = wait->deadlineNs;
         const uint64_t address = reinterpret_cast<uint64_t>(wait->word);
-        bool watched = false;
-        for (const futex_waitv& w : words) watched = watched || w.uaddr == address;
-        if (watched) continue;
-        if (words.size() < kMaxWords) {
+        wait->watched = false;
+        for (const futex_waitv& w : words) wait->watched = wait->watched || w.uaddr == address;
+        if (!wait->watched && words.size() < kMaxWords) {
           words.push_back({wait->expected, address, FUTEX_32, 0});
-        } else {
-          const int64_t poll = NowNs() + kOverflowPollNs;
-          if (wakeAt < 0 || poll < wakeAt) wakeAt = poll;
+          wait->watched = true;
         }
+        unwatched = unwatched || !wait->watched;
       }
+      if (unwatched && (wakeAt < 0 || nextPollNs_ < wakeAt)) wakeAt = std::max(nextPollNs_, NowNs());
       lock.unlock();
+      // The thread never loads a word itself (mprotect or a truncation could
+      // make that a signal): futex_waitv says which word was woken, and
+      // CompareWord, a syscall, is used only where one may differ or fault.
+      uint64_t woken = 0;
+      bool compareWatched = false;
       if (wakeAt != 0) {
         timespec until = {static_cast<time_t>(wakeAt / 1000000000), static_cast<long>(wakeAt % 1000000000)};
-        long rc = syscall(SYS_futex_waitv, words.data(), words.size(), 0, wakeAt < 0 ? nullptr : &until, CLOCK_MONOTONIC);
+        const long rc = syscall(SYS_futex_waitv, words.data(), words.size(), 0, wakeAt < 0 ? nullptr : &until, CLOCK_MONOTONIC);
+        if (rc >= 1) woken = words[rc].uaddr;
+        // EAGAIN: a word differed as the thread went to sleep (unless only the
+        // control word did: new waits were compared as they came); EFAULT: one
+        // cannot be read.
+        compareWatched = rc < 0 && (errno == EFAULT || (errno == EAGAIN && control_.load() == words[0].val));
         // Kernels before 5.16 have no futex_waitv: sleep on the control word
-        // alone and look at the others every millisecond.
+        // alone and poll the others.
         if (rc < 0 && errno == ENOSYS) {
+          unwatched = true;
+          for (PendingWait* wait : pending_) wait->watched = false;
           timespec slice = {0, kOverflowPollNs};
           syscall(SYS_futex, &control_, FUTEX_WAIT, words[0].val, &slice, nullptr, 0);
         }
       }
       lock.lock();
       const int64_t now = NowNs();
+      const bool poll = unwatched && now >= nextPollNs_;
       bool settled = false;
       for (auto it = pending_.begin(); it != pending_.end();) {
         PendingWait* wait = *it;
         if (wait->result == 1) {
-          if (wait->word->load() != wait->expected) {
+          const bool compare = wait->watched ? compareWatched : poll;
+          const int compared = compare ? CompareWord(wait->word, wait->expected) : 0;
+          if (reinterpret_cast<uint64_t>(wait->word) == woken) {
             wait->result = 0;
+          } else if (compared != 0) {
+            wait->result = compared == -EAGAIN ? 0 : compared;
           } else if (wait->deadlineNs >= 0 && now >= wait->deadlineNs) {
             wait->result = -ETIMEDOUT;
           }
@@ -157,6 +196,8 @@ class Waiter {
         it = pending_.erase(it);
         settled = true;
       }
+      // Polling costs a syscall per word: at most a twentieth of the thread's time.
+      if (poll) nextPollNs_ = NowNs() + std::max(kOverflowPollNs, 20 * (NowNs() - now));
       if (settled) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
     }
   }
@@ -203,6 +244,7 @@ class Waiter {
   std::vector<PendingWait*> done_;     // settled, not yet delivered; guarded by mutex_
   std::atomic<uint32_t> control_{0};
   bool stopping_ = false;
+  int64_t nextPollNs_ = 0;  // thread only: when unwatched words are next compared
   uv_thread_t thread_;
 };
 
@@ -220,8 +262,9 @@ napi_value Settled(napi_env env, int result) {
 }  // namespace
 
 napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
-  // As futexWait answers: a word that already differs is -EAGAIN, not a wake.
-  if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected) return Settled(env, -EAGAIN);
+  // As futexWait answers: a word that already differs is -EAGAIN, not a wake;
+  // one that cannot be read, -EFAULT.
+  if (const int compared = CompareWord(word, expected)) return Settled(env, compared);
   if (getenv("MMAN_NO_IO_URING") == nullptr) {
     if (UringWaiter* uring = UringWaiterOf(env)) return UringWait(uring, region, word, expected, timeoutMs);
   }

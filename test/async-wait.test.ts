@@ -89,6 +89,30 @@ describe.each([
     expect(child.status).toBe(0)
   })
 
+  it('a word that cannot be read is EFAULT, as futexWait throws, not a signal', () => {
+    const child = runChild(`
+      import { mapAnonymous, futexWait, futexWaitAsync, PROT } from 'mman'
+      const codeOf = async (fn) => { try { await fn(); return 'no error' } catch (error) { return [error.code, error.syscall] } }
+      const m = mapAnonymous(4096, { shared: true })
+      const ints = new Int32Array(m.buffer)
+      const pending = codeOf(() => futexWaitAsync(ints, 1, 0, 2000))
+      m.protect(PROT.NONE)
+      console.log(JSON.stringify({
+        sync: await codeOf(() => futexWait(ints, 0, 0, 10)),
+        async: await codeOf(() => futexWaitAsync(ints, 0, 0, 10)),
+        pending: await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 10, 'still pending'))]),
+      }))
+      m.unmap()
+    `, [], env)
+    expect(child.stderr).toBe('')
+    const report = JSON.parse(child.stdout)
+    expect(report.sync).toEqual(['EFAULT', 'futex'])
+    expect(report.async).toEqual(['EFAULT', 'futex'])
+    // A wait already pending when its page went away ends with EFAULT, or stays until unmap cancels it.
+    expect([['EFAULT', 'futex'], 'still pending']).toContainEqual(report.pending)
+    expect(child.status).toBe(0)
+  })
+
   it.runIf(engine === 'io_uring' && ioUringFutexExpected())('waits through one io_uring per thread once it is set up (on a thread of its own)', () => {
     const child = runChild(`
       import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
