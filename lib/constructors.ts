@@ -5,7 +5,7 @@ import { invalidArgValue, outOfRange } from './errors.js'
 import { KNOWN_MADV_VALUES, MADV, MAP, PROT } from './constants.js'
 import { Mapping } from './mapping.js'
 import { mapRegion } from './region/map.js'
-import { mappableFile, type MapPolicy } from './region/policy.js'
+import { mapPolicy, mappableFile, type MapPolicy } from './region/policy.js'
 import { boolean, fileDescriptor, integer, oneOf, options as optionsObject } from './validate.js'
 
 /** Options of mapFile(). */
@@ -130,6 +130,5 @@ export function map(
   addrHint: bigint | null = null,
   policy?: MapPolicy,
 ): Mapping {
-  const opts = optionsObject<MapPolicy>(policy)
-  return new Mapping(mapRegion({ addr: addrHint, length, prot, flags, fd, offset, ...opts }))
+  return new Mapping(mapRegion({ addr: addrHint, length, prot, flags, fd, offset, ...mapPolicy(policy) }))
 }

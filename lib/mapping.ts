@@ -7,7 +7,7 @@ import { smapsStats, vmasIn, type MemoryStats, type Vma } from './introspect.js'
 import type { MappedRegion } from './region/map.js'
 import * as operations from './region/operations.js'
 import { pagesOf, type PageRange } from './region/pages.js'
-import { checkPolicy, type MapPolicy } from './region/policy.js'
+import { mapPolicy, type MapPolicy } from './region/policy.js'
 import type { Region } from './region/region.js'
 import { createView } from './region/views.js'
 import { boolean, integer, MAX_VIEW_LENGTH, options as optionsObject } from './validate.js'
@@ -143,9 +143,8 @@ export class Mapping implements Disposable {
    */
   protect(prot: number, options?: Range & Pick<MapPolicy, 'allowWriteExec'>): void {
     const opts = optionsObject<Range & MapPolicy>(options)
-    checkPolicy(opts)
     const pages = this.#pages(opts)
-    const value = operations.protect(this.#region, pages, prot, opts)
+    const value = operations.protect(this.#region, pages, prot, mapPolicy(opts))
     if (pages.offset <= this.#delta && pages.offset + pages.length >= this.#delta + this.#length) this.#prot = value
   }
 
@@ -236,8 +235,7 @@ export class Mapping implements Disposable {
    */
   remap(newLength: number, policy?: Pick<MapPolicy, 'allowBeyondEOF'>): this {
     this.#live()
-    const opts = optionsObject<MapPolicy>(policy)
-    checkPolicy(opts)
+    const opts = mapPolicy(policy)
     const length = integer(newLength, 'newLength', 1)
     operations.remap(this.#region, this.#delta + this.#length, this.#delta + length, opts)
     this.#length = length

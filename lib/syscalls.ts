@@ -6,9 +6,9 @@ import { invalidArgValue, outOfRange } from './errors.js'
 import { KNOWN_MS_BITS, MLOCK, MS } from './constants.js'
 import { mapRegion } from './region/map.js'
 import * as operations from './region/operations.js'
-import { checkPolicy, type MapPolicy } from './region/policy.js'
+import { mapPolicy, type MapPolicy } from './region/policy.js'
 import { createView, pagesOfSpan, requireMapped, spanOf, type Span } from './region/views.js'
-import { bits, integer, mappingLength, MAX_VIEW_LENGTH, options } from './validate.js'
+import { bits, integer, mappingLength, MAX_VIEW_LENGTH } from './validate.js'
 
 /** Any memory mman handed out: the ArrayBuffer itself or a view of part of it. */
 export type MappedMemory = ArrayBuffer | ArrayBufferView
@@ -36,7 +36,7 @@ export function mmap(
   offset: number | bigint,
   policy?: MapPolicy,
 ): ArrayBuffer {
-  const opts = options<MapPolicy>(policy)
+  const opts = mapPolicy(policy)
   if (mappingLength(length) > MAX_VIEW_LENGTH) {
     throw outOfRange(
       'length',
@@ -96,10 +96,8 @@ function msFlags(flags: unknown): number {
  * @param policy `allowWriteExec: true` permits PROT.WRITE | PROT.EXEC together.
  */
 export function mprotect(buf: MappedMemory, prot: number, policy?: MapPolicy): void {
-  const opts = options<MapPolicy>(policy)
-  checkPolicy(opts)
   const span = mappedSpan(buf, 'mprotect')
-  operations.protect(span.region, pagesOfSpan(span), prot, opts)
+  operations.protect(span.region, pagesOfSpan(span), prot, mapPolicy(policy))
 }
 
 /**
@@ -179,8 +177,7 @@ export function munlock(buf: MappedMemory): void {
  * @param policy `allowBeyondEOF: true` lets a file mapping grow past the file's current size.
  */
 export function mremap(buf: MappedMemory, newLength: number | bigint, policy?: Pick<MapPolicy, 'allowBeyondEOF'>): ArrayBuffer {
-  const opts = options<MapPolicy>(policy)
-  checkPolicy(opts)
+  const opts = mapPolicy(policy)
   const span = mappedSpan(buf, 'mremap')
   const length = integer(newLength, 'newLength', 1, MAX_VIEW_LENGTH)
   operations.remap(span.region, span.end, span.start + length, opts)

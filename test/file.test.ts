@@ -2,7 +2,7 @@ import { constants as bufferConstants } from 'node:buffer'
 import { closeSync, ftruncateSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MADV, MAP, PROT, mapFile, mmap, msync, munmap, pageSize } from '../lib/index.js'
+import { MADV, MAP, PROT, map, mapFile, mmap, msync, munmap, pageSize } from '../lib/index.js'
 import { tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
@@ -106,6 +106,18 @@ describe('mapFile', () => {
     mapping.unmap()
     closeSync(fd)
     expect(thrown(() => mapFile(path, { offset: 3 })).code).toBe('ERR_OUT_OF_RANGE')
+  })
+
+  it('takes only its switches from a policy object: other keys cannot stand in for the arguments', () => {
+    const fd = openSync(fileWith('five.bin', 'hello'), 'r')
+    const forged = { file: { kind: 'file', size: 2 ** 30 }, length: pageSize, prot: PROT.READ | PROT.WRITE }
+    expect(thrown(() => map(2 * pageSize, PROT.READ, MAP.PRIVATE, fd, 0, null, forged as never)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => mmap(null, 2 * pageSize, PROT.READ, MAP.PRIVATE, fd, 0, forged as never)).code).toBe('ERR_OUT_OF_RANGE')
+    const mapping = map(5, PROT.READ, MAP.PRIVATE, fd, 0, null, forged as never)
+    expect(mapping.prot).toBe(PROT.READ)
+    expect(thrown(() => mapping.remap(2 * pageSize)).code).toBe('ERR_OUT_OF_RANGE')
+    mapping.unmap()
+    closeSync(fd)
   })
 
   it('applies populate and advice options', () => {

@@ -5,7 +5,7 @@
 import { errno, invalidArgValue, outOfRange, syscallError } from '../errors.js'
 import { KNOWN_PROT_BITS, PROT, pageSize } from '../constants.js'
 import { fstatRaw, type FileKind } from '../fstat.js'
-import { bits, boolean } from '../validate.js'
+import { bits, boolean, options } from '../validate.js'
 import type { Region } from './region.js'
 
 /** Policy switches that the syscall layer and the object layer both accept. */
@@ -19,6 +19,17 @@ export interface MapPolicy {
 export function checkPolicy(policy: MapPolicy): void {
   if (policy.allowWriteExec !== undefined) boolean(policy.allowWriteExec, 'options.allowWriteExec')
   if (policy.allowBeyondEOF !== undefined) boolean(policy.allowBeyondEOF, 'options.allowBeyondEOF')
+}
+
+/**
+ * The switches of a caller's policy object, checked, and nothing else from it:
+ * spread into a map request, its other keys would replace the request's own
+ * (a `file` or `length` there skipped the end-of-file and size checks).
+ */
+export function mapPolicy(value: unknown, name = 'options'): MapPolicy {
+  const policy = options<MapPolicy>(value, name)
+  checkPolicy(policy)
+  return { allowWriteExec: policy.allowWriteExec, allowBeyondEOF: policy.allowBeyondEOF }
 }
 
 /** PROT bits, with PROT.WRITE | PROT.EXEC refused unless the policy allows it (W^X). */
