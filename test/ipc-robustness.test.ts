@@ -46,6 +46,23 @@ describe('an untrusted ring', () => {
     expect(code(() => rx.receive(100))).toBe('ERR_CHANNEL_CORRUPT')
   })
 
+  it('a scribbled or misaligned position is ERR_CHANNEL_CORRUPT when an end is taken, and leaves the end untaken', () => {
+    const channel = Channel.create(4096)
+    const { ctl, ids } = headerOf(channel)
+    ctl[TAIL] = 8 // ahead of HEAD (0)
+    expect(code(() => channel.sender())).toBe('ERR_CHANNEL_CORRUPT')
+    expect(ids[PRODUCER_ID]).toBe(0n)
+    ctl[HEAD] = 2
+    ctl[TAIL] = 2 // both inside a record: a length word would land on message bytes
+    expect(code(() => channel.sender())).toBe('ERR_CHANNEL_CORRUPT')
+    expect(code(() => channel.receiver())).toBe('ERR_CHANNEL_CORRUPT')
+    expect([ids[PRODUCER_ID], ids[CONSUMER_ID]]).toEqual([0n, 0n])
+    ctl[HEAD] = 0
+    ctl[TAIL] = 0
+    channel.sender().send('after repair')
+    expect(channel.receiver().receiveString()).toBe('after repair')
+  })
+
   it('a TAIL moved ahead of HEAD makes the sender say ERR_CHANNEL_CORRUPT instead of overwriting unread messages', () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()

@@ -124,7 +124,7 @@ export class Channel {
    */
   sender(options?: ChannelEndOptions): ChannelSender {
     const checked = endOptions(options)
-    return new ChannelSender(this.memory, this.#ring, this.#claim('sender'), checked)
+    return this.#take('sender', () => new ChannelSender(this.memory, this.#ring, 'sender', checked))
   }
 
   /**
@@ -136,15 +136,22 @@ export class Channel {
    */
   receiver(options?: ChannelEndOptions): ChannelReceiver {
     const checked = endOptions(options)
-    return new ChannelReceiver(this.memory, this.#ring, this.#claim('receiver'), checked)
+    return this.#take('receiver', () => new ChannelReceiver(this.memory, this.#ring, 'receiver', checked))
   }
 
-  #claim(role: Role): Role {
+  /** The end `make` builds, claimed for this thread only once it is built: a corrupt ring leaves the end untaken. */
+  #take<T extends End>(role: Role, make: () => T): T {
     if (this.memory.closed) throw invalidState('the channel\'s shared memory was closed')
+    let end: T
+    try {
+      end = make()
+    } catch (error) {
+      return corrupt(error)
+    }
     const slot = role === 'sender' ? PRODUCER_ID : CONSUMER_ID
     const held = Atomics.compareExchange(this.#ring.ids, slot, 0n, packIdentity(threadIdentity()))
     if (held !== 0n) throw invalidState(`this channel already has a ${role} (thread ${unpackIdentity(held).tid})`)
-    return role
+    return end
   }
 }
 

@@ -71,6 +71,7 @@ export class RingWriter {
     this.#m = memory
     this.#mask = memory.capacity - 1
     this.#head = Atomics.load(memory.ctl, HEAD) >>> 0
+    if (this.#head % 4 !== 0) throw new RingCorruption(`the sender's position (${this.#head}) is not a record boundary`)
     this.#tail = this.#readTail()
   }
 
@@ -117,10 +118,10 @@ export class RingWriter {
     Atomics.store(this.#m.ctl, HEAD, this.#head | 0)
   }
 
-  /** TAIL, checked: it may not claim more was consumed than was published. */
+  /** TAIL, checked: it may not claim more was consumed than was published, nor a partial word. */
   #readTail(): number {
     const tail = Atomics.load(this.#m.ctl, TAIL) >>> 0
-    if ((this.#head - tail) >>> 0 > this.#m.capacity) {
+    if ((this.#head - tail) >>> 0 > this.#m.capacity || tail % 4 !== 0) {
       throw new RingCorruption(`the receiver's position (${tail}) is outside the ring (head ${this.#head})`)
     }
     return tail
@@ -143,6 +144,7 @@ export class RingReader {
     this.#mask = memory.capacity - 1
     this.#maxLength = maxMessageBytes(memory.capacity)
     this.#tail = Atomics.load(memory.ctl, TAIL) >>> 0
+    if (this.#tail % 4 !== 0) throw new RingCorruption(`the receiver's position (${this.#tail}) is not a record boundary`)
     this.#head = this.#tail
   }
 
