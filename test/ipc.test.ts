@@ -311,6 +311,23 @@ describe('Channel', () => {
     expect(rx.receiveValue()).toBe('still works')
   })
 
+  it('checks a timeout even when the call does not have to wait', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    for (const bad of ['abc', -5, Number.NaN]) {
+      expect(thrown(() => tx.send('x', bad as never)).code).toBe('ERR_INVALID_ARG_VALUE')
+      await expect(tx.sendAsync('x', bad as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' })
+    }
+    tx.send('x')
+    expect(thrown(() => rx.receive(-1 as never)).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(rx.receiveString(0)).toBe('x')
+    using memory = SharedMemory.create(4096)
+    const mutex = new Mutex(memory.int32(), 0)
+    expect(thrown(() => mutex.lock('soon' as never)).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(mutex.lock(0)).toBe('acquired')
+  })
+
   it('validates: one sender and one receiver, message size, capacity, attach', () => {
     const channel = Channel.create(4096)
     channel.sender()

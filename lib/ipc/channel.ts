@@ -14,7 +14,7 @@ import {
   ringMemory, type RingMemory,
 } from './ring.js'
 import { SharedMemory } from './shared-memory.js'
-import { deadlineOf, Waiter, type WaitTarget } from './waiter.js'
+import { checkTimeout, deadlineOf, Waiter, type WaitTarget } from './waiter.js'
 
 /**
  * Why a channel end threw: ERR_CHANNEL_CLOSED (this end or the channel's
@@ -317,6 +317,7 @@ export class ChannelSender extends End {
    */
   send(message: Message, timeoutMs?: number): void {
     const length = this.#length(message)
+    checkTimeout(timeoutMs)
     let deadline: number | undefined
     while (!this.#tryWrite(message, length)) {
       deadline ??= this.deadline(timeoutMs)
@@ -333,6 +334,7 @@ export class ChannelSender extends End {
    */
   async sendAsync(message: Message, timeoutMs?: number): Promise<void> {
     const length = this.#length(message)
+    checkTimeout(timeoutMs)
     let deadline: number | undefined
     while (!this.#tryWrite(message, length)) {
       deadline ??= this.deadline(timeoutMs)
@@ -532,6 +534,7 @@ export class ChannelReceiver extends End {
 
   /** Whether a next message is there (at the reader's [start, end)), waiting for one; false at the end of the stream. */
   #next(timeoutMs: unknown): boolean {
+    checkTimeout(timeoutMs)
     let deadline: number | undefined
     for (;;) {
       const got = this.#tryRead()
@@ -542,6 +545,7 @@ export class ChannelReceiver extends End {
   }
 
   async #nextAsync(timeoutMs: unknown): Promise<boolean> {
+    checkTimeout(timeoutMs)
     let deadline: number | undefined
     for (;;) {
       const got = this.#tryRead()

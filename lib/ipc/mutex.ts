@@ -12,7 +12,7 @@ import { invalidArgType, invalidArgValue, invalidState } from '../errors.js'
 import { integer } from '../validate.js'
 import { futexWake } from './futex.js'
 import { isAlive, packIdentity, threadIdentity, unpackIdentity } from './identity.js'
-import { deadlineOf, Waiter, type WaitTarget } from './waiter.js'
+import { checkTimeout, deadlineOf, Waiter, type WaitTarget } from './waiter.js'
 
 const WAITERS = 0x40000000
 
@@ -89,6 +89,7 @@ export class Mutex {
    *   ERR_INVALID_ARG_VALUE once lock() has to wait.
    */
   lock(timeoutMs?: number): LockResult {
+    checkTimeout(timeoutMs)
     if (this.tryLock()) return 'acquired'
     const deadline = deadlineOf(timeoutMs)
     for (;;) {
@@ -104,6 +105,7 @@ export class Mutex {
    *   Infinity: no limit); then the promise rejects with MutexError.
    */
   async lockAsync(timeoutMs?: number): Promise<LockResult> {
+    checkTimeout(timeoutMs)
     if (this.tryLock()) return 'acquired'
     const deadline = deadlineOf(timeoutMs)
     for (;;) {

@@ -123,9 +123,15 @@ export class Waiter {
 
 /** A deadline (Date.now() based) from a timeout in ms; Infinity for none. */
 export function deadlineOf(timeoutMs: unknown, name = 'timeoutMs'): number {
-  if (timeoutMs === undefined || timeoutMs === Infinity) return Infinity
+  const checked = checkTimeout(timeoutMs, name)
+  return checked === undefined || checked === Infinity ? Infinity : Date.now() + checked
+}
+
+/** A timeout in ms (or undefined), checked: before a call that may not need to wait at all, as well as one that does. */
+export function checkTimeout(timeoutMs: unknown, name = 'timeoutMs'): number | undefined {
+  if (timeoutMs === undefined) return undefined
   if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
     throw invalidArgValue(name, timeoutMs, 'must be a non-negative number of milliseconds or Infinity')
   }
-  return Date.now() + timeoutMs
+  return timeoutMs
 }
