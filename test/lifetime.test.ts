@@ -29,6 +29,20 @@ describe('use after munmap', () => {
     expect(() => dataView.getUint8(0)).toThrow(TypeError)
   })
 
+  it('unmap does not run user code: a replaced ArrayBuffer.prototype.transfer is not called', () => {
+    const child = runChild(`
+      import { mapAnonymous } from 'mman'
+      let calls = 0
+      ArrayBuffer.prototype.transfer = function () { calls++; mapAnonymous(4096).bytes(); throw new Error('user code') }
+      const mapping = mapAnonymous(4096)
+      const views = Array.from({ length: 8 }, () => new Uint8Array(mapping.bytes().buffer))
+      mapping.unmap()
+      console.log(JSON.stringify({ calls, lengths: [...new Set(views.map((view) => view.length))] }))
+    `)
+    expect(child.stderr).toBe('')
+    expect(JSON.parse(child.stdout)).toEqual({ calls: 0, lengths: [0] })
+  })
+
   it('makes later calls on it throw ERR_INVALID_STATE', () => {
     const buf = anon(pageSize)
     munmap(buf)

@@ -10,11 +10,15 @@ import type { Region } from './region.js'
 // detaching it through Node-API would abort the process; transfer(0) detaches
 // the same way but throws instead. A buffer that cannot be detached stays
 // attached to the zero-filled placeholder mman keeps at an unmapped range.
+// Taken now, as Reflect.apply is: user code replacing either later must not
+// run inside the addon's detach loop.
 type Transferable = ArrayBuffer & { transfer?: (length?: number) => ArrayBuffer }
-if (typeof (ArrayBuffer.prototype as Transferable).transfer === 'function') {
+const transfer = (ArrayBuffer.prototype as Transferable).transfer
+const apply = Reflect.apply
+if (typeof transfer === 'function') {
   native.setDetacher((buffer) => {
     try {
-      ;(buffer as Transferable).transfer!(0)
+      apply(transfer, buffer, [0])
       return true
     } catch {
       return false
