@@ -53,6 +53,13 @@ class UringWaiter {
   // Until it is ready, waits go to the waiter thread (waiter.h).
   void BeginSetup() {
     napi_add_env_cleanup_hook(env_, Stop, this);
+    // No thread where there can be no ring: a call without parameters is
+    // EFAULT where io_uring exists, and ENOSYS or EPERM where it does not or
+    // is refused (old kernels, seccomp, io_uring_disabled, qemu-user).
+    if (Setup(0, nullptr) < 0 && (errno == ENOSYS || errno == EPERM)) {
+      state_.store(kFailed);
+      return;
+    }
     // libuv's threads, not std::thread: see Waiter::Start (waiter.cc).
     settingUp_ = uv_thread_create(&setup_, RunSetUp, this) == 0;
     if (!settingUp_) state_.store(kFailed);
