@@ -154,6 +154,7 @@ class Waiter {
       // CompareWord, a syscall, is used only where one may differ or fault.
       uint64_t woken = 0;
       bool compareWatched = false;
+      bool noWaitv = false;  // nothing was watched: every word is polled
       if (wakeAt != 0) {
         timespec until = {static_cast<time_t>(wakeAt / 1000000000), static_cast<long>(wakeAt % 1000000000)};
         const long rc = syscall(SYS_futex_waitv, words.data(), words.size(), 0, wakeAt < 0 ? nullptr : &until, CLOCK_MONOTONIC);
@@ -166,7 +167,7 @@ class Waiter {
         // alone and poll the others.
         if (rc < 0 && errno == ENOSYS) {
           unwatched = true;
-          for (PendingWait* wait : pending_) wait->watched = false;
+          noWaitv = true;
           timespec slice = {0, kOverflowPollNs};
           syscall(SYS_futex, &control_, FUTEX_WAIT, words[0].val, &slice, nullptr, 0);
         }
@@ -178,7 +179,7 @@ class Waiter {
       for (auto it = pending_.begin(); it != pending_.end();) {
         PendingWait* wait = *it;
         if (wait->result == 1) {
-          const bool compare = wait->watched ? compareWatched : poll;
+          const bool compare = wait->watched && !noWaitv ? compareWatched : poll;
           const int compared = compare ? CompareWord(wait->word, wait->expected) : 0;
           if (reinterpret_cast<uint64_t>(wait->word) == woken) {
             wait->result = 0;
