@@ -58,7 +58,6 @@ struct PendingWait {
   int64_t deadlineNs;  // CLOCK_MONOTONIC; -1: none
   napi_deferred deferred;
   int result = 1;  // 1 while pending, then 0 or -errno
-  bool watched = false;  // thread only: among the words futex_waitv sleeps on
 };
 
 }  // namespace
@@ -131,60 +130,45 @@ class Waiter {
       words.clear();
       words.push_back({control_.load(), reinterpret_cast<uint64_t>(&control_), FUTEX_32, 0});
       int64_t wakeAt = -1;
-      bool unwatched = false;  // words beyond kMaxWords: looked at by polling
-      for (PendingWait* wait : pending_) {
+      for (const PendingWait* wait : pending_) {
         if (wait->result != 1) {
           wakeAt = 0;
           continue;
         }
         if (wait->deadlineNs >= 0 && (wakeAt < 0 || wait->deadlineNs < wakeAt)) wakeAt = wait->deadlineNs;
         const uint64_t address = reinterpret_cast<uint64_t>(wait->word);
-        wait->watched = false;
-        for (const futex_waitv& w : words) wait->watched = wait->watched || w.uaddr == address;
-        if (!wait->watched && words.size() < kMaxWords) {
+        bool watched = false;
+        for (const futex_waitv& w : words) watched = watched || w.uaddr == address;
+        if (watched) continue;
+        if (words.size() < kMaxWords) {
           words.push_back({wait->expected, address, FUTEX_32, 0});
-          wait->watched = true;
+        } else {
+          const int64_t poll = NowNs() + kOverflowPollNs;
+          if (wakeAt < 0 || poll < wakeAt) wakeAt = poll;
         }
-        unwatched = unwatched || !wait->watched;
       }
-      if (unwatched && (wakeAt < 0 || nextPollNs_ < wakeAt)) wakeAt = std::max(nextPollNs_, NowNs());
       lock.unlock();
-      // The thread never loads a word itself (mprotect or a truncation could
-      // make that a signal): futex_waitv says which word was woken, and
-      // CompareWord, a syscall, is used only where one may differ or fault.
-      uint64_t woken = 0;
-      bool compareWatched = false;
-      bool noWaitv = false;  // nothing was watched: every word is polled
       if (wakeAt != 0) {
         timespec until = {static_cast<time_t>(wakeAt / 1000000000), static_cast<long>(wakeAt % 1000000000)};
-        const long rc = syscall(SYS_futex_waitv, words.data(), words.size(), 0, wakeAt < 0 ? nullptr : &until, CLOCK_MONOTONIC);
-        if (rc >= 1) woken = words[rc].uaddr;
-        // EAGAIN: a word differed as the thread went to sleep (unless only the
-        // control word did: new waits were compared as they came); EFAULT: one
-        // cannot be read.
-        compareWatched = rc < 0 && (errno == EFAULT || (errno == EAGAIN && control_.load() == words[0].val));
+        long rc = syscall(SYS_futex_waitv, words.data(), words.size(), 0, wakeAt < 0 ? nullptr : &until, CLOCK_MONOTONIC);
         // Kernels before 5.16 have no futex_waitv: sleep on the control word
-        // alone and poll the others.
+        // alone and look at the others every millisecond.
         if (rc < 0 && errno == ENOSYS) {
-          unwatched = true;
-          noWaitv = true;
           timespec slice = {0, kOverflowPollNs};
           syscall(SYS_futex, &control_, FUTEX_WAIT, words[0].val, &slice, nullptr, 0);
         }
       }
       lock.lock();
       const int64_t now = NowNs();
-      const bool poll = unwatched && now >= nextPollNs_;
       bool settled = false;
       for (auto it = pending_.begin(); it != pending_.end();) {
         PendingWait* wait = *it;
         if (wait->result == 1) {
-          const bool compare = wait->watched && !noWaitv ? compareWatched : poll;
-          const int compared = compare ? CompareWord(wait->word, wait->expected) : 0;
-          if (reinterpret_cast<uint64_t>(wait->word) == woken) {
+          // A plain load, not CompareWord: a syscall per wait per pass made the
+          // thread's passes the bottleneck. Memory made unreadable while a
+          // wait is pending here is still a signal (io_uring waits are not).
+          if (wait->word->load() != wait->expected) {
             wait->result = 0;
-          } else if (compared != 0) {
-            wait->result = compared == -EAGAIN ? 0 : compared;
           } else if (wait->deadlineNs >= 0 && now >= wait->deadlineNs) {
             wait->result = -ETIMEDOUT;
           }
@@ -197,8 +181,6 @@ class Waiter {
         it = pending_.erase(it);
         settled = true;
       }
-      // Polling costs a syscall per word: at most a twentieth of the thread's time.
-      if (poll) nextPollNs_ = NowNs() + std::max(kOverflowPollNs, 20 * (NowNs() - now));
       if (settled) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
     }
   }
@@ -245,7 +227,6 @@ class Waiter {
   std::vector<PendingWait*> done_;     // settled, not yet delivered; guarded by mutex_
   std::atomic<uint32_t> control_{0};
   bool stopping_ = false;
-  int64_t nextPollNs_ = 0;  // thread only: when unwatched words are next compared
   uv_thread_t thread_;
 };
 
