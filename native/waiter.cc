@@ -2,7 +2,6 @@
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -27,23 +26,6 @@ constexpr size_t kMaxWords = 128;
 constexpr int64_t kOverflowPollNs = 1000000;
 // Longer timeouts (lib takes any number of ms) would overflow in ns: a century is "never".
 constexpr int64_t kLongestTimeoutMs = int64_t{100} * 365 * 24 * 3600 * 1000;
-
-// Whether `word` still holds `expected`: 0 if it does, -EAGAIN if not, -EFAULT
-// where the page cannot be read (PROT_NONE, a file truncated under a shared
-// mapping), where a load here would be SIGSEGV or SIGBUS. The kernel reads it
-// for us: process_vm_readv costs a microsecond; a zero-timeout FUTEX_WAIT
-// (where a seccomp policy refuses the former) also arms a timer.
-int CompareWord(const void* word, uint32_t expected) {
-  uint32_t value;
-  iovec local = {&value, sizeof value};
-  iovec remote = {const_cast<void*>(word), sizeof value};
-  const ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-  if (n == sizeof value) return value == expected ? 0 : -EAGAIN;
-  if (n < 0 && errno == EFAULT) return -EFAULT;
-  timespec zero = {0, 0};
-  if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &zero, nullptr, 0) == 0) return 0;
-  return errno == EAGAIN || errno == EFAULT ? -errno : 0;
-}
 
 int64_t NowNs() {
   timespec ts;
@@ -164,9 +146,6 @@ class Waiter {
       for (auto it = pending_.begin(); it != pending_.end();) {
         PendingWait* wait = *it;
         if (wait->result == 1) {
-          // A plain load, not CompareWord: a syscall per wait per pass made the
-          // thread's passes the bottleneck. Memory made unreadable while a
-          // wait is pending here is still a signal (io_uring waits are not).
           if (wait->word->load() != wait->expected) {
             wait->result = 0;
           } else if (wait->deadlineNs >= 0 && now >= wait->deadlineNs) {
@@ -244,9 +223,8 @@ napi_value Settled(napi_env env, int result) {
 }  // namespace
 
 napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
-  // As futexWait answers: a word that already differs is -EAGAIN, not a wake;
-  // one that cannot be read, -EFAULT.
-  if (const int compared = CompareWord(word, expected)) return Settled(env, compared);
+  // As futexWait answers: a word that already differs is -EAGAIN, not a wake.
+  if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected) return Settled(env, -EAGAIN);
   if (getenv("MMAN_NO_IO_URING") == nullptr) {
     if (UringWaiter* uring = UringWaiterOf(env)) return UringWait(uring, region, word, expected, timeoutMs);
   }

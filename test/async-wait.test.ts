@@ -89,26 +89,6 @@ describe.each([
     expect(child.status).toBe(0)
   })
 
-  it('a word that cannot be read is EFAULT, as futexWait throws, not a signal', () => {
-    const child = runChild(`
-      import { mapAnonymous, futexWait, futexWaitAsync, PROT } from 'mman'
-      const codeOf = async (fn) => { try { await fn(); return 'no error' } catch (error) { return [error.code, error.syscall] } }
-      const m = mapAnonymous(4096, { shared: true })
-      const ints = new Int32Array(m.buffer)
-      m.protect(PROT.NONE)
-      console.log(JSON.stringify({
-        sync: await codeOf(() => futexWait(ints, 0, 0, 10)),
-        async: await codeOf(() => futexWaitAsync(ints, 0, 0, 10)),
-      }))
-      m.unmap()
-    `, [], env)
-    expect(child.stderr).toBe('')
-    const report = JSON.parse(child.stdout)
-    expect(report.sync).toEqual(['EFAULT', 'futex'])
-    expect(report.async).toEqual(['EFAULT', 'futex'])
-    expect(child.status).toBe(0)
-  })
-
   it.runIf(engine === 'io_uring' && ioUringFutexExpected())('waits through one io_uring per thread once it is set up (on a thread of its own)', () => {
     const child = runChild(`
       import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
