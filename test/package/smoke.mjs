@@ -57,9 +57,12 @@ try {
         })`,
       { eval: true, workerData: { fd: channel.memory.fd } },
     )
+    // Listened for now: the worker may exit while the loop below still waits
+    // for its last message, and a listener added after 'exit' never fires.
+    const exited = new Promise((resolve, reject) => worker.on('exit', resolve).on('error', reject))
     const received = []
     for await (const message of rx) received.push(JSON.parse(message.toString()).i)
-    await new Promise((resolve) => worker.on('exit', resolve))
+    await exited
     channel.memory.close()
     assert.deepEqual(received, [0, 1, 2])
   })
