@@ -10,6 +10,7 @@
 #include "args.h"
 #include "region_args.h"
 #include "views.h"
+#include "waiter.h"
 #include "calls.h"
 
 namespace mman {
@@ -59,6 +60,8 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   if (flags & MAP_FIXED) {
     const char* refusal = RefuseFixedPlacement(env, hint, RoundUpToPage(static_cast<size_t>(length)), &parent);
     if (refusal != nullptr) return Napi::String::New(env, refusal);
+    // The pages are replaced: a wait on a word there would watch memory that is gone.
+    CancelWaits(env, hint, RoundUpToPage(static_cast<size_t>(length)));
   }
   void* address = mmap(reinterpret_cast<void*>(hint), static_cast<size_t>(length), static_cast<int>(prot),
                        static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));
@@ -74,6 +77,7 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   }
   Region* region = NewRegion(env, RegionKind::Mapped, reinterpret_cast<uintptr_t>(address),
                              RoundUpToPage(static_cast<size_t>(length)), parent, fileFd);
+  region->pagesAltered = (prot & PROT_READ) == 0;
   region->privateMemory = (flags & (MAP_PRIVATE | MAP_ANONYMOUS)) == (MAP_PRIVATE | MAP_ANONYMOUS) &&
                           (flags & (MAP_NORESERVE | MAP_HUGETLB)) == 0 && (prot & PROT_WRITE) != 0;
   return Napi::Value(env, WrapRegion(env, region));
@@ -164,6 +168,8 @@ Napi::Value Mprotect(const Napi::CallbackInfo& info) {
     return Errno(info.Env(), -EINVAL);
   }
   NoteProtect(region);
+  // The waiter thread reads the words it waits on: none may become unreadable under it.
+  if ((prot & PROT_READ) == 0) CancelWaits(info.Env(), start, length);
   return ResultOrErrno(info.Env(), mprotect(reinterpret_cast<void*>(start), length, static_cast<int>(prot)));
 }
 

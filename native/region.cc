@@ -285,9 +285,9 @@ bool HasPendingAsync(const Region* region) {
   return false;
 }
 
-bool IsWithin(const Region* candidate, const Region* region) {
-  for (const Region* r = candidate; r != nullptr; r = r->parent) {
-    if (r == region) return true;
+bool MayBeUnreadable(const Region* region) {
+  for (const Region* r = region; r != nullptr; r = r->parent) {
+    if (r->pagesAltered) return true;
   }
   return false;
 }
@@ -302,7 +302,7 @@ bool OverlapsChild(const Region* parent, uintptr_t start, size_t length) {
 int Release(napi_env env, Region* region) {
   if (region->released) return 0;
   if (HasPendingAsync(region)) return -EBUSY;
-  CancelWaits(env, region);
+  CancelWaits(env, region->base, region->size);
   DetachViews(env, region);
   if (AnyViews(region)) {
     // SharedArrayBuffers are legitimate users of this memory in other
@@ -329,7 +329,7 @@ int Remap(napi_env env, Region* region, size_t newSize) {
   if (region->released || region->parent != nullptr) return -EINVAL;
   // A SharedArrayBuffer can neither follow a move nor change its length.
   if (!region->children.empty() || HasPendingAsync(region) || AnySharedViews(region)) return -EBUSY;
-  CancelWaits(env, region);
+  CancelWaits(env, region->base, region->size);
   DetachViews(env, region);
   const uintptr_t base = region->base;
   const size_t size = region->size;

@@ -109,8 +109,10 @@ bool HasPendingAsync(const Region* region);
 // True when a child (live, or released with views that may still point into
 // it) overlaps [start, start + length).
 bool OverlapsChild(const Region* parent, uintptr_t start, size_t length);
-// True when `candidate` is `region` or was placed (MAP_FIXED) inside it, at any depth.
-bool IsWithin(const Region* candidate, const Region* region);
+// True when mprotect or madvise may have left some of the region's pages (or
+// its parents') other than as mapped, or they were mapped unreadable: then
+// reading them may fault, and only the kernel may look.
+bool MayBeUnreadable(const Region* region);
 
 size_t PageSize();
 

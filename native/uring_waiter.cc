@@ -36,6 +36,7 @@ long Enter(int fd, unsigned submit, unsigned complete, unsigned flags) {
 
 struct PendingWait {
   Region* region;
+  uintptr_t word;
   napi_deferred deferred;
   __kernel_timespec timeout;  // read by the kernel when the linked timeout is armed
   bool cancelled = false;
@@ -81,7 +82,7 @@ class UringWaiter {
     napi_value promise;
     napi_deferred deferred;
     if (napi_create_promise(env_, &deferred, &promise) != napi_ok) return nullptr;
-    auto* wait = new PendingWait{region, deferred, {}};
+    auto* wait = new PendingWait{region, reinterpret_cast<uintptr_t>(word), deferred, {}};
     const bool timed = timeoutMs >= 0;
     io_uring_sqe* sqe = NextSqe();
     sqe->opcode = kOpFutexWait;
@@ -114,11 +115,11 @@ class UringWaiter {
     return promise;
   }
 
-  void Cancel(const Region* region) {
+  void Cancel(uintptr_t start, size_t length) {
     if (!polling_) return;
     unsigned cancels = 0;
     for (PendingWait* wait : pending_) {
-      if (wait->cancelled || !IsWithin(wait->region, region)) continue;
+      if (wait->cancelled || wait->word - start >= length) continue;
       wait->cancelled = true;
       io_uring_sqe* sqe = NextSqe();
       sqe->opcode = IORING_OP_ASYNC_CANCEL;
@@ -191,6 +192,7 @@ class UringWaiter {
     char* sq = static_cast<char*>(sqRing_);
     char* cq = static_cast<char*>(cqRing_);
     sqFlags_ = reinterpret_cast<unsigned*>(sq + p.sq_off.flags);
+    sqHead_ = reinterpret_cast<unsigned*>(sq + p.sq_off.head);
     sqTail_ = reinterpret_cast<unsigned*>(sq + p.sq_off.tail);
     sqMask_ = *reinterpret_cast<unsigned*>(sq + p.sq_off.ring_mask);
     sqArray_ = reinterpret_cast<unsigned*>(sq + p.sq_off.array);
@@ -240,11 +242,16 @@ class UringWaiter {
     return sqe;
   }
 
+  // On failure the entries are taken back: left queued, the next submit would
+  // send them with user_data naming a wait that was already answered and freed.
   bool Submit(unsigned count) {
     for (;;) {
       const long rc = Enter(fd_, count, 0, 0);
       if (rc >= 0) return true;
-      if (errno != EINTR) return false;
+      if (errno != EINTR) {
+        __atomic_store_n(sqTail_, __atomic_load_n(sqHead_, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+        return false;
+      }
     }
   }
 
@@ -319,7 +326,7 @@ class UringWaiter {
   void* sqRing_ = nullptr;
   void* cqRing_ = nullptr;
   size_t sqRingSize_ = 0, cqRingSize_ = 0, sqesSize_ = 0;
-  unsigned *sqFlags_ = nullptr, *sqTail_ = nullptr, *sqArray_ = nullptr, sqMask_ = 0;
+  unsigned *sqFlags_ = nullptr, *sqHead_ = nullptr, *sqTail_ = nullptr, *sqArray_ = nullptr, sqMask_ = 0;
   unsigned *cqHead_ = nullptr, *cqTail_ = nullptr, cqMask_ = 0;
   io_uring_sqe* sqes_ = nullptr;
   io_uring_cqe* cqes_ = nullptr;
@@ -343,6 +350,6 @@ napi_value UringWait(UringWaiter* waiter, Region* region, uint32_t* word, uint32
   return waiter->Wait(region, word, expected, timeoutMs);
 }
 
-void UringCancel(UringWaiter* waiter, const Region* region) { waiter->Cancel(region); }
+void UringCancel(UringWaiter* waiter, uintptr_t start, size_t length) { waiter->Cancel(start, length); }
 
 }  // namespace mman

@@ -22,6 +22,6 @@ UringWaiter* UringWaiterOf(napi_env env);
 
 // As StartAsyncWait (waiter.h): a promise for 0, -ETIMEDOUT or -ECANCELED.
 napi_value UringWait(UringWaiter* waiter, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs);
-void UringCancel(UringWaiter* waiter, const Region* region);
+void UringCancel(UringWaiter* waiter, uintptr_t start, size_t length);
 
 }  // namespace mman

@@ -86,11 +86,11 @@ class Waiter {
     return promise;
   }
 
-  void Cancel(const Region* region) {
+  void Cancel(uintptr_t start, size_t length) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (PendingWait* wait : pending_) {
-        if (wait->result == 1 && IsWithin(wait->region, region)) wait->result = -ECANCELED;
+        if (wait->result == 1 && reinterpret_cast<uintptr_t>(wait->word) - start < length) wait->result = -ECANCELED;
       }
     }
     Wake();
@@ -166,6 +166,9 @@ class Waiter {
 
   // On the JS thread: resolve what the thread settled.
   static void Deliver(napi_env env, napi_value, void* context, void*) {
+    // A null env is the queue being drained after Stop() released the
+    // function and deleted the waiter: `context` must not be touched.
+    if (env == nullptr) return;
     Waiter* self = static_cast<Waiter*>(context);
     std::vector<PendingWait*> done;
     bool idle;
@@ -174,7 +177,6 @@ class Waiter {
       done.swap(self->done_);
       idle = self->pending_.empty();
     }
-    if (env == nullptr) return;  // the env is going away: nothing left to resolve
     for (PendingWait* wait : done) {
       napi_value result;
       napi_create_int32(env, wait->result, &result);
@@ -224,7 +226,17 @@ napi_value Settled(napi_env env, int result) {
 
 napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
   // As futexWait answers: a word that already differs is -EAGAIN, not a wake.
-  if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected) return Settled(env, -EAGAIN);
+  // Where the page may be unreadable the kernel compares (a zero-timeout
+  // FUTEX_WAIT: EFAULT there, where a load would be SIGSEGV); elsewhere a
+  // load is enough, and the cheap path the IPC round trip takes.
+  if (MayBeUnreadable(region)) {
+    const timespec now = {0, 0};
+    const long rc = syscall(SYS_futex, word, FUTEX_WAIT, expected, &now, nullptr, 0);
+    if (rc == 0) return Settled(env, 0);
+    if (errno == EAGAIN || errno == EFAULT) return Settled(env, -errno);
+  } else if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected) {
+    return Settled(env, -EAGAIN);
+  }
   if (getenv("MMAN_NO_IO_URING") == nullptr) {
     if (UringWaiter* uring = UringWaiterOf(env)) return UringWait(uring, region, word, expected, timeoutMs);
   }
@@ -240,10 +252,10 @@ napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t
   return data->waiter->Wait(region, word, expected, timeoutMs);
 }
 
-void CancelWaits(napi_env env, const Region* region) {
+void CancelWaits(napi_env env, uintptr_t start, size_t length) {
   EnvData* data = EnvOf(env);
-  if (data->uring != nullptr) UringCancel(data->uring, region);
-  if (data->waiter != nullptr) data->waiter->Cancel(region);
+  if (data->uring != nullptr) UringCancel(data->uring, start, length);
+  if (data->waiter != nullptr) data->waiter->Cancel(start, length);
 }
 
 }  // namespace mman

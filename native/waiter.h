@@ -21,8 +21,8 @@ namespace mman {
 // nullptr if the promise or the thread could not be made.
 napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs);
 
-// Settles every pending wait on the region and its children with -ECANCELED,
-// before their memory goes away.
-void CancelWaits(napi_env env, const Region* region);
+// Settles every pending wait on a word in [start, start + length) with
+// -ECANCELED, before that memory goes away or becomes unreadable.
+void CancelWaits(napi_env env, uintptr_t start, size_t length);
 
 }  // namespace mman

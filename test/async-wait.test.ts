@@ -10,7 +10,7 @@ import { runChild } from './helpers.js'
 const PROGRAM = `
 import { readdirSync, readlinkSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
-import { mapAnonymous, futexWaitAsync, futexWake } from 'mman'
+import { MAP, PROT, mapAnonymous, mmap, futexWaitAsync, futexWake } from 'mman'
 
 const rings = () => readdirSync('/proc/self/fd').filter((fd) => {
   try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]' } catch { return false }
@@ -42,6 +42,19 @@ const cancelled = [futexWaitAsync(doomedInts, 0, 0), futexWaitAsync(doomedInts, 
 setTimeout(() => doomed.unmap(), 20)
 report.cancelled = await Promise.all(cancelled)
 
+// Unreadable memory is EFAULT, as for futexWait, never a signal: mapped so,
+// or made so while a wait is pending (which cancels it first).
+const code = (promise) => promise.then(String, (e) => e.code)
+report.unreadable = await code(futexWaitAsync(new Int32Array(mmap(null, 4096, PROT.NONE, MAP.SHARED | MAP.ANONYMOUS, -1, 0)), 0, 0, 10))
+const hidden = mapAnonymous(4096, { shared: true })
+const hiddenInts = new Int32Array(hidden.buffer)
+const hiding = code(futexWaitAsync(hiddenInts, 0, 0, 60000))
+setTimeout(() => hidden.protect(PROT.NONE), 20)
+report.madeUnreadable = await hiding
+report.whileUnreadable = await code(futexWaitAsync(hiddenInts, 0, 0, 10))
+hidden.protect(PROT.READ | PROT.WRITE)
+report.readableAgain = [await futexWaitAsync(hiddenInts, 0, 1), await futexWaitAsync(hiddenInts, 0, 0, 10)]
+
 // A worker that ends with waits pending (untimed ones too) takes them with it.
 const worker = new Worker(\`
   Promise.all([import('node:worker_threads'), import(\${JSON.stringify(import.meta.resolve('mman'))})]).then(([{ parentPort }, { mapAnonymous, futexWaitAsync }]) => {
@@ -72,7 +85,7 @@ describe.each([
   ['io_uring', {}],
   ['the waiter thread', { MMAN_NO_IO_URING: '1' }],
 ])('futexWaitAsync through %s', (engine, env) => {
-  it('answers as futexWait does, settles thousands of waits at once, is cancelled by unmap and ends with its thread', () => {
+  it('answers as futexWait does, settles thousands of waits at once, is cancelled by unmap or PROT_NONE, says EFAULT on unreadable memory and ends with its thread', () => {
     const child = runChild(PROGRAM, [], env)
     expect(child.stderr).toBe('')
     const report = JSON.parse(child.stdout)
@@ -82,6 +95,10 @@ describe.each([
       woken: 'ok',
       many: { ok: 1500, 'timed-out': 1500 },
       cancelled: ['ERR_INVALID_STATE', 'ERR_INVALID_STATE'],
+      unreadable: 'EFAULT',
+      madeUnreadable: 'ERR_INVALID_STATE',
+      whileUnreadable: 'EFAULT',
+      readableAgain: ['not-equal', 'timed-out'],
       worker: 'timed-out',
       keptAlive: 'ok',
     })

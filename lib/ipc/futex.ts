@@ -35,7 +35,7 @@ function result(rc: number): WaitResult {
   if (rc === 0 || rc === errno('EINTR')) return 'ok'
   if (rc === errno('EAGAIN')) return 'not-equal'
   if (rc === errno('ETIMEDOUT')) return 'timed-out'
-  if (rc === errno('ECANCELED')) throw invalidState('the memory was unmapped or remapped while the wait was pending')
+  if (rc === errno('ECANCELED')) throw invalidState('the memory was unmapped, remapped, replaced or made unreadable while the wait was pending')
   return check(rc, 'futex') as never
 }
 
@@ -65,9 +65,11 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
  * loop as socket reads do; elsewhere (or with MMAN_NO_IO_URING=1 in the
  * environment) one thread of mman's own sleeps on every pending wait at once
  * (futex_waitv). A wake cannot be lost: the wait ends as soon as the word
- * differs from `expected`. The promise resolves as futexWait() answers; it is
- * rejected (ERR_INVALID_STATE) if the memory is unmapped or remapped
- * meanwhile. A pending wait keeps the process alive, as a timer does.
+ * differs from `expected`. The promise resolves as futexWait() answers (EFAULT
+ * on memory mapped or protected unreadable); it is rejected
+ * (ERR_INVALID_STATE) if the memory is unmapped, remapped, replaced by a
+ * MAP_FIXED mapping or protected PROT_NONE meanwhile. A pending wait keeps the
+ * process alive, as a timer does.
  * @param int32 An Int32Array over memory mman mapped, as for futexWait()
  *   (bad arguments reject the promise with the same codes).
  * @param index The element to wait on (0 to int32.length - 1).
