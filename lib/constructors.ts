@@ -39,7 +39,7 @@ const FILE_MODES = {
  */
 export function mapFile(file: string | Buffer | URL | number, options?: MapFileOptions): Mapping {
   const opts = optionsObject<MapFileOptions>(options)
-  const mode = opts.mode ?? 'r'
+  const mode = opts.mode === undefined ? 'r' : opts.mode
   if (typeof mode !== 'string' || !Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
   const { open, prot, share } = FILE_MODES[mode]
   const offset = opts.offset === undefined ? 0 : integer(opts.offset, 'options.offset', 0)

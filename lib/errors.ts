@@ -101,6 +101,11 @@ export function invalidArgValue(name: string, actual: unknown, reason: string): 
   )
 }
 
+/** `new` on a class whose objects only the library makes (as Node's own such classes throw). */
+export function illegalConstructor(use: string): CodedError<TypeError> {
+  return coded(new TypeError(`Illegal constructor: use ${use}`), 'ERR_ILLEGAL_CONSTRUCTOR')
+}
+
 /** Use of a mapping (or one of its views) after it was unmapped or remapped. */
 export function invalidState(message: string): CodedError<Error> {
   return coded(new Error(`Invalid state: ${message}`), 'ERR_INVALID_STATE')

@@ -31,6 +31,7 @@ const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) (\S+) (\d+)\s*(.
  * @param line One line of the file, without its newline.
  */
 export function parseMapsLine(line: string): Vma | undefined {
+  if (typeof line !== 'string') throw invalidArgType('line', 'of type string', line)
   const match = MAPS_LINE.exec(line)
   if (match === null) return undefined
   const [, start, end, perms, offset, dev, inode, path] = match
@@ -63,12 +64,14 @@ export function maps(pid: number | 'self' = 'self'): Vma[] {
 
 /**
  * The VMAs that overlap [start, end).
- * @param start The first address of the range.
+ * @param start The first address of the range (a bigint, or a safe integer).
  * @param end The first address past the range.
  * @param all The VMAs to choose from (default: this process's, read now).
  */
-export function vmasIn(start: bigint, end: bigint, all: Vma[] = maps()): Vma[] {
-  return all.filter((vma) => vma.start < end && start < vma.end)
+export function vmasIn(start: bigint, end: bigint, all?: Vma[]): Vma[] {
+  const from = validAddress(start, 'start')
+  const to = validAddress(end, 'end')
+  return (all === undefined ? maps() : vmaList(all, 'all')).filter((vma) => vma.start < to && from < vma.end)
 }
 
 /**
@@ -92,12 +95,12 @@ export function vmaAt(address: bigint | number, vmas?: readonly Vma[]): Vma | un
   return all.find((vma) => vma.start <= at && at < vma.end)
 }
 
-function vmaList(vmas: unknown): readonly Vma[] {
-  if (!Array.isArray(vmas)) throw invalidArgType('vmas', 'an array of VMAs', vmas)
+function vmaList(vmas: unknown, name = 'vmas'): readonly Vma[] {
+  if (!Array.isArray(vmas)) throw invalidArgType(name, 'an array of VMAs', vmas)
   for (const vma of vmas as unknown[]) {
     const { start, end } = (typeof vma === 'object' && vma !== null ? vma : {}) as Partial<Vma>
     if (typeof start !== 'bigint' || typeof end !== 'bigint') {
-      throw invalidArgValue('vmas', vma, 'must hold VMAs with bigint start and end (as maps() returns them)')
+      throw invalidArgValue(name, vma, 'must hold VMAs with bigint start and end (as maps() returns them)')
     }
   }
   return vmas as readonly Vma[]

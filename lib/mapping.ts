@@ -1,14 +1,14 @@
 // The object layer: a Mapping owns one mapped region and hands out views of
 // it, whole or in windows small enough for one ArrayBuffer. Its methods turn
 // offsets into pages and hand them to the operations the syscall layer uses too.
-import { invalidState, outOfRange } from './errors.js'
+import { illegalConstructor, invalidState, outOfRange } from './errors.js'
 import { MADV, MAP, MLOCK, MS, PROT } from './constants.js'
 import { smapsStats, vmasIn, type MemoryStats, type Vma } from './introspect.js'
 import type { MappedRegion } from './region/map.js'
 import * as operations from './region/operations.js'
 import { pagesOf, type PageRange } from './region/pages.js'
 import { mapPolicy, type MapPolicy } from './region/policy.js'
-import type { Region } from './region/region.js'
+import { Region } from './region/region.js'
 import { createView } from './region/views.js'
 import { boolean, integer, MAX_VIEW_LENGTH, options as optionsObject } from './validate.js'
 
@@ -48,13 +48,14 @@ export class Mapping implements Disposable {
   readonly #writesFile: boolean
 
   /** @internal Use map(), mapFile() or mapAnonymous(). */
-  constructor(mapped: MappedRegion, fd = mapped.fd) {
+  constructor(mapped: MappedRegion, fd?: number) {
+    if (!((mapped as Partial<MappedRegion> | null)?.region instanceof Region)) throw illegalConstructor('map(), mapFile() or mapAnonymous()')
     this.#region = mapped.region
     this.#delta = mapped.delta
     this.#length = mapped.length
     this.#prot = mapped.prot
     this.#flags = mapped.flags
-    this.#fd = fd
+    this.#fd = fd ?? mapped.fd
     this.#offset = mapped.offset
     this.#writesFile = mapped.region.backing === 'file' && (mapped.flags & MAP.SHARED) !== 0 && (mapped.prot & PROT.WRITE) !== 0
   }

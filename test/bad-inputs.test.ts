@@ -6,8 +6,9 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as syscalls from '../lib/index.js'
 import {
-  MADV, MAP, MS, PROT, mapAnonymous, mapFile, map, madvise, mincore, mlock, mmap, mprotect, mremap, msync, munmap,
-  pageSize,
+  ChannelReceiver, ChannelSender, MADV, MAP, MS, Mapping, Mutex, PROT, SharedMemory, forkWithMemory, inheritedMemory,
+  mapAnonymous, mapFile, map, madvise, mincore, mlock, mmap, mprotect, mremap, msync, munmap, pageSize, parseMapsLine,
+  vmasIn,
 } from '../lib/index.js'
 import { runChild, tempDir, thrown } from './helpers.js'
 
@@ -128,6 +129,32 @@ const cases: Case[] = [
   ['Mapping.remap NaN', () => mapAnonymous(4096).remap(NaN), RangeError, 'ERR_OUT_OF_RANGE'],
   ['Mapping.sync async not boolean', () => mapAnonymous(4096).sync({ async: 1 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['Mapping.lock onFault not boolean', () => mapAnonymous(4096).lock({ onFault: 'y' as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['mapFile mode null', () => mapFile(smallFile, { mode: null as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  // objects only the library makes
+  ['new Mapping({})', () => new Mapping({} as never), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR'],
+  ['new Mapping(null)', () => new Mapping(null as never), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR'],
+  ['new ChannelSender()', () => new ChannelSender(SharedMemory.create(8192), {} as never, 'sender'), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR'],
+  ['new ChannelReceiver()', () => new (ChannelReceiver as unknown as new () => unknown)(), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR'],
+  // introspection
+  ['parseMapsLine number', () => parseMapsLine(5 as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['vmasIn strings', () => vmasIn('a' as never, 'b' as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['vmasIn negative start', () => vmasIn(-1n, 10n), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['vmasIn list not an array', () => vmasIn(0n, 10n, {} as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['vmasIn list of numbers', () => vmasIn(0n, 10n, [1] as never), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  // shared memory
+  ['SharedMemory.int32 length too long', () => SharedMemory.create(4096).int32(0, 1025), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['SharedMemory.int32 length string', () => SharedMemory.create(4096).int32(0, '2' as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['SharedMemory.fd once closed', () => { const memory = SharedMemory.create(4096); memory.close(); return memory.fd }, Error, 'ERR_INVALID_STATE'],
+  ['inheritedMemory index string', () => inheritedMemory('0' as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['inheritedMemory index negative', () => inheritedMemory(-1), RangeError, 'ERR_OUT_OF_RANGE'],
+  ['forkWithMemory args not an array', () => forkWithMemory('x.js', 5 as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['forkWithMemory options null', () => forkWithMemory('x.js', [], null as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['forkWithMemory memory not an array', () => forkWithMemory('x.js', [], { memory: 3 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['forkWithMemory memory of fds', () => forkWithMemory('x.js', [], { memory: [3] as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ['forkWithMemory memory closed', () => { const memory = SharedMemory.create(4096); memory.close(); return forkWithMemory('x.js', [], { memory: [memory] }) }, Error, 'ERR_INVALID_STATE'],
+  ['forkWithMemory stdio of two', () => forkWithMemory('x.js', [], { stdio: ['inherit', 'inherit'] as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['Mutex on memory mman did not map', () => new Mutex(new Int32Array(new SharedArrayBuffer(8))), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['Mutex on a plain Int32Array', () => new Mutex(new Int32Array(8)), TypeError, 'ERR_INVALID_ARG_VALUE'],
 ]
 
 describe('bad inputs', () => {

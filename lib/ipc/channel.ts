@@ -4,7 +4,7 @@
 // closing and for dying (identity.ts). Everything the peer writes is checked.
 import type { ChildProcess } from 'node:child_process'
 import { deserialize, serialize } from 'node:v8'
-import { invalidArgType, invalidArgValue, invalidState } from '../errors.js'
+import { illegalConstructor, invalidArgType, invalidArgValue, invalidState } from '../errors.js'
 import { integer, options as optionsOf } from '../validate.js'
 import { currentCpu, futexWake } from './futex.js'
 import { isAlive, isProcessAlive, packIdentity, threadIdentity, unpackIdentity } from './identity.js'
@@ -61,6 +61,9 @@ export interface ChannelEndOptions {
 
 type Role = 'sender' | 'receiver'
 
+// The rings Channel objects made: an end is only ever built over one of them.
+const channelRings = new WeakSet<RingMemory>()
+
 /** The shared ring; take one end with sender() or receiver() (one of each, in any processes). */
 export class Channel {
   /**
@@ -75,6 +78,7 @@ export class Channel {
   private constructor(memory: SharedMemory, capacity: number) {
     this.memory = memory
     this.#ring = ringMemory(memory.buffer, capacity)
+    channelRings.add(this.#ring)
   }
 
   /**
@@ -181,6 +185,7 @@ abstract class End {
   protected closed = false
 
   constructor(memory: SharedMemory, ring: RingMemory, role: Role, options: ChannelEndOptions) {
+    if (!channelRings.has(ring)) throw illegalConstructor('Channel.sender() or Channel.receiver()')
     this.memory = memory
     this.ring = ring
     this.#peerSlot = role === 'sender' ? CONSUMER_ID : PRODUCER_ID

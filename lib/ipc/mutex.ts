@@ -9,6 +9,7 @@
 // in memory every peer can write, and the thread that unlocks follows them.
 // A peer that scribbles there would make this process write wherever it points.
 import { invalidArgType, invalidArgValue, invalidState } from '../errors.js'
+import { requireMapped, spanOf } from '../region/views.js'
 import { integer } from '../validate.js'
 import { futexWake } from './futex.js'
 import { isAlive, packIdentity, threadIdentity, unpackIdentity } from './identity.js'
@@ -61,6 +62,8 @@ export class Mutex {
     const i = integer(index, 'index', 0, Math.max(0, int32.length - 2))
     if (int32.length < 2) throw invalidArgValue('int32', `${int32.length} elements`, 'must hold the mutex: two elements')
     if ((int32.byteOffset + i * 4) % 8 !== 0) throw invalidArgValue('index', index, 'must put the mutex on an 8-byte boundary')
+    // Only mman's shared pages can be waited on from another process: refuse other memory now, not at the first contended lock().
+    requireMapped(spanOf(int32, 'int32'), 'int32', 'futex')
     this.#low = int32
     this.#index = i
     this.#word = new BigInt64Array(int32.buffer, int32.byteOffset + i * 4, 1)
@@ -123,7 +126,7 @@ export class Mutex {
     this.#usable()
     const me = threadIdentity()
     const holder = unpackIdentity(Atomics.load(this.#word, 0), WAITERS)
-    if (holder.tid !== me.tid) throw invalidState(`unlock() by thread ${me.tid}, but the mutex is held by ${holder.tid || 'nobody'}`)
+    if (holder.tid !== me.tid || holder.start !== me.start) throw invalidState(`unlock() by thread ${me.tid}, but the mutex is held by ${holder.tid || 'nobody'}`)
     const was = Atomics.exchange(this.#word, 0, 0n)
     if (Number(BigInt.asUintN(32, was)) & WAITERS) futexWake(this.#low, this.#index, 1)
   }

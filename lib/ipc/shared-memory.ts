@@ -162,8 +162,9 @@ export class SharedMemory implements Disposable {
     unlinkSync(`${SHM_DIR}/${validateName(name)}`)
   }
 
-  /** The file descriptor, to hand to a child process or a worker thread. */
+  /** The file descriptor, to hand to a child process or a worker thread; ERR_INVALID_STATE once closed. */
   get fd(): number {
+    if (this.#closed) throw invalidState('the shared memory was closed')
     return this.#fd
   }
 
@@ -215,12 +216,14 @@ export class SharedMemory implements Disposable {
    * An Int32Array over the region (or part of it), for Atomics and futexes.
    * @param byteOffset Where the array starts, in bytes: a multiple of 4 from 0
    *   to size (default 0), else ERR_INVALID_ARG_VALUE or ERR_OUT_OF_RANGE.
-   * @param length How many elements (default: as many as fit before the end of the region).
+   * @param length How many elements: from 0 to as many as fit before the end of
+   *   the region (the default), else ERR_OUT_OF_RANGE.
    */
   int32(byteOffset = 0, length?: number): Int32Array {
     const offset = integer(byteOffset, 'byteOffset', 0, this.size)
     if (offset % 4 !== 0) throw invalidArgValue('byteOffset', byteOffset, 'must be a multiple of 4')
-    return new Int32Array(this.buffer, offset, length ?? Math.floor((this.size - offset) / 4))
+    const fits = Math.floor((this.size - offset) / 4)
+    return new Int32Array(this.buffer, offset, length === undefined ? fits : integer(length, 'length', 0, fits))
   }
 
   /** Unmaps the region and closes the fd if this object opened it. Calling it again does nothing. */
