@@ -6,7 +6,7 @@ import { KNOWN_MADV_VALUES, MADV, MAP, PROT } from './constants.js'
 import { Mapping } from './mapping.js'
 import { mapRegion } from './region/map.js'
 import { mapPolicy, mappableFile, type MapPolicy } from './region/policy.js'
-import { boolean, fileDescriptor, integer, oneOf, options as optionsObject } from './validate.js'
+import { fileDescriptor, flag, integer, oneOf, options as optionsObject } from './validate.js'
 
 /** Options of mapFile(). */
 export interface MapFileOptions {
@@ -43,7 +43,7 @@ export function mapFile(file: string | Buffer | URL | number, options?: MapFileO
   if (typeof mode !== 'string' || !Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
   const { open, prot, share } = FILE_MODES[mode]
   const offset = opts.offset === undefined ? 0 : integer(opts.offset, 'options.offset', 0)
-  const populate = opts.populate === undefined ? false : boolean(opts.populate, 'options.populate')
+  const populate = flag(opts.populate, 'options.populate')
   const advice = opts.advice === undefined ? undefined : oneOf(opts.advice, 'options.advice', KNOWN_MADV_VALUES, 'MADV value')
   const ownsFd = typeof file !== 'number'
   // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, blocking the whole process.
@@ -92,17 +92,16 @@ export interface MapAnonymousOptions {
  */
 export function mapAnonymous(length: number, options?: MapAnonymousOptions): Mapping {
   const opts = optionsObject<MapAnonymousOptions>(options)
-  const flag = (name: keyof MapAnonymousOptions, bit: number) =>
-    opts[name] === undefined ? 0 : boolean(opts[name], `options.${name}`) ? bit : 0
+  const bitIf = (name: 'shared' | 'populate' | 'noReserve', bit: number) => (flag(opts[name], `options.${name}`) ? bit : 0)
   const hugePages = opts.hugePages
   if (hugePages !== undefined && hugePages !== 'hugetlb' && typeof hugePages !== 'boolean') {
     throw invalidArgValue('options.hugePages', hugePages, "must be true, false or 'hugetlb'")
   }
   const flags =
-    (flag('shared', 1) ? MAP.SHARED : MAP.PRIVATE) |
+    (bitIf('shared', MAP.SHARED) || MAP.PRIVATE) |
     MAP.ANONYMOUS |
-    flag('populate', MAP.POPULATE) |
-    flag('noReserve', MAP.NORESERVE) |
+    bitIf('populate', MAP.POPULATE) |
+    bitIf('noReserve', MAP.NORESERVE) |
     (hugePages === 'hugetlb' ? MAP.HUGETLB : 0)
   const mapping = new Mapping(mapRegion({ addr: null, length, prot: PROT.READ | PROT.WRITE, flags, fd: -1, offset: 0 }))
   if (hugePages === true) mapping.advise(MADV.HUGEPAGE)

@@ -10,7 +10,7 @@ import { pagesOf, type PageRange } from './region/pages.js'
 import { mapPolicy, type MapPolicy } from './region/policy.js'
 import { Region } from './region/region.js'
 import { createView } from './region/views.js'
-import { boolean, integer, MAX_VIEW_LENGTH, options as optionsObject } from './validate.js'
+import { boolean, flag, integer, MAX_VIEW_LENGTH, options as optionsObject } from './validate.js'
 
 /** A byte range of a mapping; both default to the whole mapping. */
 export interface Range {
@@ -216,7 +216,7 @@ export class Mapping implements Disposable {
    */
   lock(options?: Range & { onFault?: boolean }): void {
     const opts = optionsObject<Range & { onFault?: boolean }>(options)
-    const onFault = opts.onFault === undefined ? false : boolean(opts.onFault, 'options.onFault')
+    const onFault = flag(opts.onFault, 'options.onFault')
     operations.lock(this.#region, this.#pages(opts), onFault ? MLOCK.ONFAULT : 0)
   }
 
@@ -344,7 +344,7 @@ export class Mapping implements Disposable {
 
 /** MS flags from sync()'s options. */
 function syncOptionFlags(opts: { async?: boolean; invalidate?: boolean }): number {
-  const async = opts.async === undefined ? false : boolean(opts.async, 'options.async')
-  const invalidate = opts.invalidate === undefined ? false : boolean(opts.invalidate, 'options.invalidate')
+  const async = flag(opts.async, 'options.async')
+  const invalidate = flag(opts.invalidate, 'options.invalidate')
   return (async ? MS.ASYNC : MS.SYNC) | (invalidate ? MS.INVALIDATE : 0)
 }

@@ -45,7 +45,7 @@ export interface Native {
   fstat(fd: number, out: BigInt64Array): number
   memfdCreate(name: string, flags: number): number
   futexWait(region: RegionHandle, offset: number, expected: number, timeoutMs: number): number
-  futexWaitAsync(region: RegionHandle, offset: number, expected: number, timeoutMs: number): Promise<number> | number
+  futexWaitAsync(region: RegionHandle, offset: number, expected: number, timeoutMs: number, mayUseIoUring: boolean): Promise<number> | number
   futexWake(region: RegionHandle, offset: number, count: number): number
   gettid(): number
   currentCpu(): number

@@ -49,6 +49,11 @@ export function boolean(value: unknown, name: string): boolean {
   return value
 }
 
+/** An optional boolean option: undefined is false. */
+export function flag(value: unknown, name: string): boolean {
+  return value === undefined ? false : boolean(value, name)
+}
+
 /** An options object (or undefined for none). */
 export function options<T extends object>(value: unknown, name = 'options'): Partial<T> {
   if (value === undefined) return {}
@@ -58,14 +63,9 @@ export function options<T extends object>(value: unknown, name = 'options'): Par
   return value as Partial<T>
 }
 
-/** An address hint: null/undefined/0 for none, otherwise a non-negative bigint or integer. */
+/** An address hint: null/undefined/0 for none, otherwise an address. */
 export function addressHint(value: unknown, name = 'addr'): bigint {
-  if (value === null || value === undefined) return 0n
-  if (typeof value === 'bigint') {
-    if (value < 0n || value >= 1n << 64n) throw outOfRange(name, '>= 0n && < 2n ** 64n', value)
-    return value
-  }
-  return BigInt(integer(value, name, 0))
+  return value === null || value === undefined ? 0n : address(value, name)
 }
 
 /** A mapping length: at least one byte. */
@@ -80,4 +80,12 @@ export function address(value: unknown, name = 'address'): bigint {
     return value
   }
   return BigInt(integer(value, name, 0))
+}
+
+/** A timeout in milliseconds: undefined (none), a non-negative number, or Infinity. */
+export function timeoutMs(value: unknown, name = 'timeoutMs'): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
+  if (Number.isNaN(value) || value < 0) throw invalidArgValue(name, value, 'must be a non-negative number of milliseconds or Infinity')
+  return value
 }

@@ -76,12 +76,15 @@ Napi::Value FutexWait(const Napi::CallbackInfo& info) {
   return Errno(info.Env(), Wait(args.word, args.expected, args.timeoutMs));
 }
 
-// futexWaitAsync(...) -> Promise<0 | -errno> (-ECANCELED: unmapped or remapped
-// meanwhile), waiting on mman's waiter thread (waiter.h), not the libuv pool.
+// futexWaitAsync(handle, offset, expected, timeoutMs, mayUseIoUring) ->
+// Promise<0 | -errno> (-ECANCELED: unmapped or remapped meanwhile), waiting
+// through io_uring or mman's waiter thread (waiter.h), not the libuv pool.
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
   WaitArgs args;
   if (!ParseWait(info, &args)) return Errno(info.Env(), -EINVAL);
-  napi_value promise = StartAsyncWait(info.Env(), args.region, args.word, static_cast<uint32_t>(args.expected), args.timeoutMs);
+  const bool mayUseIoUring = info.Length() > 4 && info[4].ToBoolean().Value();
+  napi_value promise = StartAsyncWait(info.Env(), args.region, args.word, static_cast<uint32_t>(args.expected),
+                                      args.timeoutMs, mayUseIoUring);
   if (promise == nullptr) return Errno(info.Env(), -ENOMEM);
   return Napi::Value(info.Env(), promise);
 }

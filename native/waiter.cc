@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cerrno>
 #include <mutex>
 #include <vector>
@@ -224,7 +223,8 @@ napi_value Settled(napi_env env, int result) {
 
 }  // namespace
 
-napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
+napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs,
+                          bool mayUseIoUring) {
   // As futexWait answers: a word that already differs is -EAGAIN, not a wake.
   // Where the page may be unreadable the kernel compares (a zero-timeout
   // FUTEX_WAIT: EFAULT there, where a load would be SIGSEGV); elsewhere a
@@ -237,7 +237,7 @@ napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t
   } else if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected) {
     return Settled(env, -EAGAIN);
   }
-  if (getenv("MMAN_NO_IO_URING") == nullptr) {
+  if (mayUseIoUring) {
     if (UringWaiter* uring = UringWaiterOf(env)) return UringWait(uring, region, word, expected, timeoutMs);
   }
   EnvData* data = EnvOf(env);

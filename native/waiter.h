@@ -19,7 +19,9 @@ namespace mman {
 // until it settles) while it holds `expected`: it resolves with 0 (the word
 // changed), -ETIMEDOUT, or -ECANCELED (the region was unmapped or remapped).
 // nullptr if the promise or the thread could not be made.
-napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs);
+// `mayUseIoUring`: false keeps it on the waiter thread.
+napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs,
+                          bool mayUseIoUring);
 
 // Settles every pending wait on a word in [start, start + length) with
 // -ECANCELED, before that memory goes away or becomes unreadable.

@@ -315,16 +315,16 @@ describe('Channel', () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
     const rx = channel.receiver()
-    for (const bad of ['abc', -5, Number.NaN]) {
-      expect(thrown(() => tx.send('x', bad as never)).code).toBe('ERR_INVALID_ARG_VALUE')
-      await expect(tx.sendAsync('x', bad as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' })
+    for (const [bad, code] of [['abc', 'ERR_INVALID_ARG_TYPE'], [-5, 'ERR_INVALID_ARG_VALUE'], [Number.NaN, 'ERR_INVALID_ARG_VALUE']]) {
+      expect(thrown(() => tx.send('x', bad as never)).code).toBe(code)
+      await expect(tx.sendAsync('x', bad as never)).rejects.toMatchObject({ code })
     }
     tx.send('x')
     expect(thrown(() => rx.receive(-1 as never)).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(rx.receiveString(0)).toBe('x')
     using memory = SharedMemory.create(4096)
     const mutex = new Mutex(memory.int32(), 0)
-    expect(thrown(() => mutex.lock('soon' as never)).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => mutex.lock('soon' as never)).code).toBe('ERR_INVALID_ARG_TYPE')
     expect(mutex.lock(0)).toBe('acquired')
   })
 

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { deserialize, serialize } from 'node:v8'
 import { illegalConstructor, invalidArgType, invalidArgValue, invalidState } from '../errors.js'
-import { integer, options as optionsOf } from '../validate.js'
+import { integer, options as optionsOf, timeoutMs as checkTimeout } from '../validate.js'
 import { currentCpu, futexWake } from './futex.js'
 import { isAlive, isProcessAlive, packIdentity, threadIdentity, unpackIdentity } from './identity.js'
 import {
@@ -14,7 +14,7 @@ import {
   ringMemory, type RingMemory,
 } from './ring.js'
 import { SharedMemory } from './shared-memory.js'
-import { checkTimeout, deadlineOf, Waiter, type WaitTarget } from './waiter.js'
+import { deadlineOf, Waiter, type WaitTarget } from './waiter.js'
 
 /**
  * Why a channel end threw: ERR_CHANNEL_CLOSED (this end or the channel's
@@ -168,7 +168,7 @@ function endOptions(options_: unknown): ChannelEndOptions {
     throw invalidArgType('options.peer', 'a ChildProcess or a pid', peer)
   }
   if (typeof peer === 'number') integer(peer, 'options.peer', 1, 2 ** 31 - 1)
-  if (options.timeoutMs !== undefined) deadlineOf(options.timeoutMs, 'options.timeoutMs')
+  checkTimeout(options.timeoutMs, 'options.timeoutMs')
   return { peer, timeoutMs: options.timeoutMs }
 }
 

@@ -4,7 +4,7 @@ import { check, errno, invalidArgType, invalidArgValue, invalidState } from '../
 import { native } from '../native.js'
 import type { Region } from '../region/region.js'
 import { requireMapped, spanOf } from '../region/views.js'
-import { integer } from '../validate.js'
+import { integer, timeoutMs } from '../validate.js'
 
 /** As Atomics.wait answers: woken, the value was not the expected one, or the timeout passed. */
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out'
@@ -23,11 +23,10 @@ function wordOf(int32: unknown, index: unknown): Word {
   return { region: span.region, offset: span.start + i * 4 }
 }
 
+/** The native form: whole milliseconds, -1 for none. */
 function timeout(value: unknown): number {
-  if (value === undefined || value === Infinity) return -1
-  if (typeof value !== 'number') throw invalidArgType('timeoutMs', 'of type number', value)
-  if (Number.isNaN(value) || value < 0) throw invalidArgValue('timeoutMs', value, 'must be a non-negative number of milliseconds or Infinity')
-  return Math.floor(value)
+  const ms = timeoutMs(value)
+  return ms === undefined || ms === Infinity ? -1 : Math.floor(ms)
 }
 
 function result(rc: number): WaitResult {
@@ -81,7 +80,8 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
 export async function futexWaitAsync(int32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
   const word = wordOf(int32, index)
   const value = integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1)
-  return result(await native.futexWaitAsync(word.region.handle, word.offset, value, timeout(timeoutMs)))
+  const mayUseIoUring = process.env.MMAN_NO_IO_URING === undefined
+  return result(await native.futexWaitAsync(word.region.handle, word.offset, value, timeout(timeoutMs), mayUseIoUring))
 }
 
 /**

@@ -10,10 +10,10 @@
 // A peer that scribbles there would make this process write wherever it points.
 import { invalidArgType, invalidArgValue, invalidState } from '../errors.js'
 import { requireMapped, spanOf } from '../region/views.js'
-import { integer } from '../validate.js'
+import { integer, timeoutMs as checkTimeout } from '../validate.js'
 import { futexWake } from './futex.js'
 import { isAlive, packIdentity, threadIdentity, unpackIdentity } from './identity.js'
-import { checkTimeout, deadlineOf, Waiter, type WaitTarget } from './waiter.js'
+import { deadlineOf, Waiter, type WaitTarget } from './waiter.js'
 
 const WAITERS = 0x40000000
 
@@ -89,7 +89,7 @@ export class Mutex {
    * thread already holds it.
    * @param timeoutMs How long to wait at most, in milliseconds (undefined or
    *   Infinity: no limit); then MutexError. A negative or NaN timeout throws
-   *   ERR_INVALID_ARG_VALUE once lock() has to wait.
+   *   ERR_INVALID_ARG_VALUE (a non-number ERR_INVALID_ARG_TYPE), even when the lock is free.
    */
   lock(timeoutMs?: number): LockResult {
     checkTimeout(timeoutMs)

@@ -9,7 +9,7 @@ import { Mapping } from '../mapping.js'
 import { mapRegion } from '../region/map.js'
 import type { Region } from '../region/region.js'
 import { createSharedView } from '../region/views.js'
-import { boolean, fileDescriptor, integer, options as optionsOf } from '../validate.js'
+import { fileDescriptor, flag, integer, options as optionsOf } from '../validate.js'
 
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDWR, S_IFMT, S_IFREG } = fsConstants
 
@@ -84,7 +84,7 @@ export class SharedMemory implements Disposable {
   static attach(fd: number, options?: { allowUnsealed?: boolean }): SharedMemory {
     const descriptor = fileDescriptor(fd)
     const opts = optionsOf<{ allowUnsealed?: boolean }>(options)
-    const allowUnsealed = opts.allowUnsealed === undefined ? false : boolean(opts.allowUnsealed, 'options.allowUnsealed')
+    const allowUnsealed = flag(opts.allowUnsealed, 'options.allowUnsealed')
     const size = Number(fstat(descriptor).size)
     if (size === 0) throw invalidArgValue('fd', fd, 'refers to an empty file: there is nothing to share')
     const seals = native.getSeals(descriptor)
@@ -136,7 +136,7 @@ export class SharedMemory implements Disposable {
   static openNamed(name: string, options?: { allowForeign?: boolean }): SharedMemory {
     const path = `${SHM_DIR}/${validateName(name)}`
     const opts = optionsOf<{ allowForeign?: boolean }>(options)
-    const allowForeign = opts.allowForeign === undefined ? false : boolean(opts.allowForeign, 'options.allowForeign')
+    const allowForeign = flag(opts.allowForeign, 'options.allowForeign')
     const fd = openSync(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK)
     try {
       const stat = fstat(fd)

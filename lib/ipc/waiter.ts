@@ -16,7 +16,7 @@
 // The sleep is announced, so a busy peer makes no futex calls, and taken in
 // slices, so a dead or stalled peer is noticed. One plan serves the blocking
 // and the async form: a generator yields the sleeps, two drivers perform them.
-import { invalidArgValue } from '../errors.js'
+import { timeoutMs } from '../validate.js'
 import { futexWait, futexWaitAsync } from './futex.js'
 
 /** What a wait is for, and how to sleep on it. */
@@ -122,16 +122,7 @@ export class Waiter {
 }
 
 /** A deadline (Date.now() based) from a timeout in ms; Infinity for none. */
-export function deadlineOf(timeoutMs: unknown, name = 'timeoutMs'): number {
-  const checked = checkTimeout(timeoutMs, name)
+export function deadlineOf(timeout: unknown, name = 'timeoutMs'): number {
+  const checked = timeoutMs(timeout, name)
   return checked === undefined || checked === Infinity ? Infinity : Date.now() + checked
-}
-
-/** A timeout in ms (or undefined), checked: before a call that may not need to wait at all, as well as one that does. */
-export function checkTimeout(timeoutMs: unknown, name = 'timeoutMs'): number | undefined {
-  if (timeoutMs === undefined) return undefined
-  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
-    throw invalidArgValue(name, timeoutMs, 'must be a non-negative number of milliseconds or Infinity')
-  }
-  return timeoutMs
 }
