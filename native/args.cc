@@ -19,6 +19,12 @@ bool Int64Arg(const Napi::CallbackInfo& info, size_t i, int64_t* out) {
   return false;
 }
 
+bool BoolArg(const Napi::CallbackInfo& info, size_t i) {
+  bool value = false;
+  if (i < info.Length()) napi_get_value_bool(info.Env(), info[i], &value);
+  return value;
+}
+
 bool UintptrArg(const Napi::CallbackInfo& info, size_t i, uintptr_t* out) {
   if (i >= info.Length() || !info[i].IsBigInt()) return false;
   bool lossless = false;

@@ -11,6 +11,8 @@ namespace mman {
 
 // Value of info[i] as int64 (Number or BigInt); false if it is neither.
 bool Int64Arg(const Napi::CallbackInfo& info, size_t i, int64_t* out);
+// info[i] if it is a boolean, else false. Never coerces: coercion can call into JS, and fails in a terminating worker.
+bool BoolArg(const Napi::CallbackInfo& info, size_t i);
 bool UintptrArg(const Napi::CallbackInfo& info, size_t i, uintptr_t* out);
 
 // Every native call reports failure as a negative errno, never by throwing.

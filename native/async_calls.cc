@@ -20,26 +20,24 @@ namespace {
 
 class RegionWorker : public Napi::AsyncWorker {
  public:
-  RegionWorker(Napi::Env env, Region* region, std::function<int()> call)
-      : Napi::AsyncWorker(env, "mman"), deferred_(Napi::Promise::Deferred::New(env)), region_(region),
-        call_(std::move(call)) {
+  RegionWorker(Napi::Env env, napi_deferred deferred, Region* region, std::function<int()> call)
+      : Napi::AsyncWorker(env, "mman"), deferred_(deferred), region_(region), call_(std::move(call)) {
     // The region stays mapped (an explicit unmap answers EBUSY) until we resolve.
     Ref(region_);
     region_->pendingAsync++;
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
   void Execute() override { result_ = call_() == 0 ? 0 : -errno; }
 
   void OnOK() override {
     Finish();
-    deferred_.Resolve(Napi::Number::New(Env(), result_));
+    napi_value result;
+    if (napi_create_int32(Env(), result_, &result) == napi_ok) napi_resolve_deferred(Env(), deferred_, result);
   }
 
   void OnError(const Napi::Error& error) override {
     Finish();
-    deferred_.Reject(error.Value());
+    napi_reject_deferred(Env(), deferred_, error.Value());
   }
 
  private:
@@ -48,7 +46,7 @@ class RegionWorker : public Napi::AsyncWorker {
     Unref(region_);
   }
 
-  Napi::Promise::Deferred deferred_;
+  napi_deferred deferred_;
   Region* region_;
   std::function<int()> call_;
   int result_ = 0;
@@ -78,12 +76,16 @@ Napi::Value Start(const Napi::CallbackInfo& info, int (*syscall)(void*, size_t, 
   const int advice = static_cast<int>(flags);
   if (syscall == madvise) NoteAdvice(region, advice);
   const bool populate = syscall == madvise && (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE);
-  auto* worker = new RegionWorker(env, region, [=] {
+  // Checked here, not through node-addon-api's Deferred: in a worker being
+  // terminated this fails, and the Deferred would hand V8 an unset value.
+  napi_value promise;
+  napi_deferred deferred;
+  if (napi_create_promise(env, &deferred, &promise) != napi_ok) return Napi::Value();
+  auto* worker = new RegionWorker(env, deferred, region, [=] {
     return populate ? Populate(start, length, advice) : syscall(reinterpret_cast<void*>(start), length, advice);
   });
-  Napi::Promise promise = worker->Promise();
   worker->Queue();
-  return promise;
+  return Napi::Value(env, promise);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ Napi::Value FutexWait(const Napi::CallbackInfo& info) {
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
   WaitArgs args;
   if (!ParseWait(info, &args)) return Errno(info.Env(), -EINVAL);
-  const bool mayUseIoUring = info.Length() > 4 && info[4].ToBoolean().Value();
+  const bool mayUseIoUring = BoolArg(info, 4);
   napi_value promise = StartAsyncWait(info.Env(), args.region, args.word, static_cast<uint32_t>(args.expected),
                                       args.timeoutMs, mayUseIoUring);
   if (promise == nullptr) return Errno(info.Env(), -ENOMEM);

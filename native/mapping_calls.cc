@@ -55,7 +55,7 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
       length <= 0 || offset < 0) {
     return Errno(env, -EINVAL);
   }
-  const bool keepFd = info.Length() > 6 && info[6].ToBoolean().Value();
+  const bool keepFd = BoolArg(info, 6);
   Region* parent = nullptr;
   if (flags & MAP_FIXED) {
     const char* refusal = RefuseFixedPlacement(env, hint, RoundUpToPage(static_cast<size_t>(length)), &parent);
@@ -78,6 +78,7 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   Region* region = NewRegion(env, RegionKind::Mapped, reinterpret_cast<uintptr_t>(address),
                              RoundUpToPage(static_cast<size_t>(length)), parent, fileFd);
   region->pagesAltered = (prot & PROT_READ) == 0;
+  if (parent != nullptr) NoteChildPlaced(parent);
   region->privateMemory = (flags & (MAP_PRIVATE | MAP_ANONYMOUS)) == (MAP_PRIVATE | MAP_ANONYMOUS) &&
                           (flags & (MAP_NORESERVE | MAP_HUGETLB)) == 0 && (prot & PROT_WRITE) != 0;
   return Napi::Value(env, WrapRegion(env, region));

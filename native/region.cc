@@ -155,6 +155,8 @@ void Dispose(Region* region) {
       if (region->parent == nullptr) {
         munmap(reinterpret_cast<void*>(region->base), region->size);
       } else {
+        // Waits through the parent's views may watch words here (the waiter thread reads them).
+        CancelWaits(region->env, region->base, region->size);
         RestoreReservation(region->base, region->size);
       }
     }
@@ -283,6 +285,10 @@ bool HasPendingAsync(const Region* region) {
     if (HasPendingAsync(child)) return true;
   }
   return false;
+}
+
+void NoteChildPlaced(Region* parent) {
+  for (Region* r = parent; r != nullptr; r = r->parent) r->pagesAltered = true;
 }
 
 bool MayBeUnreadable(const Region* region) {

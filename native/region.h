@@ -113,6 +113,9 @@ bool OverlapsChild(const Region* parent, uintptr_t start, size_t length);
 // its parents') other than as mapped, or they were mapped unreadable: then
 // reading them may fault, and only the kernel may look.
 bool MayBeUnreadable(const Region* region);
+// A MAP_FIXED mapping now covers part of `parent`: its pages there (and so
+// its ancestors') may be anything now.
+void NoteChildPlaced(Region* parent);
 
 size_t PageSize();
 

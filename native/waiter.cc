@@ -32,10 +32,21 @@ int64_t NowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// 1 when the word no longer holds `expected`, 0 while it does, -EFAULT when
+// it cannot be read. `askKernel` compares with a zero-timeout FUTEX_WAIT
+// (EFAULT where a load would be SIGSEGV or SIGBUS) instead of a load.
+int WordDiffers(const std::atomic<uint32_t>* word, uint32_t expected, bool askKernel) {
+  if (!askKernel) return word->load() != expected;
+  const timespec now = {0, 0};
+  if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &now, nullptr, 0) == 0) return 0;
+  return errno == EAGAIN ? 1 : errno == EFAULT ? -EFAULT : 0;
+}
+
 struct PendingWait {
   Region* region;
   const std::atomic<uint32_t>* word;
   uint32_t expected;
+  bool askKernel;  // its page may be unreadable: never loaded here (see WordDiffers)
   int64_t deadlineNs;  // CLOCK_MONOTONIC; -1: none
   napi_deferred deferred;
   int result = 1;  // 1 while pending, then 0 or -errno
@@ -66,12 +77,12 @@ class Waiter {
     return true;
   }
 
-  napi_value Wait(Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
+  napi_value Wait(Region* region, uint32_t* word, uint32_t expected, bool askKernel, int64_t timeoutMs) {
     napi_value promise;
     napi_deferred deferred;
     if (napi_create_promise(env_, &deferred, &promise) != napi_ok) return nullptr;
     Ref(region);
-    auto* wait = new PendingWait{region, reinterpret_cast<const std::atomic<uint32_t>*>(word), expected,
+    auto* wait = new PendingWait{region, reinterpret_cast<const std::atomic<uint32_t>*>(word), expected, askKernel,
                                  timeoutMs < 0 ? -1 : NowNs() + std::min<int64_t>(timeoutMs, kLongestTimeoutMs) * 1000000, deferred};
     bool first;
     {
@@ -101,9 +112,10 @@ class Waiter {
     syscall(SYS_futex, &control_, FUTEX_WAKE, 1, nullptr, nullptr, 0);
   }
 
-  // The thread: sleep until the control word or a watched word changes or a
-  // deadline passes, then settle every wait whose word differs, whose
-  // deadline passed, or which was cancelled.
+  // The thread: sleep until the control word or a watched word changes or
+  // is woken, or a deadline passes, then settle every wait whose word
+  // differs or was woken (as a FUTEX_WAIT would end), whose deadline
+  // passed, or which was cancelled.
   void Run() {
     std::unique_lock<std::mutex> lock(mutex_);
     std::vector<futex_waitv> words;
@@ -129,9 +141,11 @@ class Waiter {
         }
       }
       lock.unlock();
+      uint64_t woken = 0;
       if (wakeAt != 0) {
         timespec until = {static_cast<time_t>(wakeAt / 1000000000), static_cast<long>(wakeAt % 1000000000)};
         long rc = syscall(SYS_futex_waitv, words.data(), words.size(), 0, wakeAt < 0 ? nullptr : &until, CLOCK_MONOTONIC);
+        if (rc > 0 && static_cast<size_t>(rc) < words.size()) woken = words[rc].uaddr;
         // Kernels before 5.16 have no futex_waitv: sleep on the control word
         // alone and look at the others every millisecond.
         if (rc < 0 && errno == ENOSYS) {
@@ -145,8 +159,9 @@ class Waiter {
       for (auto it = pending_.begin(); it != pending_.end();) {
         PendingWait* wait = *it;
         if (wait->result == 1) {
-          if (wait->word->load() != wait->expected) {
-            wait->result = 0;
+          const int differs = reinterpret_cast<uint64_t>(wait->word) == woken ? 1 : WordDiffers(wait->word, wait->expected, wait->askKernel);
+          if (differs != 0) {
+            wait->result = differs < 0 ? differs : 0;
           } else if (wait->deadlineNs >= 0 && now >= wait->deadlineNs) {
             wait->result = -ETIMEDOUT;
           }
@@ -226,17 +241,11 @@ napi_value Settled(napi_env env, int result) {
 napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs,
                           bool mayUseIoUring) {
   // As futexWait answers: a word that already differs is -EAGAIN, not a wake.
-  // Where the page may be unreadable the kernel compares (a zero-timeout
-  // FUTEX_WAIT: EFAULT there, where a load would be SIGSEGV); elsewhere a
-  // load is enough, and the cheap path the IPC round trip takes.
-  if (MayBeUnreadable(region)) {
-    const timespec now = {0, 0};
-    const long rc = syscall(SYS_futex, word, FUTEX_WAIT, expected, &now, nullptr, 0);
-    if (rc == 0) return Settled(env, 0);
-    if (errno == EAGAIN || errno == EFAULT) return Settled(env, -errno);
-  } else if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != expected) {
-    return Settled(env, -EAGAIN);
-  }
+  // Where the page may be unreadable the kernel compares; elsewhere a load
+  // is enough, and the cheap path the IPC round trip takes.
+  const bool askKernel = MayBeUnreadable(region);
+  const int differs = WordDiffers(reinterpret_cast<const std::atomic<uint32_t>*>(word), expected, askKernel);
+  if (differs != 0) return Settled(env, differs < 0 ? differs : -EAGAIN);
   if (mayUseIoUring) {
     if (UringWaiter* uring = UringWaiterOf(env)) return UringWait(uring, region, word, expected, timeoutMs);
   }
@@ -249,7 +258,7 @@ napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t
     }
     data->waiter = waiter;
   }
-  return data->waiter->Wait(region, word, expected, timeoutMs);
+  return data->waiter->Wait(region, word, expected, askKernel, timeoutMs);
 }
 
 void CancelWaits(napi_env env, uintptr_t start, size_t length) {

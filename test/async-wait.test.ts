@@ -10,7 +10,7 @@ import { runChild } from './helpers.js'
 const PROGRAM = `
 import { readdirSync, readlinkSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
-import { MAP, PROT, mapAnonymous, mmap, futexWaitAsync, futexWake } from 'mman'
+import { MAP, PROT, addressOf, mapAnonymous, mmap, pageSize, futexWaitAsync, futexWake } from 'mman'
 
 const rings = () => readdirSync('/proc/self/fd').filter((fd) => {
   try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]' } catch { return false }
@@ -54,6 +54,25 @@ report.madeUnreadable = await hiding
 report.whileUnreadable = await code(futexWaitAsync(hiddenInts, 0, 0, 10))
 hidden.protect(PROT.READ | PROT.WRITE)
 report.readableAgain = [await futexWaitAsync(hiddenInts, 0, 1), await futexWaitAsync(hiddenInts, 0, 0, 10)]
+
+// A MAP_FIXED mapping inside a region: a wait through the parent's view on
+// its unreadable page is EFAULT; one on its readable page is cancelled when
+// the collector gives the page back to the parent as PROT_NONE.
+const parent = mmap(null, 3 * pageSize, PROT.READ | PROT.WRITE, MAP.SHARED | MAP.ANONYMOUS, -1, 0)
+const parentInts = new Int32Array(parent)
+const perWord = pageSize / 4
+mmap(addressOf(parent) + BigInt(pageSize), pageSize, PROT.NONE, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+report.childUnreadable = await code(futexWaitAsync(parentInts, perWord, 0, 10))
+let child = mmap(addressOf(parent) + BigInt(2 * pageSize), pageSize, PROT.READ | PROT.WRITE, MAP.FIXED | MAP.SHARED | MAP.ANONYMOUS, -1, 0)
+const onChild = code(futexWaitAsync(parentInts, 2 * perWord, 0, 60000))
+child = undefined
+for (let i = 0; i < 10; i++) { globalThis.gc(); await new Promise((resolve) => setTimeout(resolve, 5)) }
+report.childCollected = await onChild
+
+// A wake that leaves the word as it was still ends the wait, as FUTEX_WAIT's would.
+const unchanged = futexWaitAsync(ints, 3, 0, 10000)
+setTimeout(() => futexWake(ints, 3), 20)
+report.wokenUnchanged = await unchanged
 
 // A worker that ends with waits pending (untimed ones too) takes them with it.
 const worker = new Worker(\`
@@ -99,11 +118,49 @@ describe.each([
       madeUnreadable: 'ERR_INVALID_STATE',
       whileUnreadable: 'EFAULT',
       readableAgain: ['not-equal', 'timed-out'],
+      childUnreadable: 'EFAULT',
+      childCollected: 'ERR_INVALID_STATE',
+      wokenUnchanged: 'ok',
       worker: 'timed-out',
       keptAlive: 'ok',
     })
     // The mismatch is answered before any engine starts.
     expect(report.ringsOpened).toBe(0)
+    expect(child.status).toBe(0)
+  })
+
+  it('survives workers terminated while they call into mman (waits, mappings, async madvise)', () => {
+    // Calls made while the worker's env is going away get failures from
+    // Node-API: they must end the worker, never the process (an abort and an
+    // unset promise handed to V8 did, 12 of 12 and 4 of 12 runs).
+    const child = runChild(`
+      import { Worker } from 'node:worker_threads'
+      import { SharedMemory } from 'mman'
+      const memory = SharedMemory.create(4096)
+      const code = \`
+        Promise.all([import('node:worker_threads'), import(\${JSON.stringify(import.meta.resolve('mman'))})]).then(async ([{ workerData, parentPort }, m]) => {
+          const ints = m.SharedMemory.attach(workerData.fd).int32()
+          parentPort.postMessage('ready')
+          for (;;) {
+            for (let i = 0; i < 100; i++) {
+              m.futexWaitAsync(ints, 0, 1).catch(() => {})
+              const buf = m.mmap(null, 4096, m.PROT.READ | m.PROT.WRITE, m.MAP.PRIVATE | m.MAP.ANONYMOUS, -1, 0)
+              m.madviseAsync(buf, m.MADV.WILLNEED).catch(() => {})
+            }
+            await null
+          }
+        })\`
+      for (let i = 0; i < 20; i++) {
+        const worker = new Worker(code, { eval: true, workerData: { fd: memory.fd } })
+        await new Promise((resolve) => worker.once('message', resolve))
+        await new Promise((resolve) => setTimeout(resolve, 2 + (i % 5)))
+        await worker.terminate()
+      }
+      console.log('survived')
+    `, [], env)
+    expect(child.stderr).toBe('')
+    expect(child.signal).toBeNull()
+    expect(child.stdout).toBe('survived\n')
     expect(child.status).toBe(0)
   })
 
