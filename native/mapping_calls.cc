@@ -40,6 +40,14 @@ const char* RefuseFixedPlacement(napi_env env, uintptr_t address, size_t length,
   return nullptr;
 }
 
+// A file whose size another mapping, or another process, may cut below the
+// mapping (a memfd sealed against shrinking cannot be).
+bool MayShrink(int64_t flags, int64_t fd) {
+  if ((flags & MAP_ANONYMOUS) != 0 || fd < 0) return false;
+  const int seals = fcntl(static_cast<int>(fd), F_GET_SEALS);
+  return seals < 0 || (seals & F_SEAL_SHRINK) == 0;
+}
+
 }  // namespace
 
 // mmap(hint: bigint, length, prot, flags, fd, offset, keepFd) -> handle |
@@ -77,7 +85,7 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   }
   Region* region = NewRegion(env, RegionKind::Mapped, reinterpret_cast<uintptr_t>(address),
                              RoundUpToPage(static_cast<size_t>(length)), parent, fileFd);
-  region->pagesAltered = (prot & PROT_READ) == 0;
+  region->pagesAltered = (prot & PROT_READ) == 0 || MayShrink(flags, fd);
   if (parent != nullptr) NoteChildPlaced(parent);
   region->privateMemory = (flags & (MAP_PRIVATE | MAP_ANONYMOUS)) == (MAP_PRIVATE | MAP_ANONYMOUS) &&
                           (flags & (MAP_NORESERVE | MAP_HUGETLB)) == 0 && (prot & PROT_WRITE) != 0;

@@ -61,8 +61,9 @@ struct Region {
   int pendingAsync = 0;
   int fileFd = -1;  // a duplicate of the mapped file's fd (regular files), for size checks
   bool privateMemory = false;  // private anonymous memory with ordinary commit accounting
-  // mprotect, or an madvise beyond the plain hints, touched some of its
-  // pages: they may no longer be ordinary read-write memory.
+  // Its pages may not be ordinary readable memory: mapped without PROT_READ,
+  // a file that can shrink under it (SIGBUS), or mprotect, an madvise beyond
+  // the plain hints, or a MAP_FIXED child touched some of them.
   bool pagesAltered = false;
   bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
   bool released = false;  // explicitly unmapped (or cut off by brk)

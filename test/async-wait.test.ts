@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest'
 import { runChild } from './helpers.js'
 
 const PROGRAM = `
-import { readdirSync, readlinkSync } from 'node:fs'
+import { readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { MAP, PROT, addressOf, mapAnonymous, mmap, pageSize, futexWaitAsync, futexWake } from 'mman'
+import { MAP, PROT, addressOf, mapAnonymous, mapFile, mmap, pageSize, futexWaitAsync, futexWake } from 'mman'
 
 const rings = () => readdirSync('/proc/self/fd').filter((fd) => {
   try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]' } catch { return false }
@@ -69,6 +70,14 @@ child = undefined
 for (let i = 0; i < 10; i++) { globalThis.gc(); await new Promise((resolve) => setTimeout(resolve, 5)) }
 report.childCollected = await onChild
 
+// A file cut short under a mapping (here by another mapping's resize): EFAULT, not SIGBUS.
+const file = tmpdir() + '/mman-wait-' + process.pid
+writeFileSync(file, Buffer.alloc(2 * pageSize))
+const whole = mapFile(file, { mode: 'rw' })
+mapFile(file, { mode: 'rw' }).resize(pageSize)
+report.fileShrunk = await code(futexWaitAsync(new Int32Array(whole.buffer), perWord + 1, 0, 10))
+rmSync(file)
+
 // A wake that leaves the word as it was still ends the wait, as FUTEX_WAIT's would.
 const unchanged = futexWaitAsync(ints, 3, 0, 10000)
 setTimeout(() => futexWake(ints, 3), 20)
@@ -120,6 +129,7 @@ describe.each([
       readableAgain: ['not-equal', 'timed-out'],
       childUnreadable: 'EFAULT',
       childCollected: 'ERR_INVALID_STATE',
+      fileShrunk: 'EFAULT',
       wokenUnchanged: 'ok',
       worker: 'timed-out',
       keptAlive: 'ok',
