@@ -32,14 +32,18 @@ int64_t NowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-// 1 when the word no longer holds `expected`, 0 while it does, -EFAULT when
-// it cannot be read. `askKernel` compares with a zero-timeout FUTEX_WAIT
-// (EFAULT where a load would be SIGSEGV or SIGBUS) instead of a load.
+constexpr int kSame = 0, kDiffers = 1, kWoken = 2;
+
+// kDiffers when the word no longer holds `expected`, kSame while it does,
+// -EFAULT when it cannot be read. `askKernel` compares with a zero-timeout
+// FUTEX_WAIT (EFAULT where a load would be SIGSEGV or SIGBUS) instead of a
+// load; a FUTEX_WAKE may pick that probe as its waiter (kWoken), and then the
+// wake is ours to answer, or it would be lost.
 int WordDiffers(const std::atomic<uint32_t>* word, uint32_t expected, bool askKernel) {
-  if (!askKernel) return word->load() != expected;
+  if (!askKernel) return word->load() != expected ? kDiffers : kSame;
   const timespec now = {0, 0};
-  if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &now, nullptr, 0) == 0) return 0;
-  return errno == EAGAIN ? 1 : errno == EFAULT ? -EFAULT : 0;
+  if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &now, nullptr, 0) == 0) return kWoken;
+  return errno == EAGAIN ? kDiffers : errno == EFAULT ? -EFAULT : kSame;
 }
 
 struct PendingWait {
@@ -159,9 +163,9 @@ class Waiter {
       for (auto it = pending_.begin(); it != pending_.end();) {
         PendingWait* wait = *it;
         if (wait->result == 1) {
-          const int differs = reinterpret_cast<uint64_t>(wait->word) == woken ? 1 : WordDiffers(wait->word, wait->expected, wait->askKernel);
-          if (differs != 0) {
-            wait->result = differs < 0 ? differs : 0;
+          const int seen = reinterpret_cast<uint64_t>(wait->word) == woken ? kWoken : WordDiffers(wait->word, wait->expected, wait->askKernel);
+          if (seen != kSame) {
+            wait->result = seen < 0 ? seen : 0;
           } else if (wait->deadlineNs >= 0 && now >= wait->deadlineNs) {
             wait->result = -ETIMEDOUT;
           }
@@ -244,8 +248,8 @@ napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t
   // Where the page may be unreadable the kernel compares; elsewhere a load
   // is enough, and the cheap path the IPC round trip takes.
   const bool askKernel = MayBeUnreadable(region);
-  const int differs = WordDiffers(reinterpret_cast<const std::atomic<uint32_t>*>(word), expected, askKernel);
-  if (differs != 0) return Settled(env, differs < 0 ? differs : -EAGAIN);
+  const int seen = WordDiffers(reinterpret_cast<const std::atomic<uint32_t>*>(word), expected, askKernel);
+  if (seen != kSame) return Settled(env, seen == kDiffers ? -EAGAIN : seen == kWoken ? 0 : seen);
   if (mayUseIoUring) {
     if (UringWaiter* uring = UringWaiterOf(env)) return UringWait(uring, region, word, expected, timeoutMs);
   }

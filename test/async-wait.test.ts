@@ -55,6 +55,10 @@ report.madeUnreadable = await hiding
 report.whileUnreadable = await code(futexWaitAsync(hiddenInts, 0, 0, 10))
 hidden.protect(PROT.READ | PROT.WRITE)
 report.readableAgain = [await futexWaitAsync(hiddenInts, 0, 1), await futexWaitAsync(hiddenInts, 0, 0, 10)]
+// The kernel compares there now: a wake that leaves the word as it was still ends the wait.
+const hiddenWoken = futexWaitAsync(hiddenInts, 1, 0, 10000)
+setTimeout(() => futexWake(hiddenInts, 1), 20)
+report.wokenWhereKernelCompares = await hiddenWoken
 
 // A MAP_FIXED mapping inside a region: a wait through the parent's view on
 // its unreadable page is EFAULT; one on its readable page is cancelled when
@@ -127,6 +131,7 @@ describe.each([
       madeUnreadable: 'ERR_INVALID_STATE',
       whileUnreadable: 'EFAULT',
       readableAgain: ['not-equal', 'timed-out'],
+      wokenWhereKernelCompares: 'ok',
       childUnreadable: 'EFAULT',
       childCollected: 'ERR_INVALID_STATE',
       fileShrunk: 'EFAULT',
