@@ -110,9 +110,8 @@ bool HasPendingAsync(const Region* region);
 // True when a child (live, or released with views that may still point into
 // it) overlaps [start, start + length).
 bool OverlapsChild(const Region* parent, uintptr_t start, size_t length);
-// True when mprotect or madvise may have left some of the region's pages (or
-// its parents') other than as mapped, or they were mapped unreadable: then
-// reading them may fault, and only the kernel may look.
+// True when the region's pages, or a parent's, may not be ordinary readable
+// memory (pagesAltered): reading them may fault, and only the kernel may look.
 bool MayBeUnreadable(const Region* region);
 // A MAP_FIXED mapping now covers part of `parent`: its pages there (and so
 // its ancestors') may be anything now.
