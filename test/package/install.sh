@@ -3,8 +3,8 @@
 # pack it (prepack refuses without both arches' prebuilds), install the tarball
 # into a fresh project with --ignore-scripts (pnpm's default: nothing compiles,
 # no compiler needed), require() and import it, run the smoke suite with this
-# machine's Node, then with the registry's arm64 Node under qemu-user on the
-# arm64 prebuilds. Needs qemu-user-static and the arm64 C library
+# machine's Node and with Node 22, 24 and 26 (MMAN_NODE_LINES picks lines), then
+# with the registry's arm64 Node under qemu-user on the arm64 prebuilds. Needs qemu-user-static and the arm64 C library
 # (apt-get install qemu-user-static g++-aarch64-linux-gnu); MMAN_SKIP_ARM64=1 skips that part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,6 +39,18 @@ echo 'mman demo jit without koffi says how to enable it'
 cp "$root/test/package/smoke.mjs" .
 node smoke.mjs | tee smoke.log
 grep -q "loaded prebuilds/linux-$(node -p process.arch)/mman.glibc.node and prebuilds/linux-$(node -p process.arch)/mman_tools.glibc.node" smoke.log
+
+# The same installed package under the lines users run (binaries from the
+# registry's `node` package): require(), import and the smoke suite, each
+# loading the shipped prebuilds (one Node-API build serves every line).
+for line in ${MMAN_NODE_LINES:-22 24 26}; do
+  run=(npm exec --loglevel=error --yes --package="node@$line" -- node)
+  "${run[@]}" -e 'const { mapAnonymous, pageSize } = require("mman"); mapAnonymous(pageSize).unmap()'
+  "${run[@]}" --input-type=module -e 'import { mapAnonymous, pageSize } from "mman"; mapAnonymous(pageSize).unmap()'
+  "${run[@]}" smoke.mjs > "smoke-$line.log" || { cat "smoke-$line.log"; exit 1; }
+  grep -q "loaded prebuilds/linux-$(node -p process.arch)/mman.glibc.node" "smoke-$line.log"
+  grep -o '^smoke ok on [^:]*' "smoke-$line.log"
+done
 
 if [ "${MMAN_SKIP_ARM64:-}" = 1 ]; then echo 'arm64 smoke skipped (MMAN_SKIP_ARM64=1)'; exit 0; fi
 version=$(node -p process.versions.node)
