@@ -122,7 +122,7 @@ export class Waiter {
 }
 
 /** A deadline (Date.now() based) from a timeout in ms; Infinity for none. */
-export function deadlineOf(timeout: unknown, name = 'timeoutMs'): number {
-  const checked = timeoutMs(timeout, name)
+export function deadlineOf(timeout: unknown): number {
+  const checked = timeoutMs(timeout)
   return checked === undefined || checked === Infinity ? Infinity : Date.now() + checked
 }
