@@ -152,6 +152,8 @@ const cases: Case[] = [
   ['forkWithMemory memory not an array', () => forkWithMemory('x.js', [], { memory: 3 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['forkWithMemory memory of fds', () => forkWithMemory('x.js', [], { memory: [3] as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['forkWithMemory memory closed', () => { const memory = SharedMemory.create(4096); memory.close(); return forkWithMemory('x.js', [], { memory: [memory] }) }, Error, 'ERR_INVALID_STATE'],
+  ['forkWithMemory stdio an unknown preset', () => forkWithMemory('x.js', [], { stdio: 'bogus' as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  ['forkWithMemory stdio of four without ipc', () => forkWithMemory('x.js', [], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['forkWithMemory stdio of two', () => forkWithMemory('x.js', [], { stdio: ['inherit', 'inherit'] as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['Mutex on memory mman did not map', () => new Mutex(new Int32Array(new SharedArrayBuffer(8))), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['Mutex on a plain Int32Array', () => new Mutex(new Int32Array(8)), TypeError, 'ERR_INVALID_ARG_VALUE'],

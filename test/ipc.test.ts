@@ -1,6 +1,6 @@
 // Shared memory between Node processes: visibility, futex wake-ups, the
 // Mutex, the Channel, dead peers, sealing and names.
-import { existsSync, ftruncateSync, statSync } from 'node:fs'
+import { existsSync, ftruncateSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -80,6 +80,22 @@ describe('SharedMemory', () => {
       })`, { eval: true, workerData: { fd: memory.fd } })
     await new Promise((resolve, reject) => worker.on('exit', resolve).on('error', reject))
     expect(memory.int32()[0]).toBe(99)
+  })
+})
+
+describe('forkWithMemory', () => {
+  it("takes fork()'s forms of stdio: a preset string, three streams, three and 'ipc', or silent", async () => {
+    const memory = SharedMemory.create(4096)
+    memory.int32()[0] = 42
+    const script = join(dir, 'print-word.mjs')
+    writeFileSync(script, `import { inheritedMemory } from '${mman}'
+console.log('word', inheritedMemory(0).int32()[0])`)
+    const forms = [{ stdio: 'pipe' }, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }, { stdio: ['ignore', 'pipe', 'inherit'] }, { silent: true }] as const
+    for (const form of forms) {
+      const result = await finished(forkWithMemory(script, [], { memory: [memory], ...form } as never))
+      expect({ form, code: result.code, stdout: result.stdout.trim() }).toEqual({ form, code: 0, stdout: 'word 42' })
+    }
+    memory.close()
   })
 })
 

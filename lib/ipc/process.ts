@@ -13,35 +13,53 @@ const FIRST_SLOT = 4
 export interface ForkWithMemoryOptions extends Omit<ForkOptions, 'stdio'> {
   /** Regions to hand to the child, which gets them with inheritedMemory(i). */
   memory?: SharedMemory[]
-  /** The child's standard streams (default: inherit all three). */
-  stdio?: [unknown, unknown, unknown]
+  /**
+   * The child's standard streams, as fork() takes them: 'pipe', 'inherit',
+   * 'ignore' or 'overlapped' for all three, or an array of three (a fourth,
+   * if given, must be 'ipc'). The IPC channel and the regions follow them.
+   * Default: inherit all three, or pipe them when `silent` is true.
+   */
+  stdio?: StdioPreset | [unknown, unknown, unknown] | [unknown, unknown, unknown, 'ipc']
 }
+
+type StdioPreset = 'pipe' | 'inherit' | 'ignore' | 'overlapped'
+const STDIO_PRESETS: readonly unknown[] = ['pipe', 'inherit', 'ignore', 'overlapped']
 
 /**
  * child_process.fork() that also passes shared memory regions to the child.
  * @param modulePath The module the child runs.
  * @param args Its arguments.
  * @param options fork()'s options, with `memory` (the regions to pass, open
- *   SharedMemory objects) and `stdio` (three streams; the IPC channel is added).
+ *   SharedMemory objects) and `stdio` (fork()'s forms; the IPC channel and the regions are added).
  *   Anything else is left to fork(), which validates it as usual.
  */
 export function forkWithMemory(modulePath: string | URL, args: string[] = [], options?: ForkWithMemoryOptions): ChildProcess {
   if (!Array.isArray(args)) throw invalidArgType('args', 'an array of strings', args)
-  const { memory = [], stdio = ['inherit', 'inherit', 'inherit'], ...rest } = optionsOf<ForkWithMemoryOptions>(options)
+  const { memory = [], stdio, ...rest } = optionsOf<ForkWithMemoryOptions>(options)
   if (!Array.isArray(memory)) throw invalidArgType('options.memory', 'an array of SharedMemory', memory)
   const fds = memory.map((region: unknown, i) => {
     if (!(region instanceof SharedMemory)) throw invalidArgType(`options.memory[${i}]`, 'a SharedMemory', region)
     return region.fd
   })
-  if (!Array.isArray(stdio) || stdio.length !== 3) {
-    throw invalidArgValue('options.stdio', stdio, 'must be an array of the three standard streams (the IPC channel and the regions follow them)')
-  }
+  const streams = standardStreams(stdio, rest.silent)
   const slots = fds.map((_, i) => FIRST_SLOT + i)
   return fork(modulePath, args, {
     ...rest,
-    stdio: [...stdio, 'ipc', ...fds] as ForkOptions['stdio'],
+    stdio: [...streams, 'ipc', ...fds] as ForkOptions['stdio'],
     env: { ...(rest.env ?? process.env), [ENV]: slots.join(',') },
   })
+}
+
+/** The three standard streams from fork()'s forms of `stdio` (and `silent`, which a given `stdio` overrides, as in fork()). */
+function standardStreams(stdio: unknown, silent: unknown): unknown[] {
+  if (stdio === undefined) return Array(3).fill(silent === true ? 'pipe' : 'inherit')
+  if (STDIO_PRESETS.includes(stdio)) return [stdio, stdio, stdio]
+  if (Array.isArray(stdio) && (stdio.length === 3 || (stdio.length === 4 && stdio[3] === 'ipc'))) return stdio.slice(0, 3)
+  throw invalidArgValue(
+    'options.stdio',
+    stdio,
+    `must be ${STDIO_PRESETS.map((s) => `'${s}'`).join(', ')} or an array of the three standard streams (and 'ipc'); the IPC channel and the regions follow them`,
+  )
 }
 
 /**
