@@ -501,7 +501,10 @@ export class ChannelReceiver extends End {
   }
 
   #view(): Uint8Array {
-    return this.ring.bytes.subarray(this.#reader.start, this.#reader.end)
+    const { bytes } = this.ring
+    const { start, end } = this.#reader
+    // Not bytes.subarray(): a view made directly costs a third less on Node 20.
+    return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start)
   }
 
   // Decoders must not read the ring itself: the peer can rewrite it meanwhile,
