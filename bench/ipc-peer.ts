@@ -33,6 +33,7 @@ async function shmPolling(key: number): Promise<void> {
   const memory = shm!.get(key, 'Int32Array')!
   const ctl = memory.subarray(0, SHM_LAYOUT.dataOffset / 4)
   const bytes = new Uint8Array(memory.buffer, memory.byteOffset + SHM_LAYOUT.dataOffset, SHM_LAYOUT.dataBytes)
+  const reply = new Uint8Array(memory.buffer, memory.byteOffset + SHM_LAYOUT.replyOffset, SHM_LAYOUT.dataBytes)
   const scratch = new Uint8Array(SHM_LAYOUT.dataBytes)
   let seen = 0
   for (;;) {
@@ -41,7 +42,14 @@ async function shmPolling(key: number): Promise<void> {
     seen = seq
     const length = Atomics.load(ctl, SHM_LAYOUT.length)
     if (length < 0) return
-    scratch.set(bytes.subarray(0, length)) // take the message out, as a receiver must
+    // As the Channel's peer: an echo is written back from the message in place, anything else taken out.
+    const message = bytes.subarray(0, length)
+    if (message[0] === ECHO) {
+      reply.set(message)
+      Atomics.store(ctl, SHM_LAYOUT.replyLength, length)
+    } else {
+      scratch.set(message)
+    }
     Atomics.store(ctl, SHM_LAYOUT.ack, seq)
   }
 }

@@ -134,7 +134,12 @@ export class WorkerTransport implements Transport {
   }
 }
 
-/** shm-typed-array has no wake-up: both sides spin on a sequence word, one message at a time. */
+/**
+ * shm-typed-array has no wake-up: both sides spin on a sequence word, one
+ * message at a time. An echo comes back in the reply area, as every other
+ * transport's does: the peer copies the message out, writes it back, and the
+ * parent takes a view of the reply, as the Channel's parent does.
+ */
 export class ShmPollingTransport implements Transport {
   #child?: ChildProcess
   #segment?: Int32Array & { key: number }
@@ -144,7 +149,7 @@ export class ShmPollingTransport implements Transport {
   constructor(private readonly shm: Shm) {}
 
   async start(): Promise<void> {
-    this.#segment = this.shm.create((SHM_LAYOUT.dataOffset + SHM_LAYOUT.dataBytes) / 4, 'Int32Array')!
+    this.#segment = this.shm.create((SHM_LAYOUT.replyOffset + SHM_LAYOUT.dataBytes) / 4, 'Int32Array')!
     this.#ctl = this.#segment.subarray(0, SHM_LAYOUT.dataOffset / 4)
     this.#bytes = new Uint8Array(this.#segment.buffer, this.#segment.byteOffset + SHM_LAYOUT.dataOffset, SHM_LAYOUT.dataBytes)
     this.#child = fork(PEER, ['shm', String(this.#segment.key)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -159,10 +164,14 @@ export class ShmPollingTransport implements Transport {
   }
 
   roundTrip(message: Uint8Array): void {
+    message[0] = ECHO
     this.#send(message)
+    const segment = this.#segment!
+    new Uint8Array(segment.buffer, segment.byteOffset + SHM_LAYOUT.replyOffset, Atomics.load(this.#ctl!, SHM_LAYOUT.replyLength))
   }
 
   stream(message: Uint8Array, count: number): void {
+    message[0] = ITEM
     for (let i = 0; i < count; i++) this.#send(message)
   }
 
