@@ -137,8 +137,8 @@ export class WorkerTransport implements Transport {
 /**
  * shm-typed-array has no wake-up: both sides spin on a sequence word, one
  * message at a time. An echo comes back in the reply area, as every other
- * transport's does: the peer copies the message out, writes it back, and the
- * parent takes a view of the reply, as the Channel's parent does.
+ * transport's does: the peer writes the message back from where it lies, and
+ * the parent takes a view of the reply, as the Channel's ends do.
  */
 export class ShmPollingTransport implements Transport {
   #child?: ChildProcess
