@@ -19,10 +19,9 @@ export interface ForkWithMemoryOptions extends Omit<ForkOptions, 'stdio'> {
    * if given, must be 'ipc'). The IPC channel and the regions follow them.
    * Default: inherit all three, or pipe them when `silent` is true.
    */
-  stdio?: StdioPreset | [unknown, unknown, unknown] | [unknown, unknown, unknown, 'ipc']
+  stdio?: 'pipe' | 'inherit' | 'ignore' | 'overlapped' | [unknown, unknown, unknown] | [unknown, unknown, unknown, 'ipc']
 }
 
-type StdioPreset = 'pipe' | 'inherit' | 'ignore' | 'overlapped'
 const STDIO_PRESETS: readonly unknown[] = ['pipe', 'inherit', 'ignore', 'overlapped']
 
 /**
