@@ -117,9 +117,11 @@ export class Mapping implements Disposable {
   }
 
   /**
-   * A new ArrayBuffer over [offset, offset + length) of the mapping, at most MAX_LENGTH bytes.
+   * A new ArrayBuffer over [offset, offset + length) of the mapping, at most
+   * `buffer.constants.MAX_LENGTH` bytes (4 GiB on Node 20, 2^53 - 1 from Node 22 on).
    * @param offset Bytes from the start of the mapping.
-   * @param length Bytes to view (default: to the end of the mapping, if that fits one ArrayBuffer).
+   * @param length Bytes to view (default: the rest of the mapping; ERR_OUT_OF_RANGE
+   *   when that is more than MAX_LENGTH bytes, never a shorter view).
    */
   window(offset: number, length?: number): ArrayBuffer {
     const range = this.#range({ offset, length }, MAX_VIEW_LENGTH)
@@ -129,7 +131,8 @@ export class Mapping implements Disposable {
   /**
    * A Uint8Array over [offset, offset + length) (default: the rest of the mapping).
    * @param offset Bytes from the start of the mapping (default 0).
-   * @param length Bytes to view (default: to the end of the mapping, if that fits one ArrayBuffer).
+   * @param length Bytes to view (default: the rest of the mapping; ERR_OUT_OF_RANGE
+   *   when that is more than `buffer.constants.MAX_LENGTH` bytes, never a shorter view).
    */
   bytes(offset = 0, length?: number): Uint8Array {
     const range = this.#range({ offset, length }, MAX_VIEW_LENGTH)
@@ -316,13 +319,25 @@ export class Mapping implements Disposable {
     return { start, end: start + BigInt(this.#region.size) }
   }
 
-  /** A validated range of the mapping, relative to its byte 0. */
+  /**
+   * A validated range of the mapping, relative to its byte 0. A length left
+   * out means the rest of the mapping: where that is more than `maxLength`,
+   * it is refused like a length given too large, never cut short.
+   */
   #range(range: Range, maxLength = Number.MAX_SAFE_INTEGER): { offset: number; length: number } {
     this.#live()
     const offset = range.offset === undefined ? 0 : integer(range.offset, 'offset', 0, this.#length)
     const rest = this.#length - offset
-    const length = range.length === undefined ? Math.min(rest, maxLength) : integer(range.length, 'length', 0, Math.min(rest, maxLength))
-    return { offset, length }
+    if (range.length !== undefined) return { offset, length: integer(range.length, 'length', 0, Math.min(rest, maxLength)) }
+    if (rest > maxLength) {
+      throw outOfRange(
+        'length',
+        `<= ${maxLength} (buffer.constants.MAX_LENGTH) for one view; left out, it is the rest of the mapping ` +
+          `from offset ${offset}: pass a length, or view the mapping in windows`,
+        rest,
+      )
+    }
+    return { offset, length: rest }
   }
 
   /** A range rounded out to whole pages, relative to the region (what syscalls take). */

@@ -148,8 +148,16 @@ describe('a sparse 16 GiB file', () => {
     ftruncateSync(fd, size)
     const mapping = mapFile(fd, { mode: 'rw' })
     expect(mapping.length).toBe(size)
-    if (size > bufferConstants.MAX_LENGTH) expect(thrown(() => mapping.buffer)).toBeInstanceOf(RangeError)
-    else expect(mapping.buffer.byteLength).toBe(size)
+    if (size > bufferConstants.MAX_LENGTH) {
+      expect(thrown(() => mapping.buffer)).toBeInstanceOf(RangeError)
+      // Left out, a view's length is the rest of the file, or refused: never its first 4 GiB.
+      expect(thrown(() => mapping.bytes()).code).toBe('ERR_OUT_OF_RANGE')
+      expect(thrown(() => mapping.window(0)).code).toBe('ERR_OUT_OF_RANGE')
+    } else {
+      expect(mapping.buffer.byteLength).toBe(size)
+      expect(mapping.bytes().byteLength).toBe(size)
+      expect(mapping.window(0).byteLength).toBe(size)
+    }
 
     const nearEnd = size - pageSize - 10
     const window = new Uint8Array(mapping.window(nearEnd, pageSize + 10))

@@ -150,4 +150,36 @@ describe('Mapping', () => {
     expect(new Uint8Array(mapping.window(length - 1, 1))[0]).toBe(7)
     mapping.unmap()
   })
+
+  // Node 20 holds at most 4 GiB in one ArrayBuffer, 22+ 2^53 - 1 bytes: a view
+  // whose length is left out is the rest of the mapping there, and refused here,
+  // never the first MAX_LENGTH bytes (which is what bytes() returned on Node 20).
+  describe.each([
+    ['bytes()', (m: Mapping, offset?: number) => (offset === undefined ? m.bytes() : m.bytes(offset)).byteLength],
+    ['window()', (m: Mapping, offset?: number) => m.window(offset ?? 0).byteLength],
+  ])('%s without a length on a 5 GiB mapping', (_name, viewLength) => {
+    const length = 5 * 2 ** 30
+    const fits = length <= bufferConstants.MAX_LENGTH
+
+    it(fits ? 'is the whole mapping (Node >= 22)' : 'throws ERR_OUT_OF_RANGE, as .buffer does (Node 20)', () => {
+      const mapping = mapAnonymous(length, { noReserve: true })
+      if (fits) expect(viewLength(mapping)).toBe(length)
+      else {
+        const error = thrown(() => viewLength(mapping))
+        expect(error).toBeInstanceOf(RangeError)
+        expect(error.code).toBe('ERR_OUT_OF_RANGE')
+        expect(error.message).toContain('pass a length')
+      }
+      mapping.unmap()
+    })
+
+    it('from an offset: the rest of the mapping when that fits one buffer, else ERR_OUT_OF_RANGE', () => {
+      const mapping = mapAnonymous(length, { noReserve: true })
+      const nearEnd = length - 2 ** 30 - 5
+      expect(viewLength(mapping, nearEnd)).toBe(2 ** 30 + 5)
+      if (fits) expect(viewLength(mapping, 1)).toBe(length - 1)
+      else expect(thrown(() => viewLength(mapping, 1)).code).toBe('ERR_OUT_OF_RANGE')
+      mapping.unmap()
+    })
+  })
 })
