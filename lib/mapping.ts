@@ -10,6 +10,7 @@ import { pagesOf, type PageRange } from './region/pages.js'
 import { mapPolicy, type MapPolicy } from './region/policy.js'
 import { Region } from './region/region.js'
 import { createView } from './region/views.js'
+import { indexOfIn, lastIndexOfIn, needleBytes, searchBound, type Needle } from './search.js'
 import { boolean, flag, integer, MAX_VIEW_LENGTH, options as optionsObject } from './validate.js'
 
 /** A byte range of a mapping; both default to the whole mapping. */
@@ -138,6 +139,36 @@ export class Mapping implements Disposable {
     const range = this.#range({ offset, length }, MAX_VIEW_LENGTH)
     if (this.#length <= MAX_VIEW_LENGTH) return new Uint8Array(this.buffer, range.offset, range.length)
     return new Uint8Array(this.window(range.offset, range.length))
+  }
+
+  /**
+   * Where `needle` first occurs wholly inside [start, end) of the mapping, in
+   * bytes from its start, or -1: Python's `mmap.find(sub, start, end)`, with
+   * Buffer's kinds of needle. Right at any offset of any mapping (Buffer's own
+   * indexOf() answers wrong past 2 GiB); it reads the memory, as a view would.
+   * An empty needle is found at `start`.
+   * @param needle Bytes (an ArrayBuffer, TypedArray or DataView), a string (as
+   *   UTF-8) or one byte value (0-255); at most 1 GiB.
+   * @param start Where the search begins (default 0); a negative value counts from the end.
+   * @param end Where it ends (default: the end of the mapping); a negative value counts from the end.
+   */
+  indexOf(needle: Needle, start: number = 0, end: number = this.#length): number {
+    this.#live()
+    const [bytes, from, to] = this.#search(needle, start, end)
+    return indexOfIn((offset, length) => this.#windowAt(offset, length), bytes, from, to)
+  }
+
+  /**
+   * Where `needle` last occurs wholly inside [start, end), or -1: Python's
+   * `mmap.rfind(sub, start, end)`. An empty needle is found at `end`.
+   * @param needle Bytes, a string (as UTF-8) or one byte value (0-255); at most 1 GiB.
+   * @param start Where the search range begins (default 0); a negative value counts from the end.
+   * @param end Where it ends (default: the end of the mapping); a negative value counts from the end.
+   */
+  lastIndexOf(needle: Needle, start: number = 0, end: number = this.#length): number {
+    this.#live()
+    const [bytes, from, to] = this.#search(needle, start, end)
+    return lastIndexOfIn((offset, length) => this.#windowAt(offset, length), bytes, from, to)
   }
 
   /**
@@ -338,6 +369,15 @@ export class Mapping implements Disposable {
       )
     }
     return { offset, length: rest }
+  }
+
+  #search(needle: unknown, start: unknown, end: unknown): [Uint8Array, number, number] {
+    return [needleBytes(needle), searchBound(start, 'start', this.#length), searchBound(end, 'end', this.#length)]
+  }
+
+  /** A Buffer over part of the mapping, for searching: of its one buffer where it has one, else a window. */
+  #windowAt(offset: number, length: number): Buffer {
+    return this.#length <= MAX_VIEW_LENGTH ? Buffer.from(this.buffer, offset, length) : Buffer.from(this.window(offset, length))
   }
 
   /** A range rounded out to whole pages, relative to the region (what syscalls take). */
