@@ -25,6 +25,19 @@ export function validateName(name: unknown): string {
 }
 
 /**
+ * Allocates every page of a named region's file now (posix_fallocate; pages
+ * already there are kept as they are). A file that was only ftruncated, as
+ * Python's multiprocessing.shared_memory and shm_open() callers leave it, is
+ * sparse: on a full /dev/shm, the first write to a missing page would be
+ * SIGBUS. So a region that does not fit is ENOSPC here instead.
+ */
+function reserveSpace(fd: number, size: number): void {
+  check(native.allocate(fd, size), 'fallocate', (code) =>
+    code === 'ENOSPC' ? `${SHM_DIR} has no room for all ${size} bytes of the region: touching the missing pages would be SIGBUS` : undefined,
+  )
+}
+
+/**
  * Memory shared between processes (or worker threads) through a file
  * descriptor, mapped MAP_SHARED and read-write: a sealed memfd (create(),
  * attach()) for a parent and the processes it starts, or a named file in
@@ -113,7 +126,7 @@ export class SharedMemory implements Disposable {
     const fd = openSync(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
     try {
       ftruncateSync(fd, bytes)
-      check(native.allocate(fd, bytes), 'fallocate')
+      reserveSpace(fd, bytes)
       return new SharedMemory(fd, bytes, true)
     } catch (error) {
       closeSync(fd)
@@ -128,7 +141,11 @@ export class SharedMemory implements Disposable {
    * owned by this user and writable by nobody else, so that another user
    * cannot plant a region and truncate it under this process (SIGBUS);
    * `{ allowForeign: true }` opens one another user owns or others may write.
-   * Its size is the file's: an empty one throws ERR_INVALID_ARG_VALUE.
+   * Its size is the file's: an empty one throws ERR_INVALID_ARG_VALUE. The
+   * pages its creator left unallocated (Python's multiprocessing.shared_memory
+   * only ftruncates) are allocated now, as createNamed() does: ENOSPC
+   * (syscall 'fallocate') when /dev/shm has no room for them, rather than
+   * SIGBUS at the first write.
    * @param name The file's name in /dev/shm, as createNamed() was given it.
    * @param options `allowForeign` (default false): open a region another user
    *   owns, or that its group or others may write.
@@ -147,7 +164,9 @@ export class SharedMemory implements Disposable {
           'another user could truncate it under this process (SIGBUS); pass { allowForeign: true } to open it anyway')
       }
       if (stat.size === 0n) throw invalidArgValue('name', name, 'names an empty region: there is nothing to share')
-      return new SharedMemory(fd, Number(stat.size), true)
+      const size = Number(stat.size)
+      reserveSpace(fd, size)
+      return new SharedMemory(fd, size, true)
     } catch (error) {
       closeSync(fd)
       throw error
