@@ -33,7 +33,9 @@ const FILE_MODES = {
 
 /**
  * Maps a file (by path, or an open fd the caller keeps owning). A path is
- * opened and closed again: the mapping does not need the fd.
+ * opened for the call, and `fd` of the mapping is -1; a caller's fd may be
+ * closed at once. Either way the mapping keeps a duplicate of the fd open
+ * until unmap() (so a file deleted meanwhile keeps its space until then).
  * @param file A path (string, Buffer or file: URL) or an open file descriptor.
  * @param options The mode ('r', 'rw', 'cow'), the part of the file, and what to do at map time.
  */

@@ -76,7 +76,12 @@ export class Mapping implements Disposable {
     return this.#flags
   }
 
-  /** The file descriptor mapped, or -1 (anonymous, or opened from a path and already closed). */
+  /**
+   * The caller's file descriptor that was mapped, or -1: for anonymous memory,
+   * and for a file mapped by path. A file mapping (by path or fd) also keeps a
+   * duplicate of the fd open until unmap(), to check the file's size when it
+   * is remapped; that one is not handed out.
+   */
   get fd(): number {
     return this.#fd
   }

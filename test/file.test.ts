@@ -1,5 +1,5 @@
 import { constants as bufferConstants } from 'node:buffer'
-import { closeSync, ftruncateSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { MADV, MAP, PROT, map, mapFile, mmap, msync, munmap, pageSize } from '../lib/index.js'
@@ -16,15 +16,46 @@ function fileWith(name: string, content: Buffer | string): string {
 
 const pattern = (length: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + 7) & 0xff))
 
+/** How many of this process's fds are open on `path`. */
+const fdsOn = (path: string) =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path
+    } catch {
+      return false // the fd readdir itself used, closed by now
+    }
+  }).length
+
 describe('mapFile', () => {
-  it("'r' maps the file's bytes read-only, and needs no open fd afterwards", () => {
+  it("'r' maps the file's bytes read-only", () => {
     const content = pattern(3 * pageSize + 100)
     const mapping = mapFile(fileWith('r.bin', content))
     expect(mapping.length).toBe(content.length)
-    expect(mapping.fd).toBe(-1)
     expect(mapping.prot).toBe(PROT.READ)
     expect(Buffer.from(mapping.bytes()).equals(content)).toBe(true)
     mapping.unmap()
+  })
+
+  it('by path: fd is -1, and one duplicate of the fd it opened stays open until unmap()', () => {
+    const path = fileWith('fds.bin', pattern(100))
+    expect(fdsOn(path)).toBe(0)
+    const mapping = mapFile(path)
+    expect(mapping.fd).toBe(-1)
+    expect(fdsOn(path)).toBe(1)
+    mapping.unmap()
+    expect(fdsOn(path)).toBe(0)
+  })
+
+  it("by fd: the caller's fd may be closed at once; the mapping's own duplicate stays until unmap()", () => {
+    const path = fileWith('fds2.bin', pattern(100))
+    const fd = openSync(path, 'r')
+    const mapping = mapFile(fd)
+    expect(fdsOn(path)).toBe(2)
+    closeSync(fd)
+    expect(fdsOn(path)).toBe(1)
+    expect(mapping.remap(50).bytes()[1]).toBe(pattern(2)[1]) // remap checks the file's size through its own fd
+    mapping.unmap()
+    expect(fdsOn(path)).toBe(0)
   })
 
   it("'rw' writes reach the file: visible to fs.readFileSync after sync()", () => {
