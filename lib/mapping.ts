@@ -11,6 +11,8 @@ import { mapPolicy, type MapPolicy } from './region/policy.js'
 import { Region } from './region/region.js'
 import { createView } from './region/views.js'
 import { indexOfIn, lastIndexOfIn, needleBytes, searchBound, type Needle } from './search.js'
+import { viewSlicer, type ViewSlicer } from './view-slicer.js'
+import { whenDone, type Completion } from './when-done.js'
 import { boolean, flag, integer, MAX_VIEW_LENGTH, options as optionsObject } from './validate.js'
 
 /** A byte range of a mapping; both default to the whole mapping. */
@@ -144,6 +146,18 @@ export class Mapping implements Disposable {
     const range = this.#range({ offset, length }, MAX_VIEW_LENGTH)
     if (this.#length <= MAX_VIEW_LENGTH) return new Uint8Array(this.buffer, range.offset, range.length)
     return new Uint8Array(this.window(range.offset, range.length))
+  }
+
+  /**
+   * The mapping as an object with `byteLength` and `slice(start, end)` (taking
+   * ArrayBuffer.prototype.slice's arguments) whose slices are views of the
+   * mapping instead of copies: for readers that read a file by slicing an
+   * ArrayBuffer, such as hyparquet (`parquetRead({ file: m.viewSlicer() })`:
+   * its AsyncBuffer). A slice is at most `buffer.constants.MAX_LENGTH` bytes.
+   */
+  viewSlicer(): ViewSlicer {
+    this.#live()
+    return viewSlicer(this)
   }
 
   /**
@@ -338,6 +352,22 @@ export class Mapping implements Disposable {
     if (this.#region.unmapped) return
     this.#region.unmap()
     this.#buffer = undefined
+  }
+
+  /**
+   * unmap() once `done` has settled (a promise, fulfilled or rejected) or
+   * finished (a stream: 'finish', once end() was called and every write was
+   * handed to the kernel; or 'close'/'error'). For views given to
+   * `socket.write()` or `res.end()`: Node sends from them in place, without a
+   * copy, until the write is done, and a mapping unmapped before that sends
+   * zero-filled bytes to a slow reader. `m.unmapAfter(res)`, right after
+   * `res.end(m.bytes())`, unmaps when the response has been handed over.
+   * @param done A promise, or a Node stream (http.ServerResponse, net.Socket,
+   *   any Writable); anything else is ERR_INVALID_ARG_TYPE.
+   * @returns A promise that resolves once the mapping is unmapped.
+   */
+  unmapAfter(done: Completion): Promise<void> {
+    return whenDone(done, 'done').then(() => this.unmap())
   }
 
   /** unmap(), for `using`: the mapping is unmapped when the block ends. */

@@ -1,0 +1,46 @@
+// When a consumer of a mapping's views is done with them: a promise that
+// settled, or a stream that finished writing (every write handed to the
+// kernel) or closed. Node's socket writes read a Buffer in place until then,
+// so unmapping earlier sends zero-filled bytes (the range stays reserved, so
+// nothing crashes, but the data is gone).
+import { Stream } from 'node:stream'
+import { invalidArgType } from './errors.js'
+
+/** What unmapAfter() waits for. */
+export type Completion = PromiseLike<unknown> | Stream
+
+// Not stream.finished(): called after res.end(), it calls back at once on
+// Node 20 to 26 (an ended ServerResponse counts as "not writable", hence done),
+// while the body is still being sent. And no 'error' listener: a stream that
+// fails closes too, and the error stays the caller's to handle.
+const END_EVENTS = ['finish', 'close'] as const
+
+interface StreamState {
+  writableFinished?: boolean
+  destroyed?: boolean
+  closed?: boolean
+}
+
+/** Resolves once `done` has settled (either way) or, for a stream, finished or closed. */
+export function whenDone(done: unknown, name: string): Promise<void> {
+  if (done instanceof Stream) return streamEnded(done)
+  if (typeof (done as PromiseLike<unknown> | null)?.then === 'function') {
+    return Promise.resolve(done).then(
+      () => undefined,
+      () => undefined,
+    )
+  }
+  throw invalidArgType(name, 'a Promise or a stream (such as an http.ServerResponse or a net.Socket)', done)
+}
+
+function streamEnded(stream: Stream): Promise<void> {
+  const state = stream as StreamState
+  if (state.writableFinished === true || state.destroyed === true || state.closed === true) return Promise.resolve()
+  return new Promise((resolve) => {
+    const ended = () => {
+      for (const event of END_EVENTS) stream.off(event, ended)
+      resolve()
+    }
+    for (const event of END_EVENTS) stream.on(event, ended)
+  })
+}
