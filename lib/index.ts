@@ -27,6 +27,9 @@ export { brk, sbrk } from './heap.js'
 export { fstat, memfdCreate, type Stat } from './fstat.js'
 export type { MapPolicy } from './region/policy.js'
 export { Mapping, type Range, type Residency } from './mapping.js'
+export type { Needle } from './search.js'
+export type { ViewSlicer } from './view-slicer.js'
+export type { Completion } from './when-done.js'
 export { map, mapFile, mapAnonymous, type MapFileOptions, type MapAnonymousOptions } from './constructors.js'
 export {
   maps,
@@ -44,6 +47,7 @@ export { VM_FLAG_NAMES, vmFlags, type VmFlags } from './vm-flags.js'
 export { futexWait, futexWaitAsync, futexWake, type WaitResult } from './ipc/futex.js'
 export { SharedMemory } from './ipc/shared-memory.js'
 export { forkWithMemory, inheritedMemory, type ForkWithMemoryOptions } from './ipc/process.js'
+export { clusterForkWithMemory } from './ipc/cluster.js'
 export { Mutex, MutexError, type LockResult } from './ipc/mutex.js'
 export {
   Channel,

@@ -35,34 +35,50 @@ const STDIO_PRESETS: readonly unknown[] = ['pipe', 'inherit', 'ignore', 'overlap
 export function forkWithMemory(modulePath: string | URL, args: string[] = [], options?: ForkWithMemoryOptions): ChildProcess {
   if (!Array.isArray(args)) throw invalidArgType('args', 'an array of strings', args)
   const { memory = [], stdio, ...rest } = optionsOf<ForkWithMemoryOptions>(options)
-  if (!Array.isArray(memory)) throw invalidArgType('options.memory', 'an array of SharedMemory', memory)
-  const fds = memory.map((region: unknown, i) => {
-    if (!(region instanceof SharedMemory)) throw invalidArgType(`options.memory[${i}]`, 'a SharedMemory', region)
-    return region.fd
-  })
-  const streams = standardStreams(stdio, rest.silent)
-  const slots = fds.map((_, i) => FIRST_SLOT + i)
+  const passing = passMemory(memory, 'options.memory', stdio, rest.silent, 'options.stdio')
   return fork(modulePath, args, {
     ...rest,
-    stdio: [...streams, 'ipc', ...fds] as ForkOptions['stdio'],
-    env: { ...(rest.env ?? process.env), [ENV]: slots.join(',') },
+    stdio: passing.stdio as ForkOptions['stdio'],
+    env: { ...(rest.env ?? process.env), ...passing.env },
   })
 }
 
+/** How a Node child gets `memory`: fork()'s stdio with the regions' fds after the IPC channel, and the variable naming their slots. */
+export interface MemoryPassing {
+  stdio: unknown[]
+  env: Record<string, string>
+}
+
+/**
+ * The stdio and environment that pass `memory` (open SharedMemory objects) to
+ * a Node child, whose standard streams are `stdio` as fork() takes it.
+ */
+export function passMemory(memory: unknown, memoryName: string, stdio: unknown, silent: unknown, stdioName: string): MemoryPassing {
+  if (!Array.isArray(memory)) throw invalidArgType(memoryName, 'an array of SharedMemory', memory)
+  const fds = memory.map((region: unknown, i) => {
+    if (!(region instanceof SharedMemory)) throw invalidArgType(`${memoryName}[${i}]`, 'a SharedMemory', region)
+    return region.fd
+  })
+  const streams = standardStreams(stdio, silent, stdioName)
+  const slots = fds.map((_, i) => FIRST_SLOT + i)
+  return { stdio: [...streams, 'ipc', ...fds], env: { [ENV]: slots.join(',') } }
+}
+
 /** The three standard streams from fork()'s forms of `stdio` (and `silent`, which a given `stdio` overrides, as in fork()). */
-function standardStreams(stdio: unknown, silent: unknown): unknown[] {
+function standardStreams(stdio: unknown, silent: unknown, name: string): unknown[] {
   if (stdio === undefined) return Array(3).fill(silent === true ? 'pipe' : 'inherit')
   if (STDIO_PRESETS.includes(stdio)) return [stdio, stdio, stdio]
   if (Array.isArray(stdio) && (stdio.length === 3 || (stdio.length === 4 && stdio[3] === 'ipc'))) return stdio.slice(0, 3)
   throw invalidArgValue(
-    'options.stdio',
+    name,
     stdio,
     `must be ${STDIO_PRESETS.map((s) => `'${s}'`).join(', ')} or an array of the three standard streams (and 'ipc'); the IPC channel and the regions follow them`,
   )
 }
 
 /**
- * In a child started by forkWithMemory(): maps the `index`-th region the parent passed.
+ * In a child started by forkWithMemory() (or a cluster worker started by
+ * clusterForkWithMemory()): maps the `index`-th region the parent passed.
  * @param index Which of the regions, in the order of the parent's `memory` (default 0).
  */
 export function inheritedMemory(index = 0): SharedMemory {
