@@ -9,10 +9,11 @@ import { invalidArgType } from './errors.js'
 /** What unmapAfter() waits for. */
 export type Completion = PromiseLike<unknown> | Stream
 
-// Not stream.finished(): called after res.end(), it calls back at once on
-// Node 20 to 26 (an ended ServerResponse counts as "not writable", hence done),
-// while the body is still being sent. And no 'error' listener: a stream that
-// fails closes too, and the error stays the caller's to handle.
+// Not stream.finished(): asked about the writable side only ({ readable: false },
+// as a socket's writes need), it calls back at once after res.end() on Node 20
+// to 26 (an ended ServerResponse counts as "not writable", hence done) while the
+// body is still being sent. And no 'error' listener: a stream that fails closes
+// too, and the error stays the caller's to handle.
 const END_EVENTS = ['finish', 'close'] as const
 
 interface StreamState {

@@ -86,6 +86,13 @@ describe('unmapAfter()', () => {
     expect(result.received.at(-1)).toBe(0)
   })
 
+  it("(the guide's hand-made form, res.on('close', unmap), does the same)", async () => {
+    const result = await slowRead(({ mapping, res }) => res.on('close', () => mapping.unmap()))
+    expect(result.pendingAtEnd).toBe(true)
+    expect(result.received.equals(body)).toBe(true)
+    expect(result.mapping.unmapped).toBe(true)
+  })
+
   it('a raw socket: socket.end(mapping.bytes()), unmapAfter(socket); the slow reader gets every byte', async () => {
     let unmapped!: Promise<void>
     let mapping!: Mapping
