@@ -357,7 +357,8 @@ export class Mapping implements Disposable {
   /**
    * unmap() once `done` has settled (a promise, fulfilled or rejected) or
    * finished (a stream: 'finish', once end() was called and every write was
-   * handed to the kernel; or 'close'/'error'). For views given to
+   * handed to the kernel; or 'close', which also follows an error, or one
+   * that had already happened). For views given to
    * `socket.write()` or `res.end()`: Node sends from them in place, without a
    * copy, until the write is done, and a mapping unmapped before that sends
    * zero-filled bytes to a slow reader. `m.unmapAfter(res)`, right after
