@@ -6,6 +6,7 @@ import { UsageError } from '../../bench/options.js'
 import { cat } from './commands/cat.js'
 import { info, infoUsage } from './commands/info.js'
 import { demo, demoUsage, DEMOS } from './demos/index.js'
+import { endQuietlyWhenReaderLeaves } from './stdout.js'
 
 const usage = () => `Usage: mman <command> [arguments]
        mman --version
@@ -64,11 +65,7 @@ async function main(argv: string[]): Promise<number> {
   return command(rest)
 }
 
-// Piped into `head` or a pager that quits: the reader is gone, so is the point of writing.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error
-  process.exit(process.exitCode ?? 0)
-})
+endQuietlyWhenReaderLeaves()
 
 try {
   process.exitCode = await main(process.argv.slice(2))
