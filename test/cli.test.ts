@@ -59,6 +59,7 @@ describe('mman', () => {
     expect(mman('bench', '--help').stdout).toMatch(/^Usage: mman bench/)
     expect(mman('help', 'demo').stdout).toMatch(/^Usage: mman demo/)
     expect(mman('info', '--help').stdout).toMatch(/^Usage: mman info/)
+    expect(mman('help', 'cat').stdout).toMatch(/^Usage: mman cat FILE OFFSET \[LENGTH\]\n/)
   })
 
   it('refuses unknown commands and arguments with the usage', () => {
@@ -70,6 +71,8 @@ describe('mman', () => {
     expectRefused(mman('bench', '--nope'), /^mman bench: unknown option --nope/)
     expectRefused(mman('bench', 'seed', '5', '6'), /seed takes one size/)
     expectRefused(mman('bench', 'seed', '--quick'), /seed takes \[MB\] \[--explain\]/)
+    expectRefused(mman('cat', 'package.json'), /^mman cat: takes FILE OFFSET \[LENGTH\], not 1 argument/)
+    expectRefused(mman('cat', 'package.json', 'abc'), /^mman cat: OFFSET 'abc' is not a byte count/)
   })
 })
 
@@ -172,6 +175,8 @@ describe('a reader that stops reading ends the command quietly, with status 0', 
   const b = join(dir, 'b.json')
   writeFileSync(a, JSON.stringify(fixtureFile()))
   writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5 })))
+  const big = join(dir, 'big')
+  writeFileSync(big, Buffer.alloc(4 << 20, 'line\n'))
 
   /**
    * Runs mman with a stdout whose reader closes it, as `| head -1` does: at once (before the
@@ -208,6 +213,7 @@ describe('a reader that stops reading ends the command quietly, with status 0', 
     ...Object.keys(DEMOS).map((name) => ['demo', name]),
     ['demo', 'fork', '--private'],
     ['demo', 'ipc', '--json'],
+    ['cat', big, '0'],
     ['bench', 'render', a],
     ['bench', 'compare', a, b],
     ['bench', 'seed', '1'],
@@ -220,7 +226,7 @@ describe('a reader that stops reading ends the command quietly, with status 0', 
   })
 
   it('in a shell pipeline into head, with pipefail on', () => {
-    for (const [args, lines] of [['demo ipc', 2], ['demo fork', 1]] as const) {
+    for (const [args, lines] of [['demo ipc', 2], ['demo fork', 1], [`cat '${big}' 0`, 1]] as const) {
       const line = `set -o pipefail; '${process.execPath}' '${cli}' ${args} | head -${lines}`
       const result = spawnSync('bash', ['-c', line], { encoding: 'utf8', timeout: 60_000 })
       expect({ status: result.status, stderr: result.stderr, lines: result.stdout.split('\n').length - 1 }, args).toEqual({ status: 0, stderr: '', lines })
