@@ -109,13 +109,15 @@ describe('mman info', () => {
   })
 })
 
+// A directory for what the commands read and write, with two saved runs for compare and render.
+const { dir, cleanup } = tempDir()
+afterAll(cleanup)
+const a = join(dir, 'a.json')
+const b = join(dir, 'b.json')
+writeFileSync(a, JSON.stringify(fixtureFile()))
+writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0' })))
+
 describe('mman bench outputs, compare and render', () => {
-  const { dir, cleanup } = tempDir()
-  afterAll(cleanup)
-  const a = join(dir, 'a.json')
-  const b = join(dir, 'b.json')
-  writeFileSync(a, JSON.stringify(fixtureFile()))
-  writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0' })))
 
   it('checks output paths before running anything', () => {
     const started = Date.now()
@@ -169,12 +171,6 @@ describe('mman bench outputs, compare and render', () => {
 })
 
 describe('a reader that stops reading ends the command quietly, with status 0', () => {
-  const { dir, cleanup } = tempDir()
-  afterAll(cleanup)
-  const a = join(dir, 'a.json')
-  const b = join(dir, 'b.json')
-  writeFileSync(a, JSON.stringify(fixtureFile()))
-  writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5 })))
   const big = join(dir, 'big')
   writeFileSync(big, Buffer.alloc(4 << 20, 'line\n'))
 
