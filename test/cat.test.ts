@@ -127,6 +127,15 @@ describe('mman cat, where the C program is wrong', () => {
     })
   })
 
+  it('ends quietly with status 0 when its reader stops reading (the C program dies of SIGPIPE: 141 in the shell)', () => {
+    const more = join(dir, 'more-than-a-pipe-holds')
+    writeFileSync(more, Buffer.alloc(4 << 20, 'x'))
+    const writerStatus = (command: string) =>
+      run('bash', ['-c', `${command} | head -c 1 > /dev/null; echo "\${PIPESTATUS[0]}"`])
+    expect(writerStatus(`'${reference}' '${more}' 0`)).toEqual({ status: 0, stdout: '141\n', stderr: '' })
+    expect(writerStatus(mmanLine([more, '0']))).toEqual({ status: 0, stdout: '0\n', stderr: '' })
+  })
+
   it('keeps writing after a short write, and names a write that fails (the C program said "partial write")', () => {
     // A file size limit of 4 KiB (bash's ulimit -f counts KiB): write() stores what fits and
     // returns that count, the next write fails with EFBIG. Node ignores SIGXFSZ; the C program
