@@ -1,4 +1,4 @@
-// The `mman` command's surface: version, listings, refusals, --json.
+// The `mman` command's surface: version, listings, refusals, --json, a reader that leaves early.
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -118,7 +118,6 @@ writeFileSync(a, JSON.stringify(fixtureFile()))
 writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0' })))
 
 describe('mman bench outputs, compare and render', () => {
-
   it('checks output paths before running anything', () => {
     const started = Date.now()
     expectRefused(mman('bench', '--json', '/nonexistent/x.json'), /^mman bench: --json \/nonexistent\/x\.json: directory \/nonexistent does not exist/)
