@@ -1,5 +1,6 @@
-// The `mman` command's surface: version, listings, refusals, --json.
-import { spawnSync } from 'node:child_process'
+// The `mman` command's surface: version, listings, refusals, --json, a reader that leaves early.
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -14,8 +15,10 @@ function mman(...args: string[]) {
   return mmanIn(repoRoot, ...args)
 }
 
+const cli = join(repoRoot, 'dist/lib/cli/index.js')
+
 function mmanIn(cwd: string, ...args: string[]) {
-  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 })
+  const child = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000 })
   return { status: child.status, stdout: child.stdout, stderr: child.stderr }
 }
 
@@ -56,6 +59,7 @@ describe('mman', () => {
     expect(mman('bench', '--help').stdout).toMatch(/^Usage: mman bench/)
     expect(mman('help', 'demo').stdout).toMatch(/^Usage: mman demo/)
     expect(mman('info', '--help').stdout).toMatch(/^Usage: mman info/)
+    expect(mman('help', 'cat').stdout).toMatch(/^Usage: mman cat FILE OFFSET \[LENGTH\]\n/)
   })
 
   it('refuses unknown commands and arguments with the usage', () => {
@@ -67,6 +71,8 @@ describe('mman', () => {
     expectRefused(mman('bench', '--nope'), /^mman bench: unknown option --nope/)
     expectRefused(mman('bench', 'seed', '5', '6'), /seed takes one size/)
     expectRefused(mman('bench', 'seed', '--quick'), /seed takes \[MB\] \[--explain\]/)
+    expectRefused(mman('cat', 'package.json'), /^mman cat: takes FILE OFFSET \[LENGTH\], not 1 argument/)
+    expectRefused(mman('cat', 'package.json', 'abc'), /^mman cat: OFFSET 'abc' is not a byte count/)
   })
 })
 
@@ -103,14 +109,15 @@ describe('mman info', () => {
   })
 })
 
-describe('mman bench outputs, compare and render', () => {
-  const { dir, cleanup } = tempDir()
-  afterAll(cleanup)
-  const a = join(dir, 'a.json')
-  const b = join(dir, 'b.json')
-  writeFileSync(a, JSON.stringify(fixtureFile()))
-  writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0' })))
+// A directory for what the commands read and write, with two saved runs for compare and render.
+const { dir, cleanup } = tempDir()
+afterAll(cleanup)
+const a = join(dir, 'a.json')
+const b = join(dir, 'b.json')
+writeFileSync(a, JSON.stringify(fixtureFile()))
+writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0' })))
 
+describe('mman bench outputs, compare and render', () => {
   it('checks output paths before running anything', () => {
     const started = Date.now()
     expectRefused(mman('bench', '--json', '/nonexistent/x.json'), /^mman bench: --json \/nonexistent\/x\.json: directory \/nonexistent does not exist/)
@@ -136,12 +143,6 @@ describe('mman bench outputs, compare and render', () => {
     expect(parseResults(readFileSync(join(report, 'results.json'), 'utf8'), 'results.json').suites).toHaveLength(5)
   })
 
-  it('ends quietly when the reader of its output goes away', () => {
-    // `true` reads nothing and exits at once, well before node has started and writes.
-    const child = spawnSync('sh', ['-c', `"${process.execPath}" "${join(repoRoot, 'dist/lib/cli/index.js')}" bench render "${a}" | true`], { encoding: 'utf8' })
-    expect(child.stderr).toBe('')
-  })
-
   it('compares two runs row by row, as markdown or JSON', () => {
     const result = mman('bench', 'compare', a, b)
     expect(result.status).toBe(0)
@@ -165,6 +166,66 @@ describe('mman bench outputs, compare and render', () => {
     expectFailed(mman('bench', 'render', corrupt), /corrupt\.json is not JSON/)
     expectRefused(mman('bench', 'compare', a), /compare takes two results files, not 1/)
     expectRefused(mman('bench', 'render', a, '--quick'), /render takes RUN\.json \[--svg DIR\] \[--report DIR\], not --quick/)
+  })
+})
+
+describe('a reader that stops reading ends the command quietly, with status 0', () => {
+  const big = join(dir, 'big')
+  writeFileSync(big, Buffer.alloc(4 << 20, 'line\n'))
+
+  /**
+   * Runs mman with a stdout whose reader closes it, as `| head -1` does: at once (before the
+   * command writes anything), or after the first line. Resolves once the command, and every
+   * process it started that holds its stderr (a demo's children), has ended.
+   */
+  async function readerLeaves(args: string[], when: 'at once' | 'after a line') {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const killer = setTimeout(() => child.kill('SIGKILL'), 50_000)
+    let received = ''
+    if (when === 'at once') child.stdout.destroy()
+    else {
+      child.stdout.setEncoding('latin1')
+      child.stdout.on('data', (chunk: string) => {
+        received += chunk
+        if (received.includes('\n')) child.stdout.destroy()
+      })
+    }
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const [[status, signal]] = await Promise.all([once(child, 'exit'), once(child.stderr, 'close')])
+    clearTimeout(killer)
+    return { status, signal, stderr, firstLine: received.split('\n')[0] }
+  }
+
+  const commands = [
+    [],
+    ['--version'],
+    ['help', 'cat'],
+    ['info'],
+    ['info', '--json'],
+    ['demo'],
+    ['demo', '--json'],
+    ...Object.keys(DEMOS).map((name) => ['demo', name]),
+    ['demo', 'fork', '--private'],
+    ['demo', 'ipc', '--json'],
+    ['cat', big, '0'],
+    ['bench', 'render', a],
+    ['bench', 'compare', a, b],
+    ['bench', 'seed', '1'],
+    ['bench', 'zeroing', '--quick', '--reps', '1', '--sizes', '1'],
+  ]
+  it.each(commands.map((args) => [args.join(' ').replaceAll(dir, '…'), args] as const))('mman %s', async (_name, args) => {
+    const [atOnce, afterLine] = await Promise.all([readerLeaves(args, 'at once'), readerLeaves(args, 'after a line')])
+    expect(atOnce).toEqual({ status: 0, signal: null, stderr: '', firstLine: '' })
+    expect(afterLine).toEqual({ status: 0, signal: null, stderr: '', firstLine: expect.stringMatching(/./) })
+  })
+
+  it('in a shell pipeline into head, with pipefail on', () => {
+    for (const [args, lines] of [['demo ipc', 2], ['demo fork', 1], [`cat '${big}' 0`, 1]] as const) {
+      const line = `set -o pipefail; '${process.execPath}' '${cli}' ${args} | head -${lines}`
+      const result = spawnSync('bash', ['-c', line], { encoding: 'utf8', timeout: 60_000 })
+      expect({ status: result.status, stderr: result.stderr, lines: result.stdout.split('\n').length - 1 }, args).toEqual({ status: 0, stderr: '', lines })
+    }
   })
 })
 

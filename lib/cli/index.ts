@@ -3,9 +3,10 @@
 import { bench, benchUsage, SUITES } from '../../bench/index.js'
 import { mmanVersion } from '../../bench/machine.js'
 import { UsageError } from '../../bench/options.js'
-import { cat } from './commands/cat.js'
+import { cat, catUsage } from './commands/cat.js'
 import { info, infoUsage } from './commands/info.js'
 import { demo, demoUsage, DEMOS } from './demos/index.js'
+import { endQuietlyWhenReaderLeaves } from './stdout.js'
 
 const usage = () => `Usage: mman <command> [arguments]
        mman --version
@@ -19,17 +20,17 @@ Commands:
                                 ${Object.keys(DEMOS).join(', ')}
   info [--json]                 page size, huge page modes and limits of this machine
   cat FILE OFFSET [LENGTH]      print FILE from OFFSET through a private read-only mapping
-                                (the mmap(2) man page example, same output and errors)
+                                (the mmap(2) man page example)
   help [command]                this text, or a command's own
 
-mman help bench, mman help demo and mman help info describe their options.
+mman help bench, mman help demo, mman help info and mman help cat describe their arguments.
 `
 
 const COMMAND_USAGE: Record<string, () => string> = {
   bench: () => benchUsage,
   demo: demoUsage,
   info: () => infoUsage,
-  cat: () => 'Usage: mman cat FILE OFFSET [LENGTH]\n\nAs the mmap(2) man page program: usage errors print "mman cat file offset [length]" and exit 1.\n',
+  cat: () => catUsage,
 }
 
 function help(argv: string[]): number {
@@ -64,11 +65,7 @@ async function main(argv: string[]): Promise<number> {
   return command(rest)
 }
 
-// Piped into `head` or a pager that quits: the reader is gone, so is the point of writing.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error
-  process.exit(process.exitCode ?? 0)
-})
+endQuietlyWhenReaderLeaves()
 
 try {
   process.exitCode = await main(process.argv.slice(2))

@@ -38,10 +38,11 @@ async function run(argv: string[], json: boolean): Promise<DemoOutput> {
   // Text output goes live to stdout; for --json both processes append to one file, in time order.
   const dir = json ? mkdtempSync(join(tmpdir(), 'mman-fork-')) : undefined
   const out = dir ? openSync(join(dir, 'out.txt'), 'a+') : 1
+  const write = dir ? (line: string) => writeSync(out, line) : (line: string) => process.stdout.write(line)
   const labels = ['anonymous', 'zero-backed', 'private anonymous', 'private zero-backed']
   const print = () => {
     for (let i = 0; i < pages.length; i += 2) {
-      writeSync(out, `PID ${process.pid}:\t${labels[i]} ${cString(pages[i]!)}, ${labels[i + 1]} ${cString(pages[i + 1]!)}\n`)
+      write(`PID ${process.pid}:\t${labels[i]} ${cString(pages[i]!)}, ${labels[i + 1]} ${cString(pages[i + 1]!)}\n`)
     }
   }
   try {

@@ -4,7 +4,6 @@
 // it. File descriptors do, so the parent shares a sealed memfd as an
 // inherited fd and the child maps it again.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { writeSync } from 'node:fs'
 import type { Demo, DemoOutput } from './types.js'
 import { SharedMemory, forkWithMemory } from '../../index.js'
 
@@ -25,7 +24,7 @@ async function run(argv: string[]): Promise<DemoOutput> {
   const lines: string[] = []
   const say = (line: string) => {
     lines.push(line)
-    if (!json) writeSync(1, `${line}\n`)
+    if (!json) process.stdout.write(`${line}\n`)
   }
   using memory = SharedMemory.create(4096, 'mman-demo-ipc')
   writeString(memory, 'string 1')
@@ -41,7 +40,7 @@ async function run(argv: string[]): Promise<DemoOutput> {
   writeString(memory, 'string 2')
   say(`PID ${process.pid}:\tmemfd ${'string 2'}`)
   const code = await exited
-  if (!json) writeSync(1, `\n${EXPLANATION.join('\n')}\n`)
+  if (!json) process.stdout.write(`\n${EXPLANATION.join('\n')}\n`)
   return { text: [], data: { parentPid: process.pid, childPid: child.pid, childExit: code, lines } }
 }
 
