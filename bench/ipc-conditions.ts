@@ -16,7 +16,7 @@ export interface RunConditions {
   sameCpuShare: number | null
   /** Placement samples taken (between round trips, or between blocks of them). */
   samples: number
-  /** Tasks runnable besides the benchmark's own (its two ends and busy loops), averaged over the samples. */
+  /** Tasks runnable besides the benchmark's own (the threads of its two ends' processes, its busy loops), averaged over the samples. */
   othersRunnableMean: number
   /** The 1-minute load average just before the pair started and just after it ended. */
   loadAvgBefore: number
@@ -61,22 +61,42 @@ function read(path: string): string | undefined {
   }
 }
 
-/** A process's main thread (its tid is its pid) as it is now; undefined once it is gone. */
-const mainThread = (pid: number) => {
-  const text = read(`/proc/${pid}/task/${pid}/stat`)
+/** A thread (by default a process's main thread, whose tid is its pid) as it is now; undefined once it is gone. */
+const thread = (pid: number, tid: number | string = pid) => {
+  const text = read(`/proc/${pid}/task/${tid}/stat`)
   return text === undefined ? undefined : parseStat(text)
 }
 
-/** The load average, and the tasks runnable now besides this thread and `own` more of the benchmark's. */
-export function loadNow(own = 0): { loadAvg: number; othersRunnable: number } {
+/** How many threads of these processes are runnable now (the caller's own included). */
+function runnableThreads(pids: number[]): number {
+  let count = 0
+  for (const pid of pids) {
+    let tids: string[]
+    try {
+      tids = readdirSync(`/proc/${pid}/task`)
+    } catch {
+      continue
+    }
+    for (const tid of tids) if (thread(pid, tid)?.state === 'R') count++
+  }
+  return count
+}
+
+/**
+ * The load average, and how many tasks are runnable now besides the
+ * benchmark's: every thread of `pids` (this process and the peer) and the
+ * `busy` loops it runs beside them under load.
+ */
+function loadNow(pids: number[], busy = 0): { loadAvg: number; othersRunnable: number } {
   const { loadAvg, runnable } = parseLoadAvg(read('/proc/loadavg') ?? 'NaN 0/0')
-  return { loadAvg, othersRunnable: Math.max(0, runnable - 1 - own) }
+  return { loadAvg, othersRunnable: Math.max(0, runnable - runnableThreads(pids) - busy) }
 }
 
 /**
  * Samples, from the parent end's main thread, where both ends sit and what
  * else is runnable. `busy` counts the benchmark's own busy loops (under load),
- * which are not "others".
+ * which are not "others"; nor are the threads of the two ends' processes
+ * (V8's and libuv's, mman's waiter thread, a worker peer).
  */
 export class PlacementSampler {
   #same = 0
@@ -89,23 +109,23 @@ export class PlacementSampler {
 
   /** Reads the machine's state before the pair starts. */
   constructor(private readonly busy = 0) {
-    this.#before = loadNow(busy)
+    this.#before = loadNow([process.pid], busy)
   }
 
   sample(): void {
-    const self = mainThread(process.pid)
-    const peer = this.peerPid === undefined ? undefined : mainThread(this.peerPid)
+    const self = thread(process.pid)
+    const peer = this.peerPid === undefined ? undefined : thread(this.peerPid)
     if (self && peer) {
       this.#placed++
       if (self.cpu === peer.cpu) this.#same++
     }
-    this.#others += loadNow(this.busy + (peer?.state === 'R' ? 1 : 0)).othersRunnable
+    this.#others += loadNow(this.peerPid === undefined ? [process.pid] : [process.pid, this.peerPid], this.busy).othersRunnable
     this.#samples++
   }
 
   /** The run's conditions, once it ended (its processes gone). */
   conditions(engines: { parentEngine?: WaitEngine; peerEngine?: WaitEngine } = {}): RunConditions {
-    const after = loadNow(this.busy)
+    const after = loadNow([process.pid], this.busy)
     return {
       sameCpuShare: this.#placed === 0 ? null : this.#same / this.#placed,
       samples: this.#samples,

@@ -8,7 +8,11 @@ import type { Transport } from './ipc-transports.js'
 export const sizes = (quick: boolean) => (quick ? [64, 1 << 20] : [64, 4096, 1 << 20])
 const WARM_UP_MS = 300
 const MAX_WARM_UP_ROUNDS = 1_000_000
-/** Where both ends sit is sampled between round trips, this often (outside the timed part). */
+/**
+ * Where both ends sit is sampled between round trips, this often, outside the
+ * timed part; the round trip after a sample is not timed either (the sample's
+ * reads of /proc leave the caches cold, and 1 in 50 would reach the p99).
+ */
 const SAMPLE_EVERY = 50
 
 function counts(size: number, quick: boolean): { rounds: number; stream: number } {
@@ -62,7 +66,10 @@ export async function measure(name: string, make: () => Transport, size: number,
   for (let i = 0; i < MAX_WARM_UP_ROUNDS && (i < rounds / 2 || performance.now() < warmUntil); i++) await roundTrip()
   const rttUs: number[] = new Array(rounds)
   for (let i = 0; i < rounds; i++) {
-    if (i % SAMPLE_EVERY === 0) sampler.sample()
+    if (i % SAMPLE_EVERY === 0) {
+      sampler.sample()
+      await roundTrip()
+    }
     const start = performance.now()
     const pending = transport.roundTrip(message)
     if (pending) await pending

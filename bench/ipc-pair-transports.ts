@@ -11,13 +11,12 @@ import { Channel, SharedMemory } from '../lib/index.js'
 import type { WaitEngine } from './ipc-conditions.js'
 import { ECHO } from './ipc-kinds.js'
 import { ShmPolling } from './ipc-shm.js'
+import { STALL_TIMEOUT_MS, stalled } from './ipc-stall.js'
 import { SHM_LAYOUT, type Shm } from './peers.js'
 import { checked, tools } from './tools.js'
 
 export const MESSAGE_BYTES = 64
 const MESSAGE_WORDS = MESSAGE_BYTES / 4
-/** No wait for the other end takes this long unless it stopped answering. */
-export const STALL_TIMEOUT_MS = 10_000
 
 /** One end of a transport: the parent's runs `rounds` round trips, the peer's answers `rounds` messages. */
 export interface PairEnd {
@@ -46,17 +45,11 @@ export interface PairTransport {
 }
 
 /**
- * Called every 65,536 spins of one wait, with what it returned last time (0
- * at first): throws once the wait has lasted STALL_TIMEOUT_MS. Spins read no
- * clock, so a wait that ends quickly costs nothing.
+ * The parent's message: 64 bytes whose second and last word carry the round's
+ * number. (Each transport writes its round-trip loop itself: one loop shared
+ * by all, calling each transport's step, would see several callees, and V8
+ * would inline none of them, adding a call to every floor's round trip.)
  */
-export function stalled(key: string, since: number): number {
-  const now = performance.now()
-  if (since > 0 && now - since > STALL_TIMEOUT_MS) throw new Error(`${key}: no answer for ${STALL_TIMEOUT_MS / 1000} s`)
-  return since > 0 ? since : now
-}
-
-/** The parent's message: 64 bytes whose second and last word carry the round's number. */
 function stamped(): { message: Uint8Array; stamp: (round: number) => void } {
   const words = new Int32Array(MESSAGE_WORDS)
   return {
@@ -76,19 +69,39 @@ function checkEcho(key: string, reply: Uint8Array | null, round: number): void {
   }
 }
 
-/** Turns on one shared word: the parent stores 2t+1, the peer answers 2t+2. Carries nothing: the floor of any round trip. */
-class SpinPair implements PairTransport {
-  readonly key = 'spin'
-  readonly label = 'bare Atomics spin (one word, no payload)'
+/** A transport over one region of shared memory of its own. */
+abstract class OneRegionPair implements PairTransport {
+  abstract readonly key: string
+  abstract readonly label: string
   #memory?: SharedMemory
 
+  constructor(private readonly bytes = 4096) {}
+
   share(): PairShared {
-    this.#memory = SharedMemory.create(4096)
+    this.#memory = SharedMemory.create(this.bytes)
     return { memory: [this.#memory] }
   }
 
+  /** The parent's region, after share(). */
+  protected get memory(): SharedMemory {
+    return this.#memory!
+  }
+
+  abstract parent(): PairEnd
+  abstract peer(shared: PairShared): PairEnd
+
+  close(): void {
+    this.#memory?.close()
+  }
+}
+
+/** Turns on one shared word: the parent stores 2t+1, the peer answers 2t+2. Carries nothing: the floor of any round trip. */
+class SpinPair extends OneRegionPair {
+  readonly key = 'spin'
+  readonly label = 'bare Atomics spin (one word, no payload)'
+
   parent(): PairEnd {
-    const word = this.#memory!.int32(0, 1)
+    const word = this.memory.int32(0, 1)
     const key = this.key
     let turn = 0
     return {
@@ -115,10 +128,6 @@ class SpinPair implements PairTransport {
         turn += rounds
       },
     }
-  }
-
-  close(): void {
-    this.#memory?.close()
   }
 }
 
@@ -173,14 +182,9 @@ class Ring {
 }
 
 /** Two rings in one region: to the peer, and back. */
-abstract class RingPair implements PairTransport {
-  abstract readonly key: string
-  abstract readonly label: string
-  #memory?: SharedMemory
-
-  share(): PairShared {
-    this.#memory = SharedMemory.create(2 * RING_BYTES)
-    return { memory: [this.#memory] }
+abstract class RingPair extends OneRegionPair {
+  constructor() {
+    super(2 * RING_BYTES)
   }
 
   protected rings(memory: SharedMemory): { toPeer: Ring; fromPeer: Ring } {
@@ -188,7 +192,7 @@ abstract class RingPair implements PairTransport {
   }
 
   parent(): PairEnd {
-    return this.parentEnd(this.rings(this.#memory!))
+    return this.parentEnd(this.rings(this.memory))
   }
 
   peer(shared: PairShared): PairEnd {
@@ -197,10 +201,6 @@ abstract class RingPair implements PairTransport {
 
   protected abstract parentEnd(rings: { toPeer: Ring; fromPeer: Ring }): PairEnd
   protected abstract peerEnd(rings: { toPeer: Ring; fromPeer: Ring }): PairEnd
-
-  close(): void {
-    this.#memory?.close()
-  }
 }
 
 /** The minimal copying ring: each message is copied into a slot, and out of it into the reader's own buffer. */
@@ -282,18 +282,12 @@ class ZeroCopyRingPair extends RingPair {
 }
 
 /** The hardware floor: 64 bytes and a flag in two cache lines, both ends in C (native/tools/ipc_floor.cc). */
-class CFloorPair implements PairTransport {
+class CFloorPair extends OneRegionPair {
   readonly key = 'c-floor'
   readonly label = 'C: 64 B + a flag in two cache lines (tools addon)'
-  #memory?: SharedMemory
-
-  share(): PairShared {
-    this.#memory = SharedMemory.create(4096)
-    return { memory: [this.#memory] }
-  }
 
   parent(): PairEnd {
-    return this.#end(this.#memory!, tools.ipcFloorRoundTrips, 'ipcFloorRoundTrips')
+    return this.#end(this.memory, tools.ipcFloorRoundTrips, 'ipcFloorRoundTrips')
   }
 
   peer(shared: PairShared): PairEnd {
@@ -309,10 +303,6 @@ class CFloorPair implements PairTransport {
         turn += rounds
       },
     }
-  }
-
-  close(): void {
-    this.#memory?.close()
   }
 }
 

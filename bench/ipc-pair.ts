@@ -11,7 +11,8 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { forkWithMemory, futexWake, SharedMemory } from '../lib/index.js'
 import { PlacementSampler, type RunConditions } from './ipc-conditions.js'
-import { stalled, type PairTransport } from './ipc-pair-transports.js'
+import type { PairTransport } from './ipc-pair-transports.js'
+import { stalled } from './ipc-stall.js'
 import { exited } from './ipc-transports.js'
 
 const PAIR_PEER = fileURLToPath(new URL('./ipc-pair-peer.js', import.meta.url))

@@ -1,7 +1,7 @@
 // The IPC suite's tables, conclusions and chart, computed from its rows alone
 // (so a saved run renders as it did live). Rows carry a `scenario`: 'pair'
 // (the floors and the Channel in one parent/child pair: one row per transport,
-// its spread over blocks of round trips, each run's median in runMediansUs),
+// its spread over the runs' median blocks, each run's in runMediansUs),
 // 'idle' (one per transport and message size, each in a pair of its own;
 // minMs/maxMs bound the median round trip over batches of consecutive round
 // trips), 'load' (one per transport; the spread is over the runs' medians,
@@ -80,10 +80,11 @@ function pairTable(rows: Row[], unmeasured: Unmeasured[]): string[] {
   const missing = unmeasuredIn(unmeasured, 'pair').map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–', '–'])
   return [
     `### The floors and the Channel in one parent/child pair (64 B each way), ${machineState(pair)}`, '',
-    `Blocks of ${num(pair[0]!, 'roundTripsPerBlock')} round trips, each block timed whole, every transport in turn in the same two processes; ${plural(num(pair[0]!, 'runs'), 'run')}, a fresh pair each. ` +
-      'Ratios are per run (one run\'s median over the other row\'s median in the same run), given as median [min–max] over the runs.', '',
+    `Blocks of ${num(pair[0]!, 'roundTripsPerBlock')} round trips, each block timed whole, every transport in turn in the same two processes; ` +
+      `${plural(num(pair[0]!, 'runs'), 'run')}, a fresh pair each. A run's figure is its median block; the round trip is the median of the runs' figures. ` +
+      'Ratios are per run (one row\'s figure over the other\'s in the same run), given as median [min–max] over the runs.', '',
     table(
-      ['transport', 'round trip median µs', 'min–max over blocks µs', '÷ bare spin', '÷ copying ring', 'ends on one CPU', 'wait engine (parent / peer)'],
+      ['transport', 'round trip median µs', 'min–max over runs µs', '÷ bare spin', '÷ copying ring', 'ends on one CPU', 'wait engine (parent / peer)'],
       [...pair.map((r) => [r.label ?? String(r.transport), fmt(num(r, 'roundTripMedianUs')), `${fmt(r.minMs * 1e3)}–${fmt(r.maxMs * 1e3)}`,
         versus(r, spin), versus(r, ring), sameCpuText(conditionsOf(r)), enginesText(conditionsOf(r))]), ...missing],
     ),
@@ -145,7 +146,9 @@ function loadTables(rows: Row[]): string[] {
       cell: met,
     }),
     ...loadTable('### Under load, both ends awaiting receiveAsync(): the default engine and the waiter thread', engines),
-    'One CPU %: the share of placement samples in which both ends had last run on the same CPU.', '',
+    'One CPU %: the share of placement samples in which both ends had last run on the same CPU. ' +
+      'The busy loops are the benchmark\'s own: they are not counted among the other runnable tasks.', '',
+    conditionsLine(loaded), '',
   ]
 }
 
@@ -189,7 +192,7 @@ export function ipcChart(rows: Row[], unmeasured: Unmeasured[]): string {
   const sizes = [...new Set(idle.map((r) => num(r, 'messageBytes')))].sort((a, b) => a - b)
   const transports = [...new Set(idle.map((r) => r.transport as string))]
   const pairGroup: DotGroup[] = pair.length === 0 ? [] : [{
-    label: '64 B, all in one parent/child pair (line: fastest to slowest block)',
+    label: '64 B, all in one parent/child pair (line: fastest to slowest run)',
     rows: [
       ...pair.map((r) => ({ label: r.label ?? String(r.transport), points: [{ series: 'round trip', median: num(r, 'roundTripMedianUs'), low: r.minMs * 1e3, high: r.maxMs * 1e3 }] })),
       ...unmeasuredIn(unmeasured, 'pair').map((u) => ({ label: u.label, points: [], note: unmeasuredText(u) })),
@@ -213,7 +216,7 @@ export function ipcChart(rows: Row[], unmeasured: Unmeasured[]): string {
     axis: 'µs per round trip',
     unit: 'µs',
     series: ['round trip'],
-    legend: { spread: 'fastest round trip to p99 (in the pair: fastest to slowest block)', mark: 'p99' },
+    legend: { spread: 'fastest round trip to p99 (in the pair: fastest to slowest run)', mark: 'p99' },
     groups: [...pairGroup, ...groups],
   })
 }

@@ -5,7 +5,7 @@
 // takes it out, and acks. A negative length tells the peer to stop. Used by
 // the transport of its own (ipc-transports.ts) and by the pair (ipc-pair-transports.ts).
 import { ECHO } from './ipc-kinds.js'
-import { stalled } from './ipc-pair-transports.js'
+import { stalled } from './ipc-stall.js'
 import { SHM_LAYOUT } from './peers.js'
 
 const KEY = 'shm-typed-array polling'

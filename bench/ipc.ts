@@ -89,19 +89,20 @@ export async function ipcSuite(options: BenchOptions): Promise<SuiteResult> {
 export const pairMode = (transport: string) => `${transport} (one pair)`
 
 /**
- * One row per transport of the pair: its spread (what "faster" and "within
- * noise" are decided from) is over every block of every run, in ns per round
- * trip; each run's median and conditions ride along, in run order.
+ * One row per transport of the pair. Its figures are over the runs: each
+ * run's median block (a block timed whole takes in any descheduling, so one
+ * block's extremes say little), and their median and range decide "faster"
+ * or "within noise"; each run's median and conditions ride along, in run order.
  */
 function pairRows(runs: PairRun[], paired: PairTransport[], pairPlan: PairPlan): Row[] {
   return paired.map(({ key, label }) => {
-    const blocks = runs.flatMap((run) => run.blockNs[key]!)
-    const spread = summarize(blocks)
+    const runMediansUs = runs.map((run) => median(run.blockNs[key]!) / 1e3)
+    const spread = summarize(runMediansUs)
     return {
       suite: 'ipc', scenario: 'pair', mode: pairMode(key), transport: key, label, messageBytes: MESSAGE_BYTES,
-      reps: blocks.length, minMs: spread.min / 1e6, medianMs: spread.median / 1e6, maxMs: spread.max / 1e6,
-      runs: runs.length, roundTripsPerBlock: pairPlan.roundsPerBlock, roundTripMedianUs: spread.median / 1e3,
-      runMediansUs: runs.map((run) => median(run.blockNs[key]!) / 1e3), conditions: runs.map((run) => run.conditions[key]!),
+      reps: runs.length, minMs: spread.min / 1e3, medianMs: spread.median / 1e3, maxMs: spread.max / 1e3,
+      runs: runs.length, blocksPerRun: pairPlan.blocks, roundTripsPerBlock: pairPlan.roundsPerBlock, roundTripMedianUs: spread.median,
+      runMediansUs, conditions: runs.map((run) => run.conditions[key]!),
     }
   })
 }

@@ -4,12 +4,12 @@
 // processes, each echo checked by the parent.
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { availableParallelism, release } from 'node:os'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { idleRun, parseLoadAvg, parseStat } from '../bench/ipc-conditions.js'
-import { repoRoot, runChild, tempDir } from './helpers.js'
+import { ioUringFutexExpected, repoRoot, runChild, tempDir } from './helpers.js'
 import { runConditions } from './bench-fixtures.js'
 
 describe('ipc conditions', () => {
@@ -36,15 +36,6 @@ describe('ipc conditions', () => {
     expect(idleRun(runConditions({ othersRunnableMean: 0.3 }))).toBe(false)
   })
 })
-
-function ioUringFutexExpected(): boolean {
-  const [major = 0, minor = 0] = release().split('.').map(Number)
-  let disabled = '0'
-  try {
-    disabled = readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim()
-  } catch {}
-  return (major > 6 || (major === 6 && minor >= 7)) && disabled === '0'
-}
 
 describe('the wait engine probe', () => {
   const probe = (env: NodeJS.ProcessEnv) =>
