@@ -34,6 +34,13 @@ export interface PairPlan {
   blocks: number
   roundsPerBlock: number
   warmUpMs: number
+  /**
+   * How long one run may take. Spinning ends on a machine with more runnable
+   * tasks than CPUs wait for each other's turn on every round trip, and a run
+   * of a second took minutes: past its budget a run stops after its current
+   * round of blocks (every transport keeps at least one).
+   */
+  budgetMs: number
 }
 
 /** One run: per transport, ns per round trip of each block, and the run's conditions. */
@@ -106,11 +113,13 @@ async function pairRun(transports: PairTransport[], plan: PairPlan): Promise<Pai
       commands.finish()
       return ns
     }
-    // Warm-up: every transport in turn until both processes' JITs have settled.
-    const warmUntil = performance.now() + plan.warmUpMs
-    for (let round = 0; round < 2 || performance.now() < warmUntil; round++) transports.forEach((_, i) => block(i, plan.roundsPerBlock))
+    const started = performance.now()
+    const inBudget = () => performance.now() - started < plan.budgetMs
+    // Warm-up: every transport in turn, twice at least and for warmUpMs, until both processes' JITs have settled.
+    const warming = (round: number) => round < 2 || performance.now() - started < plan.warmUpMs
+    for (let round = 0; round === 0 || (inBudget() && warming(round)); round++) transports.forEach((_, i) => block(i, plan.roundsPerBlock))
     const blockNs: Record<string, number[]> = Object.fromEntries(transports.map((t) => [t.key, []]))
-    for (let b = 0; b < plan.blocks; b++) {
+    for (let b = 0; b < plan.blocks && (b === 0 || inBudget()); b++) {
       for (let k = 0; k < transports.length; k++) {
         const i = (b + k) % transports.length
         blockNs[transports[i]!.key]!.push(block(i, plan.roundsPerBlock))

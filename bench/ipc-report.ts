@@ -70,6 +70,14 @@ export function ipcConclusions(rows: Row[], unmeasured: Unmeasured[]): string[] 
   return out
 }
 
+/** "21 blocks per run", or the range when runs stopped at their time budget (rows written before that was recorded: nothing). */
+function blocksText(pair: Row[]): string {
+  const counts = pair.flatMap((r) => (Array.isArray(r.runBlocks) ? (r.runBlocks as number[]) : []))
+  if (counts.length === 0) return 'blocks per run not recorded'
+  const [low, high] = [Math.min(...counts), Math.max(...counts)]
+  return low === high ? `${plural(low, 'block')} per run` : `${low}–${high} blocks per run (a run stops at its time budget: the machine was busy)`
+}
+
 /** The pair's table: each transport's round trip over blocks, its ratios to the spin and to the copying ring per run, where the ends sat. */
 function pairTable(rows: Row[], unmeasured: Unmeasured[]): string[] {
   const pair = inScenario(rows, 'pair')
@@ -80,8 +88,8 @@ function pairTable(rows: Row[], unmeasured: Unmeasured[]): string[] {
   const missing = unmeasuredIn(unmeasured, 'pair').map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–', '–'])
   return [
     `### The floors and the Channel in one parent/child pair (64 B each way), ${machineState(pair)}`, '',
-    `Blocks of ${num(pair[0]!, 'roundTripsPerBlock')} round trips, each block timed whole, every transport in turn in the same two processes; ` +
-      `${plural(num(pair[0]!, 'runs'), 'run')}, a fresh pair each. A run's figure is its median block; the round trip is the median of the runs' figures. ` +
+    `Blocks of ${num(pair[0]!, 'roundTripsPerBlock')} round trips, each block timed whole, every transport in turn in the same two processes, ` +
+      `${blocksText(pair)}; ${plural(num(pair[0]!, 'runs'), 'run')}, a fresh pair each. A run's figure is its median block; the round trip is the median of the runs' figures. ` +
       'Ratios are per run (one row\'s figure over the other\'s in the same run), given as median [min–max] over the runs.', '',
     table(
       ['transport', 'round trip median µs', 'min–max over runs µs', '÷ bare spin', '÷ copying ring', 'ends on one CPU', 'wait engine (parent / peer)'],

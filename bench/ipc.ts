@@ -33,8 +33,8 @@ interface Plan {
 
 const plan = (quick: boolean): Plan =>
   quick
-    ? { pair: { runs: 2, blocks: 5, roundsPerBlock: 500, warmUpMs: 60 }, smallReps: 1, loadRuns: 1, loadRounds: 200, fanoutRequests: 100, idleWaitMs: 200 }
-    : { pair: { runs: 5, blocks: 21, roundsPerBlock: 2000, warmUpMs: 300 }, smallReps: 5, loadRuns: 10, loadRounds: 2000, fanoutRequests: 2000, idleWaitMs: 1000 }
+    ? { pair: { runs: 2, blocks: 5, roundsPerBlock: 100, warmUpMs: 60, budgetMs: 1500 }, smallReps: 1, loadRuns: 1, loadRounds: 200, fanoutRequests: 100, idleWaitMs: 200 }
+    : { pair: { runs: 5, blocks: 21, roundsPerBlock: 2000, warmUpMs: 300, budgetMs: 60_000 }, smallReps: 5, loadRuns: 10, loadRounds: 2000, fanoutRequests: 2000, idleWaitMs: 1000 }
 
 /** The transports measured under load: the Channel as it waits by default and on each engine, against process.send. */
 const LOADED = ['channel', 'process-json', 'channel-async', 'channel-async-thread']
@@ -101,8 +101,8 @@ function pairRows(runs: PairRun[], paired: PairTransport[], pairPlan: PairPlan):
     return {
       suite: 'ipc', scenario: 'pair', mode: pairMode(key), transport: key, label, messageBytes: MESSAGE_BYTES,
       reps: runs.length, minMs: spread.min / 1e3, medianMs: spread.median / 1e3, maxMs: spread.max / 1e3,
-      runs: runs.length, blocksPerRun: pairPlan.blocks, roundTripsPerBlock: pairPlan.roundsPerBlock, roundTripMedianUs: spread.median,
-      runMediansUs, conditions: runs.map((run) => run.conditions[key]!),
+      runs: runs.length, roundTripsPerBlock: pairPlan.roundsPerBlock, roundTripMedianUs: spread.median,
+      runMediansUs, runBlocks: runs.map((run) => run.blockNs[key]!.length), conditions: runs.map((run) => run.conditions[key]!),
     }
   })
 }

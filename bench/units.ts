@@ -56,7 +56,6 @@ export const UNITS: Record<string, string> = {
   throughputMBps: 'MB/s (10^6 bytes per second) streamed one way (median over runs)',
   runs: 'fresh process pairs measured',
   roundTripsPerBlock: 'round trips per timed block (the rows measured in one pair)',
-  blocksPerRun: 'timed blocks per transport in each run (the rows measured in one pair)',
   children: 'children served at once',
   requests: 'requests in all',
   requestsPerSecond: 'requests per second, all children together',

@@ -98,6 +98,12 @@ describe('IPC conclusions', () => {
     expect(markdown).not.toContain('idle machine')
   })
 
+  it('say how many blocks each run measured, and why when a run stopped at its time budget', () => {
+    expect(presentIpc(pairRows(), []).markdown).toContain('Blocks of 2000 round trips, each block timed whole, every transport in turn in the same two processes, 21 blocks per run; 3 runs, a fresh pair each.')
+    const cut = pairRows().map((r) => ({ ...r, runBlocks: [21, 3, 21] }))
+    expect(presentIpc(cut, []).markdown).toContain('3–21 blocks per run (a run stops at its time budget: the machine was busy); 3 runs')
+  })
+
   it('say "not recorded", not "idle", for rows from a results file written before conditions were kept', () => {
     const legacy = ipcRows().map(({ conditions: _, ...row }) => row)
     const { markdown, svg } = presentIpc(legacy, [])

@@ -119,7 +119,7 @@ export function pairRow(transport: string, runMediansUs: number[], change: Parti
   return {
     suite: 'ipc', scenario: 'pair', mode: `${transport} (one pair)`, transport, label: PAIR_LABELS[transport], messageBytes: 64,
     reps: runMediansUs.length, minMs: sorted[0]! / 1e3, medianMs: median / 1e3, maxMs: sorted.at(-1)! / 1e3,
-    runs: runMediansUs.length, blocksPerRun: 21, roundTripsPerBlock: 2000, roundTripMedianUs: median, runMediansUs,
+    runs: runMediansUs.length, roundTripsPerBlock: 2000, roundTripMedianUs: median, runMediansUs, runBlocks: runMediansUs.map(() => 21),
     conditions: runMediansUs.map(() => runConditions({ ...enginesOf(transport), ...change })),
   }
 }
