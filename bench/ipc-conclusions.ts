@@ -58,12 +58,15 @@ export const SHORT_NAMES: Record<string, string> = {
   'process-json': 'process.send',
 }
 
-/** "X is 2.41× [2.25–2.64] over 5 runs Y (target ≤ 1.3×: missed; held in 0 of 5 runs)" */
-function targetClause(ratios: number[], target: number, strict = false): string {
+/**
+ * "2.41× [2.25–2.64] the copying ring's time over 5 runs (target ≤ 1.3×:
+ * missed; held in 0 of 5 runs)": met when the median ratio meets the target.
+ */
+function targetClause(ratios: number[], what: string, target: number, strict = false): string {
   const holds = (r: number) => (strict ? r < target : r <= target)
   const met = holds(summarize(ratios).median)
   const held = ratios.filter(holds).length
-  return `(target ${strict ? '<' : '≤'} ${target}×: ${met ? 'met' : 'missed'}; held in ${held} of ${ratios.length} runs)`
+  return `${ratioText(ratios, false)} ${what} over ${plural(ratios.length, 'run')} (target ${strict ? '<' : '≤'} ${target}×: ${met ? 'met' : 'missed'}; held in ${held} of ${ratios.length} runs)`
 }
 
 /** The pair's sentences: the floors against the spin, and each of the Channel's targets. */
@@ -84,12 +87,12 @@ export function pairConclusions(rows: Row[], unmeasured: Unmeasured[]): string[]
   const copyingRing = find('copy-ring')
   if (view && copyingRing) {
     const ratios = runRatios(view, copyingRing)
-    out.push(`The Channel's send + receiveView took ${us(view)}: ${ratioText(ratios)} the minimal copying ring's ${targetClause(ratios, TARGETS.viewVsCopyingRing)}.`)
+    out.push(`The Channel's send + receiveView took ${us(view)}: ${targetClause(ratios, "the minimal copying ring's time", TARGETS.viewVsCopyingRing)}.`)
   }
   const shm = find('shm-polling')
   if (view && shm) {
     const ratios = runRatios(view, shm)
-    out.push(`Against shm-typed-array polling (${us(shm)}) in the same pair, send + receiveView is ${ratioText(ratios)} its time ${targetClause(ratios, TARGETS.viewVsShm, true)}: below 1× is faster.`)
+    out.push(`Against shm-typed-array polling (${us(shm)}) in the same pair, send + receiveView took ${targetClause(ratios, 'its time', TARGETS.viewVsShm, true)}: below 1× is faster.`)
   } else if (view) {
     const missing = unmeasured.find((u) => u.scenario === 'pair' && u.mode.startsWith('shm-polling'))
     if (missing) out.push(`shm-typed-array polling: ${unmeasuredText(missing)}, so the Channel's target against it (faster) is not checked.`)
@@ -97,12 +100,12 @@ export function pairConclusions(rows: Row[], unmeasured: Unmeasured[]): string[]
   const receive = find('channel-receive')
   if (receive) {
     const ratios = runRatios(receive, spin)
-    out.push(`send + receive, which copies each reply out: ${us(receive)}, ${ratioText(ratios)} the spin ${targetClause(ratios, TARGETS.receiveVsSpin)}.`)
+    out.push(`send + receive, which copies each reply out, took ${us(receive)}: ${targetClause(ratios, "the spin's time", TARGETS.receiveVsSpin)}.`)
   }
   const zeroCopy = find('channel-zero-copy')
   if (zeroCopy) {
     const ratios = runRatios(zeroCopy, spin)
-    out.push(`The Channel's zero-copy send (a slot loaned, written in place, published) with receiveView: ${us(zeroCopy)}, ${ratioText(ratios)} the spin ${targetClause(ratios, TARGETS.zeroCopyVsSpin)}.`)
+    out.push(`The Channel's zero-copy send (a slot loaned, written in place, published) with receiveView took ${us(zeroCopy)}: ${targetClause(ratios, "the spin's time", TARGETS.zeroCopyVsSpin)}.`)
   } else {
     out.push(`The Channel's zero-copy send is not measured in this run (no such row), so its target (≤ ${TARGETS.zeroCopyVsSpin}× the spin) is not checked.`)
   }

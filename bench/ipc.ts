@@ -55,7 +55,7 @@ export async function ipcSuite(options: BenchOptions): Promise<SuiteResult> {
   }
   const sizeList = sizes(options.quick)
   const idleCount = names.length * p.smallReps + names.filter((name) => !onEngine(name)).length * (sizeList.length - 1)
-  const progress = new Progress(p.pair.runs + idleCount + p.loadRuns + 3 + 2, 'ipc')
+  const progress = new Progress(p.pair.runs + idleCount + p.loadRuns + Object.keys(fanoutMakers).length + 1, 'ipc')
   const pair = await pairRuns(() => pairTransports(shm), p.pair, (what) => progress.step(what))
   const measureOne = (name: string, size: number, measureOptions: MeasureOptions) =>
     onEngine(name) ? measureOnEngine(name, size, measureOptions) : measure(name, makers[name]!, size, measureOptions)

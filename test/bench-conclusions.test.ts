@@ -74,16 +74,16 @@ describe('IPC conclusions', () => {
         'These are the floors: what the hardware and the JS engine allow, with nothing another process writes checked.',
     )
     // Per-run ratios 1.2, 1.4 and 1.3: the median meets ≤ 1.3 exactly; the run at 1.4 does not.
-    expect(sentences).toContain('The Channel\'s send + receiveView took 0.300 µs: 1.30× [1.20–1.40] over 3 runs the minimal copying ring\'s (target ≤ 1.3×: met; held in 2 of 3 runs).')
-    expect(sentences.find((s) => s.startsWith('Against shm-typed-array'))).toMatch(/is 0\.909× \[0\.743–1\.17\] over 3 runs its time \(target < 1×: met; held in 2 of 3 runs\)/)
-    expect(sentences.find((s) => s.startsWith('send + receive'))).toMatch(/0\.500 µs, 4\.55× \[4\.17–5\.00\] over 3 runs the spin \(target ≤ 4×: missed; held in 0 of 3 runs\)/)
+    expect(sentences).toContain('The Channel\'s send + receiveView took 0.300 µs: 1.30× [1.20–1.40] the minimal copying ring\'s time over 3 runs (target ≤ 1.3×: met; held in 2 of 3 runs).')
+    expect(sentences.find((s) => s.startsWith('Against shm-typed-array'))).toMatch(/took 0\.909× \[0\.743–1\.17\] its time over 3 runs \(target < 1×: met; held in 2 of 3 runs\): below 1× is faster\.$/)
+    expect(sentences.find((s) => s.startsWith('send + receive'))).toMatch(/took 0\.500 µs: 4\.55× \[4\.17–5\.00\] the spin's time over 3 runs \(target ≤ 4×: missed; held in 0 of 3 runs\)\.$/)
     expect(sentences).toContain('The Channel\'s zero-copy send is not measured in this run (no such row), so its target (≤ 2× the spin) is not checked.')
   })
 
   it('hold the zero-copy Channel to 2× the spin once its row exists, and say which targets a missing shm-typed-array leaves unchecked', () => {
     const rows = [...pairRows().filter((r) => r.transport !== 'shm-polling'), pairRow('channel-zero-copy', [0.2, 0.25, 0.21])]
     const sentences = ipcConclusions(rows, [shmMissingInPair])
-    expect(sentences.find((s) => s.includes('zero-copy send'))).toMatch(/0\.210 µs, 2\.00× \[1\.91–2\.08\] over 3 runs the spin \(target ≤ 2×: met; held in 2 of 3 runs\)\.$/)
+    expect(sentences.find((s) => s.includes('zero-copy send'))).toMatch(/took 0\.210 µs: 2\.00× \[1\.91–2\.08\] the spin's time over 3 runs \(target ≤ 2×: met; held in 2 of 3 runs\)\.$/)
     expect(sentences).toContain('shm-typed-array polling: not installed: npm i shm-typed-array, so the Channel\'s target against it (faster) is not checked.')
   })
 
