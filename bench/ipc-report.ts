@@ -66,7 +66,8 @@ export function ipcConclusions(rows: Row[], unmeasured: Unmeasured[]): string[] 
     )
   }
   out.push(...idleCpuConclusion(rows))
-  for (const u of unmeasured) out.push(`${u.label}${u.scenario === 'pair' ? ' (in the pair)' : ''}: ${unmeasuredText(u)}, so it is not in the comparison.`)
+  // The pair's missing peer has its sentence among the pair's (the target it leaves unchecked).
+  for (const u of unmeasuredIn(unmeasured, 'idle')) out.push(`${u.label}: ${unmeasuredText(u)}, so it is not in the comparison.`)
   return out
 }
 
@@ -78,7 +79,7 @@ function blocksText(pair: Row[]): string {
   return low === high ? `${plural(low, 'block')} per run` : `${low}–${high} blocks per run (a run stops at its time budget: the machine was busy)`
 }
 
-/** The pair's table: each transport's round trip over blocks, its ratios to the spin and to the copying ring per run, where the ends sat. */
+/** The pair's table: each transport's round trip over its runs, its ratios to the spin and to the copying ring per run, where the ends sat. */
 function pairTable(rows: Row[], unmeasured: Unmeasured[]): string[] {
   const pair = inScenario(rows, 'pair')
   if (pair.length === 0) return []
