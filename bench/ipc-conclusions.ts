@@ -8,7 +8,7 @@ import { fmt, spreadOf, unmeasuredText, type Row, type Unmeasured } from './repo
 import { summarize } from './stats.js'
 import { compareSpreads, relationClause } from './verdict.js'
 
-export const TARGETS = {
+const TARGETS = {
   /** The Channel's zero-copy send + receiveView, over the bare spin. */
   zeroCopyVsSpin: 2.0,
   /** send + receiveView over the minimal copying ring. */

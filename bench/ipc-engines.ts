@@ -12,7 +12,7 @@ import { exited, messagesUntilDisconnect } from './ipc-transports.js'
 const DRIVER = fileURLToPath(new URL('./ipc-driver.js', import.meta.url))
 
 /** The transports measured in a process of their own, and the environment each starts with. */
-export const ENGINE_ENV: Record<string, { MMAN_NO_IO_URING?: string }> = {
+const ENGINE_ENV: Record<string, { MMAN_NO_IO_URING?: string }> = {
   'channel-async': {},
   'channel-async-thread': { MMAN_NO_IO_URING: '1' },
 }

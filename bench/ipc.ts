@@ -86,7 +86,7 @@ export async function ipcSuite(options: BenchOptions): Promise<SuiteResult> {
 }
 
 /** A pair row's name: not its transport's alone, which the stand-alone rows use. */
-export const pairMode = (transport: string) => `${transport} (one pair)`
+const pairMode = (transport: string) => `${transport} (one pair)`
 
 /**
  * One row per transport of the pair. Its figures are over the runs: each
