@@ -39,6 +39,7 @@
       "sources": [
         "native/tools/addon.cc",
         "native/tools/bench_kernels.cc",
+        "native/tools/ipc_floor.cc",
         "native/tools/fork_calls.cc",
         "native/tools/libc_calls.cc",
         "native/args.cc"

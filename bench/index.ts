@@ -24,7 +24,7 @@ export const SUITES: Record<string, Suite> = {
   file: { summary: 'one sequential scan of a cached file, random reads of a sparse file, vs fs and mmap-io', run: fileSuite },
   overhead: { summary: 'ns per mmap + munmap pair: C loop, both mman layers, mmap-io, koffi', run: overheadSuite },
   loop: { summary: 'event-loop delay while syncAsync / populateAsync / futexWaitAsync run, vs blocking forms', run: loopSuite },
-  ipc: { summary: 'parent/child round trips and throughput: mman Channel vs process.send, postMessage, shm-typed-array', run: ipcSuite },
+  ipc: { summary: 'parent/child round trips and throughput: mman Channel vs the floors, process.send, postMessage, shm-typed-array', run: ipcSuite },
 }
 
 export const benchUsage = `Usage: mman bench [suite ...] [options]

@@ -6,15 +6,14 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { availableParallelism } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { measure, type Measured } from './ipc-measure.js'
-import type { Transport } from './ipc-transports.js'
+import type { Measured } from './ipc-measure.js'
 
-/** Runs `body` with one busy-looping process per core beside it. */
-export async function withBusyCores<T>(body: () => Promise<T>): Promise<T> {
+/** Runs `body` with one busy-looping process per core beside it; `body` gets their count. */
+export async function withBusyCores<T>(body: (busy: number) => Promise<T>): Promise<T> {
   const busy = Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
   try {
     await sleep(200)
-    return await body()
+    return await body(busy.length)
   } finally {
     for (const child of busy) child.kill()
     await Promise.all(busy.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : once(child, 'exit'))))
@@ -26,15 +25,14 @@ export interface LoadRun {
   results: Measured[]
 }
 
-/** `runs` runs of 64-byte round trips through each transport, all under load. */
-export async function loadRuns(makers: Record<string, () => Transport>, runs: number, rounds: number, step: (what: string) => void): Promise<LoadRun[]> {
-  const names = Object.keys(makers)
+/** `runs` runs of 64-byte round trips through each transport, all under load; `measure` gets the count of busy loops. */
+export async function loadRuns(names: string[], measure: (name: string, busy: number) => Promise<Measured>, runs: number, step: (what: string) => void): Promise<LoadRun[]> {
   const out: LoadRun[] = []
   for (let run = 0; run < runs; run++) {
     const order = [...names.slice(run % names.length), ...names.slice(0, run % names.length)]
-    const results = await withBusyCores(async () => {
+    const results = await withBusyCores(async (busy) => {
       const measured: Measured[] = []
-      for (const name of order) measured.push(await measure(name, makers[name]!, 64, false, rounds))
+      for (const name of order) measured.push(await measure(name, busy))
       return measured
     })
     out.push({ run, results })

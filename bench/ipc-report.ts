@@ -1,23 +1,25 @@
 // The IPC suite's tables, conclusions and chart, computed from its rows alone
-// (so a saved run renders as it did live). Rows carry a `scenario`: 'idle'
-// (one per transport and message size; minMs/maxMs bound the median round
-// trip over batches of consecutive round trips), 'load' (one per transport;
-// the spread is over the runs' medians, each run's median and p99 in
-// runMediansUs/runP99sUs), 'fanout' and 'idle-cpu'.
+// (so a saved run renders as it did live). Rows carry a `scenario`: 'pair'
+// (the floors and the Channel in one parent/child pair: one row per transport,
+// its spread over the runs' median blocks, each run's in runMediansUs),
+// 'idle' (one per transport and message size, each in a pair of its own;
+// minMs/maxMs bound the median round trip over batches of consecutive round
+// trips), 'load' (one per transport; the spread is over the runs' medians,
+// each run's median and p99 in runMediansUs/runP99sUs), 'fanout' and
+// 'idle-cpu'. Round-trip rows keep each run's conditions (ipc-conditions.ts);
+// no title says "idle machine" unless they show it.
 import { dotChart, type DotGroup } from './chart-dots.js'
+import { engineConclusion, idleCpuConclusion, inScenario, loadConclusions, pairConclusions, plural, ratioText, runRatios, SHORT_NAMES, versusProcessSendConclusion } from './ipc-conclusions.js'
+import { conditionsLine, conditionsOf, enginesText, machineState, sameCpuText } from './ipc-conditions-text.js'
 import { conclusionsSection, fmt, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from './report.js'
 import { compareSpreads, relationClause, relationText } from './verdict.js'
 
 const num = (row: Row, field: string) => row[field] as number
 const list = (row: Row, field: string) => row[field] as number[]
 
-// The targets of the Channel (issue 10): against the bare spin on one word, and process.send.
-const SPIN_TARGET = 1.5
-const SEND_TARGET = 30
-
 export const sizeLabel = (size: number) => (size >= 1 << 20 ? `${size >> 20} MiB` : size >= 1024 ? `${size >> 10} KiB` : `${size} B`)
 
-const inScenario = (rows: Row[], scenario: string) => rows.filter((r) => (r.scenario ?? 'idle') === scenario)
+const unmeasuredIn = (unmeasured: Unmeasured[], scenario: string) => unmeasured.filter((u) => ((u.scenario as string | undefined) ?? 'idle') === scenario)
 
 function idleFinder(rows: Row[]) {
   const idle = inScenario(rows, 'idle')
@@ -32,34 +34,16 @@ export function versusProcessSend(row: Row, base: Row): string {
 /** Sentences computed from the rows they cite. */
 export function ipcConclusions(rows: Row[], unmeasured: Unmeasured[]): string[] {
   const find = idleFinder(rows)
-  const out: string[] = []
-  const small = find('channel', 64)
-  const smallBase = find('process-json', 64)
-  const spin = find('spin', 64)
-  if (small && smallBase) {
-    const comparison = compareSpreads(spreadOf(small), spreadOf(smallBase))
-    const met = comparison.direction === 'faster' && comparison.factor >= SEND_TARGET
-    let sentence =
-      `A 64-byte round trip through the Channel takes ${fmt(num(small, 'roundTripMedianUs'))} µs against ${fmt(num(smallBase, 'roundTripMedianUs'))} µs for process.send (JSON): ` +
-      `${relationClause('the Channel', 'process.send', comparison)} (target ≥ ${SEND_TARGET}× faster: ${met ? 'met' : 'missed'}).`
-    if (spin) {
-      const ratio = num(small, 'roundTripMedianUs') / num(spin, 'roundTripMedianUs')
-      sentence +=
-        ` The bare spin on one word, the floor for any shared-memory round trip, takes ${fmt(num(spin, 'roundTripMedianUs'))} µs: ` +
-        `the Channel is ${fmt(ratio)}× that (target ≤ ${SPIN_TARGET}×: ${ratio <= SPIN_TARGET ? 'met' : 'missed'}); it also carries the bytes, their length and the ring indices.`
-    }
-    out.push(sentence)
-  }
-  const shmSmall = find('shm-polling', 64)
+  const out = [...pairConclusions(rows, unmeasured), ...versusProcessSendConclusion(rows), ...engineConclusion(rows)]
+  const [small, shmSmall] = [find('channel', 64), find('shm-polling', 64)]
   if (shmSmall && small) {
     out.push(
-      `shm-typed-array with polling takes ${fmt(num(shmSmall, 'roundTripMedianUs'))} µs per 64-byte round trip: ` +
+      `Each in a pair of its own, shm-typed-array with polling takes ${fmt(num(shmSmall, 'roundTripMedianUs'))} µs per 64-byte round trip: ` +
         `${relationClause('the Channel', 'it', compareSpreads(spreadOf(small), spreadOf(shmSmall)))}. ` +
         'Its side of this benchmark spins without end on both ends (the package has no cross-process wake-up), so it holds a CPU per side even while idle.',
     )
   }
-  const big = find('channel', 1 << 20)
-  const bigBase = find('process-json', 1 << 20)
+  const [big, bigBase] = [find('channel', 1 << 20), find('process-json', 1 << 20)]
   if (big && bigBase) {
     const ratio = num(big, 'throughputMBps') / num(bigBase, 'throughputMBps')
     const how = ratio >= 1 ? `${fmt(ratio)}× higher than process.send's` : `${fmt(1 / ratio)}× lower than process.send's`
@@ -81,69 +65,115 @@ export function ipcConclusions(rows: Row[], unmeasured: Unmeasured[]): string[] 
         '(io_uring futex waits where the kernel has them, else a waiter thread); each child spins briefly, then sleeps.',
     )
   }
-  const cpu = (transport: string) => inScenario(rows, 'idle-cpu').find((r) => r.transport === transport)
-  const [idleChannel, idleShm] = [cpu('channel'), cpu('shm-polling')]
-  if (idleChannel) {
-    out.push(
-      `Waiting ${fmt(num(idleChannel, 'wallMs'))} ms for nothing cost a Channel receiver ${fmt(num(idleChannel, 'cpuMs'))} ms of CPU` +
-        (idleShm ? ` (a polling loop, as shm-typed-array peers wait: ${fmt(num(idleShm, 'cpuMs'))} ms)` : '') +
-        ': it spins briefly, then sleeps on the futex.',
-    )
-  }
-  for (const u of unmeasured) out.push(`${u.label}: ${unmeasuredText(u)}, so it is not in the comparison.`)
+  out.push(...idleCpuConclusion(rows))
+  // The pair's missing peer has its sentence among the pair's (the target it leaves unchecked).
+  for (const u of unmeasuredIn(unmeasured, 'idle')) out.push(`${u.label}: ${unmeasuredText(u)}, so it is not in the comparison.`)
   return out
 }
 
-function loadConclusions(rows: Row[]): string[] {
-  const load = (transport: string) => inScenario(rows, 'load').find((r) => r.transport === transport)
-  const [channel, send] = [load('channel'), load('process-json')]
-  if (!channel || !send) return []
-  const [cm, cp, sm, sp] = [list(channel, 'runMediansUs'), list(channel, 'runP99sUs'), list(send, 'runMediansUs'), list(send, 'runP99sUs')]
-  const runs = Math.min(cm.length, sm.length)
-  const medianWins = cm.slice(0, runs).filter((m, i) => m <= sm[i]!).length
-  const p99Wins = cp.slice(0, runs).filter((p, i) => p <= sp[i]!).length
-  const ratios = cm.slice(0, runs).map((m, i) => m / sm[i]!)
-  const met = medianWins === runs && p99Wins === runs
+/** "21 blocks per run", or the range when runs stopped at their time budget (rows written before that was recorded: nothing). */
+function blocksText(pair: Row[]): string {
+  const counts = pair.flatMap((r) => (Array.isArray(r.runBlocks) ? (r.runBlocks as number[]) : []))
+  if (counts.length === 0) return 'blocks per run not recorded'
+  const [low, high] = [Math.min(...counts), Math.max(...counts)]
+  return low === high ? `${plural(low, 'block')} per run` : `${low}–${high} blocks per run (a run stops at its time budget: the machine was busy)`
+}
+
+/** The pair's table: each transport's round trip over its runs, its ratios to the spin and to the copying ring per run, where the ends sat. */
+function pairTable(rows: Row[], unmeasured: Unmeasured[]): string[] {
+  const pair = inScenario(rows, 'pair')
+  if (pair.length === 0) return []
+  const spin = pair.find((r) => r.transport === 'spin')
+  const ring = pair.find((r) => r.transport === 'copy-ring')
+  const versus = (r: Row, base: Row | undefined) => (base ? ratioText(runRatios(r, base), false) : '–')
+  const missing = unmeasuredIn(unmeasured, 'pair').map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–', '–'])
   return [
-    `With one busy process per core beside the two ends, the Channel's median round trip was at most process.send's in ${medianWins} of ${runs} runs ` +
-      `and its p99 in ${p99Wins} of ${runs} (target: every run, both: ${met ? 'met' : 'missed'}); Channel / process.send median ratio ` +
-      `${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}. A waiting side spins only while spinning pays: its spin adapts to how its waits end, ` +
-      'so on a contended machine it spins a few microseconds and sleeps on the futex instead of holding a CPU its peer needs.',
+    `### The floors and the Channel in one parent/child pair (64 B each way), ${machineState(pair)}`, '',
+    `Blocks of ${num(pair[0]!, 'roundTripsPerBlock')} round trips, each block timed whole, every transport in turn in the same two processes, ` +
+      `${blocksText(pair)}; ${plural(num(pair[0]!, 'runs'), 'run')}, a fresh pair each. A run's figure is its median block; the round trip is the median of the runs' figures. ` +
+      'Ratios are per run (one row\'s figure over the other\'s in the same run), given as median [min–max] over the runs.', '',
+    table(
+      ['transport', 'round trip median µs', 'min–max over runs µs', '÷ bare spin', '÷ copying ring', 'ends on one CPU', 'wait engine (parent / peer)'],
+      [...pair.map((r) => [r.label ?? String(r.transport), fmt(num(r, 'roundTripMedianUs')), `${fmt(r.minMs * 1e3)}–${fmt(r.maxMs * 1e3)}`,
+        versus(r, spin), versus(r, ring), sameCpuText(conditionsOf(r)), enginesText(conditionsOf(r))]), ...missing],
+    ),
+    '', conditionsLine(pair), '',
+  ]
+}
+
+/** The stand-alone tables, one per message size. */
+function sizeTables(rows: Row[], unmeasured: Unmeasured[]): string[] {
+  const find = idleFinder(rows)
+  const idle = inScenario(rows, 'idle')
+  const names = [...new Set(idle.map((r) => r.transport as string))]
+  const sizes = [...new Set(idle.map((r) => r.messageBytes as number))].sort((a, b) => a - b)
+  const lines: string[] = []
+  for (const size of sizes) {
+    const base = find('process-json', size)
+    const measured = names.map((name) => find(name, size)).filter((r): r is Row => r !== undefined)
+    lines.push(`### ${sizeLabel(size)} messages, each transport in a pair of its own, ${machineState(measured)}`, '')
+    lines.push(table(
+      ['transport', 'round trip median µs', 'min–max µs', 'p99 µs', 'throughput MB/s', 'vs process.send (JSON)', 'ends on one CPU', 'wait engine (parent / peer)'],
+      [...measured.map((r) => [r.label ?? String(r.transport), fmt(num(r, 'roundTripMedianUs')), `${fmt(r.minMs * 1e3)}–${fmt(r.maxMs * 1e3)}`, fmt(num(r, 'roundTripP99Us')),
+        fmt(r.throughputMBps as number | undefined), base ? versusProcessSend(r, base) : '–', sameCpuText(conditionsOf(r)), enginesText(conditionsOf(r))]),
+      ...unmeasuredIn(unmeasured, 'idle').map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–', '–', '–'])]), '', conditionsLine(measured), '')
+  }
+  return lines
+}
+
+/** Per run under load: each transport's median, p99 and where its ends sat. */
+function loadTable(title: string, rows: Row[], extra?: { header: string; cell: (i: number) => string }): string[] {
+  if (rows.length === 0) return []
+  const runs = Math.max(...rows.map((r) => list(r, 'runMediansUs').length))
+  const placement = (r: Row, i: number) => {
+    const share = conditionsOf(r)[i]?.sameCpuShare
+    return share === undefined || share === null ? '–' : fmt(100 * share, 2)
+  }
+  const name = (r: Row) => SHORT_NAMES[r.transport as string] ?? String(r.transport)
+  return [
+    title, '',
+    table(
+      ['run', ...rows.flatMap((r) => [`${name(r)} median µs`, 'p99 µs', 'one CPU %']), ...(extra ? [extra.header] : [])],
+      Array.from({ length: runs }, (_, i) => [String(i + 1), ...rows.flatMap((r) => [fmt(list(r, 'runMediansUs')[i]), fmt(list(r, 'runP99sUs')[i]), placement(r, i)]), ...(extra ? [extra.cell(i)] : [])]),
+    ),
+    '',
+  ]
+}
+
+function loadTables(rows: Row[]): string[] {
+  const loaded = inScenario(rows, 'load')
+  if (loaded.length === 0) return []
+  const find = (transport: string) => loaded.find((r) => r.transport === transport)
+  const [channel, send] = [find('channel'), find('process-json')]
+  const runs = Math.max(...loaded.map((r) => list(r, 'runMediansUs').length))
+  const met = (i: number) =>
+    channel && send ? (list(channel, 'runMediansUs')[i]! <= list(send, 'runMediansUs')[i]! && list(channel, 'runP99sUs')[i]! <= list(send, 'runP99sUs')[i]! ? 'yes' : 'no') : '–'
+  const engines = ['channel-async', 'channel-async-thread'].map(find).filter((r): r is Row => r !== undefined)
+  return [
+    ...loadTable(`### Under load: one busy process per core beside the two ends, ${plural(runs, 'run')} (64 B)`, [channel, send].filter((r): r is Row => r !== undefined), {
+      header: 'Channel ≤ process.send (median and p99)',
+      cell: met,
+    }),
+    ...loadTable('### Under load, both ends awaiting receiveAsync(): the default engine and the waiter thread', engines),
+    'One CPU %: the share of placement samples in which both ends had last run on the same CPU. ' +
+      'The busy loops are the benchmark\'s own: they are not counted among the other runnable tasks.', '',
+    conditionsLine(loaded), '',
   ]
 }
 
 /** Every table of the suite, then its conclusions and chart. */
 export function presentIpc(rows: Row[], unmeasured: Unmeasured[]): Presentation {
-  const find = idleFinder(rows)
-  const idle = inScenario(rows, 'idle')
-  const names = [...new Set(idle.map((r) => r.transport as string))]
-  const sizes = [...new Set(idle.map((r) => r.messageBytes as number))].sort((a, b) => a - b)
   const lines = ['## IPC: a Node parent and its child (or worker), one message at a time', '',
-    'Round trip: the peer echoes each message back; min–max is the spread of the median over batches of consecutive round trips. ' +
+    'Every transport carries the message to the peer and the peer echoes it back. ' +
+    'In one pair: the floors — a bare Atomics spin on one word (carries nothing), 64 B and a flag moved by C, a minimal zero-copy ring, a minimal copying ring — ' +
+    'and the Channel, timed in blocks in the same two processes, so that their ratios share one placement. ' +
+    'Each in a pair of its own: every round trip timed; min–max is the spread of the median over batches of consecutive round trips. ' +
     'Throughput: messages streamed one way, then one reply. process.send (JSON) carries a string of the same length. ' +
-    'The bare spin carries nothing: it is the floor for any shared-memory round trip.', '']
-  for (const size of sizes) {
-    const base = find('process-json', size)
-    const spin = find('spin', size)
-    lines.push(`### ${sizeLabel(size)} messages, idle machine`, '')
-    lines.push(table(
-      ['transport', 'round trip median µs', 'min–max µs', 'p99 µs', 'throughput MB/s', 'vs process.send (JSON)', ...(spin ? ['vs bare spin'] : [])],
-      [...names.filter((name) => find(name, size)).map((name) => {
-        const r = find(name, size)!
-        return [r.label ?? name, fmt(num(r, 'roundTripMedianUs')), `${fmt(r.minMs * 1e3)}–${fmt(r.maxMs * 1e3)}`, fmt(num(r, 'roundTripP99Us')),
-          fmt(r.throughputMBps as number | undefined), base ? versusProcessSend(r, base) : '–',
-          ...(spin ? [`${fmt(num(r, 'roundTripMedianUs') / num(spin, 'roundTripMedianUs'))}×`] : [])]
-      }), ...unmeasured.map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–', ...(spin ? ['–'] : [])])]), '')
-  }
-  const loaded = inScenario(rows, 'load')
-  if (loaded.length > 0) {
-    const runs = Math.max(...loaded.map((r) => list(r, 'runMediansUs').length))
-    const cell = (r: Row | undefined, field: string, i: number) => (r ? fmt(list(r, field)[i]) : '–')
-    const [channel, send] = [loaded.find((r) => r.transport === 'channel'), loaded.find((r) => r.transport === 'process-json')]
-    lines.push(`### Under load: one busy process per core beside the two ends, ${runs} runs (64 B)`, '',
-      table(['run', 'Channel median µs', 'Channel p99 µs', 'process.send median µs', 'process.send p99 µs'],
-        Array.from({ length: runs }, (_, i) => [String(i + 1), cell(channel, 'runMediansUs', i), cell(channel, 'runP99sUs', i), cell(send, 'runMediansUs', i), cell(send, 'runP99sUs', i)])), '')
-  }
+    'The Channel "both ends async" awaits receiveAsync() on both sides, through the default wait engine (io_uring, where the kernel has futex operations) ' +
+    'or mman\'s waiter thread (MMAN_NO_IO_URING=1 in both processes); the wait engine column says what each end used: sync (futex waits on the JS thread), io_uring or thread.', '']
+  lines.push(...pairTable(rows, unmeasured))
+  lines.push(...sizeTables(rows, unmeasured))
+  lines.push(...loadTables(rows))
   const pool = inScenario(rows, 'fanout')
   const poolBase = pool.find((r) => r.transport === 'process-json')
   if (pool.length > 0) {
@@ -155,21 +185,30 @@ export function presentIpc(rows: Row[], unmeasured: Unmeasured[]): Presentation 
   const cpu = inScenario(rows, 'idle-cpu')
   if (cpu.length > 0) {
     lines.push('### A side waiting for a message that does not come', '',
-      table(['waiting side', 'CPU time while waiting ms', 'wall time ms'],
-        cpu.map((r) => [r.transport === 'channel' ? 'mman Channel receive()' : 'a polling loop, as shm-typed-array peers wait', fmt(num(r, 'cpuMs')), fmt(num(r, 'wallMs'))])), '')
+      table(['waiting side', 'CPU time while waiting ms', 'wall time ms', 'share of one CPU'],
+        cpu.map((r) => [r.transport === 'channel' ? 'mman Channel receive()' : 'a polling loop, as shm-typed-array peers wait', fmt(num(r, 'cpuMs')), fmt(num(r, 'wallMs')),
+          `${fmt((100 * num(r, 'cpuMs')) / num(r, 'wallMs'), 2)} %`])), '')
   }
   const conclusions = ipcConclusions(rows, unmeasured)
   lines.push(...conclusionsSection(conclusions))
   return { title: 'IPC: a Node parent and its child (or worker)', markdown: lines.join('\n'), conclusions, svg: ipcChart(rows, unmeasured) }
 }
 
-/** Median round trips per transport on an idle machine, grouped by message size, with the fastest-to-p99 range and the p99 marked. */
+/** Median round trips: the pair's (over blocks) first, then each size's stand-alone rows (fastest-to-p99 range, p99 marked). */
 export function ipcChart(rows: Row[], unmeasured: Unmeasured[]): string {
+  const pair = inScenario(rows, 'pair')
   const idle = inScenario(rows, 'idle')
   const sizes = [...new Set(idle.map((r) => num(r, 'messageBytes')))].sort((a, b) => a - b)
   const transports = [...new Set(idle.map((r) => r.transport as string))]
+  const pairGroup: DotGroup[] = pair.length === 0 ? [] : [{
+    label: '64 B, all in one parent/child pair (line: fastest to slowest run)',
+    rows: [
+      ...pair.map((r) => ({ label: r.label ?? String(r.transport), points: [{ series: 'round trip', median: num(r, 'roundTripMedianUs'), low: r.minMs * 1e3, high: r.maxMs * 1e3 }] })),
+      ...unmeasuredIn(unmeasured, 'pair').map((u) => ({ label: u.label, points: [], note: unmeasuredText(u) })),
+    ],
+  }]
   const groups: DotGroup[] = sizes.map((size) => ({
-    label: `${sizeLabel(size)} messages`,
+    label: `${sizeLabel(size)} messages, each in a pair of its own`,
     rows: [
       ...transports.flatMap((transport) => {
         const r = idle.find((row) => row.transport === transport && row.messageBytes === size)
@@ -177,16 +216,16 @@ export function ipcChart(rows: Row[], unmeasured: Unmeasured[]): string {
         const median = num(r, 'roundTripMedianUs')
         return [{ label: r.label ?? transport, points: [{ series: 'round trip', median, low: num(r, 'roundTripMinUs'), high: num(r, 'roundTripP99Us'), mark: num(r, 'roundTripP99Us') }] }]
       }),
-      ...unmeasured.map((u) => ({ label: u.label, points: [], note: unmeasuredText(u) })),
+      ...unmeasuredIn(unmeasured, 'idle').map((u) => ({ label: u.label, points: [], note: unmeasuredText(u) })),
     ],
   }))
   return dotChart({
     title: 'Round trip between a Node parent and its peer',
-    subtitle: 'The peer echoes each message back; every round trip timed; idle machine',
+    subtitle: `The peer echoes each message back; ${machineState([...pair, ...idle])}`,
     axis: 'µs per round trip',
     unit: 'µs',
     series: ['round trip'],
-    legend: { spread: 'fastest round trip to p99', mark: 'p99' },
-    groups,
+    legend: { spread: 'fastest round trip to p99 (in the pair: fastest to slowest run)', mark: 'p99' },
+    groups: [...pairGroup, ...groups],
   })
 }

@@ -1,43 +1,74 @@
 // The ways a Node parent and its peer can exchange messages, measured side by
-// side by the ipc suite: mman's Channel, process.send (JSON and advanced
-// serialization), worker postMessage, shm-typed-array with polling, and the
-// floor: a bare Atomics spin on one shared word, carrying nothing.
+// side by the ipc suite, each in a pair of processes of its own: mman's
+// Channel (waiting on the JS thread, or awaiting off it through a wait
+// engine), process.send (JSON and advanced serialization), worker
+// postMessage and shm-typed-array with polling. (The floors are measured
+// beside the Channel in one pair: ipc-pair-transports.ts.)
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { Channel, SharedMemory, forkWithMemory, type ChannelReceiver, type ChannelSender } from '../lib/index.js'
+import { Channel, forkWithMemory, type ChannelReceiver, type ChannelSender } from '../lib/index.js'
+import type { WaitEngine } from './ipc-conditions.js'
+import { ECHO, END, ITEM } from './ipc-kinds.js'
+import { ShmPolling } from './ipc-shm.js'
 import { SHM_LAYOUT, type Shm } from './peers.js'
 
 export const PEER = fileURLToPath(new URL('./ipc-peer.js', import.meta.url))
-const ECHO = 1
-const ITEM = 2
-const END = 3
 
 export interface Transport {
   start(): Promise<void>
   roundTrip(message: Uint8Array): void | Promise<void>
-  /** Sends `count` messages one way, then waits for the peer to confirm it has them all (none: carries no payload). */
+  /** Sends `count` messages one way, then waits for the peer to confirm it has them all. */
   stream?(message: Uint8Array, count: number): void | Promise<void>
   stop(): Promise<void>
+  /** The peer's pid once started, when the peer is a process (its placement is sampled from /proc). */
+  readonly peerPid?: number
+  /** For mman's transports: how each end waits ('async': through a wait engine, which the probe or the peer then names). */
+  readonly waits?: { parent: 'sync' | 'async'; peer: 'sync' | 'async' }
+  /** After stop(), for a peer that waited through an engine: the one it used, as it saw it. */
+  readonly peerEngine?: WaitEngine
 }
 
 export const exited = (child: ChildProcess) => (child.exitCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined))
+
+/** Every message a child sends until its IPC channel closes (call it right after fork: messages arrive before the close, in order). */
+export async function messagesUntilDisconnect(child: ChildProcess): Promise<unknown[]> {
+  const messages: unknown[] = []
+  child.on('message', (message) => messages.push(message))
+  await once(child, 'disconnect')
+  return messages
+}
 
 export class ChannelTransport implements Transport {
   #child?: ChildProcess
   #tx?: ChannelSender
   #rx?: ChannelReceiver
+  #peerReports?: Promise<unknown[]>
+  peerEngine?: WaitEngine
+  readonly waits: { parent: 'sync' | 'async'; peer: 'sync' | 'async' }
 
-  /** `waitAsync`: replies are awaited off the event loop (receiveAsync), as a server serving many peers does. */
-  constructor(private readonly waitAsync = false) {}
+  /**
+   * `waitAsync`: replies are awaited off the event loop (receiveAsync), as a
+   * server serving many peers does; `peerAsync`: the peer awaits too, so both
+   * ends wait through the engine.
+   */
+  constructor(private readonly waitAsync = false, private readonly peerAsync = false) {
+    this.waits = { parent: waitAsync ? 'async' : 'sync', peer: peerAsync ? 'async' : 'sync' }
+  }
+
+  get peerPid(): number | undefined {
+    return this.#child?.pid
+  }
 
   async start(): Promise<void> {
     const toPeer = Channel.create(1 << 22)
     const fromPeer = Channel.create(1 << 22)
     this.#tx = toPeer.sender()
     this.#rx = fromPeer.receiver()
-    this.#child = forkWithMemory(PEER, ['channel'], { memory: [toPeer.memory, fromPeer.memory], stdio: ['ignore', 'inherit', 'inherit'] })
+    const mode = this.peerAsync ? 'channel-async' : 'channel'
+    this.#child = forkWithMemory(PEER, [mode], { memory: [toPeer.memory, fromPeer.memory], stdio: ['ignore', 'inherit', 'inherit'] })
+    if (this.peerAsync) this.#peerReports = messagesUntilDisconnect(this.#child)
   }
 
   roundTrip(message: Uint8Array): void | Promise<void> {
@@ -56,6 +87,7 @@ export class ChannelTransport implements Transport {
 
   async stop(): Promise<void> {
     this.#tx!.close()
+    if (this.#peerReports) this.peerEngine = ((await this.#peerReports)[0] as { engine?: WaitEngine } | undefined)?.engine
     await exited(this.#child!)
   }
 }
@@ -78,6 +110,10 @@ export class ProcessSendTransport implements Transport {
   #child?: ChildProcess
   #replies?: Replies
   constructor(private readonly serialization: 'json' | 'advanced') {}
+
+  get peerPid(): number | undefined {
+    return this.#child?.pid
+  }
 
   async start(): Promise<void> {
     this.#child = fork(PEER, ['process'], { serialization: this.serialization, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -136,83 +172,48 @@ export class WorkerTransport implements Transport {
 
 /**
  * shm-typed-array has no wake-up: both sides spin on a sequence word, one
- * message at a time. An echo comes back in the reply area, as every other
- * transport's does: the peer writes the message back from where it lies, and
- * the parent takes a view of the reply, as the Channel's ends do.
+ * message at a time (ipc-shm.ts). An echo comes back in the reply area, as
+ * every other transport's does: the peer writes the message back from where
+ * it lies, and the parent takes a view of the reply, as the Channel's ends do.
  */
 export class ShmPollingTransport implements Transport {
   #child?: ChildProcess
   #segment?: Int32Array & { key: number }
-  #ctl?: Int32Array
-  #bytes?: Uint8Array
-  #seq = 0
+  #polling?: ShmPolling
   constructor(private readonly shm: Shm) {}
+
+  get peerPid(): number | undefined {
+    return this.#child?.pid
+  }
 
   async start(): Promise<void> {
     this.#segment = this.shm.create((SHM_LAYOUT.replyOffset + SHM_LAYOUT.dataBytes) / 4, 'Int32Array')!
-    this.#ctl = this.#segment.subarray(0, SHM_LAYOUT.dataOffset / 4)
-    this.#bytes = new Uint8Array(this.#segment.buffer, this.#segment.byteOffset + SHM_LAYOUT.dataOffset, SHM_LAYOUT.dataBytes)
+    this.#polling = new ShmPolling(this.#segment)
     this.#child = fork(PEER, ['shm', String(this.#segment.key)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  }
-
-  #send(message: Uint8Array, length = message.length): void {
-    if (length > 0) this.#bytes!.set(message)
-    Atomics.store(this.#ctl!, SHM_LAYOUT.length, length)
-    const seq = ++this.#seq
-    Atomics.store(this.#ctl!, SHM_LAYOUT.seq, seq)
-    while (Atomics.load(this.#ctl!, SHM_LAYOUT.ack) !== seq && length >= 0);
   }
 
   roundTrip(message: Uint8Array): void {
     message[0] = ECHO
-    this.#send(message)
-    const segment = this.#segment!
-    new Uint8Array(segment.buffer, segment.byteOffset + SHM_LAYOUT.replyOffset, Atomics.load(this.#ctl!, SHM_LAYOUT.replyLength))
+    this.#polling!.send(message)
+    this.#polling!.reply()
   }
 
   stream(message: Uint8Array, count: number): void {
     message[0] = ITEM
-    for (let i = 0; i < count; i++) this.#send(message)
+    for (let i = 0; i < count; i++) this.#polling!.send(message)
   }
 
   async stop(): Promise<void> {
-    this.#send(new Uint8Array(0), -1)
+    this.#polling!.send(new Uint8Array(0), -1)
     await exited(this.#child!)
     this.shm.destroy(this.#segment!.key)
   }
 }
 
-/** The floor: the two sides take turns on one shared word, spinning; nothing else is carried. */
-export class BareSpinTransport implements Transport {
-  #child?: ChildProcess
-  #memory?: SharedMemory
-  #word?: Int32Array
-  #turn = 1
-
-  async start(): Promise<void> {
-    this.#memory = SharedMemory.create(4096)
-    this.#word = this.#memory.int32()
-    this.#child = forkWithMemory(PEER, ['spin'], { memory: [this.#memory], stdio: ['ignore', 'inherit', 'inherit'] })
-  }
-
-  roundTrip(): void {
-    const word = this.#word!
-    const turn = this.#turn
-    Atomics.store(word, 0, turn)
-    while (Atomics.load(word, 0) !== turn + 1);
-    this.#turn = turn + 2
-  }
-
-  async stop(): Promise<void> {
-    Atomics.store(this.#word!, 0, -1)
-    await exited(this.#child!)
-    this.#memory!.close()
-  }
-}
-
 export const LABELS: Record<string, string> = {
-  spin: 'bare Atomics spin (one word, no payload)',
   channel: 'mman Channel',
+  'channel-async': 'mman Channel, both ends async (io_uring)',
+  'channel-async-thread': 'mman Channel, both ends async (waiter thread)',
   'process-json': 'process.send (JSON)',
   'process-advanced': 'process.send (advanced)',
   worker: 'worker postMessage',
@@ -222,8 +223,10 @@ export const LABELS: Record<string, string> = {
 /** Every transport, by name; shm-typed-array only when it is installed. */
 export function transports(shm: Shm | undefined): Record<string, () => Transport> {
   const makers: Record<string, () => Transport> = {
-    spin: () => new BareSpinTransport(),
     channel: () => new ChannelTransport(),
+    // The engine is picked by the environment both processes start with (ipc-engines.ts runs these).
+    'channel-async': () => new ChannelTransport(true, true),
+    'channel-async-thread': () => new ChannelTransport(true, true),
     'process-json': () => new ProcessSendTransport('json'),
     'process-advanced': () => new ProcessSendTransport('advanced'),
     worker: () => new WorkerTransport(),

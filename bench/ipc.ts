@@ -1,14 +1,19 @@
-// Node parent <-> child messaging, measured side by side in one run: round
-// trips and one-way throughput of mman's Channel against process.send (JSON
-// and advanced serialization), worker postMessage, shm-typed-array with
-// polling, and the floor (a bare Atomics spin on one word); the same on an
-// oversubscribed machine; a parent serving a pool of children; and what a
-// side costs while it waits for nothing. This file measures and writes rows;
-// ipc-report.ts presents them.
+// Node parent <-> child messaging, measured side by side in one run: the
+// floors and mman's Channel in one parent/child pair (the ratios the targets
+// are stated in); round trips and one-way throughput of the Channel against
+// process.send (JSON and advanced serialization), worker postMessage and
+// shm-typed-array with polling, each in a pair of its own, and the Channel
+// awaiting through each wait engine; the same on an oversubscribed machine; a
+// parent serving a pool of children; and what a side costs while it waits for
+// nothing. Every round-trip row keeps what decided each of its runs
+// (ipc-conditions.ts). This file measures and writes rows; ipc-report.ts presents them.
 import { fanout, fanoutChildren, type FanoutResult } from './ipc-fanout.js'
 import { idleCpu, type IdleCpu } from './ipc-idle.js'
+import { measureOnEngine, onEngine } from './ipc-engines.js'
 import { loadRuns, type LoadRun } from './ipc-load.js'
-import { SIZES, measure, percentile, type Measured } from './ipc-measure.js'
+import { sizes, measure, percentile, type Measured, type MeasureOptions } from './ipc-measure.js'
+import { pairRuns, type PairPlan, type PairRun } from './ipc-pair.js'
+import { MESSAGE_BYTES, pairTransports, type PairTransport } from './ipc-pair-transports.js'
 import { ChannelTransport, LABELS, ProcessSendTransport, WorkerTransport, transports } from './ipc-transports.js'
 import type { BenchOptions } from './options.js'
 import { loadShm, PEER_PACKAGES } from './peers.js'
@@ -18,51 +23,88 @@ import { notInstalled, type Row, type SuiteResult, type Unmeasured } from './rep
 import { batchMedians, median, summarize } from './stats.js'
 
 interface Plan {
+  pair: PairPlan
   smallReps: number
   loadRuns: number
   loadRounds: number
   fanoutRequests: number
+  idleWaitMs: number
 }
 
 const plan = (quick: boolean): Plan =>
-  quick ? { smallReps: 1, loadRuns: 2, loadRounds: 200, fanoutRequests: 200 } : { smallReps: 5, loadRuns: 10, loadRounds: 2000, fanoutRequests: 2000 }
+  quick
+    ? { pair: { runs: 2, blocks: 5, roundsPerBlock: 100, warmUpMs: 60, budgetMs: 1500 }, smallReps: 1, loadRuns: 1, loadRounds: 200, fanoutRequests: 100, idleWaitMs: 200 }
+    : { pair: { runs: 5, blocks: 21, roundsPerBlock: 2000, warmUpMs: 300, budgetMs: 60_000 }, smallReps: 5, loadRuns: 10, loadRounds: 2000, fanoutRequests: 2000, idleWaitMs: 1000 }
+
+/** The transports measured under load: the Channel as it waits by default and on each engine, against process.send. */
+const LOADED = ['channel', 'process-json', 'channel-async', 'channel-async-thread']
 
 export async function ipcSuite(options: BenchOptions): Promise<SuiteResult> {
   const shm = await loadShm()
   const makers = transports(shm)
-  const unmeasured: Unmeasured[] = shm ? [] : [notInstalled('ipc', 'shm-polling', LABELS['shm-polling']!, PEER_PACKAGES.shm)]
+  const paired = pairTransports(shm)
+  const unmeasured: Unmeasured[] = shm
+    ? []
+    : [notInstalled('ipc', 'shm-polling', LABELS['shm-polling']!, PEER_PACKAGES.shm), { ...notInstalled('ipc', pairMode('shm-polling'), LABELS['shm-polling']!, PEER_PACKAGES.shm), scenario: 'pair' }]
   const names = Object.keys(makers)
-  const { smallReps, loadRuns: runs, loadRounds, fanoutRequests } = plan(options.quick)
+  const p = plan(options.quick)
   const fanoutMakers = {
     channel: () => new ChannelTransport(true),
     'process-json': () => new ProcessSendTransport('json'),
     worker: () => new WorkerTransport(),
   }
-  const progress = new Progress(names.length * (smallReps + SIZES.length - 1) + runs + 3 + 2, 'ipc')
+  const sizeList = sizes(options.quick)
+  const idleCount = names.length * p.smallReps + names.filter((name) => !onEngine(name)).length * (sizeList.length - 1)
+  const progress = new Progress(p.pair.runs + idleCount + p.loadRuns + Object.keys(fanoutMakers).length + 1, 'ipc')
+  const pair = await pairRuns(() => pairTransports(shm), p.pair, (what) => progress.step(what))
+  const measureOne = (name: string, size: number, measureOptions: MeasureOptions) =>
+    onEngine(name) ? measureOnEngine(name, size, measureOptions) : measure(name, makers[name]!, size, measureOptions)
   const idle: Measured[] = []
-  for (const [i, size] of SIZES.entries()) {
+  for (const [i, size] of sizeList.entries()) {
     // The 64-byte round trip, the headline, is repeated; every size rotates the order.
-    for (let rep = 0; rep < (size === 64 ? smallReps : 1); rep++) {
+    for (let rep = 0; rep < (size === 64 ? p.smallReps : 1); rep++) {
       const shift = (i + rep) % names.length
       for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
-        if (name === 'spin' && size !== 64) continue
-        idle.push(await measure(name, makers[name]!, size, options.quick))
+        if (onEngine(name) && size !== 64) continue
+        idle.push(await measureOne(name, size, { quick: options.quick }))
         progress.step(`${LABELS[name]} ${size} B`)
       }
     }
   }
-  const loaded = await loadRuns({ channel: makers.channel!, 'process-json': makers['process-json']! }, runs, loadRounds, (what) => progress.step(what))
+  const loaded = await loadRuns(LOADED, (name, busy) => measureOne(name, 64, { quick: options.quick, rounds: p.loadRounds, busy }), p.loadRuns, (what) => progress.step(what))
   const pool: FanoutResult[] = []
   for (const [name, make] of Object.entries(fanoutMakers)) {
-    pool.push(await fanout(name, make, fanoutChildren(), fanoutRequests))
+    pool.push(await fanout(name, make, fanoutChildren(), p.fanoutRequests))
     progress.step(`fan-out ${LABELS[name]}`)
   }
-  const cpu: IdleCpu[] = [await idleCpu('channel')]
-  if (shm) cpu.push(await idleCpu('shm-polling'))
+  const cpu: IdleCpu[] = [await idleCpu('channel', p.idleWaitMs)]
+  if (shm) cpu.push(await idleCpu('shm-polling', p.idleWaitMs))
   progress.step('idle CPU')
   progress.finish()
-  const rows = [...idleRows(idle), ...loadRows(loaded), ...fanoutRows(pool), ...idleCpuRows(cpu)]
+  const rows = [...pairRows(pair, paired, p.pair), ...idleRows(idle), ...loadRows(loaded), ...fanoutRows(pool), ...idleCpuRows(cpu)]
   return { suite: 'ipc', rows, unmeasured, ...presentIpc(rows, unmeasured) }
+}
+
+/** A pair row's name: not its transport's alone, which the stand-alone rows use. */
+const pairMode = (transport: string) => `${transport} (one pair)`
+
+/**
+ * One row per transport of the pair. Its figures are over the runs: each
+ * run's median block (a block timed whole takes in any descheduling, so one
+ * block's extremes say little), and their median and range decide "faster"
+ * or "within noise"; each run's median and conditions ride along, in run order.
+ */
+function pairRows(runs: PairRun[], paired: PairTransport[], pairPlan: PairPlan): Row[] {
+  return paired.map(({ key, label }) => {
+    const runMediansUs = runs.map((run) => median(run.blockNs[key]!) / 1e3)
+    const spread = summarize(runMediansUs)
+    return {
+      suite: 'ipc', scenario: 'pair', mode: pairMode(key), transport: key, label, messageBytes: MESSAGE_BYTES,
+      reps: runs.length, minMs: spread.min / 1e3, medianMs: spread.median / 1e3, maxMs: spread.max / 1e3,
+      runs: runs.length, roundTripsPerBlock: pairPlan.roundsPerBlock, roundTripMedianUs: spread.median,
+      runMediansUs, runBlocks: runs.map((run) => run.blockNs[key]!.length), conditions: runs.map((run) => run.conditions[key]!),
+    }
+  })
 }
 
 // An idle row's spread (what decides "faster" or "within noise") is that of
@@ -82,14 +124,15 @@ function idleRows(measured: Measured[]): Row[] {
       roundTrips: rttUs.length, runs: runs.length, runMediansUs: runs.map((m) => median(m.rttUs)),
       roundTripMedianUs: rtt.median, roundTripP99Us: percentile(rttUs, 0.99), roundTripMinUs: rtt.min, roundTripMaxUs: rtt.max,
       ...(throughputs.length > 0 ? { throughputMBps: median(throughputs) } : {}),
+      conditions: runs.map((m) => m.conditions),
     }
   })
 }
 
-/** One row per transport under load: its spread is over the runs' medians; each run's median and p99 ride along. */
+/** One row per transport under load: its spread is over the runs' medians; each run's median, p99 and conditions ride along. */
 function loadRows(loaded: LoadRun[]): Row[] {
-  const transports = [...new Set(loaded.flatMap((run) => run.results.map((r) => r.transport)))]
-  return transports.map((transport) => {
+  const names = [...new Set(loaded.flatMap((run) => run.results.map((r) => r.transport)))]
+  return names.map((transport) => {
     const results = loaded.map((run) => run.results.find((r) => r.transport === transport)!)
     const medians = results.map((r) => median(r.rttUs))
     const p99s = results.map((r) => percentile(r.rttUs, 0.99))
@@ -98,6 +141,7 @@ function loadRows(loaded: LoadRun[]): Row[] {
       suite: 'ipc', scenario: 'load', mode: `${transport} under load`, transport, label: LABELS[transport], messageBytes: 64,
       reps: results.length, minMs: spread.min / 1e3, medianMs: spread.median / 1e3, maxMs: spread.max / 1e3,
       runMediansUs: medians, runP99sUs: p99s, roundTripMedianUs: spread.median, roundTripP99Us: median(p99s),
+      conditions: results.map((r) => r.conditions),
     }
   })
 }

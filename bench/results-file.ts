@@ -13,6 +13,10 @@
 // (sizeMiB, messageBytes) and carries minMs/medianMs/maxMs over its `reps`
 // repetitions, plus suite fields whose units `units` gives. `unmeasured` lists
 // what could not be measured (a peer not installed, a case a method cannot do).
+// Rows may gain fields within a version (the ipc rows' `conditions` did): a
+// reader ignores fields it does not know, and a presenter says when a field is
+// missing rather than assume it. A change to what an existing field means, or
+// a field every reader must have, takes a new version.
 import { readFileSync } from 'node:fs'
 import type { Machine } from './machine.js'
 import type { BenchOptions } from './options.js'

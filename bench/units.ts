@@ -55,6 +55,7 @@ export const UNITS: Record<string, string> = {
   roundTripMaxUs: 'µs, slowest round trip',
   throughputMBps: 'MB/s (10^6 bytes per second) streamed one way (median over runs)',
   runs: 'fresh process pairs measured',
+  roundTripsPerBlock: 'round trips per timed block (the rows measured in one pair)',
   children: 'children served at once',
   requests: 'requests in all',
   requestsPerSecond: 'requests per second, all children together',

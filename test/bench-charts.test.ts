@@ -110,9 +110,9 @@ describe('dot chart', () => {
       const { svg: chart } = presentSection(result)!
       expectBalanced(chart)
       const medians = count(chart, /class="median"/g)
-      // The file chart shows the scans; the IPC chart the idle round trips (load, fan-out and idle CPU are tables).
+      // The file chart shows the scans; the IPC chart the pair and the stand-alone round trips (load, fan-out and idle CPU are tables).
       const charted = (r: Row) =>
-        result.suite === 'file' ? r.mode.startsWith('scan-') : result.suite === 'ipc' ? (r.scenario ?? 'idle') === 'idle' : !r.mode.startsWith('seed-')
+        result.suite === 'file' ? r.mode.startsWith('scan-') : result.suite === 'ipc' ? ['idle', 'pair'].includes(r.scenario as string) : !r.mode.startsWith('seed-')
       const expected = result.rows.filter(charted).length
       expect(medians, result.suite).toBe(expected)
       for (const entry of result.unmeasured) expect(chart).toContain(`${entry.status}: ${entry.detail}`)

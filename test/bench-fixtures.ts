@@ -2,6 +2,7 @@
 // testing what is computed from rows (conclusions, charts, results files,
 // compare, the HTML page) without running a benchmark. Invented numbers:
 // nothing here is a measurement.
+import type { RunConditions } from '../bench/ipc-conditions.js'
 import { presentSection } from '../bench/presenters.js'
 import type { Row, SuiteResult, Unmeasured } from '../bench/report.js'
 import { resultsFile, type ResultsFile } from '../bench/results-file.js'
@@ -71,34 +72,79 @@ export function loopRows(asyncP99 = 0.8): Row[] {
 
 const IPC_LABELS: Record<string, string> = {
   channel: 'mman Channel',
+  'channel-async': 'mman Channel, both ends async (io_uring)',
+  'channel-async-thread': 'mman Channel, both ends async (waiter thread)',
   'process-json': 'process.send (JSON)',
   'process-advanced': 'process.send (advanced)',
   worker: 'worker postMessage',
   'shm-polling': 'shm-typed-array, polling',
-  spin: 'bare Atomics spin (floor)',
 }
 
-/** One IPC row; `us` is the median round trip, its batch medians within ±5 %. */
-export function ipcRow(transport: string, messageBytes: number, us: number, throughputMBps: number): Row {
+const PAIR_LABELS: Record<string, string> = {
+  spin: 'bare Atomics spin (one word, no payload)',
+  'c-floor': 'C: 64 B + a flag in two cache lines (tools addon)',
+  'zero-copy-ring': 'minimal zero-copy ring (written and read in place)',
+  'copy-ring': 'minimal copying ring (Lamport SPSC, copy in and out)',
+  'shm-polling': 'shm-typed-array, polling',
+  channel: 'mman Channel, send + receiveView',
+  'channel-receive': 'mman Channel, send + receive (a copy)',
+  'channel-zero-copy': 'mman Channel, zero-copy send + receiveView',
+}
+
+/** One run of a pair as ipc-conditions.ts records it: an idle machine, the ends on two CPUs, unless changed. */
+export function runConditions(change: Partial<RunConditions> = {}): RunConditions {
+  return { sameCpuShare: 0, samples: 40, othersRunnableMean: 0.05, loadAvgBefore: 0.1, loadAvgAfter: 1.9, runnableBefore: 0, runnableAfter: 0, ...change }
+}
+
+/** The engines mman's transports record: 'sync' unless the row awaits through an engine. */
+function enginesOf(transport: string): Partial<RunConditions> {
+  if (transport === 'channel-async') return { parentEngine: 'io_uring', peerEngine: 'io_uring' }
+  if (transport === 'channel-async-thread') return { parentEngine: 'thread', peerEngine: 'thread' }
+  return transport.startsWith('channel') ? { parentEngine: 'sync', peerEngine: 'sync' } : {}
+}
+
+/** One stand-alone IPC row; `us` is the median round trip, its batch medians within ±5 %; one run, idle, unless `runs` says otherwise. */
+export function ipcRow(transport: string, messageBytes: number, us: number, throughputMBps: number, runs: RunConditions[] = [runConditions(enginesOf(transport))]): Row {
   return {
-    suite: 'ipc', mode: transport, transport, label: IPC_LABELS[transport], messageBytes, reps: 10, ...around(us / 1e3), roundTrips: 2000,
+    suite: 'ipc', scenario: 'idle', mode: transport, transport, label: IPC_LABELS[transport], messageBytes, reps: 10, ...around(us / 1e3), roundTrips: 2000,
     roundTripMedianUs: us, roundTripP99Us: us * 8, roundTripMinUs: us * 0.6, roundTripMaxUs: us * 300, throughputMBps,
+    runs: runs.length, runMediansUs: runs.map(() => us), conditions: runs,
   }
 }
 
-/** The bare spin's row: it carries no payload, so it has no throughput. */
-export function spinRow(us: number): Row {
-  const { throughputMBps: _, ...row } = ipcRow('spin', 64, us, 0)
-  return row
+/** A row of the pair: its median round trip in each run (µs). */
+export function pairRow(transport: string, runMediansUs: number[], change: Partial<RunConditions> = {}): Row {
+  const sorted = [...runMediansUs].sort((a, b) => a - b)
+  const median = sorted[Math.floor(sorted.length / 2)]!
+  return {
+    suite: 'ipc', scenario: 'pair', mode: `${transport} (one pair)`, transport, label: PAIR_LABELS[transport], messageBytes: 64,
+    reps: runMediansUs.length, minMs: sorted[0]! / 1e3, medianMs: median / 1e3, maxMs: sorted.at(-1)! / 1e3,
+    runs: runMediansUs.length, roundTripsPerBlock: 2000, roundTripMedianUs: median, runMediansUs, runBlocks: runMediansUs.map(() => 21),
+    conditions: runMediansUs.map(() => runConditions({ ...enginesOf(transport), ...change })),
+  }
 }
 
-/** A transport's row under load: one median and one p99 per run. */
-export function ipcLoadRow(transport: string, runMediansUs: number[], runP99sUs: number[]): Row {
+/** The floors and the Channel in one pair, 3 runs: the Channel's send + receiveView 1.2–1.4× the copying ring. */
+export function pairRows(): Row[] {
+  return [
+    pairRow('spin', [0.1, 0.12, 0.11]),
+    pairRow('c-floor', [0.14, 0.16, 0.15]),
+    pairRow('zero-copy-ring', [0.15, 0.18, 0.17]),
+    pairRow('copy-ring', [0.25, 0.3, 0.2]),
+    pairRow('shm-polling', [0.33, 0.36, 0.35]),
+    pairRow('channel', [0.3, 0.42, 0.26]),
+    pairRow('channel-receive', [0.5, 0.5, 0.5]),
+  ]
+}
+
+/** A transport's row under load: one median and one p99 per run (each run's ends on two CPUs unless `sameCpu` says otherwise). */
+export function ipcLoadRow(transport: string, runMediansUs: number[], runP99sUs: number[], sameCpu: number[] = runMediansUs.map(() => 0)): Row {
   const sorted = [...runMediansUs].sort((a, b) => a - b)
   const median = sorted[Math.floor(sorted.length / 2)]!
   return {
     suite: 'ipc', scenario: 'load', mode: `${transport} under load`, transport, label: IPC_LABELS[transport], messageBytes: 64, reps: runMediansUs.length,
     minMs: sorted[0]! / 1e3, medianMs: median / 1e3, maxMs: sorted.at(-1)! / 1e3, runMediansUs, runP99sUs, roundTripMedianUs: median, roundTripP99Us: runP99sUs[0],
+    conditions: sameCpu.map((share) => runConditions({ sameCpuShare: share, othersRunnableMean: 0, ...enginesOf(transport) })),
   }
 }
 
@@ -108,7 +154,7 @@ export function ipcRows(): Row[] {
     return [
       ipcRow('channel', size, 3 * Math.sqrt(k), 50 * k ** 0.8),
       ipcRow('process-json', size, 24 * Math.sqrt(k), 8 * k ** 0.6),
-      ipcRow('worker', size, 35 * Math.sqrt(k), 11 * k ** 0.7),
+      ipcRow('worker', size, 35 * Math.sqrt(k), 11 * k ** 0.7, [runConditions({ sameCpuShare: null })]),
     ]
   })
   const fanout = (transport: string, requestsPerSecond: number, p50Us: number): Row => ({
@@ -116,10 +162,14 @@ export function ipcRows(): Row[] {
     minMs: p50Us / 1e3, medianMs: p50Us / 1e3, maxMs: p50Us / 1e3, children: 4, requests: 8000, requestsPerSecond, p50Us, p99Us: p50Us * 10,
   })
   return [
+    ...pairRows(),
     ...idle,
-    spinRow(0.5),
+    ipcRow('channel-async', 64, 40, 2),
+    ipcRow('channel-async-thread', 64, 60, 1.5),
     ipcLoadRow('channel', [20, 22, 25], [90, 95, 99]),
     ipcLoadRow('process-json', [40, 41, 45], [150, 160, 170]),
+    ipcLoadRow('channel-async', [30, 32, 35], [120, 130, 140]),
+    ipcLoadRow('channel-async-thread', [35, 38, 60], [140, 150, 200]),
     fanout('channel', 25000, 50),
     fanout('process-json', 18000, 180),
     fanout('worker', 35000, 60),
@@ -128,6 +178,7 @@ export function ipcRows(): Row[] {
 }
 
 export const shmMissing: Unmeasured = { suite: 'ipc', mode: 'shm-polling', label: 'shm-typed-array, polling', status: 'not installed', detail: 'npm i shm-typed-array' }
+export const shmMissingInPair: Unmeasured = { ...shmMissing, mode: 'shm-polling (one pair)', scenario: 'pair' }
 
 /** A whole run's SuiteResults, presented from the rows as a saved run would be. */
 export function suiteResults(options: { zeroingScale?: number } = {}): SuiteResult[] {
@@ -136,7 +187,7 @@ export function suiteResults(options: { zeroingScale?: number } = {}): SuiteResu
     ['file', fileRows(), []],
     ['overhead', overheadRows(), [{ suite: 'overhead', mode: 'koffi', label: 'libc mmap + munmap through koffi', status: 'not installed', detail: 'npm i koffi' }]],
     ['loop', loopRows(), []],
-    ['ipc', ipcRows(), [shmMissing]],
+    ['ipc', ipcRows().filter((r) => r.transport !== 'shm-polling'), [shmMissing, shmMissingInPair]],
   ]
   return sections.map(([suite, rows, unmeasured]) => ({
     suite, rows, unmeasured, ...presentSection({ suite, rows, unmeasured })!,

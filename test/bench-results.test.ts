@@ -31,7 +31,26 @@ describe('results file', () => {
       for (const row of section.rows) for (const field of ['minMs', 'medianMs', 'maxMs']) expect(typeof row[field]).toBe('number')
       expect(section.units).toMatchObject({ minMs: 'ms', medianMs: 'ms', maxMs: 'ms' })
     }
-    expect(file.suites.find((s) => s.suite === 'ipc')!.unmeasured).toEqual([expect.objectContaining({ status: 'not installed', detail: 'npm i shm-typed-array' })])
+    expect(file.suites.find((s) => s.suite === 'ipc')!.unmeasured).toEqual([
+      expect.objectContaining({ mode: 'shm-polling', status: 'not installed', detail: 'npm i shm-typed-array' }),
+      expect.objectContaining({ mode: 'shm-polling (one pair)', scenario: 'pair', status: 'not installed' }),
+    ])
+  })
+
+  it('keeps, for every ipc round-trip row, what decided each of its runs: placement, load before, during and after, wait engines', () => {
+    const ipc = parseResults(text(fixtureFile()), 'x.json').suites.find((s) => s.suite === 'ipc')!
+    const timed = ipc.rows.filter((r) => ['pair', 'idle', 'load'].includes(r.scenario as string))
+    expect(timed.length).toBeGreaterThan(0)
+    for (const row of timed) {
+      expect((row.conditions as unknown[]).length, row.mode).toBe(row.runMediansUs ? (row.runMediansUs as number[]).length : row.runs)
+      for (const run of row.conditions as Record<string, unknown>[]) {
+        expect(Object.keys(run)).toEqual(expect.arrayContaining(['sameCpuShare', 'samples', 'othersRunnableMean', 'loadAvgBefore', 'loadAvgAfter', 'runnableBefore', 'runnableAfter']))
+      }
+    }
+    const engines = (transport: string) => (ipc.rows.find((r) => r.mode === transport)!.conditions as { parentEngine?: string; peerEngine?: string }[])[0]
+    expect(engines('channel-async')).toMatchObject({ parentEngine: 'io_uring', peerEngine: 'io_uring' })
+    expect(engines('channel-async-thread')).toMatchObject({ parentEngine: 'thread', peerEngine: 'thread' })
+    expect(engines('process-json')).not.toHaveProperty('parentEngine')
   })
 
   it('names the unit of every numeric field the suites write', () => {
@@ -47,7 +66,8 @@ describe('results file', () => {
   it('names rows by mode and case, the same across runs', () => {
     const [zeroing, , , , ipc] = fixtureFile().suites
     expect(rowKey(zeroing!.rows[1]!)).toBe('mmap-memset1 @ 100 MiB')
-    expect(rowKey(ipc!.rows[0]!)).toBe('channel @ 64 B')
+    expect(rowKey(ipc!.rows[0]!)).toBe('spin (one pair) @ 64 B')
+    expect(rowKey(ipc!.rows.find((r) => r.scenario === 'idle')!)).toBe('channel @ 64 B')
   })
 
   it('refuses what is not a results file, with the reason', () => {

@@ -1,6 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { expect } from 'vitest'
@@ -115,4 +115,14 @@ export function finished(proc: ChildProcess): Promise<{ code: number | null; sig
   proc.stdout?.on('data', (d) => (stdout += d))
   proc.stderr?.on('data', (d) => (stderr += d))
   return new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })))
+}
+
+/** Whether futexWaitAsync should go through io_uring here: Linux 6.7 or later, io_uring not disabled. */
+export function ioUringFutexExpected(): boolean {
+  const [major = 0, minor = 0] = release().split('.').map(Number)
+  let disabled = '0'
+  try {
+    disabled = readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim()
+  } catch {}
+  return (major > 6 || (major === 6 && minor >= 7)) && disabled === '0'
 }

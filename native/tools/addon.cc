@@ -10,6 +10,8 @@ Napi::Object InitTools(Napi::Env env, Napi::Object exports) {
       {"zeroingTrial", ZeroingTrial},
       {"mmapMunmapLoop", MmapMunmapLoop},
       {"threadMinorFaults", ThreadMinorFaults},
+      {"ipcFloorRoundTrips", IpcFloorRoundTrips},
+      {"ipcFloorServe", IpcFloorServe},
       {"forkDemo", ForkDemo},
       {"forkProbe", ForkProbe},
       {"waitChild", WaitChild},

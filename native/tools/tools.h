@@ -11,6 +11,10 @@ Napi::Value ZeroingTrial(const Napi::CallbackInfo& info);
 Napi::Value MmapMunmapLoop(const Napi::CallbackInfo& info);
 Napi::Value ThreadMinorFaults(const Napi::CallbackInfo& info);
 
+// ipc_floor.cc
+Napi::Value IpcFloorRoundTrips(const Napi::CallbackInfo& info);
+Napi::Value IpcFloorServe(const Napi::CallbackInfo& info);
+
 // libc_calls.cc
 Napi::Value Strerror(const Napi::CallbackInfo& info);
 
