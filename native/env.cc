@@ -1,7 +1,5 @@
 #include "env.h"
 
-#include "waiter.h"
-
 namespace mman {
 
 EnvData* EnvOf(napi_env env) {
