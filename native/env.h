@@ -31,6 +31,9 @@ struct EnvData {
 void InitEnv(napi_env env);
 EnvData* EnvOf(napi_env env);
 
+// False once the env is stopping (worker.terminate(), process.exit(), the
+// end of a worker): Node will run no more JS in it.
+bool CanCallIntoJs(napi_env env);
 // Called by finalizers: notes whether Node is tearing the env down now.
 void NoticeTeardown(napi_env env);
 // True once Node tears the env down (process or worker exit): its finalizers
