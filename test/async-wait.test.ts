@@ -28,10 +28,11 @@ const woken = futexWaitAsync(ints, 1, 0, 10000)
 setTimeout(() => { Atomics.store(ints, 1, 1); futexWake(ints, 1) }, 20)
 report.woken = await woken
 
-// More waits than the completion queue holds: half woken, half timed out
-// (2 s: under ASan the waiter thread takes a while over 3,000 words).
-const many = Array.from({ length: 3000 }, (_, i) => futexWaitAsync(ints, 16 + i, 0, 2000))
-setTimeout(() => { for (let i = 0; i < 3000; i += 2) { Atomics.store(ints, 16 + i, 1); futexWake(ints, 16 + i) } }, 50)
+// More waits than the completion queue holds, and than the waiter thread has
+// sleepers: the even ones (no timeout) woken with their word changed, at once
+// (a wait is armed when futexWaitAsync returns), the odd ones timed out.
+const many = Array.from({ length: 3000 }, (_, i) => futexWaitAsync(ints, 16 + i, 0, i % 2 === 0 ? undefined : 20))
+for (let i = 0; i < 3000; i += 2) { Atomics.store(ints, 16 + i, 1); futexWake(ints, 16 + i) }
 const outcomes = {}
 for (const outcome of await Promise.all(many)) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
 report.many = outcomes
