@@ -29,6 +29,9 @@ constexpr uint64_t kMatchAnyBit = 0xffffffff;  // FUTEX_BITSET_MATCH_ANY
 // user_data of the entries that are not waits (timeouts, cancellations): never a valid pointer.
 constexpr uint64_t kNotAWait = 1;
 constexpr unsigned kEntries = 256;
+// How many newer waits a cancel may pass in the ring's futex list, on
+// average, before Cancel wakes the words instead (see Cancel).
+constexpr size_t kCancelSearchPerWait = 64;
 
 long Setup(unsigned entries, io_uring_params* params) { return syscall(__NR_io_uring_setup, entries, params); }
 
@@ -123,25 +126,42 @@ class UringEngine final : public WaitEngine {
     return promise;
   }
 
-  // Linear in the waits, on the JS thread. Each distinct word in the range is
-  // woken (FUTEX_WAKE ends our futex operations on it, and may end other
-  // waiters on it with a spurious wake, which futex semantics allow); only a
-  // word the kernel cannot wake has its waits cancelled one by one. (One
-  // IORING_OP_ASYNC_CANCEL per wait searched the ring's futex list from its
-  // newest entry: cancelling oldest first was quadratic, 17 s for 30,000.)
+  // Linear in the waits, on the JS thread. Cancelled one by one with
+  // IORING_OP_ASYNC_CANCEL, newest first: the kernel searches the ring's
+  // futex list from its newest entry (io_futex_wait adds at its head), so
+  // each cancel passes only the waits newer than its own that stay (oldest
+  // first, each searched the whole list: 30,000 waits held the loop 17 s).
+  // When those would be many (a range of old waits under many newer ones),
+  // each distinct word in the range is woken instead: FUTEX_WAKE ends our
+  // operations on it (and may end other waiters on it with a spurious wake,
+  // which futex semantics allow), walking one futex hash bucket, whose length
+  // grows with every waiter in the kernel; ASYNC_CANCEL then only where the
+  // wake fails.
   void Cancel(uintptr_t start, size_t length) override {
     if (!polling_) return;
+    auto within = [&](const UringWait* wait) { return !wait->cancelled && wait->word - start < length; };
+    size_t targets = 0, staying = 0, passed = 0;
+    pending_.ForEachNewest([&](const UringWait* wait) {
+      if (within(wait)) {
+        targets++;
+        passed += staying;
+      } else if (!wait->cancelled) {
+        staying++;
+      }
+      return true;
+    });
+    const bool wakeWords = passed > kCancelSearchPerWait * targets;
     unsigned cancels = 0;
     uintptr_t lastWord = 0;
     bool lastWoken = false;
-    pending_.ForEach([&](UringWait* wait) {
-      if (wait->cancelled || wait->word - start >= length) return;
+    pending_.ForEachNewest([&](UringWait* wait) {
+      if (!within(wait)) return true;
       wait->cancelled = true;
-      if (wait->word != lastWord) {
+      if (wakeWords && wait->word != lastWord) {
         lastWord = wait->word;
         lastWoken = syscall(SYS_futex, wait->word, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0) >= 0;
       }
-      if (lastWoken) return;
+      if (wakeWords && lastWoken) return true;
       io_uring_sqe* sqe = NextSqe();
       sqe->opcode = IORING_OP_ASYNC_CANCEL;
       sqe->addr = reinterpret_cast<uint64_t>(wait);
@@ -150,6 +170,7 @@ class UringEngine final : public WaitEngine {
         Submit(cancels);
         cancels = 0;
       }
+      return true;
     });
     if (cancels > 0) Submit(cancels);
   }

@@ -174,28 +174,39 @@ describe.each([
 const CANCELLED = `
 import { SharedMemory, mapAnonymous, futexWaitAsync } from 'mman'
 const count = 30000
-const rejected = async (waits) => {
+// What each wait ended with (handled from the start: they are rejected before they are counted).
+const outcome = (wait) => wait.then((r) => 'resolved ' + r, (e) => e.code)
+const rejected = async (outcomes) => {
   const codes = {}
-  for (const code of await Promise.all(waits.map((wait) => wait.then((r) => 'resolved ' + r, (e) => e.code)))) codes[code] = (codes[code] ?? 0) + 1
+  for (const code of await Promise.all(outcomes)) codes[code] = (codes[code] ?? 0) + 1
   return codes
 }
 // Each on its own word, and many on one word; with and without timeouts.
 const memory = SharedMemory.create(count * 4)
 const words = memory.int32()
-const closed = Array.from({ length: count }, (_, i) => futexWaitAsync(words, i % 2 === 0 ? i : 1, 0, i % 3 === 0 ? 600000 : undefined))
+const closed = Array.from({ length: count }, (_, i) => outcome(futexWaitAsync(words, i % 2 === 0 ? i : 1, 0, i % 3 === 0 ? 600000 : undefined)))
 memory.close()
 const mapping = mapAnonymous(count * 4, { shared: true })
 const ints = new Int32Array(mapping.buffer)
-const unmapped = Array.from({ length: count }, (_, i) => futexWaitAsync(ints, i, 0, i % 3 === 0 ? 600000 : undefined))
+const unmapped = Array.from({ length: count }, (_, i) => outcome(futexWaitAsync(ints, i, 0, i % 3 === 0 ? 600000 : undefined)))
 mapping.unmap()
-console.log(JSON.stringify({ closed: await rejected(closed), unmapped: await rejected(unmapped) }))
+// A region's waits under as many newer ones on another region (the io_uring
+// engine then wakes the words instead of searching for each wait).
+const older = mapAnonymous(count * 2, { shared: true })
+const newer = mapAnonymous(count * 2, { shared: true })
+const olderWaits = Array.from({ length: count / 2 }, (_, i) => outcome(futexWaitAsync(new Int32Array(older.buffer), i, 0)))
+const newerWaits = Array.from({ length: count / 2 }, (_, i) => outcome(futexWaitAsync(new Int32Array(newer.buffer), i, 0, 600000)))
+older.unmap()
+const underNewer = await rejected(olderWaits)
+newer.unmap()
+console.log(JSON.stringify({ closed: await rejected(closed), unmapped: await rejected(unmapped), underNewer, newer: await rejected(newerWaits) }))
 `
 
 describe.each([
   ['io_uring', {}],
   ['the waiter thread', { MMAN_NO_IO_URING: '1' }],
 ])('close() and unmap() through %s', (_engine, env) => {
-  it('reject 30,000 pending waits, each with ERR_INVALID_STATE', () => {
+  it('reject 30,000 pending waits, each with ERR_INVALID_STATE (also waits older than many others)', () => {
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', CANCELLED], {
       cwd: repoRoot,
       env: { ...process.env, ...env },
@@ -203,6 +214,11 @@ describe.each([
       timeout: RUN_BOUND_MS,
     })
     expect(child.stderr).toBe('')
-    expect(JSON.parse(child.stdout)).toEqual({ closed: { ERR_INVALID_STATE: 30000 }, unmapped: { ERR_INVALID_STATE: 30000 } })
+    expect(JSON.parse(child.stdout)).toEqual({
+      closed: { ERR_INVALID_STATE: 30000 },
+      unmapped: { ERR_INVALID_STATE: 30000 },
+      underNewer: { ERR_INVALID_STATE: 15000 },
+      newer: { ERR_INVALID_STATE: 15000 },
+    })
   }, RUN_BOUND_MS)
 })
