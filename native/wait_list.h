@@ -47,6 +47,7 @@ class LinkedList {
   }
 
   T* Front() const { return empty() ? nullptr : static_cast<T*>(head_.next); }
+  T* Back() const { return empty() ? nullptr : static_cast<T*>(head_.prev); }
 
   // Oldest first; `visit` may remove the element it is given (not others).
   template <typename F>

@@ -25,13 +25,16 @@
 // rings its bell, a private word. Kernels before 5.16 have no futex_waitv:
 // there the sleeper sleeps in FUTEX_WAIT on the word alone and is rung with a
 // FUTEX_WAKE of the word, which may also end other waiters on it ('ok' with
-// the word unchanged: a spurious wake, which futex semantics allow).
+// the word unchanged: a spurious wake, which futex semantics allow); a
+// sleeper that went back to sleep on its word (after a spurious wake-up)
+// does so in 100 ms slices, since a ring can miss it on its way in.
 // Timeouts are kept by one libuv timer on the JS thread.
 //
 // At most kMaxSleepers waits have a sleeper; more wait for one to be free and
 // are meanwhile polled every millisecond (they see their word change, but a
 // wake that leaves it unchanged finds them not queued: futexWake() counts
-// nothing for them). Sleepers stay, idle, until the env ends.
+// nothing for them). The sleeper idle longest is retired after a while,
+// down to a few, and all when the env ends.
 #include "waiter.h"
 
 #include <linux/futex.h>
@@ -58,9 +61,15 @@ class ThreadEngine;
 namespace {
 
 constexpr size_t kMaxSleepers = 64;
+// Idle sleepers beyond this many end after kIdleLifeNs.
+constexpr size_t kKeptIdle = 4;
+constexpr int64_t kIdleLifeNs = int64_t{10} * 1000000000;
 // A sleeper runs a few syscalls and Node's thread-safe call: small stacks
 // (ASan builds need more than the code alone would).
 constexpr size_t kSleeperStack = 256 << 10;
+// Without futex_waitv (kernels before 5.16), a sleeper on its wait's word
+// looks at its wait this often.
+constexpr long kUnrungSliceNs = 100000000;
 // Waits without a sleeper are looked at this often (more waits, less often).
 constexpr int64_t kPollNs = 1000000;
 // Longer timeouts (lib takes any number of ms) would overflow in ns: a century is "never".
@@ -104,7 +113,10 @@ struct Sleeper : ListLink {
   uv_thread_t thread;
   std::atomic<uint32_t> spare{0};  // parked here (a shared futex, so that it can move onto any word)
   std::atomic<uint32_t> bell{0};   // rung to end its sleep (futex_waitv only)
-  ThreadWait* wait = nullptr;      // guarded by the engine's mutex
+  // Guarded by the engine's mutex:
+  ThreadWait* wait = nullptr;
+  int64_t idleSince = 0;  // when it last went on the idle list
+  bool retired = false;
 };
 
 }  // namespace
@@ -199,14 +211,14 @@ class ThreadEngine final : public WaitEngine {
   }
 
  private:
-  // An idle sleeper, taken off the idle list: one parked (or about to be),
-  // or with `start`, a new one while there are fewer than kMaxSleepers.
-  // nullptr when there is none.
+  // An idle sleeper, taken off the idle list: the one idle shortest (so
+  // that the others can age out), parked or about to be; or with `start`, a
+  // new one while there are fewer than kMaxSleepers. nullptr when there is none.
   Sleeper* IdleSleeper(bool start) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!idle_.empty()) {
-        Sleeper* sleeper = idle_.Front();
+        Sleeper* sleeper = idle_.Back();
         idle_.Remove(sleeper);
         return sleeper;
       }
@@ -276,10 +288,13 @@ class ThreadEngine final : public WaitEngine {
     if (hasWaitv_) {
       sleeper->bell.fetch_add(1);
       Futex(&sleeper->bell, FUTEX_WAKE_PRIVATE, 1);
+    } else if (sleeper->wait == nullptr) {
+      // Idle, parked on its spare word or on its way there (the store makes that fail).
+      sleeper->spare.store(1);
+      Futex(&sleeper->spare, FUTEX_WAKE, INT_MAX);
     } else {
-      // An idle sleeper is parked on its spare word, a busy one on its wait's.
-      Futex(sleeper->wait != nullptr ? static_cast<const void*>(sleeper->wait->word) : &sleeper->spare, FUTEX_WAKE,
-            INT_MAX);
+      // On its wait's word. One on its way there misses this: see SleepOn.
+      Futex(sleeper->wait->word, FUTEX_WAKE, INT_MAX);
     }
   }
 
@@ -290,24 +305,30 @@ class ThreadEngine final : public WaitEngine {
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, nullptr);
     std::unique_lock<std::mutex> lock(mutex_);
-    idle_.PushBack(sleeper);
-    while (!stopping_) {
+    GoIdle(sleeper);
+    while (!stopping_ && !sleeper->retired) {
       ThreadWait* wait = sleeper->wait;
       const uint32_t bell = sleeper->bell.load();
       lock.unlock();
       const Woke woke = wait == nullptr ? SleepOn(&sleeper->spare, 0, bell, sleeper) : SleepOn(wait->word, wait->expected, bell, sleeper);
       lock.lock();
       wait = sleeper->wait;
-      if (wait == nullptr) continue;  // still idle: the env is stopping
+      if (wait == nullptr) continue;  // still idle: retired, or the env is stopping
       const int outcome = Outcome(wait, woke);
       if (outcome == kPending) continue;  // still waiting: now on its word
       wait->result = outcome;
       done_.PushBack(wait);
       sleeper->wait = nullptr;
       sleeper->spare.store(0);
-      idle_.PushBack(sleeper);
+      GoIdle(sleeper);
       napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
     }
+  }
+
+  // Under the lock.
+  void GoIdle(Sleeper* sleeper) {
+    sleeper->idleSince = NowNs();
+    idle_.PushBack(sleeper);
   }
 
   // Without the lock: sleeps on `word` (a shared futex) while it holds `expected`.
@@ -320,7 +341,11 @@ class ThreadEngine final : public WaitEngine {
       rc = syscall(SYS_futex_waitv, entries, 2, 0, nullptr, CLOCK_MONOTONIC);
       if (rc >= 0) return rc == 1 ? Woke::kWord : Woke::kBell;
     } else {
-      rc = Futex(word, FUTEX_WAIT, expected);
+      // Without a bell, a ring (a wake of the word) misses a sleeper on its
+      // way into FUTEX_WAIT: on its wait's word it sleeps in slices. (Parked,
+      // it needs none, and moved onto the word from there it is queued.)
+      const timespec slice = {0, kUnrungSliceNs};
+      rc = syscall(SYS_futex, word, FUTEX_WAIT, expected, word == &sleeper->spare ? nullptr : &slice, nullptr, 0);
       if (rc == 0) return Woke::kWord;
     }
     return errno == EAGAIN ? Woke::kBounced : Woke::kOther;
@@ -390,7 +415,40 @@ class ThreadEngine final : public WaitEngine {
     }
     if (settled) napi_call_threadsafe_function(self->tsfn_, nullptr, napi_tsfn_nonblocking);
     if (!self->polled_.empty()) later(now + self->PollIntervalNs());
+    later(self->RetireIdle(now));
     if (next >= 0) self->Tick(next);
+  }
+
+  // On the JS thread: ends the sleepers idle for kIdleLifeNs beyond the
+  // kKeptIdle idle shortest. Returns when to look again (-1: no need).
+  int64_t RetireIdle(int64_t now) {
+    Sleeper* retiring[kMaxSleepers];
+    size_t count = 0;
+    int64_t again = -1;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      size_t kept = 0;
+      idle_.ForEachNewest([&](Sleeper* sleeper) {
+        if (kept < kKeptIdle) {
+          kept++;
+        } else if (now - sleeper->idleSince >= kIdleLifeNs) {
+          idle_.Remove(sleeper);
+          sleeper->retired = true;
+          Ring(sleeper);
+          retiring[count++] = sleeper;
+        } else if (again < 0 || sleeper->idleSince + kIdleLifeNs < again) {
+          again = sleeper->idleSince + kIdleLifeNs;
+        }
+        return true;
+      });
+    }
+    for (size_t i = 0; i < count; i++) {
+      uv_thread_join(&retiring[i]->thread);
+      Sleeper** end = std::remove(sleepers_, sleepers_ + sleeperCount_, retiring[i]);
+      sleeperCount_ = static_cast<size_t>(end - sleepers_);
+      delete retiring[i];
+    }
+    return again;
   }
 
   // On the JS thread: resolves what sleepers and the clock settled, and gives
@@ -414,6 +472,7 @@ class ThreadEngine final : public WaitEngine {
       delete wait;
       if (--self->pending_ == 0) napi_unref_threadsafe_function(env, self->tsfn_);
     });
+    if (self->sleeperCount_ > kKeptIdle) self->Tick(NowNs() + kIdleLifeNs);
     while (!self->polled_.empty()) {
       Sleeper* sleeper = self->IdleSleeper(false);
       if (sleeper == nullptr) break;

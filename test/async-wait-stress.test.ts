@@ -222,3 +222,48 @@ describe.each([
     })
   }, RUN_BOUND_MS)
 })
+
+const THREADS = `
+import { readdirSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
+import { mapAnonymous, futexWaitAsync, futexWake } from 'mman'
+const threads = () => readdirSync('/proc/self/task').length
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const before = threads()
+// A worker that ends with waits pending takes their threads with it.
+const worker = new Worker(\`
+  Promise.all([import('node:worker_threads'), import(\${JSON.stringify(import.meta.resolve('mman'))})]).then(([{ parentPort }, m]) => {
+    const ints = new Int32Array(m.mapAnonymous(4096, { shared: true }).buffer)
+    for (let i = 0; i < 8; i++) m.futexWaitAsync(ints, i, 0)
+    parentPort.postMessage('waiting')
+  })\`, { eval: true })
+await new Promise((resolve) => worker.once('message', resolve))
+await worker.terminate()
+const afterWorker = threads() - before
+// A burst of 64 waits at once, each with a thread of its own; once they end,
+// the idle threads go, down to four (after 10 s idle: the bound is 60 s).
+const ints = new Int32Array(mapAnonymous(4096, { shared: true }).buffer)
+const burst = Array.from({ length: 64 }, (_, i) => futexWaitAsync(ints, i, 0))
+const during = threads() - before
+for (let i = 0; i < 64; i++) { Atomics.store(ints, i, 1); futexWake(ints, i) }
+await Promise.all(burst)
+let after = threads() - before
+for (let i = 0; i < 600 && after > 4; i++) { await sleep(100); after = threads() - before }
+console.log(JSON.stringify({ afterWorker, during, after }))
+`
+
+describe('the waiter thread', () => {
+  it('ends its threads: a worker takes its own, idle ones beyond four retire', () => {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', THREADS], {
+      cwd: repoRoot,
+      env: { ...process.env, MMAN_NO_IO_URING: '1' },
+      encoding: 'utf8',
+      timeout: RUN_BOUND_MS,
+    })
+    expect(child.stderr).toBe('')
+    const { afterWorker, during, after } = JSON.parse(child.stdout) as Record<string, number>
+    expect(afterWorker).toBeLessThanOrEqual(0)
+    expect(during).toBeGreaterThanOrEqual(64)
+    expect(after).toBeLessThanOrEqual(4)
+  }, RUN_BOUND_MS)
+})
