@@ -1,5 +1,5 @@
 // futexWaitAsync keeps FUTEX_WAIT's two promises, proven by many rounds on
-// both engines (io_uring, and the waiter thread's sleepers forced by
+// both engines (io_uring, and the threads of its own, one per wait, forced by
 // MMAN_NO_IO_URING=1), on an idle machine and with one busy loop per core:
 // a wake that futexWake() counted ends a wait, always; and a wait is armed
 // when futexWaitAsync() returns (a wake issued after that ends it even if the
@@ -146,7 +146,7 @@ function stress(env: NodeJS.ProcessEnv, rounds: number, busyLoops: number): Stre
 
 describe.each([
   ['io_uring', {}],
-  ['the waiter thread', { MMAN_NO_IO_URING: '1' }],
+  ['threads of its own', { MMAN_NO_IO_URING: '1' }],
 ])('futexWaitAsync through %s', (_engine, env) => {
   it.each([
     ['on an idle machine', 300, 0],
@@ -204,7 +204,7 @@ console.log(JSON.stringify({ closed: await rejected(closed), unmapped: await rej
 
 describe.each([
   ['io_uring', {}],
-  ['the waiter thread', { MMAN_NO_IO_URING: '1' }],
+  ['threads of its own', { MMAN_NO_IO_URING: '1' }],
 ])('close() and unmap() through %s', (_engine, env) => {
   it('reject 30,000 pending waits, each with ERR_INVALID_STATE (also waits older than many others)', () => {
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', CANCELLED], {
@@ -252,7 +252,7 @@ for (let i = 0; i < 600 && after > 4; i++) { await sleep(100); after = threads()
 console.log(JSON.stringify({ afterWorker, during, after }))
 `
 
-describe('the waiter thread', () => {
+describe('futexWaitAsync through threads of its own', () => {
   it('ends its threads: a worker takes its own, idle ones beyond four retire', () => {
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', THREADS], {
       cwd: repoRoot,
