@@ -1,8 +1,9 @@
 // futexWaitAsync: one interface, two engines behind a router. A wait starts
 // here; a word that already differs is answered at once, as futexWait
 // answers. Otherwise the io_uring engine takes it where the kernel has futex
-// operations in io_uring (uring_waiter.h), else the waiter thread (waiter.h):
-// never the libuv pool (a pool thread per idle wait starved fs and zlib).
+// operations in io_uring (uring_waiter.h), else the thread engine, a thread
+// of mman's own per wait (waiter.h): never the libuv pool (a pool thread per
+// idle wait starved fs and zlib).
 // Region lifetime calls one hook, CancelWaits, before memory goes away or
 // becomes unreadable; env teardown stops both engines. All on the env's thread.
 #pragma once
@@ -42,7 +43,7 @@ class WaitEngine {
   ~WaitEngine() = default;
 };
 
-// `mayUseIoUring`: false keeps the wait on the waiter thread. nullptr when
+// `mayUseIoUring`: false keeps the wait on the thread engine. nullptr when
 // neither the promise nor an engine could be made.
 napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs,
                           bool mayUseIoUring);

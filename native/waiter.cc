@@ -233,7 +233,11 @@ class ThreadEngine final : public WaitEngine {
     // libuv's threads, not std::thread: this build has no exceptions, and a
     // process out of threads must get an error (here: polling), not an
     // abort. (Not pthread_create either: linked directly, it needs glibc 2.34.)
-    if (uv_thread_create_ex(&sleeper->thread, &options, [](void* s) { static_cast<Sleeper*>(s)->engine->Sleep(static_cast<Sleeper*>(s)); }, sleeper) != 0) {
+    auto run = [](void* arg) {
+      auto* self = static_cast<Sleeper*>(arg);
+      self->engine->Sleep(self);
+    };
+    if (uv_thread_create_ex(&sleeper->thread, &options, run, sleeper) != 0) {
       delete sleeper;
       return nullptr;
     }
@@ -310,7 +314,8 @@ class ThreadEngine final : public WaitEngine {
       ThreadWait* wait = sleeper->wait;
       const uint32_t bell = sleeper->bell.load();
       lock.unlock();
-      const Woke woke = wait == nullptr ? SleepOn(&sleeper->spare, 0, bell, sleeper) : SleepOn(wait->word, wait->expected, bell, sleeper);
+      const Woke woke = wait == nullptr ? SleepOn(&sleeper->spare, 0, bell, sleeper)
+                                        : SleepOn(wait->word, wait->expected, bell, sleeper);
       lock.lock();
       wait = sleeper->wait;
       if (wait == nullptr) continue;  // still idle: retired, or the env is stopping

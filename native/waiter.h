@@ -1,7 +1,7 @@
-// The waiter-thread engine of futexWaitAsync (async_wait.h), used where
-// io_uring cannot wait on futexes: one thread per env sleeps in futex_waitv(2)
-// on the words of its newest pending waits, and hands results back through a
-// thread-safe function.
+// The thread engine of futexWaitAsync (async_wait.h), used where io_uring
+// cannot wait on futexes: every pending wait is a thread of mman's own
+// asleep in the kernel on its word (waiter.cc says how), handing results back
+// through a thread-safe function.
 #pragma once
 
 #include <node_api.h>
@@ -10,7 +10,7 @@
 
 namespace mman {
 
-// The env's waiter thread, started; nullptr if it could not be.
+// The env's thread engine; nullptr if it could not be made.
 WaitEngine* StartThreadEngine(napi_env env);
 
 }  // namespace mman

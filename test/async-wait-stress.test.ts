@@ -5,7 +5,7 @@
 // when futexWaitAsync() returns (a wake issued after that ends it even if the
 // word did not change). No round measures time: each waits for its promises
 // at most 20 s and reports those still pending as lost.
-import { spawnSync } from 'node:child_process'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { repoRoot } from './helpers.js'
@@ -131,13 +131,17 @@ interface StressReport {
 // A generous bound for a run that hangs: rounds are many, and with busy loops slow.
 const RUN_BOUND_MS = 600_000
 
-function stress(env: NodeJS.ProcessEnv, rounds: number, busyLoops: number): StressReport {
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', STRESS, String(rounds), String(busyLoops)], {
+function run(program: string, args: string[], env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--input-type=module', '-e', program, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: RUN_BOUND_MS,
   })
+}
+
+function stress(env: NodeJS.ProcessEnv, rounds: number, busyLoops: number): StressReport {
+  const child = run(STRESS, [String(rounds), String(busyLoops)], env)
   expect(child.stderr).toBe('')
   expect(child.signal).toBeNull()
   expect(child.status).toBe(0)
@@ -207,12 +211,7 @@ describe.each([
   ['threads of its own', { MMAN_NO_IO_URING: '1' }],
 ])('close() and unmap() through %s', (_engine, env) => {
   it('reject 30,000 pending waits, each with ERR_INVALID_STATE (also waits older than many others)', () => {
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', CANCELLED], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      timeout: RUN_BOUND_MS,
-    })
+    const child = run(CANCELLED, [], env)
     expect(child.stderr).toBe('')
     expect(JSON.parse(child.stdout)).toEqual({
       closed: { ERR_INVALID_STATE: 30000 },
@@ -254,12 +253,7 @@ console.log(JSON.stringify({ afterWorker, during, after }))
 
 describe('futexWaitAsync through threads of its own', () => {
   it('ends its threads: a worker takes its own, idle ones beyond four retire', () => {
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', THREADS], {
-      cwd: repoRoot,
-      env: { ...process.env, MMAN_NO_IO_URING: '1' },
-      encoding: 'utf8',
-      timeout: RUN_BOUND_MS,
-    })
+    const child = run(THREADS, [], { MMAN_NO_IO_URING: '1' })
     expect(child.stderr).toBe('')
     const { afterWorker, during, after } = JSON.parse(child.stdout) as Record<string, number>
     expect(afterWorker).toBeLessThanOrEqual(0)
