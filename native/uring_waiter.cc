@@ -139,6 +139,9 @@ class UringEngine final : public WaitEngine {
   // wake fails.
   void Cancel(uintptr_t start, size_t length) override {
     if (!polling_) return;
+    // Waits whose completion already came are not in the kernel's list: a
+    // cancel would search all of it for them in vain.
+    Reap();
     auto within = [&](const UringWait* wait) { return !wait->cancelled && wait->word - start < length; };
     size_t targets = 0, staying = 0, passed = 0;
     pending_.ForEachNewest([&](const UringWait* wait) {
@@ -172,6 +175,14 @@ class UringEngine final : public WaitEngine {
       }
       return true;
     });
+    // Reaped completions are resolved when the ring's fd reads readable:
+    // make sure it will.
+    if (!arrived_.empty()) {
+      io_uring_sqe* nop = NextSqe();
+      nop->opcode = IORING_OP_NOP;
+      nop->user_data = kNotAWait;
+      cancels++;
+    }
     if (cancels > 0) Submit(cancels);
   }
 
@@ -317,37 +328,45 @@ class UringEngine final : public WaitEngine {
 
   static void OnReadable(uv_poll_t* handle, int, int) { static_cast<UringEngine*>(handle->data)->Deliver(); }
 
-  // On the JS thread: settle every wait whose completion arrived, in a
+  // Takes every completion off the ring, also those a full queue left in
+  // the kernel: their waits move to arrived_, for Deliver to resolve.
+  void Reap() {
+    for (;;) {
+      unsigned head = *cqHead_;
+      const unsigned tail = __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE);
+      for (; head != tail; head++) {
+        const io_uring_cqe& cqe = cqes_[head & cqMask_];
+        if (cqe.user_data == kNotAWait) continue;
+        auto* wait = reinterpret_cast<UringWait*>(cqe.user_data);
+        // A cancelled wait answers -ECANCELED whatever ended it (a wake from
+        // Cancel, or its cancellation); another -ECANCELED is its linked
+        // timeout's. -EAGAIN (the word changed between our look and the
+        // kernel's) answers as futexWait does.
+        wait->result = wait->cancelled ? -ECANCELED : cqe.res == -ECANCELED ? -ETIMEDOUT : cqe.res;
+        pending_.Remove(wait);
+        arrived_.PushBack(wait);
+      }
+      __atomic_store_n(cqHead_, head, __ATOMIC_RELEASE);
+      // Completions the full queue could not take wait in the kernel until asked for.
+      if (!(__atomic_load_n(sqFlags_, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW)) return;
+      Enter(fd_, 0, 0, IORING_ENTER_GETEVENTS);
+      if (__atomic_load_n(cqTail_, __ATOMIC_ACQUIRE) == head) return;
+    }
+  }
+
+  // On the JS thread: resolves every wait whose completion arrived, in a
   // callback scope so that the promises' reactions run right after.
   void Deliver() {
-    LinkedList<UringWait> settled;
-    unsigned head = *cqHead_;
-    const unsigned tail = __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE);
-    for (; head != tail; head++) {
-      const io_uring_cqe& cqe = cqes_[head & cqMask_];
-      if (cqe.user_data == kNotAWait) continue;
-      auto* wait = reinterpret_cast<UringWait*>(cqe.user_data);
-      // A cancelled wait answers -ECANCELED whatever ended it (a wake from
-      // Cancel, or its cancellation); another -ECANCELED is its linked
-      // timeout's. -EAGAIN (the word changed between our look and the
-      // kernel's) answers as futexWait does.
-      wait->result = wait->cancelled ? -ECANCELED : cqe.res == -ECANCELED ? -ETIMEDOUT : cqe.res;
-      pending_.Remove(wait);
-      settled.PushBack(wait);
-    }
-    __atomic_store_n(cqHead_, head, __ATOMIC_RELEASE);
-    // Completions the full queue could not take wait in the kernel until
-    // asked for; the ring fd then reads as readable again (epoll is level-triggered).
-    if (__atomic_load_n(sqFlags_, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW) Enter(fd_, 0, 0, IORING_ENTER_GETEVENTS);
-    if (settled.empty()) return;
+    Reap();
+    if (arrived_.empty()) return;
     napi_handle_scope handles;
     napi_open_handle_scope(env_, &handles);
     napi_value resource;
     napi_get_reference_value(env_, resource_, &resource);
     napi_callback_scope scope;
     napi_open_callback_scope(env_, resource, context_, &scope);
-    settled.ForEach([&](UringWait* wait) {
-      settled.Remove(wait);
+    arrived_.ForEach([&](UringWait* wait) {
+      arrived_.Remove(wait);
       napi_value value;
       napi_create_int32(env_, wait->result, &value);
       napi_resolve_deferred(env_, wait->deferred, value);
@@ -358,6 +377,7 @@ class UringEngine final : public WaitEngine {
     napi_close_callback_scope(env_, scope);
     napi_close_handle_scope(env_, handles);
   }
+
 
   napi_env env_;
   uv_thread_t setup_;
@@ -376,6 +396,7 @@ class UringEngine final : public WaitEngine {
   napi_ref resource_ = nullptr;
   napi_async_context context_ = nullptr;
   LinkedList<UringWait> pending_;  // oldest first
+  LinkedList<UringWait> arrived_;  // completed, not yet resolved
 };
 
 WaitEngine* StartUringEngine(napi_env env) {

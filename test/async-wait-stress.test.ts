@@ -176,7 +176,7 @@ describe.each([
 })
 
 const CANCELLED = `
-import { SharedMemory, mapAnonymous, futexWaitAsync } from 'mman'
+import { SharedMemory, mapAnonymous, futexWaitAsync, futexWake } from 'mman'
 const count = 30000
 // What each wait ended with (handled from the start: they are rejected before they are counted).
 const outcome = (wait) => wait.then((r) => 'resolved ' + r, (e) => e.code)
@@ -203,22 +203,35 @@ const newerWaits = Array.from({ length: count / 2 }, (_, i) => outcome(futexWait
 older.unmap()
 const underNewer = await rejected(olderWaits)
 newer.unmap()
-console.log(JSON.stringify({ closed: await rejected(closed), unmapped: await rejected(unmapped), underNewer, newer: await rejected(newerWaits) }))
+// Half woken (their words changed) just before the unmap, in the same turn:
+// each of those ends either way, the other half rejected.
+const last = mapAnonymous(count * 4, { shared: true })
+const lastInts = new Int32Array(last.buffer)
+const lastWaits = Array.from({ length: count }, (_, i) => outcome(futexWaitAsync(lastInts, i, 0)))
+for (let i = 0; i < count / 2; i++) { Atomics.store(lastInts, i, 1); futexWake(lastInts, i) }
+last.unmap()
+const halves = await Promise.all([rejected(lastWaits.slice(0, count / 2)), rejected(lastWaits.slice(count / 2))])
+console.log(JSON.stringify({ closed: await rejected(closed), unmapped: await rejected(unmapped), underNewer, newer: await rejected(newerWaits), halves }))
 `
 
 describe.each([
   ['io_uring', {}],
   ['threads of its own', { MMAN_NO_IO_URING: '1' }],
 ])('close() and unmap() through %s', (_engine, env) => {
-  it('reject 30,000 pending waits, each with ERR_INVALID_STATE (also waits older than many others)', () => {
+  it('reject 30,000 pending waits, each with ERR_INVALID_STATE (also waits older than many others, or beside woken ones)', () => {
     const child = run(CANCELLED, [], env)
     expect(child.stderr).toBe('')
-    expect(JSON.parse(child.stdout)).toEqual({
+    const { halves, ...rest } = JSON.parse(child.stdout) as { halves: Record<string, number>[] }
+    expect(rest).toEqual({
       closed: { ERR_INVALID_STATE: 30000 },
       unmapped: { ERR_INVALID_STATE: 30000 },
       underNewer: { ERR_INVALID_STATE: 15000 },
       newer: { ERR_INVALID_STATE: 15000 },
     })
+    // Woken just before: resolved 'ok' (0), or rejected if the unmap came first to the engine.
+    expect(Object.keys(halves[0] ?? {}).every((code) => ['resolved ok', 'ERR_INVALID_STATE'].includes(code))).toBe(true)
+    expect(Object.values(halves[0] ?? {}).reduce((a, b) => a + b, 0)).toBe(15000)
+    expect(halves[1]).toEqual({ ERR_INVALID_STATE: 15000 })
   }, RUN_BOUND_MS)
 })
 
