@@ -16,7 +16,9 @@ import { Worker } from 'node:worker_threads'
 import { SharedMemory, futexWaitAsync, futexWake } from 'mman'
 
 const [rounds, busyLoops] = process.argv.slice(-2).map(Number)
-const busy = Array.from({ length: busyLoops }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
+// Busy loops that end with this process, however it ends.
+const BUSY = 'const parent = process.ppid; for (let i = 0; ; i++) if (i % 1e7 === 0 && process.ppid !== parent) process.exit()'
+const busy = Array.from({ length: busyLoops }, () => spawn(process.execPath, ['-e', BUSY], { stdio: 'ignore' }))
 const memory = SharedMemory.create(1 << 16)
 const ints = memory.int32()
 const report = { lost: [], counts: {}, results: {} }
@@ -39,8 +41,7 @@ async function outcomes(waits, scenario) {
   return results
 }
 
-// Words left as they were: only the wakes can end these waits. Between
-// rounds the words go back to 0 and stay there.
+// The words stay 0 throughout: only the wakes can end these waits.
 const pause = (round) => new Promise((resolve) => round % 3 === 0 ? setTimeout(resolve, 1) : setImmediate(resolve))
 
 for (let round = 0; round < rounds; round++) {
