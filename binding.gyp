@@ -22,6 +22,7 @@
         "native/region.cc",
         "native/views.cc",
         "native/env.cc",
+        "native/async_wait.cc",
         "native/waiter.cc",
         "native/uring_waiter.cc",
         "native/args.cc",

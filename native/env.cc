@@ -1,7 +1,5 @@
 #include "env.h"
 
-#include "waiter.h"
-
 namespace mman {
 
 EnvData* EnvOf(napi_env env) {
@@ -21,14 +19,22 @@ EnvData* EnvOf(napi_env env) {
 
 void InitEnv(napi_env env) { EnvOf(env); }
 
-// Node-API refuses anything that may run JS once an env is being torn down;
+// Node-API refuses anything that may run JS once an env is stopping (Node
+// sets that before it joins a worker's thread, or tears an env down);
 // creating an empty ArrayBuffer is the cheapest such call without side effects.
-void NoticeTeardown(napi_env env) {
-  EnvData* data = EnvOf(env);
-  if (data->tearingDown) return;
+bool CanCallIntoJs(napi_env env) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
   void* bytes = nullptr;
   napi_value probe = nullptr;
-  data->tearingDown = napi_create_arraybuffer(env, 0, &bytes, &probe) != napi_ok;
+  const bool can = napi_create_arraybuffer(env, 0, &bytes, &probe) == napi_ok;
+  napi_close_handle_scope(env, scope);
+  return can;
+}
+
+void NoticeTeardown(napi_env env) {
+  EnvData* data = EnvOf(env);
+  if (!data->tearingDown) data->tearingDown = !CanCallIntoJs(env);
 }
 
 bool TearingDown(napi_env env) { return EnvOf(env)->tearingDown; }

@@ -6,8 +6,15 @@
 
 namespace mman {
 
-class Waiter;
-class UringWaiter;
+class WaitEngine;
+
+// The env's futexWaitAsync engines (async_wait.h), made on first use.
+struct AsyncWaits {
+  WaitEngine* thread = nullptr;  // the waiter thread (waiter.h)
+  WaitEngine* uring = nullptr;   // preferred where io_uring waits on futexes (uring_waiter.h)
+  bool uringTried = false;
+  bool stopHooked = false;  // an env cleanup hook stops them
+};
 
 struct EnvData {
   napi_ref detacher = nullptr;  // see SetDetacher (views.h)
@@ -15,9 +22,7 @@ struct EnvData {
   // then even for backing stores that live on elsewhere (a buffer moved out
   // by transfer() and posted to another thread), so nothing may be unmapped.
   bool tearingDown = false;
-  Waiter* waiter = nullptr;  // started by the first async wait (waiter.h)
-  UringWaiter* uring = nullptr;  // preferred to `waiter` where io_uring waits on futexes (uring_waiter.h)
-  bool uringTried = false;
+  AsyncWaits waits;
   // Brings a SharedArrayBuffer's finalizer (any thread, no env) to this env's thread.
   struct StoreMailbox* storeMailbox = nullptr;
 };
@@ -26,6 +31,9 @@ struct EnvData {
 void InitEnv(napi_env env);
 EnvData* EnvOf(napi_env env);
 
+// False once the env is stopping (worker.terminate(), process.exit(), the
+// end of a worker): Node will run no more JS in it.
+bool CanCallIntoJs(napi_env env);
 // Called by finalizers: notes whether Node is tearing the env down now.
 void NoticeTeardown(napi_env env);
 // True once Node tears the env down (process or worker exit): its finalizers

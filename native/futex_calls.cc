@@ -6,15 +6,18 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
 
 #include "args.h"
 #include "region_args.h"
+#include "async_wait.h"
 #include "calls.h"
-#include "waiter.h"
+#include "env.h"
 
 namespace mman {
 
@@ -32,17 +35,38 @@ bool WordArg(const Napi::CallbackInfo& info, Region** region, uint32_t** word) {
   return true;
 }
 
-// 0 when woken, or -EAGAIN (value differed), -ETIMEDOUT, -EINTR.
-int Wait(uint32_t* word, int32_t expected, int64_t timeoutMs) {
-  timespec timeout;
-  timespec* relative = nullptr;
-  if (timeoutMs >= 0) {
-    timeout.tv_sec = timeoutMs / 1000;
-    timeout.tv_nsec = (timeoutMs % 1000) * 1000000;
-    relative = &timeout;
+// A worker's sleep is cut into slices this long, so that it notices its env
+// stopping: Node joins a worker's thread (worker.terminate(), process.exit())
+// after telling it to stop, and a thread inside FUTEX_WAIT never hears.
+constexpr int64_t kSliceMs = 100;
+// Longer timeouts would overflow: a century is "never".
+constexpr int64_t kLongestTimeoutMs = int64_t{100} * 365 * 24 * 3600 * 1000;
+
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// 0 when woken (or the word changed after the first slice), or -EAGAIN (value
+// differed), -ETIMEDOUT, -EINTR (a signal, or the env stopping). `sliced`:
+// in slices of kSliceMs; between two, the thread is queued on no word for a
+// moment (a wake then counts nobody; a change is seen by the next slice).
+int Wait(napi_env env, uint32_t* word, int32_t expected, int64_t timeoutMs, bool sliced) {
+  const int64_t deadline = timeoutMs < 0 ? -1 : NowMs() + std::min(timeoutMs, kLongestTimeoutMs);
+  for (bool first = true;; first = false) {
+    int64_t sleepMs = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - NowMs());
+    if (sliced && (sleepMs < 0 || sleepMs > kSliceMs)) sleepMs = kSliceMs;
+    timespec timeout = {static_cast<time_t>(sleepMs / 1000), static_cast<long>(sleepMs % 1000) * 1000000};
+    if (syscall(SYS_futex, word, FUTEX_WAIT, static_cast<uint32_t>(expected), sleepMs < 0 ? nullptr : &timeout,
+                nullptr, 0) == 0) {
+      return 0;
+    }
+    if (errno == EAGAIN) return first ? -EAGAIN : 0;
+    if (errno != ETIMEDOUT) return -errno;
+    if (deadline >= 0 && NowMs() >= deadline) return -ETIMEDOUT;
+    if (!CanCallIntoJs(env)) return -EINTR;
   }
-  long rc = syscall(SYS_futex, word, FUTEX_WAIT, static_cast<uint32_t>(expected), relative, nullptr, 0);
-  return rc == 0 ? 0 : -errno;
 }
 
 }  // namespace
@@ -73,12 +97,16 @@ bool ParseWait(const Napi::CallbackInfo& info, WaitArgs* args) {
 Napi::Value FutexWait(const Napi::CallbackInfo& info) {
   WaitArgs args;
   if (!ParseWait(info, &args)) return Errno(info.Env(), -EINVAL);
-  return Errno(info.Env(), Wait(args.word, args.expected, args.timeoutMs));
+  // Only the main thread runs the default loop, and only it is never stopped
+  // from outside while it waits: other threads sleep in slices.
+  uv_loop_t* loop = nullptr;
+  const bool sliced = napi_get_uv_event_loop(info.Env(), &loop) != napi_ok || loop != uv_default_loop();
+  return Errno(info.Env(), Wait(info.Env(), args.word, args.expected, args.timeoutMs, sliced));
 }
 
 // futexWaitAsync(handle, offset, expected, timeoutMs, mayUseIoUring) ->
 // Promise<0 | -errno> (-ECANCELED: unmapped or remapped meanwhile), waiting
-// through io_uring or mman's waiter thread (waiter.h), not the libuv pool.
+// through io_uring or mman's waiter thread (async_wait.h), not the libuv pool.
 Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
   WaitArgs args;
   if (!ParseWait(info, &args)) return Errno(info.Env(), -EINVAL);

@@ -10,7 +10,7 @@
 #include "args.h"
 #include "region_args.h"
 #include "views.h"
-#include "waiter.h"
+#include "async_wait.h"
 #include "calls.h"
 
 namespace mman {

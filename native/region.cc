@@ -2,7 +2,7 @@
 
 #include "env.h"
 #include "views.h"
-#include "waiter.h"
+#include "async_wait.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>

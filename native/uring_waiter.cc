@@ -1,5 +1,6 @@
 #include "uring_waiter.h"
 
+#include <linux/futex.h>
 #include <linux/io_uring.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -9,10 +10,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstring>
-#include <vector>
+#include <new>
 
-#include "env.h"
+#include "wait_list.h"
 
 namespace mman {
 
@@ -27,6 +29,9 @@ constexpr uint64_t kMatchAnyBit = 0xffffffff;  // FUTEX_BITSET_MATCH_ANY
 // user_data of the entries that are not waits (timeouts, cancellations): never a valid pointer.
 constexpr uint64_t kNotAWait = 1;
 constexpr unsigned kEntries = 256;
+// How many newer waits a cancel may pass in the ring's futex list, on
+// average, before Cancel wakes the words instead (see Cancel).
+constexpr size_t kCancelSearchPerWait = 64;
 
 long Setup(unsigned entries, io_uring_params* params) { return syscall(__NR_io_uring_setup, entries, params); }
 
@@ -34,26 +39,26 @@ long Enter(int fd, unsigned submit, unsigned complete, unsigned flags) {
   return syscall(__NR_io_uring_enter, fd, submit, complete, flags, nullptr, 0);
 }
 
-struct PendingWait {
-  Region* region;
-  uintptr_t word;
-  napi_deferred deferred;
-  __kernel_timespec timeout;  // read by the kernel when the linked timeout is armed
+struct UringWait : ListLink {
+  Region* region = nullptr;
+  uintptr_t word = 0;
+  napi_deferred deferred = nullptr;
+  __kernel_timespec timeout = {};  // read by the kernel when the linked timeout is armed
   bool cancelled = false;
+  int result = 0;  // from its completion
 };
 
 }  // namespace
 
-class UringWaiter {
+class UringEngine final : public WaitEngine {
  public:
-  explicit UringWaiter(napi_env env) : env_(env) {}
+  explicit UringEngine(napi_env env) : env_(env) {}
 
   // The ring is set up on a thread of its own: its mmap takes the process's
   // mmap lock for writing, which waits out any long holder (a populateAsync
   // of 1 GiB held the event loop 0.6-2 s when this ran on the JS thread).
   // Until it is ready, waits go to the waiter thread (waiter.h).
   void BeginSetup() {
-    napi_add_env_cleanup_hook(env_, Stop, this);
     // No thread where there can be no ring: a call without parameters is
     // EFAULT where io_uring exists, and ENOSYS or EPERM where it does not or
     // is refused (old kernels, seccomp, io_uring_disabled, qemu-user).
@@ -61,14 +66,14 @@ class UringWaiter {
       state_.store(kFailed);
       return;
     }
-    // libuv's threads, not std::thread: see Waiter::Start (waiter.cc).
+    // libuv's threads, not std::thread: see ThreadEngine::Start (waiter.cc).
     settingUp_ = uv_thread_create(&setup_, RunSetUp, this) == 0;
     if (!settingUp_) state_.store(kFailed);
   }
 
-  // On the JS thread: whether waits can go through the ring now (its polling
-  // is started the first time it is).
-  bool Usable() {
+  // Whether waits can go through the ring now (its polling is started the
+  // first time it is).
+  bool Ready() override {
     if (polling_) return true;
     const int state = state_.load();
     if (state == kSettingUp || state == kUnusable) return false;
@@ -78,11 +83,18 @@ class UringWaiter {
     return polling_;
   }
 
-  napi_value Wait(Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
+  // The operation is issued inline by io_uring_enter (io_uring/futex.c:
+  // io_futex_wait queues the futex before returning), so the wait is armed
+  // when this returns, as FUTEX_WAIT is once it sleeps.
+  napi_value Wait(Region* region, uint32_t* word, uint32_t expected, bool, int64_t timeoutMs) override {
+    auto* wait = new (std::nothrow) UringWait();
     napi_value promise;
-    napi_deferred deferred;
-    if (napi_create_promise(env_, &deferred, &promise) != napi_ok) return nullptr;
-    auto* wait = new PendingWait{region, reinterpret_cast<uintptr_t>(word), deferred, {}};
+    if (wait == nullptr || napi_create_promise(env_, &wait->deferred, &promise) != napi_ok) {
+      delete wait;
+      return nullptr;
+    }
+    wait->region = region;
+    wait->word = reinterpret_cast<uintptr_t>(word);
     const bool timed = timeoutMs >= 0;
     io_uring_sqe* sqe = NextSqe();
     sqe->opcode = kOpFutexWait;
@@ -102,25 +114,57 @@ class UringWaiter {
       limit->user_data = kNotAWait;
     }
     if (!Submit(timed ? 2 : 1)) {
-      const int error = errno;
       napi_value result;
-      napi_create_int32(env_, -error, &result);
-      napi_resolve_deferred(env_, deferred, result);
+      napi_create_int32(env_, -errno, &result);
+      napi_resolve_deferred(env_, wait->deferred, result);
       delete wait;
       return promise;
     }
     Ref(region);
     if (pending_.empty()) uv_ref(reinterpret_cast<uv_handle_t*>(&poll_));
-    pending_.push_back(wait);
+    pending_.PushBack(wait);
     return promise;
   }
 
-  void Cancel(uintptr_t start, size_t length) {
+  // Linear in the waits, on the JS thread. Cancelled one by one with
+  // IORING_OP_ASYNC_CANCEL, newest first: the kernel searches the ring's
+  // futex list from its newest entry (io_futex_wait adds at its head), so
+  // each cancel passes only the waits newer than its own that stay (oldest
+  // first, each searched the whole list: 30,000 waits held the loop 17 s).
+  // When those would be many (a range of old waits under many newer ones),
+  // each distinct word in the range is woken instead: FUTEX_WAKE ends our
+  // operations on it (and may end other waiters on it with a spurious wake,
+  // which futex semantics allow), walking one futex hash bucket, whose length
+  // grows with every waiter in the kernel; ASYNC_CANCEL then only where the
+  // wake fails.
+  void Cancel(uintptr_t start, size_t length) override {
     if (!polling_) return;
+    // Waits whose completion already came are not in the kernel's list: a
+    // cancel would search all of it for them in vain.
+    Reap();
+    auto within = [&](const UringWait* wait) { return !wait->cancelled && wait->word - start < length; };
+    size_t targets = 0, staying = 0, passed = 0;
+    pending_.ForEachNewest([&](const UringWait* wait) {
+      if (within(wait)) {
+        targets++;
+        passed += staying;
+      } else if (!wait->cancelled) {
+        staying++;
+      }
+      return true;
+    });
+    const bool wakeWords = passed > kCancelSearchPerWait * targets;
     unsigned cancels = 0;
-    for (PendingWait* wait : pending_) {
-      if (wait->cancelled || wait->word - start >= length) continue;
+    uintptr_t lastWord = 0;
+    bool lastWoken = false;
+    pending_.ForEachNewest([&](UringWait* wait) {
+      if (!within(wait)) return true;
       wait->cancelled = true;
+      if (wakeWords && wait->word != lastWord) {
+        lastWord = wait->word;
+        lastWoken = syscall(SYS_futex, wait->word, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0) >= 0;
+      }
+      if (wakeWords && lastWoken) return true;
       io_uring_sqe* sqe = NextSqe();
       sqe->opcode = IORING_OP_ASYNC_CANCEL;
       sqe->addr = reinterpret_cast<uint64_t>(wait);
@@ -129,15 +173,42 @@ class UringWaiter {
         Submit(cancels);
         cancels = 0;
       }
+      return true;
+    });
+    // Reaped completions are resolved when the ring's fd reads readable:
+    // make sure it will.
+    if (!arrived_.empty()) {
+      io_uring_sqe* nop = NextSqe();
+      nop->opcode = IORING_OP_NOP;
+      nop->user_data = kNotAWait;
+      cancels++;
     }
     if (cancels > 0) Submit(cancels);
+  }
+
+  // At env teardown: the ring goes (closing it ends what it still waits on).
+  void Stop() override {
+    JoinSetUp();
+    if (!polling_) {
+      Unmap();
+      delete this;
+      return;
+    }
+    napi_async_destroy(env_, context_);
+    napi_delete_reference(env_, resource_);
+    uv_poll_stop(&poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), [](uv_handle_t* handle) {
+      auto* engine = static_cast<UringEngine*>(handle->data);
+      engine->Unmap();
+      delete engine;
+    });
   }
 
  private:
   enum State { kSettingUp, kReady, kFailed, kUnusable };
 
   static void RunSetUp(void* arg) {
-    auto* self = static_cast<UringWaiter*>(arg);
+    auto* self = static_cast<UringEngine*>(arg);
     self->state_.store(self->SetUp() ? kReady : kFailed);
   }
 
@@ -255,67 +326,58 @@ class UringWaiter {
     }
   }
 
-  static void OnReadable(uv_poll_t* handle, int, int) { static_cast<UringWaiter*>(handle->data)->Deliver(); }
+  static void OnReadable(uv_poll_t* handle, int, int) { static_cast<UringEngine*>(handle->data)->Deliver(); }
 
-  // On the JS thread: settle every wait whose completion arrived, in a
+  // Takes every completion off the ring, also those a full queue left in
+  // the kernel: their waits move to arrived_, for Deliver to resolve.
+  void Reap() {
+    for (;;) {
+      unsigned head = *cqHead_;
+      const unsigned tail = __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE);
+      for (; head != tail; head++) {
+        const io_uring_cqe& cqe = cqes_[head & cqMask_];
+        if (cqe.user_data == kNotAWait) continue;
+        auto* wait = reinterpret_cast<UringWait*>(cqe.user_data);
+        // A cancelled wait answers -ECANCELED whatever ended it (a wake from
+        // Cancel, or its cancellation); another -ECANCELED is its linked
+        // timeout's. -EAGAIN (the word changed between our look and the
+        // kernel's) answers as futexWait does.
+        wait->result = wait->cancelled ? -ECANCELED : cqe.res == -ECANCELED ? -ETIMEDOUT : cqe.res;
+        pending_.Remove(wait);
+        arrived_.PushBack(wait);
+      }
+      __atomic_store_n(cqHead_, head, __ATOMIC_RELEASE);
+      // Completions the full queue could not take wait in the kernel until asked for.
+      if (!(__atomic_load_n(sqFlags_, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW)) return;
+      Enter(fd_, 0, 0, IORING_ENTER_GETEVENTS);
+      if (__atomic_load_n(cqTail_, __ATOMIC_ACQUIRE) == head) return;
+    }
+  }
+
+  // On the JS thread: resolves every wait whose completion arrived, in a
   // callback scope so that the promises' reactions run right after.
   void Deliver() {
-    std::vector<std::pair<PendingWait*, int>> settled;
-    unsigned head = *cqHead_;
-    const unsigned tail = __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE);
-    for (; head != tail; head++) {
-      const io_uring_cqe& cqe = cqes_[head & cqMask_];
-      if (cqe.user_data == kNotAWait) continue;
-      auto* wait = reinterpret_cast<PendingWait*>(cqe.user_data);
-      // -ECANCELED is both ours and the linked timeout's; -EAGAIN (the word
-      // changed between our look and the kernel's) answers as futexWait does.
-      int result = cqe.res;
-      if (result == -ECANCELED && !wait->cancelled) result = -ETIMEDOUT;
-      settled.emplace_back(wait, result);
-    }
-    __atomic_store_n(cqHead_, head, __ATOMIC_RELEASE);
-    // Completions the full queue could not take wait in the kernel until
-    // asked for; the ring fd then reads as readable again (epoll is level-triggered).
-    if (__atomic_load_n(sqFlags_, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW) Enter(fd_, 0, 0, IORING_ENTER_GETEVENTS);
-    if (settled.empty()) return;
+    Reap();
+    if (arrived_.empty()) return;
     napi_handle_scope handles;
     napi_open_handle_scope(env_, &handles);
     napi_value resource;
     napi_get_reference_value(env_, resource_, &resource);
     napi_callback_scope scope;
     napi_open_callback_scope(env_, resource, context_, &scope);
-    for (auto& [wait, result] : settled) {
+    arrived_.ForEach([&](UringWait* wait) {
+      arrived_.Remove(wait);
       napi_value value;
-      napi_create_int32(env_, result, &value);
+      napi_create_int32(env_, wait->result, &value);
       napi_resolve_deferred(env_, wait->deferred, value);
       Unref(wait->region);
-      pending_.erase(std::find(pending_.begin(), pending_.end(), wait));
       delete wait;
-    }
+    });
     if (pending_.empty()) uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
     napi_close_callback_scope(env_, scope);
     napi_close_handle_scope(env_, handles);
   }
 
-  // At env teardown: the ring goes (closing it ends what it still waits on).
-  static void Stop(void* arg) {
-    UringWaiter* self = static_cast<UringWaiter*>(arg);
-    EnvOf(self->env_)->uring = nullptr;
-    self->JoinSetUp();
-    if (!self->polling_) {
-      self->Unmap();
-      delete self;
-      return;
-    }
-    napi_async_destroy(self->env_, self->context_);
-    napi_delete_reference(self->env_, self->resource_);
-    uv_poll_stop(&self->poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(&self->poll_), [](uv_handle_t* handle) {
-      UringWaiter* waiter = static_cast<UringWaiter*>(handle->data);
-      waiter->Unmap();
-      delete waiter;
-    });
-  }
 
   napi_env env_;
   uv_thread_t setup_;
@@ -333,23 +395,14 @@ class UringWaiter {
   uv_poll_t poll_;
   napi_ref resource_ = nullptr;
   napi_async_context context_ = nullptr;
-  std::vector<PendingWait*> pending_;
+  LinkedList<UringWait> pending_;  // oldest first
+  LinkedList<UringWait> arrived_;  // completed, not yet resolved
 };
 
-UringWaiter* UringWaiterOf(napi_env env) {
-  EnvData* data = EnvOf(env);
-  if (data->uring == nullptr && !data->uringTried) {
-    data->uringTried = true;
-    data->uring = new UringWaiter(env);
-    data->uring->BeginSetup();
-  }
-  return data->uring != nullptr && data->uring->Usable() ? data->uring : nullptr;
+WaitEngine* StartUringEngine(napi_env env) {
+  auto* engine = new (std::nothrow) UringEngine(env);
+  if (engine != nullptr) engine->BeginSetup();
+  return engine;
 }
-
-napi_value UringWait(UringWaiter* waiter, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs) {
-  return waiter->Wait(region, word, expected, timeoutMs);
-}
-
-void UringCancel(UringWaiter* waiter, uintptr_t start, size_t length) { waiter->Cancel(start, length); }
 
 }  // namespace mman

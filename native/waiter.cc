@@ -1,6 +1,45 @@
+// The waiter-thread engine: every pending wait is one sleeping thread of
+// ours, a "sleeper", queued on the wait's word in the kernel exactly as a
+// FUTEX_WAIT caller would be, so that FUTEX_WAKE counts it, wakes it, and
+// ends its wait alone.
+//
+// Why not one thread for all waits (futex_waitv, as before): that thread
+// learns only the last entry woken (kernel/futex/waitwake.c,
+// futex_unqueue_multiple returns the last index), so a second wake landing
+// before it ran again was counted and lost (11-16 of 100 rounds); and each
+// time it woke it left every word's queue until it went back to sleep, so a
+// wake in between counted nobody and a wait stayed pending.
+//
+// Arming without a thread switch: an idle sleeper is parked on a spare word
+// of its own. Wait() moves it onto the wait's word with FUTEX_CMP_REQUEUE
+// (one syscall on the JS thread; the count it returns proves the sleeper was
+// queued and is now queued on the word), then looks at the word again, since
+// it may have changed before the move. So the wait is armed when Wait()
+// returns. A sleeper that wakes spuriously re-queues itself at the address it
+// started on (the kernel re-reads its own copy of the arguments): setting the
+// spare word to 1 after the move makes that re-queue fail, and the sleeper,
+// back in user space, sleeps on its wait's word directly.
+//
+// Ending a wait early (cancel, timeout, the word changed before the move):
+// the sleeper sleeps in futex_waitv(2) on [bell, word], and the JS thread
+// rings its bell, a private word. Kernels before 5.16 have no futex_waitv:
+// there the sleeper sleeps in FUTEX_WAIT on the word alone and is rung with a
+// FUTEX_WAKE of the word, which may also end other waiters on it ('ok' with
+// the word unchanged: a spurious wake, which futex semantics allow); a
+// sleeper that went back to sleep on its word (after a spurious wake-up)
+// does so in 100 ms slices, since a ring can miss it on its way in.
+// Timeouts are kept by one libuv timer on the JS thread.
+//
+// At most kMaxSleepers waits have a sleeper; more wait for one to be free and
+// are meanwhile polled every millisecond (they see their word change, but a
+// wake that leaves it unchanged finds them not queued: futexWake() counts
+// nothing for them). The sleeper idle longest is retired after a while,
+// down to a few, and all when the env ends.
 #include "waiter.h"
 
 #include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,22 +48,37 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <mutex>
-#include <vector>
+#include <new>
 
-#include "env.h"
-#include "uring_waiter.h"
+#include "wait_list.h"
 
 namespace mman {
 
+class ThreadEngine;
+
 namespace {
 
-// futex_waitv(2) takes at most this many words; the control word is one.
-constexpr size_t kMaxWords = 128;
-// Waits beyond kMaxWords - 1 distinct words are looked at this often instead.
-constexpr int64_t kOverflowPollNs = 1000000;
+constexpr size_t kMaxSleepers = 64;
+// Idle sleepers beyond this many end after kIdleLifeNs.
+constexpr size_t kKeptIdle = 4;
+constexpr int64_t kIdleLifeNs = int64_t{10} * 1000000000;
+// A sleeper runs a few syscalls and Node's thread-safe call: small stacks
+// (ASan builds need more than the code alone would).
+constexpr size_t kSleeperStack = 256 << 10;
+// Without futex_waitv (kernels before 5.16), a sleeper on its wait's word
+// looks at its wait this often.
+constexpr long kUnrungSliceNs = 100000000;
+// Waits without a sleeper are looked at this often (more waits, less often).
+constexpr int64_t kPollNs = 1000000;
 // Longer timeouts (lib takes any number of ms) would overflow in ns: a century is "never".
 constexpr int64_t kLongestTimeoutMs = int64_t{100} * 365 * 24 * 3600 * 1000;
+// How long Wait() waits for a sleeper to be queued on its spare word (a new
+// sleeper starting, or one just parking): then the wait still ends when its
+// word changes, and is armed once the sleeper gets there.
+constexpr int64_t kArmingBoundNs = 1000000000;
+constexpr int kPending = 1;
 
 int64_t NowNs() {
   timespec ts;
@@ -32,243 +86,429 @@ int64_t NowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-constexpr int kSame = 0, kDiffers = 1, kWoken = 2;
+long Futex(const void* word, int op, uint32_t value) { return syscall(SYS_futex, word, op, value, nullptr, nullptr, 0); }
 
-// kDiffers when the word no longer holds `expected`, kSame while it does,
-// -EFAULT when it cannot be read. `askKernel` compares with a zero-timeout
-// FUTEX_WAIT (EFAULT where a load would be SIGSEGV or SIGBUS) instead of a
-// load; a FUTEX_WAKE may pick that probe as its waiter (kWoken), and then the
-// wake is ours to answer, or it would be lost.
-int WordDiffers(const std::atomic<uint32_t>* word, uint32_t expected, bool askKernel) {
-  if (!askKernel) return word->load() != expected ? kDiffers : kSame;
-  const timespec now = {0, 0};
-  if (syscall(SYS_futex, word, FUTEX_WAIT, expected, &now, nullptr, 0) == 0) return kWoken;
-  return errno == EAGAIN ? kDiffers : errno == EFAULT ? -EFAULT : kSame;
-}
+struct Sleeper;
 
-struct PendingWait {
-  Region* region;
-  const std::atomic<uint32_t>* word;
-  uint32_t expected;
-  bool askKernel;  // its page may be unreadable: never loaded here (see WordDiffers)
-  int64_t deadlineNs;  // CLOCK_MONOTONIC; -1: none
-  napi_deferred deferred;
-  int result = 1;  // 1 while pending, then 0 or -errno
+struct ThreadWait : ListLink {
+  Region* region = nullptr;
+  const std::atomic<uint32_t>* word = nullptr;
+  uint32_t expected = 0;
+  bool askKernel = false;  // its page may be unreadable: never loaded here (see LookAtWord)
+  int64_t deadlineNs = -1;  // CLOCK_MONOTONIC; -1: none
+  napi_deferred deferred = nullptr;
+  // Guarded by the engine's mutex:
+  Sleeper* sleeper = nullptr;  // nullptr while polled
+  int result = kPending;  // settled: 0 or -errno
+  int early = kPending;   // what the JS thread saw once it was armed (0: changed; -EFAULT)
+  bool cancelled = false;
+  bool timedOut = false;
+};
+
+// How a sleeper's sleep ended.
+enum class Woke { kWord, kBell, kBounced, kOther };
+
+struct Sleeper : ListLink {
+  ThreadEngine* engine = nullptr;
+  uv_thread_t thread;
+  std::atomic<uint32_t> spare{0};  // parked here (a shared futex, so that it can move onto any word)
+  std::atomic<uint32_t> bell{0};   // rung to end its sleep (futex_waitv only)
+  // Guarded by the engine's mutex:
+  ThreadWait* wait = nullptr;
+  int64_t idleSince = 0;  // when it last went on the idle list
+  bool retired = false;
 };
 
 }  // namespace
 
-class Waiter {
+class ThreadEngine final : public WaitEngine {
  public:
-  explicit Waiter(napi_env env) : env_(env) {}
+  explicit ThreadEngine(napi_env env) : env_(env) {}
 
   bool Start() {
+    // futex_waitv with no entries is EINVAL where the call exists.
+    hasWaitv_ = syscall(SYS_futex_waitv, nullptr, 0, 0, nullptr, 0) != 0 && errno != ENOSYS;
+    uv_loop_t* loop = nullptr;
     napi_value name;
     napi_create_string_utf8(env_, "mman.futexWaitAsync", NAPI_AUTO_LENGTH, &name);
+    if (napi_get_uv_event_loop(env_, &loop) != napi_ok || uv_timer_init(loop, &clock_) != 0) return false;
+    clock_.data = this;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&clock_));
     if (napi_create_threadsafe_function(env_, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, Deliver,
                                         &tsfn_) != napi_ok) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&clock_), nullptr);
       return false;
     }
     napi_unref_threadsafe_function(env_, tsfn_);
-    // libuv's threads, not std::thread: this build has no exceptions, and a
-    // process out of threads must get an error, not an abort. (Not
-    // pthread_create either: linked directly, it needs glibc 2.34.)
-    if (uv_thread_create(&thread_, [](void* self) { static_cast<Waiter*>(self)->Run(); }, this) != 0) {
-      napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
-      return false;
-    }
-    napi_add_env_cleanup_hook(env_, Stop, this);
     return true;
   }
 
-  napi_value Wait(Region* region, uint32_t* word, uint32_t expected, bool askKernel, int64_t timeoutMs) {
+  napi_value Wait(Region* region, uint32_t* word, uint32_t expected, bool askKernel, int64_t timeoutMs) override {
+    auto* wait = new (std::nothrow) ThreadWait();
     napi_value promise;
-    napi_deferred deferred;
-    if (napi_create_promise(env_, &deferred, &promise) != napi_ok) return nullptr;
-    Ref(region);
-    auto* wait = new PendingWait{region, reinterpret_cast<const std::atomic<uint32_t>*>(word), expected, askKernel,
-                                 timeoutMs < 0 ? -1 : NowNs() + std::min<int64_t>(timeoutMs, kLongestTimeoutMs) * 1000000, deferred};
-    bool first;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      first = pending_.empty() && done_.empty();
-      pending_.push_back(wait);
+    if (wait == nullptr || napi_create_promise(env_, &wait->deferred, &promise) != napi_ok) {
+      delete wait;
+      return nullptr;
     }
+    wait->region = region;
+    wait->word = reinterpret_cast<const std::atomic<uint32_t>*>(word);
+    wait->expected = expected;
+    wait->askKernel = askKernel;
+    if (timeoutMs >= 0) wait->deadlineNs = NowNs() + std::min<int64_t>(timeoutMs, kLongestTimeoutMs) * 1000000;
+    Ref(region);
     // A pending wait keeps the process alive, as a timer does.
-    if (first) napi_ref_threadsafe_function(env_, tsfn_);
-    Wake();
+    if (pending_++ == 0) napi_ref_threadsafe_function(env_, tsfn_);
+    Sleeper* sleeper = IdleSleeper(true);
+    if (sleeper != nullptr) {
+      Arm(sleeper, wait);
+    } else {
+      polled_.PushBack(wait);
+      Tick(NowNs() + PollIntervalNs());
+    }
+    if (wait->deadlineNs >= 0) Tick(wait->deadlineNs);
     return promise;
   }
 
-  void Cancel(uintptr_t start, size_t length) {
+  // Linear in the waits: each sleeper's bell, each polled wait looked at once.
+  void Cancel(uintptr_t start, size_t length) override {
+    auto within = [&](const ThreadWait* wait) { return reinterpret_cast<uintptr_t>(wait->word) - start < length; };
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t i = 0; i < sleeperCount_; i++) {
+      ThreadWait* wait = sleepers_[i]->wait;
+      if (wait == nullptr || wait->cancelled || !within(wait)) continue;
+      wait->cancelled = true;
+      Ring(sleepers_[i]);
+    }
+    bool settled = false;
+    polled_.ForEach([&](ThreadWait* wait) {
+      if (!within(wait)) return;
+      polled_.Remove(wait);
+      wait->result = -ECANCELED;
+      done_.PushBack(wait);
+      settled = true;
+    });
+    if (settled) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+  }
+
+  // Ends and joins every sleeper. Waits still pending are abandoned with the env.
+  void Stop() override {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (PendingWait* wait : pending_) {
-        if (wait->result == 1 && reinterpret_cast<uintptr_t>(wait->word) - start < length) wait->result = -ECANCELED;
-      }
+      stopping_ = true;
+      for (size_t i = 0; i < sleeperCount_; i++) Ring(sleepers_[i]);
     }
-    Wake();
+    for (size_t i = 0; i < sleeperCount_; i++) {
+      uv_thread_join(&sleepers_[i]->thread);
+      delete sleepers_[i];
+    }
+    napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
+    auto forget = [](ThreadWait* wait) { delete wait; };
+    polled_.ForEach(forget);
+    done_.ForEach(forget);
+    uv_timer_stop(&clock_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&clock_),
+             [](uv_handle_t* handle) { delete static_cast<ThreadEngine*>(handle->data); });
   }
 
  private:
-  void Wake() {
-    control_.fetch_add(1);
-    syscall(SYS_futex, &control_, FUTEX_WAKE, 1, nullptr, nullptr, 0);
-  }
-
-  // The thread: sleep until the control word or a watched word changes or
-  // is woken, or a deadline passes, then settle every wait whose word
-  // differs or was woken (as a FUTEX_WAIT would end), whose deadline
-  // passed, or which was cancelled.
-  void Run() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    std::vector<futex_waitv> words;
-    while (!stopping_) {
-      words.clear();
-      words.push_back({control_.load(), reinterpret_cast<uint64_t>(&control_), FUTEX_32, 0});
-      int64_t wakeAt = -1;
-      for (const PendingWait* wait : pending_) {
-        if (wait->result != 1) {
-          wakeAt = 0;
-          continue;
-        }
-        if (wait->deadlineNs >= 0 && (wakeAt < 0 || wait->deadlineNs < wakeAt)) wakeAt = wait->deadlineNs;
-        const uint64_t address = reinterpret_cast<uint64_t>(wait->word);
-        bool watched = false;
-        for (const futex_waitv& w : words) watched = watched || w.uaddr == address;
-        if (watched) continue;
-        if (words.size() < kMaxWords) {
-          words.push_back({wait->expected, address, FUTEX_32, 0});
-        } else {
-          const int64_t poll = NowNs() + kOverflowPollNs;
-          if (wakeAt < 0 || poll < wakeAt) wakeAt = poll;
+  // An idle sleeper, taken off the idle list: the one idle shortest (so
+  // that the others can age out), parked or about to be; or with `start`, a
+  // new one while there are fewer than kMaxSleepers. nullptr when there is none.
+  Sleeper* IdleSleeper(bool start) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!idle_.empty()) {
+        Sleeper* sleeper = idle_.Back();
+        idle_.Remove(sleeper);
+        return sleeper;
+      }
+    }
+    if (!start || sleeperCount_ == kMaxSleepers) return nullptr;
+    auto* sleeper = new (std::nothrow) Sleeper();
+    if (sleeper == nullptr) return nullptr;
+    sleeper->engine = this;
+    uv_thread_options_t options;
+    options.flags = UV_THREAD_HAS_STACK_SIZE;
+    options.stack_size = kSleeperStack;
+    // libuv's threads, not std::thread: this build has no exceptions, and a
+    // process out of threads must get an error (here: polling), not an
+    // abort. (Not pthread_create either: linked directly, it needs glibc 2.34.)
+    auto run = [](void* arg) {
+      auto* self = static_cast<Sleeper*>(arg);
+      self->engine->Sleep(self);
+    };
+    if (uv_thread_create_ex(&sleeper->thread, &options, run, sleeper) != 0) {
+      delete sleeper;
+      return nullptr;
+    }
+    sleepers_[sleeperCount_++] = sleeper;
+    // It puts itself on the idle list as it parks: take it from there.
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (sleeper->prev != nullptr) {
+          idle_.Remove(sleeper);
+          return sleeper;
         }
       }
-      lock.unlock();
-      uint64_t woken = 0;
-      if (wakeAt != 0) {
-        timespec until = {static_cast<time_t>(wakeAt / 1000000000), static_cast<long>(wakeAt % 1000000000)};
-        long rc = syscall(SYS_futex_waitv, words.data(), words.size(), 0, wakeAt < 0 ? nullptr : &until, CLOCK_MONOTONIC);
-        if (rc > 0 && static_cast<size_t>(rc) < words.size()) woken = words[rc].uaddr;
-        // Kernels before 5.16 have no futex_waitv: sleep on the control word
-        // alone and look at the others every millisecond.
-        if (rc < 0 && errno == ENOSYS) {
-          timespec slice = {0, kOverflowPollNs};
-          syscall(SYS_futex, &control_, FUTEX_WAIT, words[0].val, &slice, nullptr, 0);
-        }
-      }
-      lock.lock();
-      const int64_t now = NowNs();
-      bool settled = false;
-      for (auto it = pending_.begin(); it != pending_.end();) {
-        PendingWait* wait = *it;
-        if (wait->result == 1) {
-          const int seen = reinterpret_cast<uint64_t>(wait->word) == woken ? kWoken : WordDiffers(wait->word, wait->expected, wait->askKernel);
-          if (seen != kSame) {
-            wait->result = seen < 0 ? seen : 0;
-          } else if (wait->deadlineNs >= 0 && now >= wait->deadlineNs) {
-            wait->result = -ETIMEDOUT;
-          }
-        }
-        if (wait->result == 1) {
-          ++it;
-          continue;
-        }
-        done_.push_back(wait);
-        it = pending_.erase(it);
-        settled = true;
-      }
-      if (settled) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+      sched_yield();
     }
   }
 
-  // On the JS thread: resolve what the thread settled.
-  static void Deliver(napi_env env, napi_value, void* context, void*) {
-    // A null env is the queue being drained after Stop() released the
-    // function and deleted the waiter: `context` must not be touched.
-    if (env == nullptr) return;
-    Waiter* self = static_cast<Waiter*>(context);
-    std::vector<PendingWait*> done;
-    bool idle;
+  // On the JS thread: hands `wait` to `sleeper` (idle, off the idle list) and
+  // moves the sleeper from its spare word onto the wait's word.
+  void Arm(Sleeper* sleeper, ThreadWait* wait) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      sleeper->wait = wait;
+      wait->sleeper = sleeper;
+    }
+    const int64_t giveUp = NowNs() + kArmingBoundNs;
+    // 0 until the sleeper is queued on its spare word (it is on its way).
+    while (syscall(SYS_futex, &sleeper->spare, FUTEX_CMP_REQUEUE, 0, 1L, wait->word, 0) != 1 && NowNs() < giveUp) {
+      sched_yield();
+    }
+    {
+      // A sleeper woken spuriously would queue itself on the spare word again,
+      // unarmed: from now on that fails, and the sleeper sleeps on the word
+      // itself. One that queued there before this store is woken. (Unless
+      // the wait already ended: the sleeper parks there again.)
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (sleeper->wait != wait) return;
+      sleeper->spare.store(1);
+      Futex(&sleeper->spare, FUTEX_WAKE, INT_MAX);
+    }
+    // The word may have changed between the first look and the move.
+    const int seen = LookAtWord(wait->word, wait->expected, wait->askKernel);
+    if (seen == kSame) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (sleeper->wait != wait) return;
+    wait->early = seen < 0 ? seen : 0;
+    Ring(sleeper);
+  }
+
+  // Under the lock: ends the sleeper's current sleep.
+  void Ring(Sleeper* sleeper) {
+    if (hasWaitv_) {
+      sleeper->bell.fetch_add(1);
+      Futex(&sleeper->bell, FUTEX_WAKE_PRIVATE, 1);
+    } else if (sleeper->wait == nullptr) {
+      // Idle, parked on its spare word or on its way there (the store makes that fail).
+      sleeper->spare.store(1);
+      Futex(&sleeper->spare, FUTEX_WAKE, INT_MAX);
+    } else {
+      // On its wait's word. One on its way there misses this: see SleepOn.
+      Futex(sleeper->wait->word, FUTEX_WAKE, INT_MAX);
+    }
+  }
+
+  // A sleeper's thread.
+  void Sleep(Sleeper* sleeper) {
+    // Signals go to other threads: an interrupted sleep would be a gap in its queueing.
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, nullptr);
+    std::unique_lock<std::mutex> lock(mutex_);
+    GoIdle(sleeper);
+    while (!stopping_ && !sleeper->retired) {
+      ThreadWait* wait = sleeper->wait;
+      const uint32_t bell = sleeper->bell.load();
+      lock.unlock();
+      const Woke woke = wait == nullptr ? SleepOn(&sleeper->spare, 0, bell, sleeper)
+                                        : SleepOn(wait->word, wait->expected, bell, sleeper);
+      lock.lock();
+      wait = sleeper->wait;
+      if (wait == nullptr) continue;  // still idle: retired, or the env is stopping
+      const int outcome = Outcome(wait, woke);
+      if (outcome == kPending) continue;  // still waiting: now on its word
+      wait->result = outcome;
+      done_.PushBack(wait);
+      sleeper->wait = nullptr;
+      sleeper->spare.store(0);
+      GoIdle(sleeper);
+      napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+    }
+  }
+
+  // Under the lock.
+  void GoIdle(Sleeper* sleeper) {
+    sleeper->idleSince = NowNs();
+    idle_.PushBack(sleeper);
+  }
+
+  // Without the lock: sleeps on `word` (a shared futex) while it holds `expected`.
+  Woke SleepOn(const std::atomic<uint32_t>* word, uint32_t expected, uint32_t bell, Sleeper* sleeper) {
+    long rc;
+    if (hasWaitv_) {
+      // The word last, so that when both were woken, the wake is what it answers.
+      futex_waitv entries[2] = {{bell, reinterpret_cast<uint64_t>(&sleeper->bell), FUTEX_32 | FUTEX_PRIVATE_FLAG, 0},
+                                {expected, reinterpret_cast<uint64_t>(word), FUTEX_32, 0}};
+      rc = syscall(SYS_futex_waitv, entries, 2, 0, nullptr, CLOCK_MONOTONIC);
+      if (rc >= 0) return rc == 1 ? Woke::kWord : Woke::kBell;
+    } else {
+      // Without a bell, a ring (a wake of the word) misses a sleeper on its
+      // way into FUTEX_WAIT: on its wait's word it sleeps in slices. (Parked,
+      // it needs none, and moved onto the word from there it is queued.)
+      const timespec slice = {0, kUnrungSliceNs};
+      rc = syscall(SYS_futex, word, FUTEX_WAIT, expected, word == &sleeper->spare ? nullptr : &slice, nullptr, 0);
+      if (rc == 0) return Woke::kWord;
+    }
+    return errno == EAGAIN ? Woke::kBounced : Woke::kOther;
+  }
+
+  // Under the lock: how `wait` ends after its sleeper woke so, or kPending
+  // when it goes on.
+  int Outcome(const ThreadWait* wait, Woke woke) {
+    if (wait->cancelled) return -ECANCELED;
+    // Without futex_waitv, a wake of the word may be our own ring.
+    if (woke == Woke::kWord && hasWaitv_) return 0;
+    if (wait->early != kPending) return wait->early;
+    if (wait->timedOut) return -ETIMEDOUT;
+    if (woke == Woke::kWord) return 0;
+    // Bounced off the spare word or the word itself, or rung for nothing: look.
+    const int seen = LookAtWord(wait->word, wait->expected, wait->askKernel);
+    return seen == kSame ? kPending : seen < 0 ? seen : 0;
+  }
+
+  int64_t PollIntervalNs() const { return std::max<int64_t>(kPollNs, static_cast<int64_t>(pending_) * 1000); }
+
+  // On the JS thread: the clock runs OnTick at `dueNs` at the latest.
+  void Tick(int64_t dueNs) {
+    if (tickAt_ >= 0 && tickAt_ <= dueNs) return;
+    tickAt_ = dueNs;
+    const int64_t delayNs = std::max<int64_t>(0, dueNs - NowNs());
+    uv_timer_start(&clock_, OnTick, static_cast<uint64_t>((delayNs + 999999) / 1000000), 0);
+  }
+
+  // On the JS thread: ends waits whose deadline passed, looks at polled
+  // waits, and sets the next tick.
+  static void OnTick(uv_timer_t* clock) {
+    auto* self = static_cast<ThreadEngine*>(clock->data);
+    self->tickAt_ = -1;
+    const int64_t now = NowNs();
+    int64_t next = -1;
+    auto later = [&](int64_t at) {
+      if (at >= 0 && (next < 0 || at < next)) next = at;
+    };
+    bool settled = false;
     {
       std::lock_guard<std::mutex> lock(self->mutex_);
-      done.swap(self->done_);
-      idle = self->pending_.empty();
+      for (size_t i = 0; i < self->sleeperCount_; i++) {
+        ThreadWait* wait = self->sleepers_[i]->wait;
+        if (wait == nullptr || wait->timedOut || wait->deadlineNs < 0) continue;
+        if (now < wait->deadlineNs) {
+          later(wait->deadlineNs);
+          continue;
+        }
+        wait->timedOut = true;
+        self->Ring(self->sleepers_[i]);
+      }
+      self->polled_.ForEach([&](ThreadWait* wait) {
+        const int seen = LookAtWord(wait->word, wait->expected, wait->askKernel);
+        if (seen != kSame) {
+          wait->result = seen < 0 ? seen : 0;
+        } else if (wait->deadlineNs >= 0 && now >= wait->deadlineNs) {
+          wait->result = -ETIMEDOUT;
+        } else {
+          later(wait->deadlineNs);
+          return;
+        }
+        self->polled_.Remove(wait);
+        self->done_.PushBack(wait);
+        settled = true;
+      });
     }
-    for (PendingWait* wait : done) {
+    if (settled) napi_call_threadsafe_function(self->tsfn_, nullptr, napi_tsfn_nonblocking);
+    if (!self->polled_.empty()) later(now + self->PollIntervalNs());
+    later(self->RetireIdle(now));
+    if (next >= 0) self->Tick(next);
+  }
+
+  // On the JS thread: ends the sleepers idle for kIdleLifeNs beyond the
+  // kKeptIdle idle shortest. Returns when to look again (-1: no need).
+  int64_t RetireIdle(int64_t now) {
+    Sleeper* retiring[kMaxSleepers];
+    size_t count = 0;
+    int64_t again = -1;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      size_t kept = 0;
+      idle_.ForEachNewest([&](Sleeper* sleeper) {
+        if (kept < kKeptIdle) {
+          kept++;
+        } else if (now - sleeper->idleSince >= kIdleLifeNs) {
+          idle_.Remove(sleeper);
+          sleeper->retired = true;
+          Ring(sleeper);
+          retiring[count++] = sleeper;
+        } else if (again < 0 || sleeper->idleSince + kIdleLifeNs < again) {
+          again = sleeper->idleSince + kIdleLifeNs;
+        }
+        return true;
+      });
+    }
+    for (size_t i = 0; i < count; i++) {
+      uv_thread_join(&retiring[i]->thread);
+      Sleeper** end = std::remove(sleepers_, sleepers_ + sleeperCount_, retiring[i]);
+      sleeperCount_ = static_cast<size_t>(end - sleepers_);
+      delete retiring[i];
+    }
+    return again;
+  }
+
+  // On the JS thread: resolves what sleepers and the clock settled, and gives
+  // polled waits the sleepers that came free.
+  static void Deliver(napi_env env, napi_value, void* context, void*) {
+    // A null env is the queue being drained after Stop() released the
+    // function and deleted the engine: `context` must not be touched.
+    if (env == nullptr) return;
+    auto* self = static_cast<ThreadEngine*>(context);
+    LinkedList<ThreadWait> done;
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      done.TakeAll(self->done_);
+    }
+    done.ForEach([&](ThreadWait* wait) {
+      done.Remove(wait);
       napi_value result;
       napi_create_int32(env, wait->result, &result);
       napi_resolve_deferred(env, wait->deferred, result);
       Unref(wait->region);
       delete wait;
+      if (--self->pending_ == 0) napi_unref_threadsafe_function(env, self->tsfn_);
+    });
+    if (self->sleeperCount_ > kKeptIdle) self->Tick(NowNs() + kIdleLifeNs);
+    while (!self->polled_.empty()) {
+      Sleeper* sleeper = self->IdleSleeper(false);
+      if (sleeper == nullptr) break;
+      ThreadWait* wait = self->polled_.Front();
+      self->polled_.Remove(wait);
+      self->Arm(sleeper, wait);
     }
-    if (idle && !done.empty()) napi_unref_threadsafe_function(env, self->tsfn_);
-  }
-
-  // At env teardown: stop the thread. Waits still pending are abandoned with the env.
-  static void Stop(void* arg) {
-    Waiter* self = static_cast<Waiter*>(arg);
-    {
-      std::lock_guard<std::mutex> lock(self->mutex_);
-      self->stopping_ = true;
-    }
-    self->Wake();
-    uv_thread_join(&self->thread_);
-    napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
-    EnvOf(self->env_)->waiter = nullptr;
-    delete self;
   }
 
   napi_env env_;
   napi_threadsafe_function tsfn_ = nullptr;
+  bool hasWaitv_ = false;
+  // The JS thread's own:
+  uv_timer_t clock_;
+  int64_t tickAt_ = -1;  // when the clock is due; -1: not running
+  size_t pending_ = 0;   // waits not yet delivered
+  LinkedList<ThreadWait> polled_;  // waits no sleeper was free for, oldest first
+  Sleeper* sleepers_[kMaxSleepers] = {};
+  size_t sleeperCount_ = 0;
   std::mutex mutex_;
-  std::vector<PendingWait*> pending_;  // guarded by mutex_
-  std::vector<PendingWait*> done_;     // settled, not yet delivered; guarded by mutex_
-  std::atomic<uint32_t> control_{0};
+  // Guarded by mutex_:
+  LinkedList<Sleeper> idle_;
+  LinkedList<ThreadWait> done_;  // settled, not yet delivered
   bool stopping_ = false;
-  uv_thread_t thread_;
 };
 
-namespace {
-
-napi_value Settled(napi_env env, int result) {
-  napi_value promise, value;
-  napi_deferred deferred;
-  if (napi_create_promise(env, &deferred, &promise) != napi_ok) return nullptr;
-  napi_create_int32(env, result, &value);
-  napi_resolve_deferred(env, deferred, value);
-  return promise;
-}
-
-}  // namespace
-
-napi_value StartAsyncWait(napi_env env, Region* region, uint32_t* word, uint32_t expected, int64_t timeoutMs,
-                          bool mayUseIoUring) {
-  // As futexWait answers: a word that already differs is -EAGAIN, not a wake.
-  // Where the page may be unreadable the kernel compares; elsewhere a load
-  // is enough, and the cheap path the IPC round trip takes.
-  const bool askKernel = MayBeUnreadable(region);
-  const int seen = WordDiffers(reinterpret_cast<const std::atomic<uint32_t>*>(word), expected, askKernel);
-  if (seen != kSame) return Settled(env, seen == kDiffers ? -EAGAIN : seen == kWoken ? 0 : seen);
-  if (mayUseIoUring) {
-    if (UringWaiter* uring = UringWaiterOf(env)) return UringWait(uring, region, word, expected, timeoutMs);
-  }
-  EnvData* data = EnvOf(env);
-  if (data->waiter == nullptr) {
-    auto* waiter = new Waiter(env);
-    if (!waiter->Start()) {
-      delete waiter;
-      return nullptr;
-    }
-    data->waiter = waiter;
-  }
-  return data->waiter->Wait(region, word, expected, askKernel, timeoutMs);
-}
-
-void CancelWaits(napi_env env, uintptr_t start, size_t length) {
-  EnvData* data = EnvOf(env);
-  if (data->uring != nullptr) UringCancel(data->uring, start, length);
-  if (data->waiter != nullptr) data->waiter->Cancel(start, length);
+WaitEngine* StartThreadEngine(napi_env env) {
+  auto* engine = new (std::nothrow) ThreadEngine(env);
+  if (engine == nullptr || engine->Start()) return engine;
+  delete engine;
+  return nullptr;
 }
 
 }  // namespace mman

@@ -42,6 +42,11 @@ function result(rc: number): WaitResult {
  * futex(FUTEX_WAIT): sleeps while int32[index] === expected, until a
  * futexWake() from any process, or the timeout. Blocks this thread: see futexWaitAsync().
  * 'ok' may also be a spurious wake (EINTR): re-check the word.
+ * In a worker thread the sleep is taken in slices of 100 ms, so that
+ * worker.terminate() and process.exit() can stop the thread (a thread inside
+ * the kernel's wait never hears it); between two slices it is not queued for
+ * a moment, and a futexWake() then finds no waiter to count. The main thread
+ * sleeps in one piece.
  * @param int32 An Int32Array over memory mman mapped, shared for other
  *   processes to see it (a SharedMemory's int32(), say). Other memory throws
  *   ERR_INVALID_ARG_VALUE, unmapped memory ERR_INVALID_STATE.
@@ -62,10 +67,19 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
  * crypto need. Where the kernel has io_uring futex waits (Linux 6.7+), the
  * waits are io_uring operations whose completions arrive through the event
  * loop as socket reads do; elsewhere (or with MMAN_NO_IO_URING=1 in the
- * environment) one thread of mman's own sleeps on every pending wait at once
- * (futex_waitv). A wake cannot be lost: the wait ends as soon as the word
- * differs from `expected`. The promise resolves as futexWait() answers (EFAULT
- * on memory mapped or protected unreadable); it is rejected
+ * environment) each wait has a thread of mman's own asleep in the kernel on
+ * its word (up to 64 per JS thread, reused; idle ones end after a while).
+ * Either way the wait is queued in the kernel, as FUTEX_WAIT's caller is,
+ * once this returns the promise: a futexWake() from then on ends it, and
+ * counts it, even if it leaves the word unchanged; a wake that futexWake()
+ * counted always ends a wait. Waits beyond 64 at once wait for a thread to
+ * come free and are meanwhile looked at every millisecond or so: they end
+ * when their word changes, but a futexWake() that leaves it unchanged finds
+ * them not queued and does not count them. 'ok' may be spurious, as for
+ * futexWait(): re-check the word (mman itself wakes a word to cancel many
+ * io_uring waits at once on memory being unmapped, and on kernels before
+ * 5.16 to end a thread's wait at its timeout). The promise resolves as futexWait()
+ * answers (EFAULT on memory mapped or protected unreadable); it is rejected
  * (ERR_INVALID_STATE) if the memory is unmapped, remapped, replaced by a
  * MAP_FIXED mapping or protected PROT_NONE meanwhile. A pending wait keeps the
  * process alive, as a timer does.
