@@ -43,6 +43,13 @@ describe('the tarball (npm pack --dry-run)', () => {
     }
   })
 
+  it('the command package.json names as bin runs as a program after npm run build (npx mman in a clone)', () => {
+    const { bin } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    const run = spawnSync(join(repoRoot, bin.mman!), ['--version'], { encoding: 'utf8' })
+    expect(run.error).toBeUndefined()
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
+  })
+
   it('has no source maps and no tests', () => {
     expect(files.filter((file) => file.endsWith('.map') || file.startsWith('test/'))).toEqual([])
   })
