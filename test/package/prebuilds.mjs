@@ -1,22 +1,21 @@
 // The prebuilt binaries the package ships, made by prebuildify, and the checks
 // no tool makes before they are packed:
-//   node test/package/prebuilds.mjs build [--arch x64|arm64]...  (npm run prebuilds) prebuildify each addon, then stamp
+//   node test/package/prebuilds.mjs build   (npm run prebuilds) prebuildify each addon for x64 and arm64, then stamp
 //   node test/package/prebuilds.mjs stamp   record that the prebuilds in place are of the sources as they are now
-//   node test/package/prebuilds.mjs check   (prepack) refuse to pack unless every addon has, for every shipped
-//                                           architecture, an ELF binary of that machine that needs no glibc newer
-//                                           than README.md promises, built from the sources as they are now
+//   node test/package/prebuilds.mjs check   (prepack) refuse to pack unless each addon has, for each architecture,
+//                                           one ELF binary of that machine, needing no glibc newer than README.md
+//                                           promises, built from the sources as they are now
 // arm64 is cross-compiled with Debian's g++-aarch64-linux-gnu (and stripped with its strip).
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { arch as hostArch } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-/** Each addon's directory (its binding.gyp) and the name its prebuilds get. */
+/** Each addon's directory (that of its binding.gyp) and the name prebuildify gives its binaries. */
 const ADDONS = [
   { dir: '.', name: 'mman' },
   { dir: 'bench/native', name: 'mman_tools' },
@@ -35,73 +34,59 @@ const prebuildsOf = (addon, arch) => join(root, addon.dir, 'prebuilds', `linux-$
 /** A hash of everything the binaries are compiled from, so a stale prebuild is noticed. */
 function sourcesHash() {
   const hash = createHash('sha256')
-  const files = ['native', 'bench/native'].flatMap((dir) =>
+  const sources = ['native', 'bench/native'].flatMap((dir) =>
     readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
       .filter((name) => /\.(cc|h|gyp)$/.test(name) && !/^(build|prebuilds)\//.test(name))
       .map((name) => join(dir, name)),
   )
-  for (const file of ['binding.gyp', ...files].sort()) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0')
+  for (const file of ['binding.gyp', ...sources].sort()) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0')
   const addonApi = JSON.parse(readFileSync(join(root, 'node_modules/node-addon-api/package.json'), 'utf8')).version
   return hash.update(`node-addon-api@${addonApi}`).digest('hex')
 }
 
-function elfMachine(path) {
-  const header = Buffer.alloc(20)
-  const fd = openSync(path, 'r')
-  readSync(fd, header, 0, 20, 0)
-  closeSync(fd)
-  return header.toString('latin1', 1, 4) === 'ELF' ? header.readUInt16LE(18) : -1
-}
-
-/** The newest GLIBC_2.x symbol version a binary needs (its .dynstr names exactly those it references). */
-function glibcNeeded(path) {
-  return Math.max(0, ...[...readFileSync(path).toString('latin1').matchAll(/GLIBC_2\.(\d+)/g)].map((match) => Number(match[1])))
-}
-
-function build(arches) {
+function build() {
   const prebuildify = createRequire(import.meta.url).resolve('prebuildify/bin.js')
   // The host's own build last, so that build/ is left configured for this machine.
-  for (const arch of [...arches].sort((a, b) => Number(a === hostArch()) - Number(b === hostArch()))) {
+  for (const arch of Object.keys(ARCHES).sort((a, b) => Number(a === hostArch()) - Number(b === hostArch()))) {
     const { triplet } = ARCHES[arch]
     const cross = arch === hostArch() ? {} : { CC: `${triplet}-gcc`, CXX: `${triplet}-g++`, PREBUILD_STRIP_BIN: `${triplet}-strip` }
-    for (const tool of Object.values(cross)) {
-      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-        throw new Error(`${tool} is missing: on Debian, apt-get install g++-${triplet.replace('_', '-')}`)
-      }
-    }
     for (const addon of ADDONS) {
       rmSync(prebuildsOf(addon, arch), { recursive: true, force: true })
-      const args = [prebuildify, '--napi', '--strip', '--tag-libc', `--arch=${arch}`, `--cwd=${addon.dir}`, `--name=${addon.name}`]
-      console.log(`$ ${Object.entries(cross).map(([k, v]) => `${k}=${v} `).join('')}prebuildify ${args.slice(1).join(' ')}`)
-      const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...cross } })
+      const args = ['--napi', '--strip', '--tag-libc', `--arch=${arch}`, `--cwd=${addon.dir}`, `--name=${addon.name}`]
+      console.log(`$ ${Object.entries(cross).map(([k, v]) => `${k}=${v} `).join('')}prebuildify ${args.join(' ')}`)
+      const result = spawnSync(process.execPath, [prebuildify, ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...cross } })
       if (result.status !== 0) throw new Error(`prebuildify failed (${result.error?.message ?? `exit ${result.status}`})`)
       for (const file of readdirSync(prebuildsOf(addon, arch))) {
         const path = join(prebuildsOf(addon, arch), file)
-        console.log(`${relative(root, path)}: ${readFileSync(path).length} bytes`)
+        console.log(`${relative(root, path)}: ${statSync(path).size} bytes`)
       }
     }
   }
-  if (Object.keys(ARCHES).every((arch) => arches.includes(arch))) writeFileSync(STAMP, `${sourcesHash()}\n`)
+  writeFileSync(STAMP, `${sourcesHash()}\n`)
 }
 
-/** What keeps the prebuilds from being shipped: missing, extra, foreign or stale binaries. */
+/** What keeps the prebuilds from being shipped: missing, extra, foreign, too demanding or stale binaries. */
 function prebuildProblems() {
   const problems = []
   for (const arch of Object.keys(ARCHES)) {
     for (const addon of ADDONS) {
       const dir = prebuildsOf(addon, arch)
       const expected = `${addon.name}.glibc.node`
-      const path = join(dir, expected)
-      const shown = relative(root, path)
       const files = existsSync(dir) ? readdirSync(dir) : []
+      const shown = relative(root, join(dir, expected))
+      // node-gyp-build loads any *.node there that fits, so a leftover could be loaded instead.
       const extra = files.filter((file) => file !== expected)
-      // node-gyp-build takes any *.node there that fits, so a leftover could be loaded instead.
       if (extra.length > 0) problems.push(`${relative(root, dir)} holds ${extra.join(', ')} besides ${expected}`)
-      if (!files.includes(expected)) problems.push(`${shown} is missing`)
-      else if (elfMachine(path) !== ARCHES[arch].machine) problems.push(`${shown} is not a linux-${arch} binary`)
-      else if (glibcNeeded(path) > GLIBC_FLOOR) {
-        problems.push(`${shown} needs glibc 2.${glibcNeeded(path)}, newer than the 2.${GLIBC_FLOOR} README.md promises`)
+      if (!files.includes(expected)) {
+        problems.push(`${shown} is missing`)
+        continue
       }
+      const binary = readFileSync(join(dir, expected))
+      const machine = binary.toString('latin1', 1, 4) === 'ELF' ? binary.readUInt16LE(18) : -1
+      // The .dynstr names exactly the GLIBC_2.x versions the binary needs.
+      const glibc = Math.max(0, ...[...binary.toString('latin1').matchAll(/GLIBC_2\.(\d+)/g)].map((match) => Number(match[1])))
+      if (machine !== ARCHES[arch].machine) problems.push(`${shown} is not a linux-${arch} binary`)
+      else if (glibc > GLIBC_FLOOR) problems.push(`${shown} needs glibc 2.${glibc}, newer than the 2.${GLIBC_FLOOR} README.md promises`)
     }
   }
   if (problems.length === 0 && (!existsSync(STAMP) || readFileSync(STAMP, 'utf8').trim() !== sourcesHash())) {
@@ -110,24 +95,10 @@ function prebuildProblems() {
   return problems
 }
 
-const USAGE = 'usage: node test/package/prebuilds.mjs build [--arch x64|arm64]... | stamp | check'
-let args
-try {
-  args = parseArgs({ allowPositionals: true, options: { arch: { type: 'string', multiple: true } } })
-} catch (error) {
-  console.error(`${error.message}\n${USAGE}`)
-  process.exit(2)
-}
-const { positionals, values } = args
-const [command] = positionals
-if (command === 'build' && positionals.length === 1) {
-  const arches = values.arch ?? Object.keys(ARCHES)
-  const unknown = arches.filter((arch) => !(arch in ARCHES))
-  if (unknown.length > 0) throw new Error(`unknown --arch ${unknown.join(', ')} (known: ${Object.keys(ARCHES).join(', ')})`)
-  build(arches)
-} else if (command === 'stamp' && positionals.length === 1 && !values.arch) {
-  writeFileSync(STAMP, `${sourcesHash()}\n`)
-} else if (command === 'check' && positionals.length === 1 && !values.arch) {
+const command = process.argv.slice(2).join(' ')
+if (command === 'build') build()
+else if (command === 'stamp') writeFileSync(STAMP, `${sourcesHash()}\n`)
+else if (command === 'check') {
   const problems = prebuildProblems()
   if (problems.length > 0) {
     console.error(
@@ -137,6 +108,6 @@ if (command === 'build' && positionals.length === 1) {
     process.exit(1)
   }
 } else {
-  console.error(USAGE)
+  console.error('usage: node test/package/prebuilds.mjs build | stamp | check')
   process.exit(2)
 }
