@@ -3,9 +3,11 @@
 # pack it (prepack refuses without both arches' prebuilds), install the tarball
 # into a fresh project with --ignore-scripts (pnpm's default: nothing compiles,
 # no compiler needed), require() and import it, run the smoke suite with this
-# machine's Node and with Node 22, 24 and 26 (MMAN_NODE_LINES picks lines), then
-# with the registry's arm64 Node under qemu-user on the arm64 prebuilds. Needs qemu-user-static and the arm64 C library
-# (apt-get install qemu-user-static g++-aarch64-linux-gnu); MMAN_SKIP_ARM64=1 skips that part.
+# machine's Node and with Node 22, 24 and 26 (MMAN_NODE_LINES picks lines),
+# compile both addons from the tarball's sources (--build-from-source), then run
+# the smoke suite with the registry's arm64 Node under qemu-user on the arm64
+# prebuilds. Needs qemu-user-static and the arm64 C library (apt-get install
+# qemu-user-static g++-aarch64-linux-gnu); MMAN_SKIP_ARM64=1 skips that part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -55,6 +57,16 @@ for line in ${MMAN_NODE_LINES:-22 24 26}; do
   grep -q "loaded prebuilds/linux-$arch/mman.glibc.node and bench/native/prebuilds/linux-$arch/mman_tools.glibc.node" "smoke-$line.log"
   grep -o '^smoke ok on [^:]*' "smoke-$line.log"
 done
+
+# A compile from the tarball's sources, as on musl or another architecture:
+# --build-from-source makes node-gyp-build compile both addons, which then load.
+cp -r "$work/app" "$work/from-source"
+(
+  cd "$work/from-source"
+  npm rebuild mman --build-from-source --foreground-scripts > rebuild.log 2>&1 || { cat rebuild.log; exit 1; }
+  node smoke.mjs | grep -q 'loaded build/Release/mman.node and bench/native/build/Release/mman_tools.node'
+)
+echo 'npm rebuild mman --build-from-source compiled both addons from the shipped sources, and they load'
 
 if [ "${MMAN_SKIP_ARM64:-}" = 1 ]; then echo 'arm64 smoke skipped (MMAN_SKIP_ARM64=1)'; exit 0; fi
 # The registry's arm64 Node of this Node's version, fetched once.
