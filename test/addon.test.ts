@@ -12,11 +12,9 @@ import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { packageRoot } from '../lib/addon.js'
-import { repoRoot, runChild, tempDir } from './helpers.js'
+import { addonBinary, repoRoot, runChild, tempDir } from './helpers.js'
 
 const require = createRequire(import.meta.url)
-/** The binary node-gyp-build picks in a directory: what the library and bench/ load here. */
-const resolveAddon = (dir: string): string => (require('node-gyp-build') as { resolve(dir: string): string }).resolve(dir)
 const arch = process.arch
 const toolsDir = join(repoRoot, 'bench/native')
 
@@ -26,8 +24,8 @@ describe('where the addons live', () => {
   })
 
   it('each addon directory yields its own addon: mman at the root, mman_tools in bench/native', () => {
-    expect(relative(repoRoot, resolveAddon(repoRoot))).toMatch(new RegExp(`^(build/Release/mman\\.node|prebuilds/linux-${arch}/mman\\.glibc\\.node)$`))
-    expect(relative(toolsDir, resolveAddon(toolsDir))).toMatch(
+    expect(relative(repoRoot, addonBinary(repoRoot))).toMatch(new RegExp(`^(build/Release/mman\\.node|prebuilds/linux-${arch}/mman\\.glibc\\.node)$`))
+    expect(relative(toolsDir, addonBinary(toolsDir))).toMatch(
       new RegExp(`^(build/Release/mman_tools\\.node|prebuilds/linux-${arch}/mman_tools\\.glibc\\.node)$`),
     )
   })
@@ -36,7 +34,7 @@ describe('where the addons live', () => {
   it('the addons loaded here need no glibc newer than README.md promises', () => {
     const promised = Number(/glibc 2\.(\d+) or later/.exec(readFileSync(join(repoRoot, 'README.md'), 'utf8'))?.[1])
     expect(promised).toBeGreaterThan(0)
-    for (const binary of [resolveAddon(repoRoot), resolveAddon(toolsDir)]) {
+    for (const binary of [addonBinary(repoRoot), addonBinary(toolsDir)]) {
       const text = readFileSync(binary).toString('latin1')
       const needed = Math.max(0, ...[...text.matchAll(/GLIBC_2\.(\d+)/g)].map((match) => Number(match[1])))
       expect(needed, `${binary} needs glibc 2.${needed}`).toBeLessThanOrEqual(promised)
@@ -55,7 +53,7 @@ describe('loading', () => {
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(join(temp.dir, path, '..'), { recursive: true })
       if (content === 'junk') writeFileSync(join(temp.dir, path), 'not an ELF file\n'.repeat(100))
-      else copyFileSync(resolveAddon(repoRoot), join(temp.dir, path))
+      else copyFileSync(addonBinary(repoRoot), join(temp.dir, path))
     }
     return temp.dir
   }
@@ -131,7 +129,7 @@ describe('installing (node-gyp-build in each addon directory, as the install scr
     mkdirSync(join(dir, 'prebuilds', `linux-${arch}`), { recursive: true })
     const prebuildFile = join(dir, 'prebuilds', `linux-${arch}`, 'mman_tools.glibc.node')
     if (prebuilt === 'junk') writeFileSync(prebuildFile, 'not an ELF file\n')
-    else copyFileSync(resolveAddon(toolsDir), prebuildFile)
+    else copyFileSync(addonBinary(toolsDir), prebuildFile)
     return { dir, cleanup: temp.cleanup }
   }
 
@@ -151,7 +149,7 @@ describe('installing (node-gyp-build in each addon directory, as the install scr
     try {
       const result = install(dir, env)
       expect(result.status, result.stdout + result.stderr).toBe(0)
-      expect(relative(dir, resolveAddon(dir))).toBe('build/Release/mman_tools.node')
+      expect(relative(dir, addonBinary(dir))).toBe('build/Release/mman_tools.node')
       const child = runChild(
         `import { loadAddon } from './dist/lib/addon.js'
          console.log(loadAddon(${JSON.stringify(dir)}).strerror(2))`,

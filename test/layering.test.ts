@@ -5,10 +5,10 @@
 // addon is built without the tools (bench/native): no benchmark kernel, no fork().
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { builtinModules, createRequire } from 'node:module'
+import { builtinModules } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { repoRoot } from './helpers.js'
+import { addonBinary, repoRoot } from './helpers.js'
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
@@ -59,9 +59,7 @@ describe('layering', () => {
   })
 
   it('the library addon is built without the tools: no benchmark kernel, no mallinfo2, no fork()', () => {
-    // The binary node-gyp-build loads for the library: the local build, or this machine's prebuild.
-    const library = (createRequire(import.meta.url)('node-gyp-build') as { resolve(dir: string): string }).resolve(repoRoot)
-    const symbols = execFileSync('nm', ['-D', library], { encoding: 'utf8' })
+    const symbols = execFileSync('nm', ['-D', addonBinary(repoRoot)], { encoding: 'utf8' })
     const undefinedNames = symbols
       .split('\n')
       .filter((line) => /^\s+U /.test(line))

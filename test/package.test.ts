@@ -5,10 +5,9 @@
 // test/package/install.sh).
 import { spawnSync } from 'node:child_process'
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { repoRoot, tempDir } from './helpers.js'
+import { addonBinary, repoRoot, tempDir } from './helpers.js'
 
 const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 })
 
@@ -100,13 +99,12 @@ describe('the tarball (npm pack --dry-run)', () => {
 
 describe('npm pack refuses prebuilds it must not ship (prepack, in a temporary copy of the sources)', () => {
   const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const resolveAddon = (createRequire(import.meta.url)('node-gyp-build') as { resolve(dir: string): string }).resolve
   const machines = { x64: 62, arm64: 183 }
   let copy: { dir: string; cleanup: () => void }
 
   /** Puts a prebuild in the copy: the addon that loads here, with the ELF machine of `arch` (the check reads no further). */
   function putPrebuild(addonDir: string, name: string, arch: keyof typeof machines, tail = '') {
-    const binary = Buffer.concat([readFileSync(resolveAddon(join(repoRoot, addonDir))), Buffer.from(tail, 'latin1')])
+    const binary = Buffer.concat([readFileSync(addonBinary(join(repoRoot, addonDir))), Buffer.from(tail, 'latin1')])
     binary.writeUInt16LE(machines[arch], 18)
     mkdirSync(join(copy.dir, addonDir, 'prebuilds', `linux-${arch}`), { recursive: true })
     writeFileSync(join(copy.dir, addonDir, 'prebuilds', `linux-${arch}`, `${name}.glibc.node`), binary)
