@@ -135,13 +135,16 @@ describe('npm pack refuses prebuilds it must not ship (prepack, in a temporary c
     expect(pack()).toEqual({ status: 0, refusal: '' })
   })
 
-  it('refuses when a source changed after the prebuilds were built (a stale prebuild)', () => {
-    appendFileSync(join(copy.dir, 'native/args.cc'), '// changed\n')
-    expect(pack().refusal).toBe(
-      'mman: not packing without the prebuilt addons for linux-x64 and linux-arm64: they were built from other sources than ' +
-        'binding.gyp, native/ and bench/native/ hold now. Run `npm run prebuilds` first (it needs g++-aarch64-linux-gnu; see README.md).',
-    )
-  })
+  it.each(['native/region.cc', 'native/args.cc', 'binding.gyp', 'bench/native/bench_kernels.cc', 'bench/native/binding.gyp'])(
+    'refuses when %s changed after the prebuilds were built (a stale prebuild)',
+    (source) => {
+      appendFileSync(join(copy.dir, source), '# changed\n')
+      expect(pack().refusal).toBe(
+        'mman: not packing without the prebuilt addons for linux-x64 and linux-arm64: they were built from other sources than ' +
+          'binding.gyp, native/ and bench/native/ hold now. Run `npm run prebuilds` first (it needs g++-aarch64-linux-gnu; see README.md).',
+      )
+    },
+  )
 
   it('refuses when a prebuild is missing, and names it', () => {
     rmSync(join(copy.dir, 'bench/native/prebuilds/linux-arm64/mman_tools.glibc.node'))
