@@ -34,17 +34,6 @@
         "native/file_calls.cc",
         "native/futex_calls.cc"
       ]
-    },
-    {
-      "target_name": "mman_tools",
-      "sources": [
-        "native/tools/addon.cc",
-        "native/tools/bench_kernels.cc",
-        "native/tools/ipc_floor.cc",
-        "native/tools/fork_calls.cc",
-        "native/tools/libc_calls.cc",
-        "native/args.cc"
-      ]
     }
   ]
 }

@@ -1,9 +1,11 @@
-// The tools addon (mman_tools.node): the benchmarks' timing kernels, the seed
-// demos' fork(), and libc's strerror. The library never loads it; bench/ and
-// the mman command do, through lib/addon.ts (the one internal module they may
-// import). Its calls answer a negative errno on failure, made into an Error here.
+// The tools addon (mman_tools.node, built from bench/native/): the benchmarks'
+// timing kernels, the seed demos' fork(), and libc's strerror. The library
+// never loads it; bench/ and the mman command do, through lib/addon.ts (the one
+// internal module they may import). Its calls answer a negative errno on
+// failure, made into an Error here.
+import { join } from 'node:path'
 import { getSystemErrorName } from 'node:util'
-import { loadAddon } from '../lib/addon.js'
+import { loadAddon, packageRoot } from '../lib/addon.js'
 
 export interface ZeroingKernelResult {
   ns: number
@@ -25,7 +27,7 @@ interface ToolsAddon {
   strerror(errno: number): string
 }
 
-export const tools = loadAddon('mman_tools') as ToolsAddon
+export const tools = loadAddon(join(packageRoot(), 'bench', 'native')) as ToolsAddon
 
 /** The result, unless it is a negative errno: then an Error like Node's (code, errno, syscall). */
 export function checked<T>(result: T | number, syscall: string): T {

@@ -1,7 +1,7 @@
 // The library's addon, loaded once, with the shape of what it exports. Every
 // native call reports failure as a negative errno (never by throwing); lib/
 // turns that into an Error. lib/ also validates every argument before calling.
-import { loadAddon } from './addon.js'
+import { loadAddon, packageRoot } from './addon.js'
 
 /** Opaque native handle of one mapped region (or one sbrk growth). */
 export type RegionHandle = { readonly __brand: 'mman.Region' }
@@ -54,4 +54,4 @@ export interface Native {
   getSeals(fd: number): number
 }
 
-export const native = loadAddon('mman') as Native
+export const native = loadAddon(packageRoot()) as Native

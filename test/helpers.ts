@@ -1,5 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -7,6 +8,10 @@ import { expect } from 'vitest'
 import { forkWithMemory, type SharedMemory } from '../lib/index.js'
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+
+/** The binary node-gyp-build picks in an addon directory (the local build, or this machine's prebuild): what loads here. */
+export const addonBinary = (dir: string): string =>
+  (createRequire(import.meta.url)('node-gyp-build') as { resolve(dir: string): string }).resolve(dir)
 
 export interface ChildResult {
   status: number | null

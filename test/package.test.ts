@@ -4,10 +4,10 @@
 // installed with --ignore-scripts (and under qemu on the arm64 prebuilds:
 // test/package/install.sh).
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { repoRoot } from './helpers.js'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { addonBinary, repoRoot, tempDir } from './helpers.js'
 
 const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 })
 
@@ -24,10 +24,11 @@ describe('the tarball (npm pack --dry-run)', () => {
     const allowed = [
       /^(package\.json|README\.md|LICENSE|binding\.gyp)$/,
       /^dist\/(lib|bench)\/[\w/-]+\.(js|d\.ts)$/,
-      /^native\/[\w/-]+\.(cc|h)$/,
-      /^native\/(install|prebuilds)\.mjs$/,
+      /^native\/[\w-]+\.(cc|h)$/,
+      /^bench\/native\/([\w-]+\.(cc|h)|binding\.gyp)$/,
       /^bench\/c\/[\w-]+\.c$/,
-      /^prebuilds\/linux-(x64|arm64)\/(mman|mman_tools)\.glibc\.node$/,
+      /^prebuilds\/linux-(x64|arm64)\/mman\.glibc\.node$/,
+      /^bench\/native\/prebuilds\/linux-(x64|arm64)\/mman_tools\.glibc\.node$/,
       /^prebuilds\/sources\.sha256$/,
       /^docs\/[\w-]+\.(md|json)$/,
       /^docs\/img\/[\w-]+\.svg$/,
@@ -35,10 +36,17 @@ describe('the tarball (npm pack --dry-run)', () => {
     expect(files.filter((file) => !allowed.some((pattern) => pattern.test(file)))).toEqual([])
   })
 
-  it('has the entry points, the command, the install script and the license', () => {
-    for (const file of ['LICENSE', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/index.js', 'native/install.mjs', 'binding.gyp']) {
+  it('has the entry points, the command, both addons\' binding.gyp and the license', () => {
+    for (const file of ['LICENSE', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/index.js', 'binding.gyp', 'bench/native/binding.gyp']) {
       expect(files).toContain(file)
     }
+  })
+
+  it('the command package.json names as bin runs as a program after npm run build (npx mman in a clone)', () => {
+    const { bin } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    const run = spawnSync(join(repoRoot, bin.mman!), ['--version'], { encoding: 'utf8' })
+    expect(run.error).toBeUndefined()
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
   })
 
   it('has no source maps and no tests', () => {
@@ -52,10 +60,14 @@ describe('the tarball (npm pack --dry-run)', () => {
     expect(orphans).toEqual([])
   })
 
-  it('has every C++ source binding.gyp compiles, so an install without a matching prebuild can compile', () => {
-    const sources = [...readFileSync(join(repoRoot, 'binding.gyp'), 'utf8').matchAll(/"(native\/[\w/]+\.cc)"/g)].map((match) => match[1]!)
-    expect(sources.length).toBeGreaterThan(10)
-    expect(sources.filter((source) => !files.includes(source))).toEqual([])
+  it('has every C++ source both binding.gyp compile, so an install without a matching prebuild can compile', () => {
+    const sourcesOf = (dir: string) =>
+      [...readFileSync(join(repoRoot, dir, 'binding.gyp'), 'utf8').matchAll(/"([\w/.]+\.cc)"/g)].map((match) => join(dir, match[1]!))
+    const library = sourcesOf('.')
+    const tools = sourcesOf('bench/native')
+    expect(library.length).toBeGreaterThan(10)
+    expect(tools).toContain('native/args.cc')
+    expect([...library, ...tools].filter((source) => !files.includes(source))).toEqual([])
   })
 
   it('every relative link and image in README.md and docs/*.md points at a file in the package', () => {
@@ -70,18 +82,83 @@ describe('the tarball (npm pack --dry-run)', () => {
   })
 
   it('packs the prebuilds of both addons for linux-x64 and linux-arm64, or prepack refuses to pack', () => {
-    const check = node(['native/prebuilds.mjs', 'check'])
+    const check = node(['test/package/prebuilds.mjs', 'check'])
     const prebuilt = files.filter((file) => file.endsWith('.node'))
     if (check.status === 0) {
       expect(prebuilt).toEqual([
+        'bench/native/prebuilds/linux-arm64/mman_tools.glibc.node',
+        'bench/native/prebuilds/linux-x64/mman_tools.glibc.node',
         'prebuilds/linux-arm64/mman.glibc.node',
-        'prebuilds/linux-arm64/mman_tools.glibc.node',
         'prebuilds/linux-x64/mman.glibc.node',
-        'prebuilds/linux-x64/mman_tools.glibc.node',
       ])
     } else {
       expect(check.stderr).toMatch(/^mman: not packing without the prebuilt addons for linux-x64 and linux-arm64: .+ Run `npm run prebuilds` first/)
     }
+  })
+})
+
+describe('npm pack refuses prebuilds it must not ship (prepack, in a temporary copy of the sources)', () => {
+  const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const machines = { x64: 62, arm64: 183 }
+  let copy: { dir: string; cleanup: () => void }
+
+  /** Puts a prebuild in the copy: the addon that loads here, with the ELF machine of `arch` (the check reads no further). */
+  function putPrebuild(addonDir: string, name: string, arch: keyof typeof machines, tail = '') {
+    const binary = Buffer.concat([readFileSync(addonBinary(join(repoRoot, addonDir))), Buffer.from(tail, 'latin1')])
+    binary.writeUInt16LE(machines[arch], 18)
+    mkdirSync(join(copy.dir, addonDir, 'prebuilds', `linux-${arch}`), { recursive: true })
+    writeFileSync(join(copy.dir, addonDir, 'prebuilds', `linux-${arch}`, `${name}.glibc.node`), binary)
+  }
+
+  /** `npm pack --dry-run` in the copy: the status, and why prepack refused. */
+  function pack() {
+    const result = spawnSync('npm', ['pack', '--dry-run'], { cwd: copy.dir, encoding: 'utf8' })
+    return { status: result.status, refusal: /^mman: not packing .*$/m.exec(result.stderr)?.[0] ?? '' }
+  }
+
+  // The sources, both addons' prebuilds for both architectures, stamped: what `npm run prebuilds` leaves.
+  beforeEach(() => {
+    copy = tempDir()
+    writeFileSync(join(copy.dir, 'package.json'), JSON.stringify({ name: 'mman', version: '0.0.0', files: ['prebuilds'], scripts: { prepack: scripts.prepack } }))
+    for (const path of ['binding.gyp', 'native', 'test/package/prebuilds.mjs']) cpSync(join(repoRoot, path), join(copy.dir, path), { recursive: true })
+    cpSync(join(repoRoot, 'bench/native'), join(copy.dir, 'bench/native'), { recursive: true, filter: (path) => !/\/(build|prebuilds)$/.test(path) })
+    symlinkSync(join(repoRoot, 'node_modules'), join(copy.dir, 'node_modules'))
+    for (const arch of ['x64', 'arm64'] as const) {
+      putPrebuild('.', 'mman', arch)
+      putPrebuild('bench/native', 'mman_tools', arch)
+    }
+    expect(spawnSync(process.execPath, ['test/package/prebuilds.mjs', 'stamp'], { cwd: copy.dir }).status).toBe(0)
+  })
+  afterEach(() => copy.cleanup())
+
+  it('packs prebuilds of both addons for both architectures, built from the sources as they are', () => {
+    expect(pack()).toEqual({ status: 0, refusal: '' })
+  })
+
+  it.each(['native/region.cc', 'native/args.cc', 'binding.gyp', 'bench/native/bench_kernels.cc', 'bench/native/binding.gyp'])(
+    'refuses when %s changed after the prebuilds were built (a stale prebuild)',
+    (source) => {
+      appendFileSync(join(copy.dir, source), '# changed\n')
+      expect(pack().refusal).toBe(
+        'mman: not packing without the prebuilt addons for linux-x64 and linux-arm64: they were built from other sources than ' +
+          'binding.gyp, native/ and bench/native/ hold now. Run `npm run prebuilds` first (it needs g++-aarch64-linux-gnu; see README.md).',
+      )
+    },
+  )
+
+  it('refuses when a prebuild is missing, and names it', () => {
+    rmSync(join(copy.dir, 'bench/native/prebuilds/linux-arm64/mman_tools.glibc.node'))
+    expect(pack()).toMatchObject({ status: 1, refusal: expect.stringContaining(': bench/native/prebuilds/linux-arm64/mman_tools.glibc.node is missing.') })
+  })
+
+  it('refuses a binary of another machine, one needing a newer glibc, and a leftover node-gyp-build could load instead', () => {
+    cpSync(join(copy.dir, 'prebuilds/linux-x64/mman.glibc.node'), join(copy.dir, 'prebuilds/linux-arm64/mman.glibc.node'))
+    putPrebuild('bench/native', 'mman_tools', 'x64', 'GLIBC_2.99\0')
+    cpSync(join(copy.dir, 'prebuilds/linux-x64/mman.glibc.node'), join(copy.dir, 'prebuilds/linux-x64/mman_tools.glibc.node'))
+    const { refusal } = pack()
+    expect(refusal).toContain('prebuilds/linux-arm64/mman.glibc.node is not a linux-arm64 binary')
+    expect(refusal).toContain('bench/native/prebuilds/linux-x64/mman_tools.glibc.node needs glibc 2.99, newer than the 2.33 README.md promises')
+    expect(refusal).toContain('prebuilds/linux-x64 holds mman_tools.glibc.node besides mman.glibc.node')
   })
 })
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm run test:asan: builds the addon with AddressSanitizer and UBSan, runs the
-# whole test suite under them, and restores the normal build. Fails on any
+# npm run test:asan: builds both addons (the library's at the root, the tools'
+# in bench/native) with AddressSanitizer and UBSan, runs the whole test suite
+# under them, and restores the normal builds. Fails on any
 # sanitizer report. Node itself is not instrumented: libasan is preloaded so it
 # owns malloc from the start, and LeakSanitizer is off (Node does not free
 # everything at exit). SIGSEGV/SIGBUS are left alone so that the crash tests
@@ -9,15 +10,18 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 log=$(mktemp)
-restore() { npx node-gyp rebuild >/dev/null 2>&1; }
+rebuild() { npx node-gyp rebuild "$@" && (cd bench/native && npx node-gyp rebuild "$@"); }
+restore() { rebuild >/dev/null 2>&1; }
 trap restore EXIT
 
-npx node-gyp rebuild --sanitize=true >/dev/null || exit 1
-symbols=$(nm -D build/Release/mman.node)
-if ! grep -q __asan_init <<<"$symbols"; then
-  echo "test:asan: the addon was not built with AddressSanitizer" >&2
-  exit 1
-fi
+rebuild --sanitize=true >/dev/null || exit 1
+for addon in build/Release/mman.node bench/native/build/Release/mman_tools.node; do
+  symbols=$(nm -D "$addon") # not piped into grep -q: with pipefail, nm's SIGPIPE would fail the test
+  if ! grep -q __asan_init <<<"$symbols"; then
+    echo "test:asan: $addon was not built with AddressSanitizer" >&2
+    exit 1
+  fi
+done
 
 MMAN_SANITIZER=asan+ubsan \
 LD_PRELOAD="$(g++ -print-file-name=libasan.so)" \

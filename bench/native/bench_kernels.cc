@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string>
 
-#include "../args.h"
+#include "../../native/args.h"
 #include "tools.h"
 
 namespace mman {

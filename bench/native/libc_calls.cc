@@ -1,7 +1,7 @@
 // libc's own words, for the mman command's cat (the seed's C program prints perror()).
 #include <cstring>
 
-#include "../args.h"
+#include "../../native/args.h"
 #include "tools.h"
 
 namespace mman {

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <vector>
 
-#include "../args.h"
+#include "../../native/args.h"
 #include "tools.h"
 
 namespace mman {

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "../args.h"
+#include "../../native/args.h"
 #include "tools.h"
 
 namespace mman {
