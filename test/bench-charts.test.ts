@@ -2,11 +2,11 @@
 // every measured row, unmeasured rows named. (How they look is checked by eye
 // in a browser, never here.)
 import { describe, expect, it } from 'vitest'
-import { linearTicks, logAxis, tickLabel } from '../bench/axis.js'
-import type { Row } from '../bench/report.js'
-import { barChart } from '../bench/chart-bars.js'
-import { dotChart } from '../bench/chart-dots.js'
-import { presentSection } from '../bench/presenters.js'
+import { linearTicks, logAxis, tickLabel } from '../bench/report/charts/axis.js'
+import type { Row } from '../bench/report/rows.js'
+import { barChart } from '../bench/report/charts/bars.js'
+import { dotChart } from '../bench/report/charts/dots.js'
+import { presentSection } from '../bench/suites/index.js'
 import { suiteResults } from './bench-fixtures.js'
 
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!)

@@ -1,13 +1,13 @@
 // Every conclusion is computed from the rows it cites, direction included:
 // fed rows where the peer wins, the words say so.
 import { describe, expect, it } from 'vitest'
-import { fileConclusions } from '../bench/file-report.js'
-import { ipcChart, ipcConclusions, presentIpc, versusProcessSend } from '../bench/ipc-report.js'
-import { loopConclusions } from '../bench/loop-report.js'
-import { overheadConclusions, presentOverhead } from '../bench/overhead-report.js'
-import type { Row } from '../bench/report.js'
-import { compareSpreads, relationClause, relationText, verdictClause } from '../bench/verdict.js'
-import { zeroingConclusions } from '../bench/zeroing-report.js'
+import { fileConclusions } from '../bench/suites/file/report.js'
+import { ipcChart, ipcConclusions, presentIpc, versusProcessSend } from '../bench/suites/ipc/report.js'
+import { loopConclusions } from '../bench/suites/loop/report.js'
+import { overheadConclusions, presentOverhead } from '../bench/suites/overhead/report.js'
+import type { Row } from '../bench/report/rows.js'
+import { compareSpreads, relationClause, relationText, verdictClause } from '../bench/report/verdict.js'
+import { zeroingConclusions } from '../bench/suites/zeroing/report.js'
 import {
   around, fileRows, ipcLoadRow, ipcRow, ipcRows, loopRows, overheadRows, pairRow, pairRows, runConditions, shmMissing, shmMissingInPair, zeroingRows,
 } from './bench-fixtures.js'

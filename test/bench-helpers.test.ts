@@ -1,11 +1,11 @@
 // The pieces of bench/ that compute and format results (the suites themselves
 // run in CI's smoke run, never as tests).
 import { describe, expect, it } from 'vitest'
-import { parseArgs, UsageError } from '../bench/options.js'
-import { duration, fmt, table } from '../bench/report.js'
-import { batchMedians, median, pairedRatio, seededRandom, summarize } from '../bench/stats.js'
-import { countByte } from '../bench/file-trial.js'
-import { zeroingTrial } from '../bench/zeroing-trial.js'
+import { parseArgs, UsageError } from '../bench/cli/args.js'
+import { duration, fmt, table } from '../bench/report/rows.js'
+import { batchMedians, median, pairedRatio, seededRandom, summarize } from '../bench/suites/stats.js'
+import { countByte } from '../bench/suites/file/trial.js'
+import { zeroingTrial } from '../bench/suites/zeroing/trial.js'
 import { runChild, sanitized } from './helpers.js'
 
 describe('stats', () => {
@@ -85,7 +85,7 @@ describe('trial kernels', () => {
     // threshold, so the second comes from the heap, and the third reuses the
     // pages the heap kept: no faults at all.
     const child = runChild(`
-      import { zeroingTrial } from './dist/bench/zeroing-trial.js'
+      import { zeroingTrial } from './dist/bench/suites/zeroing/trial.js'
       const [first, second, third] = [1, 2, 3].map(() => zeroingTrial('malloc-memset0', 4 << 20))
       console.log(first.mallocUsedMmap, second.mallocUsedMmap, third.mallocUsedMmap, third.minorFaults < first.minorFaults / 10)
     `)

@@ -1,12 +1,12 @@
 // The results file (what --json writes), compare, and the HTML page.
 import { describe, expect, it } from 'vitest'
-import { compareResults, comparisonMarkdown } from '../bench/compare.js'
-import { htmlReport } from '../bench/html-report.js'
-import { markdownToHtml } from '../bench/markdown-html.js'
-import { presentSection } from '../bench/presenters.js'
-import type { Presentation } from '../bench/report.js'
-import { parseResults, ResultsFileError, RESULTS_FORMAT, rowKey, type ResultsFile } from '../bench/results-file.js'
-import { unitsOf } from '../bench/units.js'
+import { compareResults, comparisonMarkdown } from '../bench/report/compare.js'
+import { htmlReport } from '../bench/report/html.js'
+import { markdownToHtml } from '../bench/report/markdown.js'
+import { presentSection } from '../bench/suites/index.js'
+import type { Presentation } from '../bench/report/rows.js'
+import { parseResults, ResultsFileError, RESULTS_FORMAT, rowKey, type ResultsFile } from '../bench/report/results-file.js'
+import { unitsOf } from '../bench/report/units.js'
 import { fixtureFile } from './bench-fixtures.js'
 
 const text = (file: unknown) => JSON.stringify(file)

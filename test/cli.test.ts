@@ -4,10 +4,10 @@ import { once } from 'node:events'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SUITES } from '../bench/index.js'
-import { parseArgs } from '../bench/options.js'
-import { parseResults } from '../bench/results-file.js'
-import { DEMOS } from '../lib/cli/demos/index.js'
+import { SUITES } from '../bench/suites/index.js'
+import { parseArgs } from '../bench/cli/args.js'
+import { parseResults } from '../bench/report/results-file.js'
+import { DEMOS } from '../bench/cli/demos/index.js'
 import { fixtureFile } from './bench-fixtures.js'
 import { repoRoot, tempDir } from './helpers.js'
 
@@ -15,7 +15,7 @@ function mman(...args: string[]) {
   return mmanIn(repoRoot, ...args)
 }
 
-const cli = join(repoRoot, 'dist/lib/cli/index.js')
+const cli = join(repoRoot, 'dist/bench/cli/index.js')
 
 function mmanIn(cwd: string, ...args: string[]) {
   const child = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000 })

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { repoRoot, sanitized } from './helpers.js'
 
 function demo(name: string, ...args: string[]) {
-  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), 'demo', name, '--json', ...args], { encoding: 'utf8' })
+  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', name, '--json', ...args], { encoding: 'utf8' })
   expect(child.stderr).toBe('')
   expect(child.status).toBe(0)
   return JSON.parse(child.stdout)

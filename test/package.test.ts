@@ -36,7 +36,7 @@ describe('the tarball (npm pack --dry-run)', () => {
   })
 
   it('has the entry points, the command, the install script and the license', () => {
-    for (const file of ['LICENSE', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/index.js', 'native/install.mjs', 'binding.gyp']) {
+    for (const file of ['LICENSE', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/bench/cli/index.js', 'native/install.mjs', 'binding.gyp']) {
       expect(files).toContain(file)
     }
   })
