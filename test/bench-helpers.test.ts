@@ -1,7 +1,6 @@
 // The pieces of bench/ that compute and format results (the suites themselves
 // run in CI's smoke run, never as tests).
 import { describe, expect, it } from 'vitest'
-import { parseArgs, UsageError } from '../bench/cli/args.js'
 import { duration, fmt, table } from '../bench/report/rows.js'
 import { batchMedians, median, pairedRatio, seededRandom, summarize } from '../bench/suites/stats.js'
 import { countByte } from '../bench/suites/file/trial.js'
@@ -43,21 +42,6 @@ describe('report', () => {
   it('writes markdown tables, and times in the unit that suits them', () => {
     expect(table(['a', 'b'], [[1, 2]])).toBe('| a | b |\n|---|---:|\n| 1 | 2 |')
     expect([duration(0.00289), duration(65.9), duration(1200), duration(0.0000021)]).toEqual(['2.89 µs', '65.9 ms', '1.20 s', '2.10 ns'])
-  })
-})
-
-describe('options', () => {
-  it('parses suites, flags and values', () => {
-    expect(parseArgs(['zeroing', '--quick', '--sizes', '1,16', '--reps', '4', '--json', 'x.json', '--svg', 'charts', '--report', 'out'])).toEqual({
-      words: ['zeroing'],
-      options: { quick: true, inProcess: false, sizesMiB: [1, 16], reps: 4, json: 'x.json', svg: 'charts', report: 'out' },
-    })
-  })
-
-  it('rejects bad values with a usage error', () => {
-    for (const argv of [['--reps', '0'], ['--sizes', '1,x'], ['--json'], ['--report'], ['--nope']]) {
-      expect(() => parseArgs(argv)).toThrow(UsageError)
-    }
   })
 })
 

@@ -64,6 +64,8 @@ describe('mman demo', () => {
     const data = demo('jit', '19', '23')
     if (process.arch !== 'x64') return expect(data.ran).toBe(false)
     expect(data).toMatchObject({ ran: true, result: 42, writeExecRefused: 'ERR_INVALID_ARG_VALUE' })
+    // A negative number is an operand where the demo takes numbers, not an option.
+    expect(demo('jit', '-5', '3')).toMatchObject({ ran: true, a: -5, b: 3, result: -2 })
   })
 
   it('guard-page: the child touching PROT_NONE dies with SIGSEGV', () => {

@@ -1,79 +1,65 @@
 #!/usr/bin/env node
-// The `mman` command.
-import { bench, benchUsage } from './commands/bench/run.js'
-import { SUITES } from '../suites/index.js'
+// The `mman` command: finds the command its arguments name, and turns what
+// went wrong into one message and an exit status: 2 for a command line it
+// cannot run (with that command's usage), 1 for a failure while running.
 import { mmanVersion } from '../package.js'
-import { UsageError } from './args.js'
-import { cat, catUsage } from './commands/cat.js'
-import { info, infoUsage } from './commands/info.js'
-import { demo, demoUsage, DEMOS } from './demos/index.js'
+import { UsageError, type Args } from './args.js'
+import { commandAt, CommandFailure, dispatch, type Command } from './command.js'
+import { bench } from './commands/bench/index.js'
+import { cat } from './commands/cat.js'
+import { demo } from './commands/demo.js'
+import { info } from './commands/info.js'
 import { endQuietlyWhenReaderLeaves } from './stdout.js'
+import { usage } from './usage.js'
 
-const usage = () => `Usage: mman <command> [arguments]
-       mman --version
+const OPTIONS = { version: { type: 'boolean', short: 'v', help: "mman's version" } } as const
 
-Commands:
-  bench [suite ...] [options]   run benchmark suites: ${Object.keys(SUITES).join(', ')} (default: all)
-  bench seed [MB] [--explain]   the seed blog's program output, measured by mman's kernels
-  bench compare A.json B.json   per row, B's time over A's: two machines, kernels or versions
-  bench render RUN.json         a saved run's report again, with its charts and HTML page
-  demo [name] [--json]          the seeds' lessons as runnable demos (no name: list them):
-                                ${Object.keys(DEMOS).join(', ')}
-  info [--json]                 page size, huge page modes and limits of this machine
-  cat FILE OFFSET [LENGTH]      print FILE from OFFSET through a private read-only mapping
-                                (the mmap(2) man page example)
-  help [command]                this text, or a command's own
-
-mman help bench, mman help demo, mman help info and mman help cat describe their arguments.
-`
-
-const COMMAND_USAGE: Record<string, () => string> = {
-  bench: () => benchUsage,
-  demo: demoUsage,
-  info: () => infoUsage,
-  cat: () => catUsage,
-}
-
-function help(argv: string[]): number {
-  if (argv.length === 0) {
-    process.stdout.write(usage())
+const help: Command = {
+  line: {
+    summary: "this text, or a command's own",
+    options: {},
+    operands: { names: '[command [subcommand]]', min: 0, max: 2 },
+  },
+  run({ operands }) {
+    const command = commandAt(mman, operands)
+    if (command === undefined) throw new UsageError(`no command 'mman ${operands.join(' ')}' (commands: ${Object.keys(COMMANDS).join(', ')})`)
+    process.stdout.write(usage(command, ['mman', ...operands]))
     return 0
-  }
-  const [name, ...extra] = argv
-  const text = COMMAND_USAGE[name!]
-  if (text === undefined || extra.length > 0) throw new UsageError(`help takes one command name (${Object.keys(COMMAND_USAGE).join(', ')}), not '${argv.join(' ')}'`, usage())
-  process.stdout.write(text())
-  return 0
+  },
 }
 
-const COMMANDS: Record<string, (argv: string[]) => number | Promise<number>> = {
-  bench,
-  demo,
-  info,
-  cat,
-  help,
-}
+const COMMANDS: Record<string, Command> = { bench, demo, info, cat, help }
 
-async function main(argv: string[]): Promise<number> {
-  const [name = 'help', ...rest] = argv
-  if (name === '--version' || name === '-v') {
-    if (rest.length > 0) throw new UsageError(`--version takes no arguments, not '${rest.join(' ')}'`, usage())
-    process.stdout.write(`${mmanVersion}\n`)
+const mman: Command<typeof OPTIONS> = {
+  line: {
+    summary: 'the mman command',
+    options: OPTIONS,
+    operands: { names: '<command> [arguments]', min: 0, max: Infinity },
+    synopsis: ['<command> [arguments]', '--version'],
+    notes: 'mman help COMMAND (or mman COMMAND --help) describes its arguments: mman help bench, mman help demo fork.',
+  },
+  run({ values, operands: [name] }: Args<typeof OPTIONS>) {
+    if (values.version === true) {
+      if (name !== undefined) throw new UsageError(`--version takes no arguments, not '${name}'`)
+      process.stdout.write(`${mmanVersion}\n`)
+      return 0
+    }
+    // A command's name would have been dispatched to it.
+    if (name !== undefined) throw new UsageError(`unknown command '${name}'`)
+    process.stdout.write(usage(mman, ['mman']))
     return 0
-  }
-  const command = name === '--help' || name === '-h' ? help : Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : undefined
-  if (command === undefined) throw new UsageError(`unknown command '${name}'`, usage())
-  return command(rest)
+  },
+  subcommands: { title: 'Commands', forms: false, commands: COMMANDS },
 }
 
 endQuietlyWhenReaderLeaves()
 
 try {
-  process.exitCode = await main(process.argv.slice(2))
-} catch (error) {
-  const command = process.argv[2] !== undefined && Object.hasOwn(COMMANDS, process.argv[2]) ? `mman ${process.argv[2]}` : 'mman'
+  process.exitCode = await dispatch(mman, ['mman'], process.argv.slice(2))
+} catch (failure) {
+  const { command, error, usage: commandUsage } = failure as CommandFailure
   if (error instanceof UsageError) {
-    process.stderr.write(`${command}: ${error.message}\n${error.usage === undefined ? '' : `\n${error.usage}`}`)
+    process.stderr.write(`${command}: ${error.message}\n\n${commandUsage}`)
     process.exitCode = 2
   } else {
     // A failure while running (a trial that died, a file that cannot be written): its message, not a stack.

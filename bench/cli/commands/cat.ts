@@ -5,20 +5,11 @@
 // program is right; docs/guide.md lists where it is not, and what this does.
 import { closeSync, constants as fsConstants, openSync } from 'node:fs'
 import { constants as osConstants } from 'node:os'
-import { parseArgs } from 'node:util'
 import { MAP, PROT, fstat, map, pageSize } from 'mman'
-import { UsageError } from '../args.js'
+import { UsageError, type Args } from '../args.js'
+import type { Command } from '../command.js'
 import { tools } from '../../tools.js'
 import { writeAll } from '../stdout.js'
-
-export const catUsage = `Usage: mman cat FILE OFFSET [LENGTH]
-
-Prints FILE from byte OFFSET, LENGTH bytes or to its end, through a private
-read-only mapping from the page boundary below OFFSET (the mmap(2) man page
-example). OFFSET and LENGTH are decimal byte counts, at any size; a LENGTH
-past the end of the file stops there. A failure prints "mman cat: FILE: " and
-the C program's message (e.g. "open: No such file or directory"), and exits 1.
-`
 
 const { O_RDONLY, O_NONBLOCK, S_IFMT, S_IFIFO, S_IFSOCK } = fsConstants
 
@@ -33,34 +24,12 @@ interface Request {
 }
 
 function byteCount(name: string, text: string): bigint {
-  if (!/^\d+$/.test(text)) throw new UsageError(`${name} '${text}' is not a byte count (a whole number from 0)`, catUsage)
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} '${text}' is not a byte count (a whole number from 0)`)
   return BigInt(text)
 }
 
-/** The request, or undefined for --help. */
-function parse(argv: string[]): Request | undefined {
-  // Not strict, so that a negative number (which parseArgs reads as an option) gets its own complaint.
-  const { values, positionals, tokens } = parseArgs({
-    args: argv,
-    options: { help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-    strict: false,
-    tokens: true,
-  })
-  const unknown = tokens.find((token) => token.kind === 'option' && token.name !== 'help')
-  if (unknown !== undefined) {
-    const arg = argv[unknown.index]!
-    const place = tokens.filter((token) => token.kind === 'positional' && token.index < unknown.index).length
-    const number = ['OFFSET', 'LENGTH'][place - 1]
-    if (number === undefined || !/^-\d/.test(arg)) throw new UsageError(`unknown option ${arg}`, catUsage)
-    byteCount(number, arg)
-  }
-  if (values.help === true) return undefined
-  const [file, offset, length] = positionals
-  if (offset === undefined || positionals.length > 3) {
-    throw new UsageError(`takes FILE OFFSET [LENGTH], not ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`, catUsage)
-  }
-  return { file: file!, offset: byteCount('OFFSET', offset), length: length === undefined ? undefined : byteCount('LENGTH', length) }
+function request([file, offset, length]: string[]): Request {
+  return { file: file!, offset: byteCount('OFFSET', offset!), length: length === undefined ? undefined : byteCount('LENGTH', length) }
 }
 
 /** A failure as the C program words it (perror: the call, then strerror), after the file it concerns. */
@@ -107,23 +76,34 @@ async function print(fd: number, { file, offset, length: requested }: Request): 
 }
 
 /** Runs `mman cat`; resolves to the exit status, throws a UsageError or the failure to print. */
-export async function cat(argv: string[]): Promise<number> {
-  const request = parse(argv)
-  if (request === undefined) {
-    process.stdout.write(catUsage)
-    return 0
-  }
+async function run({ operands }: Args): Promise<number> {
+  const wanted = request(operands)
   let fd: number
   try {
     // O_NONBLOCK: open() of a FIFO would otherwise wait, forever, for a writer.
-    fd = openSync(request.file, O_RDONLY | O_NONBLOCK)
+    fd = openSync(wanted.file, O_RDONLY | O_NONBLOCK)
   } catch (error) {
-    throw failed(request.file, 'open', error)
+    throw failed(wanted.file, 'open', error)
   }
   try {
-    await print(fd, request)
+    await print(fd, wanted)
   } finally {
     closeSync(fd)
   }
   return 0
+}
+
+export const cat: Command = {
+  line: {
+    summary: 'print FILE from OFFSET through a private read-only mapping\n(the mmap(2) man page example)',
+    options: {},
+    operands: { names: 'FILE OFFSET [LENGTH]', min: 2, max: 3, numbers: [1, 2] },
+    about:
+      'Prints FILE from byte OFFSET, LENGTH bytes or to its end, through a private\n' +
+      'read-only mapping from the page boundary below OFFSET (the mmap(2) man page\n' +
+      'example). OFFSET and LENGTH are decimal byte counts, at any size; a LENGTH\n' +
+      'past the end of the file stops there. A failure prints "mman cat: FILE: " and\n' +
+      'the C program\'s message (e.g. "open: No such file or directory"), and exits 1.',
+  },
+  run,
 }

@@ -3,15 +3,11 @@ import { readFileSync } from 'node:fs'
 import { release } from 'node:os'
 import { constants as bufferConstants } from 'node:buffer'
 import { MADV, MAP, PROT, pageSize } from 'mman'
-import { UsageError } from '../args.js'
+import { NO_OPERANDS, type Args } from '../args.js'
+import type { Command } from '../command.js'
 import { selectedMode } from '../../report/machine.js'
 
-export const infoUsage = `Usage: mman info [--json]
-
-Prints the kernel, Node, page size, largest view, transparent huge page modes,
-hugetlb pages, mmap limits and the PROT/MAP constants from the C headers.
-  --json   the same as one JSON object
-`
+const OPTIONS = { json: { type: 'boolean', help: 'the same as one JSON object' } } as const
 
 function read(path: string): string | null {
   try {
@@ -43,15 +39,9 @@ function facts() {
   }
 }
 
-export function info(argv: string[]): number {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(infoUsage)
-    return 0
-  }
-  const unknown = argv.find((arg) => arg !== '--json')
-  if (unknown !== undefined) throw new UsageError(`unknown argument '${unknown}'`, infoUsage)
+function run({ values }: Args<typeof OPTIONS>): number {
   const f = facts()
-  if (argv.includes('--json')) {
+  if (values.json === true) {
     process.stdout.write(`${JSON.stringify(f, null, 2)}\n`)
     return 0
   }
@@ -72,4 +62,16 @@ export function info(argv: string[]): number {
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
   return 0
+}
+
+export const info: Command<typeof OPTIONS> = {
+  line: {
+    summary: 'page size, huge page modes and limits of this machine',
+    options: OPTIONS,
+    operands: NO_OPERANDS,
+    about:
+      'Prints the kernel, Node, page size, largest view, transparent huge page modes,\n' +
+      'hugetlb pages, mmap limits and the PROT/MAP constants from the C headers.',
+  },
+  run,
 }

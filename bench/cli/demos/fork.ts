@@ -29,8 +29,7 @@ function cString(buffer: ArrayBuffer): string {
   return Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString()
 }
 
-async function run(argv: string[], json: boolean): Promise<DemoOutput> {
-  const withPrivate = argv.includes('--private')
+async function run(withPrivate: boolean, json: boolean): Promise<DemoOutput> {
   const zeroFd = openSync('/dev/zero', 'r+')
   const pages = [page(MAP.SHARED, -1), page(MAP.SHARED, zeroFd)]
   if (withPrivate) pages.push(page(MAP.PRIVATE, -1), page(MAP.PRIVATE, zeroFd))
@@ -68,15 +67,11 @@ async function run(argv: string[], json: boolean): Promise<DemoOutput> {
   }
 }
 
-export const forkDemo: Demo = {
+const OPTIONS = { private: { type: 'boolean', help: 'MAP_PRIVATE pages too: copy-on-write keeps the child at string 1' } } as const
+
+export const forkDemo: Demo<typeof OPTIONS> = {
   summary: "the seed's fork example: shared anonymous and /dev/zero pages seen by parent and child (--private: copy-on-write)",
-  arguments: {
-    usage: '[--private]',
-    check(argv) {
-      const other = argv.find((arg) => arg !== '--private')
-      return other === undefined ? undefined : `takes only --private, not '${other}'`
-    },
-  },
-  run: (argv) => run(argv, argv.includes('--json')),
+  options: OPTIONS,
+  run: ({ values }, json) => run(values.private === true, json),
   live: true,
 }

@@ -19,8 +19,7 @@ function writeString(memory: SharedMemory, text: string): void {
   new Uint8Array(memory.buffer).set(Buffer.from(`${text}\0`))
 }
 
-async function run(argv: string[]): Promise<DemoOutput> {
-  const json = argv.includes('--json')
+async function run(_args: unknown, json: boolean): Promise<DemoOutput> {
   const lines: string[] = []
   const say = (line: string) => {
     lines.push(line)

@@ -2,6 +2,7 @@
 // have it be runnable": write x86-64 code into a page, flip it from
 // PROT_READ|PROT_WRITE to PROT_READ|PROT_EXEC (W^X), and call it through koffi.
 import { arch } from 'node:process'
+import { UsageError, type Args } from '../args.js'
 import type { Demo, DemoOutput } from './types.js'
 import { hex } from './types.js'
 import { PROT, mapAnonymous, pageSize } from 'mman'
@@ -26,15 +27,15 @@ async function loadKoffi(): Promise<Koffi | undefined> {
 
 const INT32 = /^[+-]?\d+$/
 
-/** Up to two operands, each a C int (the machine code adds 32-bit registers). */
-function checkOperands(argv: string[]): string | undefined {
-  if (argv.length > 2) return `takes at most two numbers to add, not ${argv.length} arguments`
-  const bad = argv.find((arg) => !INT32.test(arg) || Number(arg) !== (Number(arg) | 0))
-  return bad === undefined ? undefined : `'${bad}' is not an integer from -2147483648 to 2147483647`
+/** The operands, each a C int (the machine code adds 32-bit registers). */
+function operands(texts: string[]): number[] {
+  const bad = texts.find((text) => !INT32.test(text) || Number(text) !== (Number(text) | 0))
+  if (bad !== undefined) throw new UsageError(`'${bad}' is not an integer from -2147483648 to 2147483647`)
+  return texts.map(Number)
 }
 
-async function run(argv: string[]): Promise<DemoOutput> {
-  const [a = 2, b = 40] = argv.filter((arg) => arg !== '--json').map(Number)
+async function run(args: Args): Promise<DemoOutput> {
+  const [a = 2, b = 40] = operands(args.operands)
   if (arch !== 'x64') {
     return { text: [`The jit demo carries x86-64 machine code; this machine is ${arch}, so it does not run here.`], data: { arch, ran: false } }
   }
@@ -69,6 +70,6 @@ async function run(argv: string[]): Promise<DemoOutput> {
 
 export const jit: Demo = {
   summary: 'machine code written to a page, flipped to PROT_READ|PROT_EXEC, called through koffi (adds A + B, default 2 + 40)',
-  arguments: { usage: '[A B]', check: checkOperands },
+  operands: { names: '[A B]', min: 0, max: 2, numbers: [0, 1] },
   run,
 }

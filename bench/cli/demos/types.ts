@@ -1,22 +1,18 @@
+import type { Args, Operands, Options } from '../args.js'
+
 /** What a demo shows: lines for people, data for `--json` and the tests. */
 export interface DemoOutput {
   text: string[]
   data: Record<string, unknown>
 }
 
-/** The arguments a demo takes after its name (besides --json, which every demo takes). */
-export interface DemoArguments {
-  /** As the usage shows them, e.g. `[--private]`. */
-  usage: string
-  /** A complaint about `argv`, or undefined when the demo can run with it. */
-  check(argv: string[]): string | undefined
-}
-
-export interface Demo {
+export interface Demo<O extends Options = Options> {
   summary: string
-  /** Absent: the demo takes no arguments. */
-  arguments?: DemoArguments
-  run(argv: string[]): DemoOutput | Promise<DemoOutput>
+  /** Its options, besides --json, which every demo takes. */
+  options?: O
+  /** Its operands (absent: none). */
+  operands?: Operands
+  run(args: Args<O>, json: boolean): DemoOutput | Promise<DemoOutput>
   /** Prints its text itself as it happens (timing is the point); `text` is then empty. */
   live?: boolean
 }

@@ -2,20 +2,22 @@
 // report again (markdown on stdout), and its charts and page when asked for,
 // without running anything. Conclusions are recomputed from the rows.
 import { machineLine } from '../../../report/machine.js'
-import { parseArgs, UsageError } from '../../args.js'
+import type { Args } from '../../args.js'
+import type { Command } from '../../command.js'
 import { checkOutputs, writeOutputs } from '../../outputs.js'
 import { presentSection } from '../../../suites/index.js'
 import type { Presentation } from '../../../report/rows.js'
 import { readResults } from '../../../report/results-file.js'
 
+const OPTIONS = {
+  svg: { type: 'string', value: 'DIR', help: "write each suite's chart to DIR/bench-<suite>.svg" },
+  report: { type: 'string', value: 'DIR', help: 'write DIR/report.html and DIR/results.json' },
+} as const
+
 /** A saved run's report again: markdown on stdout, and its charts and page when asked for. */
-export function renderCommand(argv: string[]): number {
-  const foreign = argv.find((arg) => arg.startsWith('-') && arg !== '--svg' && arg !== '--report')
-  if (foreign !== undefined) throw new UsageError(`render takes RUN.json [--svg DIR] [--report DIR], not ${foreign}`)
-  const parsed = parseArgs(argv)
-  if (parsed.words.length !== 1) throw new UsageError(`render takes one results file, not ${parsed.words.length}`)
-  const paths = { svg: parsed.options.svg, report: parsed.options.report }
-  const file = readResults(parsed.words[0]!)
+function run({ values, operands: [path] }: Args<typeof OPTIONS>): number {
+  const paths = { svg: values.svg, report: values.report }
+  const file = readResults(path!)
   checkOutputs(paths)
   const presentations = new Map<string, Presentation>()
   for (const section of file.suites) {
@@ -33,4 +35,14 @@ export function renderCommand(argv: string[]): number {
   for (const presentation of presentations.values()) process.stdout.write(`${presentation.markdown}\n`)
   for (const line of writeOutputs(known, presentations, paths)) process.stderr.write(`${line}\n`)
   return 0
+}
+
+export const render: Command<typeof OPTIONS> = {
+  line: {
+    summary: "a saved run's report again, with its charts and HTML page",
+    options: OPTIONS,
+    operands: { names: 'RUN.json', min: 1, max: 1 },
+    about: 'Prints the report of a saved run again (conclusions computed anew from its rows),\nand writes its charts and page when asked, without running anything.',
+  },
+  run,
 }

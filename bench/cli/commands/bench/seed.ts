@@ -1,16 +1,19 @@
 // `mman bench seed [MB]`: the seed blog's experiment in its own output
 // format, run by mman's native kernels.
 import { checked, tools } from '../../../tools.js'
-import { UsageError } from '../../args.js'
+import { UsageError, type Args } from '../../args.js'
+import type { Command } from '../../command.js'
 
 const MB = 1 << 20
 const secs = (ns: number) => (ns / 1e9).toFixed(6)
 
+const OPTIONS = { explain: { type: 'boolean', help: 'add the fault counts, and what they explain' } } as const
+
 /** Prints what the blog's program prints, for `megabytes` MB, measured by the addon's kernels. */
-export function seedCommand(positional: string[], explain: boolean): number {
-  const megabytes = positional.length === 0 ? 100 : Number(positional[0])
+function run({ values, operands: [size] }: Args<typeof OPTIONS>): number {
+  const megabytes = size === undefined ? 100 : Number(size)
   if (!Number.isInteger(megabytes) || megabytes < 1 || megabytes > 2047) {
-    throw new UsageError(`seed takes a size in MB from 1 to 2047 (the blog's int arithmetic), not '${positional[0]}'`)
+    throw new UsageError(`takes a size in MB from 1 to 2047 (the blog's int arithmetic), not '${size}'`)
   }
   const malloc = checked(tools.zeroingTrial('malloc-memset0', megabytes * MB), 'malloc')
   const mmap = checked(tools.zeroingTrial('mmap-memset1', megabytes * MB), 'mmap')
@@ -20,7 +23,7 @@ export function seedCommand(positional: string[], explain: boolean): number {
       '------------Break-----------\n' +
       `Mmaping and writing 1:\nExperiment took ${secs(mmap.ns)} secs\n`,
   )
-  if (explain) {
+  if (values.explain === true) {
     process.stdout.write(
       `\n# malloc: ${malloc.minorFaults} minor faults, block from ${malloc.mallocUsedMmap ? 'mmap (mallinfo2 counts it in hblkhd)' : 'the brk heap'}\n` +
         `# mmap:   ${mmap.minorFaults} minor faults (${(megabytes * MB) / 4096} pages of 4 KiB)\n` +
@@ -28,4 +31,14 @@ export function seedCommand(positional: string[], explain: boolean): number {
     )
   }
   return 0
+}
+
+export const seed: Command<typeof OPTIONS> = {
+  line: {
+    summary: "the seed blog's program output, measured by mman's kernels",
+    options: OPTIONS,
+    operands: { names: '[MB]', min: 0, max: 1 },
+    about: "Prints what the seed blog's C program prints for MB megabytes (default 100),\nmeasured by mman's native kernels.",
+  },
+  run,
 }
