@@ -4,7 +4,9 @@
 // nothing here is a measurement.
 import type { RunConditions } from '../bench/suites/ipc/conditions.js'
 import { presentSection } from '../bench/suites/index.js'
-import type { Row, SuiteResult, Unmeasured } from '../bench/report/rows.js'
+import { chartOf } from '../bench/report/blocks.js'
+import { markdown } from '../bench/report/markdown.js'
+import type { Presentation, Row, SuiteResult, Unmeasured } from '../bench/report/rows.js'
 import { resultsFile, type ResultsFile } from '../bench/report/results-file.js'
 
 /** min/median/max around `median`, ±`spread` (a fraction). */
@@ -204,3 +206,6 @@ export function fixtureFile(options: { quick?: boolean; zeroingScale?: number; n
     createdAt: new Date('2026-01-02T03:04:05Z'),
   })
 }
+
+/** A presentation as the report writes it: its markdown, and its chart. */
+export const rendered = (presentation: Presentation) => ({ markdown: markdown(presentation.blocks), svg: chartOf(presentation.blocks) })

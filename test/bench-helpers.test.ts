@@ -1,7 +1,9 @@
 // The pieces of bench/ that compute and format results (the suites themselves
 // run in CI's smoke run, never as tests).
 import { describe, expect, it } from 'vitest'
-import { duration, fmt, table } from '../bench/report/rows.js'
+import { chart, heading, list, paragraph, table } from '../bench/report/blocks.js'
+import { duration, fmt } from '../bench/report/format.js'
+import { markdown } from '../bench/report/markdown.js'
 import { batchMedians, median, pairedRatio, seededRandom, summarize } from '../bench/suites/stats.js'
 import { countByte } from '../bench/suites/file/trial.js'
 import { zeroingTrial } from '../bench/suites/zeroing/trial.js'
@@ -39,8 +41,13 @@ describe('report', () => {
     expect(fmt(undefined)).toBe('–')
   })
 
-  it('writes markdown tables, and times in the unit that suits them', () => {
-    expect(table(['a', 'b'], [[1, 2]])).toBe('| a | b |\n|---|---:|\n| 1 | 2 |')
+  it('writes blocks as markdown: one blank line between them, tables with figures right-aligned, no chart', () => {
+    const blocks = [heading(2, 'T'), paragraph([{ strong: 'bold' }, ' and ', { code: 'a|b' }]), table(['a', 'b'], [[1, 'x|y']]), chart('<svg/>'), list(['one', 'two'])]
+    expect(markdown(blocks)).toBe('## T\n\n**bold** and `a|b`\n\n| a | b |\n|---|---:|\n| 1 | x\\|y |\n\n- one\n- two\n')
+    expect(markdown([table(['a', 'b'], [], true)])).toBe('| a | b |\n|---|---|\n')
+  })
+
+  it('writes times in the unit that suits them', () => {
     expect([duration(0.00289), duration(65.9), duration(1200), duration(0.0000021)]).toEqual(['2.89 µs', '65.9 ms', '1.20 s', '2.10 ns'])
   })
 })

@@ -1,11 +1,14 @@
-// Where a run's files go, checked before anything runs (a full run takes
-// minutes; a typo in a path must not cost them). One naming rule:
+// Where a run's report goes: markdown on stdout, section by section, and the
+// files asked for, checked before anything runs (a full run takes minutes; a
+// typo in a path must not cost them). One naming rule:
 //   --json FILE     FILE, exactly as given
 //   --svg DIR       DIR/bench-<suite>.svg, one per suite
 //   --report DIR    DIR/report.html (self-contained) and DIR/results.json beside it
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { chartOf, type Block } from '../report/blocks.js'
 import { htmlReport } from '../report/html.js'
+import { markdown } from '../report/markdown.js'
 import { UsageError } from './args.js'
 import type { Presentation } from '../report/rows.js'
 import type { ResultsFile } from '../report/results-file.js'
@@ -86,7 +89,7 @@ function outputFiles(file: ResultsFile, presentations: Map<string, Presentation>
   const files: OutputFile[] = []
   if (paths.json !== undefined) files.push({ path: paths.json, contents: json, description: results })
   if (paths.svg !== undefined) {
-    for (const [suite, presentation] of presentations) files.push({ path: join(paths.svg, svgFileName(suite)), contents: presentation.svg, description: `${suite} chart` })
+    for (const [suite, presentation] of presentations) files.push({ path: join(paths.svg, svgFileName(suite)), contents: chartOf(presentation.blocks), description: `${suite} chart` })
   }
   if (paths.report !== undefined) {
     files.push({ path: join(paths.report, REPORT_PAGE), contents: htmlReport(file, presentations), description: 'the report page, self-contained: open it in a browser or attach it' })
@@ -101,4 +104,9 @@ export function writeOutputs(file: ResultsFile, presentations: Map<string, Prese
     writeFileSync(output.path, output.contents)
     return `wrote ${output.path} (${output.description})`
   })
+}
+
+/** Prints one section of the report on stdout as markdown, a blank line after it (a run prints each suite as it ends). */
+export function printSection(blocks: Block[]): void {
+  process.stdout.write(`${markdown(blocks)}\n`)
 }

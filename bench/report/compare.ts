@@ -3,7 +3,9 @@
 // ratio is B's median time over A's, and its verdict (faster, slower, within
 // noise) comes from the two rows' min/median/max (verdict.ts).
 import { machineLine } from './machine.js'
-import { duration, fmt, spreadOf, table, unmeasuredText, type Row, type Unmeasured } from './rows.js'
+import { heading, paragraph, table, type Block } from './blocks.js'
+import { duration, fmt } from './format.js'
+import { spreadOf, unmeasuredText, type Row, type Unmeasured } from './rows.js'
 import { ResultsFileError, rowKey, type ResultsFile } from './results-file.js'
 import { compareSpreads, relationText, type Direction } from './verdict.js'
 
@@ -93,36 +95,36 @@ export function compareResults(a: ResultsFile, b: ResultsFile, pathA: string, pa
 
 const figure = (value: RowComparison['a']) => (value === undefined ? '' : `${duration(value.median)} [${duration(value.min)}–${duration(value.max)}]`)
 
-export function comparisonMarkdown(comparison: Comparison): string {
+/** The comparison as a report: the two runs, then each suite's rows side by side, then the count of verdicts. */
+export function comparisonBlocks(comparison: Comparison): Block[] {
   const { a, b } = comparison
-  const lines = [
-    '# mman bench compare',
-    '',
+  const blocks = [
+    heading(1, 'mman bench compare'),
     table(['', 'A', 'B'], [
       ['file', a.path, b.path],
       ['machine', a.machine, b.machine],
       ['recorded', a.createdAt, b.createdAt],
       ['command', a.command, b.command],
     ], true),
-    '',
-    "Times are each row's main measure (median [min–max] over its repetitions). B/A is B's median over A's: below 1, B took less time. " +
-      "B is faster or slower when each median lies beyond the other's whole range; anything less is within noise.",
-    '',
+    paragraph(
+      "Times are each row's main measure (median [min–max] over its repetitions). B/A is B's median over A's: below 1, B took less time. " +
+        "B is faster or slower when each median lies beyond the other's whole range; anything less is within noise.",
+    ),
   ]
   for (const suite of comparison.suites) {
-    lines.push(`## ${suite.suite}`, '')
-    lines.push(table(['row', 'A', 'B', 'B/A', 'B vs A'], suite.rows.map((row) => [
+    blocks.push(heading(2, suite.suite))
+    blocks.push(table(['row', 'A', 'B', 'B/A', 'B vs A'], suite.rows.map((row) => [
       row.label,
       row.aMissing ?? figure(row.a),
       row.bMissing ?? figure(row.b),
       row.ratio === undefined ? '–' : `${fmt(row.ratio)}×`,
       row.text ?? '–',
-    ])), '')
+    ])))
   }
   for (const [which, suites] of Object.entries(comparison.suitesOnlyIn)) {
-    if (suites.length > 0) lines.push(`Only in ${which.toUpperCase()}: ${suites.join(', ')}.`, '')
+    if (suites.length > 0) blocks.push(paragraph(`Only in ${which.toUpperCase()}: ${suites.join(', ')}.`))
   }
   const { counts } = comparison
-  lines.push(`B is faster in ${counts.faster} rows, slower in ${counts.slower}, within noise in ${counts['within noise']}.`, '')
-  return lines.join('\n')
+  blocks.push(paragraph(`B is faster in ${counts.faster} rows, slower in ${counts.slower}, within noise in ${counts['within noise']}.`))
+  return blocks
 }

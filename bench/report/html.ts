@@ -1,9 +1,47 @@
 // `mman bench --report DIR`: one self-contained HTML page (no script, no
 // outside file: styles and charts inline) with the machine, every suite's
-// tables, chart and conclusions. Something to attach to an issue.
-import { escapeHtml, markdownToHtml } from './markdown.js'
+// tables, chart and conclusions. Something to attach to an issue. Each suite's
+// section is its blocks (blocks.ts) written as HTML.
+import type { Block, Span, Text } from './blocks.js'
 import type { Presentation } from './rows.js'
 import type { ResultsFile } from './results-file.js'
+
+export const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+
+function span(part: Span): string {
+  if (typeof part === 'string') return escapeHtml(part)
+  return 'code' in part ? `<code>${escapeHtml(part.code)}</code>` : `<strong>${escapeHtml(part.strong)}</strong>`
+}
+
+const text = (value: Text) => (typeof value === 'string' ? escapeHtml(value) : value.map(span).join(''))
+
+function tableHtml({ header, rows, align }: Extract<Block, { kind: 'table' }>): string {
+  const cell = (tag: string, value: Text, i: number) => `<${tag}${align[i] === 'right' ? ' class="num"' : ''}>${text(value)}</${tag}>`
+  return [
+    '<table>',
+    `<thead><tr>${header.map((value, i) => cell('th', value, i)).join('')}</tr></thead>`,
+    `<tbody>${rows.map((row) => `<tr>${row.map((value, i) => cell('td', value, i)).join('')}</tr>`).join('\n')}</tbody>`,
+    '</table>',
+  ].join('\n')
+}
+
+function blockHtml(block: Block): string {
+  switch (block.kind) {
+    case 'heading':
+      return `<h${block.level}>${text(block.text)}</h${block.level}>`
+    case 'paragraph':
+      return `<p>${text(block.text)}</p>`
+    case 'list':
+      return `<ul>\n${block.items.map((item) => `<li>${text(item)}</li>`).join('\n')}\n</ul>`
+    case 'table':
+      return tableHtml(block)
+    case 'chart':
+      return `<figure>\n${block.svg.trim()}\n</figure>`
+  }
+}
+
+/** Blocks as HTML, one element per block. */
+export const blocksHtml = (blocks: Block[]) => blocks.map(blockHtml).join('\n')
 
 const STYLE = `
 body { font: 15px/1.5 Helvetica, Arial, sans-serif; color: #222; max-width: 1100px; margin: 2em auto; padding: 0 1.5em; }
@@ -39,16 +77,11 @@ function machineTable(file: ResultsFile): string {
   return `<table class="machine">\n${rows.map(([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n')}\n</table>`
 }
 
-/** The page: the machine, then each suite's section with its chart after its introduction (before its first table or subheading). */
+/** The page: the machine, then each suite's section. */
 export function htmlReport(file: ResultsFile, presentations: Map<string, Presentation>): string {
-  const sections = file.suites.map((section) => {
-    const presentation = presentations.get(section.suite)!
-    const body = markdownToHtml(presentation.markdown)
-    const figure = `<figure>\n${presentation.svg.trim()}\n</figure>`
-    const firstDetail = Math.min(...['<h3>', '<table>', '<ul>'].map((tag) => body.indexOf(tag)).filter((at) => at >= 0), body.length)
-    const html = `${body.slice(0, firstDetail)}${figure}\n${body.slice(firstDetail)}`
-    return `<section id="${escapeHtml(section.suite)}">\n${html}\n</section>`
-  })
+  const sections = file.suites.map(
+    (section) => `<section id="${escapeHtml(section.suite)}">\n${blocksHtml(presentations.get(section.suite)!.blocks)}\n</section>`,
+  )
   const title = `mman benchmarks — ${file.machine.cpu ?? 'unknown CPU'}, ${file.createdAt.slice(0, 10)}`
   return `<!doctype html>
 <html lang="en">

@@ -1,7 +1,7 @@
 // How two measured rows compare: the ratio of their medians, and whether the
 // difference stands out of their spread. Every "faster", "slower" and "within
 // noise" in a conclusion or in `mman bench compare` comes from here.
-import { fmt } from './rows.js'
+import { fmt } from './format.js'
 
 /** A measurement summarized over its repetitions. */
 export interface Spread {

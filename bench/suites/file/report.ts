@@ -1,6 +1,8 @@
 // The file suite's report, computed from its rows alone.
 import { barChart } from '../../report/charts/bars.js'
-import { conclusionsSection, fmt, ratioText, spread, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from '../../report/rows.js'
+import { chart, conclusionsSection, heading, paragraph, table } from '../../report/blocks.js'
+import { fmt, ratioText, spread } from '../../report/format.js'
+import { spreadOf, unmeasuredText, type Presentation, type Row, type Unmeasured } from '../../report/rows.js'
 import { compareSpreads, relationClause } from '../../report/verdict.js'
 
 const TITLE = 'File access'
@@ -48,24 +50,6 @@ export function presentFile(rows: Row[], unmeasured: Unmeasured[]): Presentation
   ])
   for (const u of missing('random-')) randomBody.push([u.label, unmeasuredText(u), '–', '–', '–'])
   const conclusions = fileConclusions(rows, unmeasured)
-  const markdown = [
-    `## ${TITLE} (${reps} reps, fresh process per trial)`,
-    '',
-    `### One sequential scan of a ${scanMiB} MiB file in the page cache`,
-    '',
-    'Every method counts one byte value with the same JS scan (Buffer#indexOf). "Speed vs readFileSync" is paired per repetition (higher is faster).',
-    'Peak RSS counts mapped file pages too; RssAnon after the scan is what a method copied.',
-    '',
-    table(['method', 'GB/s median [min–max]', 'ms', 'speed vs readFileSync', 'peak RSS Δ MiB', 'RssAnon Δ MiB'], scanBody),
-    '',
-    `### ${reads.toLocaleString('en')} random 8-byte reads of a ${sparseMiB} MiB sparse file`,
-    '',
-    'First pass: every read lands on a page this process has not touched (a page fault for mappings). Second pass: the same offsets again.',
-    '',
-    table(['method', 'first pass ns/read', 'second pass ns/read', 'speed vs pread, first', 'speed vs pread, second'], randomBody),
-    '',
-    ...conclusionsSection(conclusions),
-  ].join('\n')
   const svg = barChart({
     title: 'Reading a file: throughput of one sequential scan',
     subtitle: `${scanMiB} MiB in the page cache, the same JS scan for every method; ${reps} repetitions, each in a fresh process`,
@@ -77,7 +61,21 @@ export function presentFile(rows: Row[], unmeasured: Unmeasured[]): Presentation
       ...missing('scan-').map((u) => ({ label: u.label, note: unmeasuredText(u) })),
     ],
   })
-  return { title: TITLE, markdown, conclusions, svg }
+  const blocks = [
+    heading(2, `${TITLE} (${reps} reps, fresh process per trial)`),
+    chart(svg),
+    heading(3, `One sequential scan of a ${scanMiB} MiB file in the page cache`),
+    paragraph(
+      'Every method counts one byte value with the same JS scan (Buffer#indexOf). "Speed vs readFileSync" is paired per repetition (higher is faster).\n' +
+        'Peak RSS counts mapped file pages too; RssAnon after the scan is what a method copied.',
+    ),
+    table(['method', 'GB/s median [min–max]', 'ms', 'speed vs readFileSync', 'peak RSS Δ MiB', 'RssAnon Δ MiB'], scanBody),
+    heading(3, `${reads.toLocaleString('en')} random 8-byte reads of a ${sparseMiB} MiB sparse file`),
+    paragraph('First pass: every read lands on a page this process has not touched (a page fault for mappings). Second pass: the same offsets again.'),
+    table(['method', 'first pass ns/read', 'second pass ns/read', 'speed vs pread, first', 'speed vs pread, second'], randomBody),
+    ...conclusionsSection(conclusions),
+  ]
+  return { title: TITLE, blocks, conclusions }
 }
 
 /** Sentences computed from the rows they cite. */

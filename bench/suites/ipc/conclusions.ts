@@ -4,7 +4,8 @@
 // run's medians, given as median [min–max] over the runs; a target is met when
 // the median ratio meets it, and the sentence says in how many runs it held.
 import { conditionsOf, runsOf } from './conditions-text.js'
-import { fmt, spreadOf, unmeasuredText, type Row, type Unmeasured } from '../../report/rows.js'
+import { fmt } from '../../report/format.js'
+import { spreadOf, unmeasuredText, type Row, type Unmeasured } from '../../report/rows.js'
 import { summarize } from '../stats.js'
 import { compareSpreads, relationClause } from '../../report/verdict.js'
 

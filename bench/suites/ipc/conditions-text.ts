@@ -4,7 +4,8 @@
 // from a results file written before these were recorded has none, and the
 // text says so.
 import { IDLE_OTHERS_RUNNABLE, idleRun, type RunConditions } from './conditions.js'
-import { fmt, type Row } from '../../report/rows.js'
+import { fmt } from '../../report/format.js'
+import type { Row } from '../../report/rows.js'
 
 export const conditionsOf = (row: Row): RunConditions[] => (Array.isArray(row.conditions) ? (row.conditions as RunConditions[]) : [])
 

@@ -11,7 +11,9 @@
 import { dotChart, type DotGroup } from '../../report/charts/dots.js'
 import { engineConclusion, idleCpuConclusion, inScenario, loadConclusions, pairConclusions, plural, ratioText, runRatios, SHORT_NAMES, versusProcessSendConclusion } from './conclusions.js'
 import { conditionsLine, conditionsOf, enginesText, machineState, sameCpuText } from './conditions-text.js'
-import { conclusionsSection, fmt, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from '../../report/rows.js'
+import { chart, conclusionsSection, heading, paragraph, table, type Block } from '../../report/blocks.js'
+import { fmt } from '../../report/format.js'
+import { spreadOf, unmeasuredText, type Presentation, type Row, type Unmeasured } from '../../report/rows.js'
 import { compareSpreads, relationClause, relationText } from '../../report/verdict.js'
 
 const num = (row: Row, field: string) => row[field] as number
@@ -80,7 +82,7 @@ function blocksText(pair: Row[]): string {
 }
 
 /** The pair's table: each transport's round trip over its runs, its ratios to the spin and to the copying ring per run, where the ends sat. */
-function pairTable(rows: Row[], unmeasured: Unmeasured[]): string[] {
+function pairTable(rows: Row[], unmeasured: Unmeasured[]): Block[] {
   const pair = inScenario(rows, 'pair')
   if (pair.length === 0) return []
   const spin = pair.find((r) => r.transport === 'spin')
@@ -88,41 +90,41 @@ function pairTable(rows: Row[], unmeasured: Unmeasured[]): string[] {
   const versus = (r: Row, base: Row | undefined) => (base ? ratioText(runRatios(r, base), false) : '–')
   const missing = unmeasuredIn(unmeasured, 'pair').map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–', '–'])
   return [
-    `### The floors and the Channel in one parent/child pair (64 B each way), ${machineState(pair)}`, '',
-    `Blocks of ${num(pair[0]!, 'roundTripsPerBlock')} round trips, each block timed whole, every transport in turn in the same two processes, ` +
+    heading(3, `The floors and the Channel in one parent/child pair (64 B each way), ${machineState(pair)}`),
+    paragraph(`Blocks of ${num(pair[0]!, 'roundTripsPerBlock')} round trips, each block timed whole, every transport in turn in the same two processes, ` +
       `${blocksText(pair)}; ${plural(num(pair[0]!, 'runs'), 'run')}, a fresh pair each. A run's figure is its median block; the round trip is the median of the runs' figures. ` +
-      'Ratios are per run (one row\'s figure over the other\'s in the same run), given as median [min–max] over the runs.', '',
+      'Ratios are per run (one row\'s figure over the other\'s in the same run), given as median [min–max] over the runs.'),
     table(
       ['transport', 'round trip median µs', 'min–max over runs µs', '÷ bare spin', '÷ copying ring', 'ends on one CPU', 'wait engine (parent / peer)'],
       [...pair.map((r) => [r.label ?? String(r.transport), fmt(num(r, 'roundTripMedianUs')), `${fmt(r.minMs * 1e3)}–${fmt(r.maxMs * 1e3)}`,
         versus(r, spin), versus(r, ring), sameCpuText(conditionsOf(r)), enginesText(conditionsOf(r))]), ...missing],
     ),
-    '', conditionsLine(pair), '',
+    paragraph(conditionsLine(pair)),
   ]
 }
 
 /** The stand-alone tables, one per message size. */
-function sizeTables(rows: Row[], unmeasured: Unmeasured[]): string[] {
+function sizeTables(rows: Row[], unmeasured: Unmeasured[]): Block[] {
   const find = idleFinder(rows)
   const idle = inScenario(rows, 'idle')
   const names = [...new Set(idle.map((r) => r.transport as string))]
   const sizes = [...new Set(idle.map((r) => r.messageBytes as number))].sort((a, b) => a - b)
-  const lines: string[] = []
+  const blocks: Block[] = []
   for (const size of sizes) {
     const base = find('process-json', size)
     const measured = names.map((name) => find(name, size)).filter((r): r is Row => r !== undefined)
-    lines.push(`### ${sizeLabel(size)} messages, each transport in a pair of its own, ${machineState(measured)}`, '')
-    lines.push(table(
+    blocks.push(heading(3, `${sizeLabel(size)} messages, each transport in a pair of its own, ${machineState(measured)}`))
+    blocks.push(table(
       ['transport', 'round trip median µs', 'min–max µs', 'p99 µs', 'throughput MB/s', 'vs process.send (JSON)', 'ends on one CPU', 'wait engine (parent / peer)'],
       [...measured.map((r) => [r.label ?? String(r.transport), fmt(num(r, 'roundTripMedianUs')), `${fmt(r.minMs * 1e3)}–${fmt(r.maxMs * 1e3)}`, fmt(num(r, 'roundTripP99Us')),
         fmt(r.throughputMBps as number | undefined), base ? versusProcessSend(r, base) : '–', sameCpuText(conditionsOf(r)), enginesText(conditionsOf(r))]),
-      ...unmeasuredIn(unmeasured, 'idle').map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–', '–', '–'])]), '', conditionsLine(measured), '')
+      ...unmeasuredIn(unmeasured, 'idle').map((u) => [u.label, unmeasuredText(u), '–', '–', '–', '–', '–', '–'])]), paragraph(conditionsLine(measured)))
   }
-  return lines
+  return blocks
 }
 
 /** Per run under load: each transport's median, p99 and where its ends sat. */
-function loadTable(title: string, rows: Row[], extra?: { header: string; cell: (i: number) => string }): string[] {
+function loadTable(title: string, rows: Row[], extra?: { header: string; cell: (i: number) => string }): Block[] {
   if (rows.length === 0) return []
   const runs = Math.max(...rows.map((r) => list(r, 'runMediansUs').length))
   const placement = (r: Row, i: number) => {
@@ -131,16 +133,15 @@ function loadTable(title: string, rows: Row[], extra?: { header: string; cell: (
   }
   const name = (r: Row) => SHORT_NAMES[r.transport as string] ?? String(r.transport)
   return [
-    title, '',
+    heading(3, title),
     table(
       ['run', ...rows.flatMap((r) => [`${name(r)} median µs`, 'p99 µs', 'one CPU %']), ...(extra ? [extra.header] : [])],
       Array.from({ length: runs }, (_, i) => [String(i + 1), ...rows.flatMap((r) => [fmt(list(r, 'runMediansUs')[i]), fmt(list(r, 'runP99sUs')[i]), placement(r, i)]), ...(extra ? [extra.cell(i)] : [])]),
     ),
-    '',
   ]
 }
 
-function loadTables(rows: Row[]): string[] {
+function loadTables(rows: Row[]): Block[] {
   const loaded = inScenario(rows, 'load')
   if (loaded.length === 0) return []
   const find = (transport: string) => loaded.find((r) => r.transport === transport)
@@ -150,48 +151,51 @@ function loadTables(rows: Row[]): string[] {
     channel && send ? (list(channel, 'runMediansUs')[i]! <= list(send, 'runMediansUs')[i]! && list(channel, 'runP99sUs')[i]! <= list(send, 'runP99sUs')[i]! ? 'yes' : 'no') : '–'
   const engines = ['channel-async', 'channel-async-thread'].map(find).filter((r): r is Row => r !== undefined)
   return [
-    ...loadTable(`### Under load: one busy process per core beside the two ends, ${plural(runs, 'run')} (64 B)`, [channel, send].filter((r): r is Row => r !== undefined), {
+    ...loadTable(`Under load: one busy process per core beside the two ends, ${plural(runs, 'run')} (64 B)`, [channel, send].filter((r): r is Row => r !== undefined), {
       header: 'Channel ≤ process.send (median and p99)',
       cell: met,
     }),
-    ...loadTable('### Under load, both ends awaiting receiveAsync(): the default engine and the waiter thread', engines),
-    'One CPU %: the share of placement samples in which both ends had last run on the same CPU. ' +
-      'The busy loops are the benchmark\'s own: they are not counted among the other runnable tasks.', '',
-    conditionsLine(loaded), '',
+    ...loadTable('Under load, both ends awaiting receiveAsync(): the default engine and the waiter thread', engines),
+    paragraph(
+      'One CPU %: the share of placement samples in which both ends had last run on the same CPU. ' +
+        'The busy loops are the benchmark\'s own: they are not counted among the other runnable tasks.',
+    ),
+    paragraph(conditionsLine(loaded)),
   ]
 }
 
-/** Every table of the suite, then its conclusions and chart. */
+/** The suite's introduction and chart, every table, then its conclusions. */
 export function presentIpc(rows: Row[], unmeasured: Unmeasured[]): Presentation {
-  const lines = ['## IPC: a Node parent and its child (or worker), one message at a time', '',
-    'Every transport carries the message to the peer and the peer echoes it back. ' +
+  const blocks = [heading(2, 'IPC: a Node parent and its child (or worker), one message at a time'),
+    paragraph('Every transport carries the message to the peer and the peer echoes it back. ' +
     'In one pair: the floors — a bare Atomics spin on one word (carries nothing), 64 B and a flag moved by C, a minimal zero-copy ring, a minimal copying ring — ' +
     'and the Channel, timed in blocks in the same two processes, so that their ratios share one placement. ' +
     'Each in a pair of its own: every round trip timed; min–max is the spread of the median over batches of consecutive round trips. ' +
     'Throughput: messages streamed one way, then one reply. process.send (JSON) carries a string of the same length. ' +
     'The Channel "both ends async" awaits receiveAsync() on both sides, through the default wait engine (io_uring, where the kernel has futex operations) ' +
-    'or mman\'s waiter thread (MMAN_NO_IO_URING=1 in both processes); the wait engine column says what each end used: sync (futex waits on the JS thread), io_uring or thread.', '']
-  lines.push(...pairTable(rows, unmeasured))
-  lines.push(...sizeTables(rows, unmeasured))
-  lines.push(...loadTables(rows))
+    'or mman\'s waiter thread (MMAN_NO_IO_URING=1 in both processes); the wait engine column says what each end used: sync (futex waits on the JS thread), io_uring or thread.'),
+    chart(ipcChart(rows, unmeasured))]
+  blocks.push(...pairTable(rows, unmeasured))
+  blocks.push(...sizeTables(rows, unmeasured))
+  blocks.push(...loadTables(rows))
   const pool = inScenario(rows, 'fanout')
   const poolBase = pool.find((r) => r.transport === 'process-json')
   if (pool.length > 0) {
-    lines.push(`### Fan-out: one parent serving ${num(pool[0]!, 'children')} children at once (64 B requests, replies awaited off the event loop)`, '',
+    blocks.push(heading(3, `Fan-out: one parent serving ${num(pool[0]!, 'children')} children at once (64 B requests, replies awaited off the event loop)`),
       table(['transport', 'requests/s', 'p50 µs', 'p99 µs', 'requests/s vs process.send'],
         pool.map((r) => [r.label ?? String(r.transport), fmt(num(r, 'requestsPerSecond')), fmt(num(r, 'p50Us')), fmt(num(r, 'p99Us')),
-          poolBase ? `${fmt(num(r, 'requestsPerSecond') / num(poolBase, 'requestsPerSecond'))}×` : '–'])), '')
+          poolBase ? `${fmt(num(r, 'requestsPerSecond') / num(poolBase, 'requestsPerSecond'))}×` : '–'])))
   }
   const cpu = inScenario(rows, 'idle-cpu')
   if (cpu.length > 0) {
-    lines.push('### A side waiting for a message that does not come', '',
+    blocks.push(heading(3, 'A side waiting for a message that does not come'),
       table(['waiting side', 'CPU time while waiting ms', 'wall time ms', 'share of one CPU'],
         cpu.map((r) => [r.transport === 'channel' ? 'mman Channel receive()' : 'a polling loop, as shm-typed-array peers wait', fmt(num(r, 'cpuMs')), fmt(num(r, 'wallMs')),
-          `${fmt((100 * num(r, 'cpuMs')) / num(r, 'wallMs'), 2)} %`])), '')
+          `${fmt((100 * num(r, 'cpuMs')) / num(r, 'wallMs'), 2)} %`])))
   }
   const conclusions = ipcConclusions(rows, unmeasured)
-  lines.push(...conclusionsSection(conclusions))
-  return { title: 'IPC: a Node parent and its child (or worker)', markdown: lines.join('\n'), conclusions, svg: ipcChart(rows, unmeasured) }
+  blocks.push(...conclusionsSection(conclusions))
+  return { title: 'IPC: a Node parent and its child (or worker)', blocks, conclusions }
 }
 
 /** Median round trips: the pair's (over blocks) first, then each size's stand-alone rows (fastest-to-p99 range, p99 marked). */

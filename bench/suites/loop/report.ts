@@ -1,6 +1,8 @@
 // The loop suite's report, computed from its rows alone.
 import { dotChart } from '../../report/charts/dots.js'
-import { conclusionsSection, fmt, table, type Presentation, type Row } from '../../report/rows.js'
+import { chart, conclusionsSection, heading, paragraph, table } from '../../report/blocks.js'
+import { fmt } from '../../report/format.js'
+import type { Presentation, Row } from '../../report/rows.js'
 
 const TITLE = 'Event loop: delay while large operations are in flight'
 
@@ -10,12 +12,6 @@ const CHART_LABELS: Record<string, string> = { async: 'syncAsync, populateAsync,
 
 export function presentLoop(rows: Row[]): Presentation {
   const conclusions = loopConclusions(rows)
-  const markdown = [
-    `## ${TITLE}`, '',
-    'How late a 1 ms timer fires (monitorEventLoopDelay) while the work runs; one run each.', '',
-    table(['work', 'took ms', 'loop delay p50 ms', 'p99 ms', 'max ms'], rows.map((r) => [r.label ?? r.mode, fmt(num(r, 'workMs')), fmt(r.medianMs), fmt(num(r, 'p99Ms')), fmt(r.maxMs)])), '',
-    ...conclusionsSection(conclusions),
-  ].join('\n')
   // Delays of 0 ms have no place on a log axis: the line starts at the median.
   const svg = dotChart({
     title: 'Event-loop delay while msync, populate and a futex wait run',
@@ -27,7 +23,14 @@ export function presentLoop(rows: Row[]): Presentation {
     reference: { value: 20, label: 'target: p99 < 20 ms' },
     groups: [{ rows: rows.map((r) => ({ label: CHART_LABELS[r.mode] ?? r.mode, points: [{ series: 'delay', median: r.medianMs, low: r.medianMs, high: r.maxMs, mark: num(r, 'p99Ms') }] })) }],
   })
-  return { title: TITLE, markdown, conclusions, svg }
+  const blocks = [
+    heading(2, TITLE),
+    paragraph('How late a 1 ms timer fires (monitorEventLoopDelay) while the work runs; one run each.'),
+    chart(svg),
+    table(['work', 'took ms', 'loop delay p50 ms', 'p99 ms', 'max ms'], rows.map((r) => [r.label ?? r.mode, fmt(num(r, 'workMs')), fmt(r.medianMs), fmt(num(r, 'p99Ms')), fmt(r.maxMs)])),
+    ...conclusionsSection(conclusions),
+  ]
+  return { title: TITLE, blocks, conclusions }
 }
 
 /** Sentences computed from the rows they cite. */

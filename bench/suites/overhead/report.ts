@@ -1,6 +1,8 @@
 // The overhead suite's report, computed from its rows alone.
 import { barChart } from '../../report/charts/bars.js'
-import { conclusionsSection, fmt, ratioText, spread, spreadOf, table, unmeasuredText, type Presentation, type Row, type Unmeasured } from '../../report/rows.js'
+import { chart, conclusionsSection, heading, paragraph, table } from '../../report/blocks.js'
+import { fmt, ratioText, spread } from '../../report/format.js'
+import { spreadOf, unmeasuredText, type Presentation, type Row, type Unmeasured } from '../../report/rows.js'
 import { compareSpreads, relationClause } from '../../report/verdict.js'
 
 const TITLE = 'Call overhead: one mmap + munmap pair of 4 KiB'
@@ -22,15 +24,6 @@ export function presentOverhead(rows: Row[], unmeasured: Unmeasured[]): Presenta
   const body = rows.map((r) => [r.label ?? r.mode, spread(r.medianMs * 1e6, r.minMs * 1e6, r.maxMs * 1e6), vsC(r)])
   for (const u of unmeasured) body.push([u.label, unmeasuredText(u), '–'])
   const conclusions = overheadConclusions(rows, unmeasured)
-  const markdown = [
-    `## ${TITLE} (${reps} reps of ${iterations.toLocaleString('en')} pairs, fresh process each)`,
-    '',
-    'Each JS trial warms up, then times its pairs plus one full GC and the finalizers Node runs after it, so deferred unmapping (mmap-io has no unmap call) is counted.',
-    '',
-    table(['method', 'ns per pair median [min–max]', 'vs C loop (paired)'], body),
-    '',
-    ...conclusionsSection(conclusions),
-  ].join('\n')
   const svg = barChart({
     title: 'mmap + munmap of 4 KiB from JavaScript: time per pair',
     subtitle: `${iterations.toLocaleString('en')} pairs per trial, GC and finalizers included; ${reps} trials, each in a fresh process`,
@@ -42,7 +35,14 @@ export function presentOverhead(rows: Row[], unmeasured: Unmeasured[]): Presenta
       ...unmeasured.map((u) => ({ label: u.label, note: unmeasuredText(u) })),
     ],
   })
-  return { title: TITLE, markdown, conclusions, svg }
+  const blocks = [
+    heading(2, `${TITLE} (${reps} reps of ${iterations.toLocaleString('en')} pairs, fresh process each)`),
+    paragraph('Each JS trial warms up, then times its pairs plus one full GC and the finalizers Node runs after it, so deferred unmapping (mmap-io has no unmap call) is counted.'),
+    chart(svg),
+    table(['method', 'ns per pair median [min–max]', 'vs C loop (paired)'], body),
+    ...conclusionsSection(conclusions),
+  ]
+  return { title: TITLE, blocks, conclusions }
 }
 
 /** Sentences computed from the rows they cite. */

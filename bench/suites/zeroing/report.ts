@@ -1,7 +1,9 @@
 // The zeroing suite's report, computed from its rows alone: one table per
 // size, the seed program's table, the conclusions and the chart.
 import { dotChart } from '../../report/charts/dots.js'
-import { conclusionsSection, fmt, ratioText, spread, spreadOf, table, type Presentation, type Row } from '../../report/rows.js'
+import { chart, conclusionsSection, heading, table, type Block, type Span } from '../../report/blocks.js'
+import { fmt, ratioText, spread } from '../../report/format.js'
+import { spreadOf, type Presentation, type Row } from '../../report/rows.js'
 import { compareSpreads, relationClause, verdictClause } from '../../report/verdict.js'
 import { BASELINE, MODES, SEED_MALLOC, SEED_MMAP } from './modes.js'
 
@@ -12,24 +14,23 @@ const num = (row: Row, field: string) => row[field] as number
 const sizesOf = (rows: Row[]) => [...new Set(rows.map((r) => r.sizeMiB!))].sort((a, b) => a - b)
 const vsB = (row: Row) => ratioText(num(row, 'vsBMedian'), num(row, 'vsBMin'), num(row, 'vsBMax'))
 
-function notes(row: Row): string {
-  const parts: string[] = []
-  if (row.valid === false) parts.push('**invalid: far fewer faults than pages (optimized away?)**')
+function notes(row: Row): Span[] {
+  const parts: Span[] = []
+  if (row.valid === false) parts.push({ strong: 'invalid: far fewer faults than pages (optimized away?)' })
   const viaMmap = row.mallocUsedMmapTrials as number | undefined
   if (viaMmap !== undefined) {
     parts.push(viaMmap === row.reps ? 'malloc used mmap' : viaMmap === 0 ? 'malloc used the heap' : `malloc used mmap in ${viaMmap} of ${row.reps}`)
   }
   if (num(row, 'anonHugeMiB') > 0) parts.push(`AnonHugePages ${fmt(num(row, 'anonHugeMiB'))} MiB`)
-  return parts.join('; ')
+  return parts.flatMap((part, i) => (i === 0 ? [part] : ['; ', part]))
 }
 
 export function presentZeroing(rows: Row[]): Presentation {
   const modeRows = rows.filter((r) => r.mode !== SEED_MALLOC && r.mode !== SEED_MMAP)
   const sizes = sizesOf(modeRows)
   const reps = Math.max(...modeRows.map((r) => r.reps))
-  const lines = [`## ${TITLE} (${reps} reps, fresh process per trial)`, '']
+  const blocks: Block[] = [heading(2, `${TITLE} (${reps} reps, fresh process per trial)`), chart(zeroingChart(modeRows, sizes, reps))]
   for (const size of sizes) {
-    lines.push(`### ${size} MiB`, '')
     const body = modeRows
       .filter((r) => r.sizeMiB === size)
       .map((r) => [
@@ -41,7 +42,7 @@ export function presentZeroing(rows: Row[]): Presentation {
         vsB(r),
         notes(r),
       ])
-    lines.push(table(['mode', 'ms median [min–max]', 'GB/s', 'minor faults', 'µs/fault', 'vs B (paired)', 'notes'], body), '')
+    blocks.push(heading(3, `${size} MiB`), table(['mode', 'ms median [min–max]', 'GB/s', 'minor faults', 'µs/fault', 'vs B (paired)', 'notes'], body))
   }
   const seedMalloc = rows.filter((r) => r.mode === SEED_MALLOC)
   if (seedMalloc.length > 0) {
@@ -50,12 +51,12 @@ export function presentZeroing(rows: Row[]): Presentation {
       return [`${malloc.sizeMiB} MiB`, spread(malloc.medianMs, malloc.minMs, malloc.maxMs), spread(mmap.medianMs, mmap.minMs, mmap.maxMs),
         ratioText(num(malloc, 'vsSeedMmapMedian'), num(malloc, 'vsSeedMmapMin'), num(malloc, 'vsSeedMmapMax'))]
     })
-    lines.push("### The seed blog's own C program, compiled here (gcc, no flags, as the post did)", '',
-      table(['size', 'malloc + memset 0, ms', 'mmap + memset 1, ms', 'malloc / mmap'], body), '')
+    blocks.push(heading(3, "The seed blog's own C program, compiled here (gcc, no flags, as the post did)"),
+      table(['size', 'malloc + memset 0, ms', 'mmap + memset 1, ms', 'malloc / mmap'], body))
   }
   const conclusions = zeroingConclusions(rows)
-  lines.push(...conclusionsSection(conclusions))
-  return { title: TITLE, markdown: lines.join('\n'), conclusions, svg: zeroingChart(modeRows, sizes, reps) }
+  blocks.push(...conclusionsSection(conclusions))
+  return { title: TITLE, blocks, conclusions }
 }
 
 function zeroingChart(rows: Row[], sizes: number[], reps: number): string {

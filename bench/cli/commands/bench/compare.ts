@@ -1,6 +1,7 @@
 // `mman bench compare A.json B.json [--json]`: two saved runs side by side
 // (the comparison itself is the report's: bench/report/compare.ts).
-import { compareResults, comparisonMarkdown } from '../../../report/compare.js'
+import { compareResults, comparisonBlocks } from '../../../report/compare.js'
+import { markdown } from '../../../report/markdown.js'
 import { readResults } from '../../../report/results-file.js'
 import type { Command } from '../../command.js'
 
@@ -18,7 +19,7 @@ export const compare: Command<typeof OPTIONS> = {
   },
   run({ values, operands: [pathA, pathB] }) {
     const comparison = compareResults(readResults(pathA!), readResults(pathB!), pathA!, pathB!)
-    process.stdout.write(values.json === true ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonMarkdown(comparison))
+    process.stdout.write(values.json === true ? `${JSON.stringify(comparison, null, 2)}\n` : markdown(comparisonBlocks(comparison)))
     return 0
   },
 }

@@ -1,5 +1,6 @@
 // `mman bench [suite ...] [options]`: runs the benchmark suites and reports;
 // its subcommands read saved runs (compare, render) or run the seed's program (seed).
+import { heading, paragraph } from '../../../report/blocks.js'
 import { machineLine, thisMachine } from '../../../report/machine.js'
 import type { SuiteResult } from '../../../report/rows.js'
 import { resultsFile, type RunOptions } from '../../../report/results-file.js'
@@ -8,7 +9,7 @@ import { mmanVersion } from '../../../package.js'
 import { SUITES } from '../../../suites/index.js'
 import { UsageError, type Args } from '../../args.js'
 import type { Command } from '../../command.js'
-import { checkOutputs, writeOutputs } from '../../outputs.js'
+import { checkOutputs, printSection, writeOutputs } from '../../outputs.js'
 import { compare } from './compare.js'
 import { render } from './render.js'
 import { seed } from './seed.js'
@@ -50,11 +51,12 @@ async function run(args: Args<typeof OPTIONS>): Promise<number> {
   checkOutputs(outputs)
   const names = args.operands.length > 0 ? [...new Set(args.operands)] : Object.keys(SUITES)
   const machine = thisMachine()
-  process.stdout.write(`# mman benchmarks\n\n${machineLine(machine, process.version, mmanVersion)}${options.quick ? ' — quick smoke run: sizes and repetitions too small for conclusions' : ''}\n\n`)
+  const quick = options.quick ? ' — quick smoke run: sizes and repetitions too small for conclusions' : ''
+  printSection([heading(1, 'mman benchmarks'), paragraph(`${machineLine(machine, process.version, mmanVersion)}${quick}`)])
   const results: SuiteResult[] = []
   for (const name of names) {
     const result = await SUITES[name]!.run(options)
-    process.stdout.write(`${result.markdown}\n`)
+    printSection(result.blocks)
     results.push(result)
   }
   const file = resultsFile(results, {

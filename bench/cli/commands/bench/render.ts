@@ -1,10 +1,11 @@
 // `mman bench render RUN.json [--svg DIR] [--report DIR]`: a saved run's
 // report again (markdown on stdout), and its charts and page when asked for,
 // without running anything. Conclusions are recomputed from the rows.
+import { heading, paragraph } from '../../../report/blocks.js'
 import { machineLine } from '../../../report/machine.js'
 import type { Args } from '../../args.js'
 import type { Command } from '../../command.js'
-import { checkOutputs, writeOutputs } from '../../outputs.js'
+import { checkOutputs, printSection, writeOutputs } from '../../outputs.js'
 import { presentSection } from '../../../suites/index.js'
 import type { Presentation } from '../../../report/rows.js'
 import { readResults } from '../../../report/results-file.js'
@@ -31,8 +32,11 @@ function run({ values, operands: [path] }: Args<typeof OPTIONS>): number {
     suites: file.suites.filter((s) => presentations.has(s.suite)).map((s) => ({ ...s, title: presentations.get(s.suite)!.title, conclusions: presentations.get(s.suite)!.conclusions })),
   }
   const quick = file.options.quick ? ' — quick smoke run: sizes and repetitions too small for conclusions' : ''
-  process.stdout.write(`# mman benchmarks\n\n${machineLine(file.machine, file.node, file.mman)}; recorded ${file.createdAt} by \`${file.command}\`${quick}\n\n`)
-  for (const presentation of presentations.values()) process.stdout.write(`${presentation.markdown}\n`)
+  printSection([
+    heading(1, 'mman benchmarks'),
+    paragraph([`${machineLine(file.machine, file.node, file.mman)}; recorded ${file.createdAt} by `, { code: file.command }, quick]),
+  ])
+  for (const presentation of presentations.values()) printSection(presentation.blocks)
   for (const line of writeOutputs(known, presentations, paths)) process.stderr.write(`${line}\n`)
   return 0
 }
