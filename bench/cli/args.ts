@@ -46,7 +46,7 @@ export interface CommandLine<O extends Options = Options> {
 export const HELP_OPTION: Option = { type: 'boolean', short: 'h', help: 'this text' }
 
 /** The values a table's options take (either kind, where the table is not known). */
-export type Values<O extends Options> = {
+type Values<O extends Options> = {
   [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['type'] extends 'string' ? string : string | boolean
 } & { help?: boolean }
 

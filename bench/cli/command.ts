@@ -11,7 +11,7 @@ export interface Command<O extends Options = Options> {
   subcommands?: Subcommands
 }
 
-export interface Subcommands {
+interface Subcommands {
   /** The heading of their list in the command's usage: "Other forms", "Demos". */
   title: string
   /** Whether their forms join the command's own at the top of its usage (they are forms of it, as `bench compare` is). */

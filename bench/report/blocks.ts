@@ -8,7 +8,7 @@ export type Span = string | { code: string } | { strong: string }
 /** Text: plain, or spans in order. */
 export type Text = string | Span[]
 
-export type Align = 'left' | 'right'
+type Align = 'left' | 'right'
 
 export type Block =
   | { kind: 'heading'; level: 1 | 2 | 3; text: Text }

@@ -1,5 +1,5 @@
-// `mman bench compare A.json B.json [--json]`: two saved runs side by side,
-// row by row — two machines, two kernels, two versions of mman. Each row's
+// Two saved runs side by side, row by row (what `mman bench compare` prints):
+// two machines, two kernels, two versions of mman. Each row's
 // ratio is B's median time over A's, and its verdict (faster, slower, within
 // noise) comes from the two rows' min/median/max (verdict.ts).
 import { machineLine } from './machine.js'

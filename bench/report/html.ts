@@ -6,7 +6,7 @@ import type { Block, Span, Text } from './blocks.js'
 import type { Presentation } from './rows.js'
 import type { ResultsFile } from './results-file.js'
 
-export const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 
 function span(part: Span): string {
   if (typeof part === 'string') return escapeHtml(part)
