@@ -2,7 +2,7 @@
 // the VMA count must come back to where it started and RSS must stay bounded.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { MAP, PROT, mapAnonymous, mmap, munmap, regionCounts } from '../lib/index.js'
+import { MAP, PROT, mapAnonymous, mmap, munmap, regionCounts } from 'mman'
 
 const vmaCount = () => readFileSync('/proc/self/maps', 'utf8').split('\n').length - 1
 const rssMiB = () => process.memoryUsage.rss() / 2 ** 20

@@ -18,7 +18,7 @@ interface ToolsAddon {
   zeroingTrial(mode: string, bytes: number): ZeroingKernelResult | number
   mmapMunmapLoop(iterations: number): number
   threadMinorFaults(): number
-  /** The C floor of the ipc suite (native/tools/ipc_floor.cc): 0 or a negative errno. */
+  /** The C floor of the ipc suite (bench/native/ipc_floor.cc): 0 or a negative errno. */
   ipcFloorRoundTrips(buffer: ArrayBuffer, turn: number, rounds: number, timeoutMs: number): number
   ipcFloorServe(buffer: ArrayBuffer, turn: number, rounds: number, timeoutMs: number): number
   forkDemo(addresses: bigint[], sleepMs: number, outFd: number): number

@@ -2,12 +2,12 @@
 // every measured row, unmeasured rows named. (How they look is checked by eye
 // in a browser, never here.)
 import { describe, expect, it } from 'vitest'
-import { linearTicks, logAxis, tickLabel } from '../bench/axis.js'
-import type { Row } from '../bench/report.js'
-import { barChart } from '../bench/chart-bars.js'
-import { dotChart } from '../bench/chart-dots.js'
-import { presentSection } from '../bench/presenters.js'
-import { suiteResults } from './bench-fixtures.js'
+import { linearTicks, logAxis, tickLabel } from '../bench/report/charts/axis.js'
+import type { Row } from '../bench/report/rows.js'
+import { barChart } from '../bench/report/charts/bars.js'
+import { dotChart } from '../bench/report/charts/dots.js'
+import { presentSection } from '../bench/suites/index.js'
+import { rendered, suiteResults } from './bench-fixtures.js'
 
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!)
 const count = (svg: string, pattern: RegExp) => svg.match(pattern)?.length ?? 0
@@ -107,7 +107,7 @@ describe('dot chart', () => {
 
   it('draws every suite\'s chart from its rows, with a median mark for every measured row', () => {
     for (const result of suiteResults()) {
-      const { svg: chart } = presentSection(result)!
+      const { svg: chart } = rendered(presentSection(result)!)
       expectBalanced(chart)
       const medians = count(chart, /class="median"/g)
       // The file chart shows the scans; the IPC chart the pair and the stand-alone round trips (load, fan-out and idle CPU are tables).

@@ -1,15 +1,15 @@
 // Every conclusion is computed from the rows it cites, direction included:
 // fed rows where the peer wins, the words say so.
 import { describe, expect, it } from 'vitest'
-import { fileConclusions } from '../bench/file-report.js'
-import { ipcChart, ipcConclusions, presentIpc, versusProcessSend } from '../bench/ipc-report.js'
-import { loopConclusions } from '../bench/loop-report.js'
-import { overheadConclusions, presentOverhead } from '../bench/overhead-report.js'
-import type { Row } from '../bench/report.js'
-import { compareSpreads, relationClause, relationText, verdictClause } from '../bench/verdict.js'
-import { zeroingConclusions } from '../bench/zeroing-report.js'
+import { fileConclusions } from '../bench/suites/file/report.js'
+import { ipcChart, ipcConclusions, presentIpc, versusProcessSend } from '../bench/suites/ipc/report.js'
+import { loopConclusions } from '../bench/suites/loop/report.js'
+import { overheadConclusions, presentOverhead } from '../bench/suites/overhead/report.js'
+import type { Row } from '../bench/report/rows.js'
+import { compareSpreads, relationClause, relationText, verdictClause } from '../bench/report/verdict.js'
+import { zeroingConclusions } from '../bench/suites/zeroing/report.js'
 import {
-  around, fileRows, ipcLoadRow, ipcRow, ipcRows, loopRows, overheadRows, pairRow, pairRows, runConditions, shmMissing, shmMissingInPair, zeroingRows,
+  around, fileRows, ipcLoadRow, ipcRow, ipcRows, loopRows, overheadRows, pairRow, pairRows, rendered, runConditions, shmMissing, shmMissingInPair, zeroingRows,
 } from './bench-fixtures.js'
 
 describe('verdict', () => {
@@ -90,23 +90,23 @@ describe('IPC conclusions', () => {
   it('say when the pair\'s ends shared a CPU, and never call a machine idle that was not', () => {
     const shared = pairRows().map((r) => ({ ...r, conditions: (r.conditions as object[]).map((run, i) => ({ ...run, sameCpuShare: i === 1 ? 0.9 : 0 })) }))
     expect(ipcConclusions(shared, []).find((s) => s.includes('shared one CPU'))).toMatch(/^In 1 of the pair's 3 runs the two ends shared one CPU in most samples/)
-    expect(presentIpc(pairRows(), []).markdown).toContain('### The floors and the Channel in one parent/child pair (64 B each way), idle machine\n')
+    expect(rendered(presentIpc(pairRows(), [])).markdown).toContain('### The floors and the Channel in one parent/child pair (64 B each way), idle machine\n')
     // The pair's runs are its processes: their samples pool over the transports (here 2.5 in one of seven, 0.05 in the others: 0.4 on average).
     const busy = pairRows().map((r) => (r.transport === 'spin' ? pairRow('spin', [0.1, 0.12, 0.11], { othersRunnableMean: 2.5 }) : r))
-    const markdown = presentIpc(busy, []).markdown
+    const markdown = rendered(presentIpc(busy, [])).markdown
     expect(markdown).toContain('### The floors and the Channel in one parent/child pair (64 B each way), busy machine: other tasks runnable in 3 of 3 runs (up to 0.40 on average)\n')
     expect(markdown).not.toContain('idle machine')
   })
 
   it('say how many blocks each run measured, and why when a run stopped at its time budget', () => {
-    expect(presentIpc(pairRows(), []).markdown).toContain('Blocks of 2000 round trips, each block timed whole, every transport in turn in the same two processes, 21 blocks per run; 3 runs, a fresh pair each.')
+    expect(rendered(presentIpc(pairRows(), [])).markdown).toContain('Blocks of 2000 round trips, each block timed whole, every transport in turn in the same two processes, 21 blocks per run; 3 runs, a fresh pair each.')
     const cut = pairRows().map((r) => ({ ...r, runBlocks: [21, 3, 21] }))
-    expect(presentIpc(cut, []).markdown).toContain('3–21 blocks per run (a run stops at its time budget: the machine was busy); 3 runs')
+    expect(rendered(presentIpc(cut, [])).markdown).toContain('3–21 blocks per run (a run stops at its time budget: the machine was busy); 3 runs')
   })
 
   it('say "not recorded", not "idle", for rows from a results file written before conditions were kept', () => {
     const legacy = ipcRows().map(({ conditions: _, ...row }) => row)
-    const { markdown, svg } = presentIpc(legacy, [])
+    const { markdown, svg } = rendered(presentIpc(legacy, []))
     expect(markdown).toContain('### 64 B messages, each transport in a pair of its own, machine load not recorded\n')
     expect(markdown).toContain('Machine load, placement and wait engines were not recorded for these rows.')
     expect(markdown + svg).not.toContain('idle machine')
@@ -114,13 +114,13 @@ describe('IPC conclusions', () => {
   })
 
   it('show where the ends sat and which wait engine each used, per row and per loaded run', () => {
-    const { markdown } = presentIpc(ipcRows(), [])
+    const { markdown } = rendered(presentIpc(ipcRows(), []))
     expect(markdown).toMatch(/\| mman Channel, both ends async \(io_uring\) \| 40\.0 \|.*\| 0 % \| io_uring \/ io_uring \|\n/)
     expect(markdown).toMatch(/\| mman Channel, both ends async \(waiter thread\) \| 60\.0 \|.*\| 0 % \| thread \/ thread \|\n/)
     expect(markdown).toMatch(/\| worker postMessage \| 3\.00|\| worker postMessage \| 35\.0 \|.*\| – \| – \|\n/)
     expect(markdown).toMatch(/\| minimal copying ring \(Lamport SPSC, copy in and out\) \| 0\.250 \| 0\.200–0\.300 \| 2\.50× \[1\.82–2\.50\] \| 1\.00× \[1\.00–1\.00\] \| 0 % \| – \|/)
     expect(markdown).toContain('Over these 3 runs (pairs of processes): 1-minute load average 0.10 before and 1.9 after')
-    const placed = presentIpc([ipcLoadRow('channel', [20, 1031, 25], [90, 2000, 99], [0, 1, 0.25]), ipcLoadRow('process-json', [40, 28, 45], [150, 160, 170])], []).markdown
+    const placed = rendered(presentIpc([ipcLoadRow('channel', [20, 1031, 25], [90, 2000, 99], [0, 1, 0.25]), ipcLoadRow('process-json', [40, 28, 45], [150, 160, 170])], [])).markdown
     expect(placed).toMatch(/\| 2 \| 1031 \| 2000 \| 100 \| 28\.0 \| 160 \| 0 \| no \|\n\| 3 \| 25\.0 \| 99\.0 \| 25 \| 45\.0 \| 170 \| 0 \| yes \|/)
   })
 
@@ -149,8 +149,8 @@ describe('IPC conclusions', () => {
 
   it('present the load runs, the fan-out and the idle CPU from the rows', () => {
     const presentation = presentIpc(ipcRows(), [])
-    expect(presentation.markdown).toMatch(/\| 2 \| 22\.0 \| 95\.0 \| 0 \| 41\.0 \| 160 \| 0 \| yes \|/)
-    expect(presentation.markdown).toMatch(/\| mman Channel \| 25000 \| 50\.0 \| 500 \| 1\.39× \|/)
+    expect(rendered(presentation).markdown).toMatch(/\| 2 \| 22\.0 \| 95\.0 \| 0 \| 41\.0 \| 160 \| 0 \| yes \|/)
+    expect(rendered(presentation).markdown).toMatch(/\| mman Channel \| 25000 \| 50\.0 \| 500 \| 1\.39× \|/)
     expect(presentation.conclusions.some((s) => s.includes('handled 25000 requests/s through Channels against 18000'))).toBe(true)
     expect(presentation.conclusions.some((s) => s.startsWith('Waiting 1000 ms for nothing cost a Channel receiver 3.00 ms of CPU, 0.30 % of one CPU (limit ≤ 2.0 %: held)'))).toBe(true)
   })
@@ -158,8 +158,8 @@ describe('IPC conclusions', () => {
   it('show a missing peer as a visible row in every table and in the chart', () => {
     const rows = ipcRows().filter((r) => r.transport !== 'shm-polling')
     const presentation = presentIpc(rows, [shmMissing, shmMissingInPair])
-    expect(presentation.markdown.match(/\| shm-typed-array, polling \| not installed: npm i shm-typed-array \|/g)).toHaveLength(4)
-    expect(presentation.svg.match(/not installed: npm i shm-typed-array/g)).toHaveLength(4)
+    expect(rendered(presentation).markdown.match(/\| shm-typed-array, polling \| not installed: npm i shm-typed-array \|/g)).toHaveLength(4)
+    expect(rendered(presentation).svg.match(/not installed: npm i shm-typed-array/g)).toHaveLength(4)
   })
 
   it('chart the pair and every size, and call the machine what the rows say it was', () => {
@@ -223,8 +223,8 @@ describe('file, overhead and loop conclusions', () => {
     expect(sentences.find((s) => s.startsWith('@riaskov'))).toMatch(/mman's object layer is 1\.40× faster than mmap-io \(met\); mman's syscall layer is 1\.96× slower than mmap-io \(missed\)/)
     expect(sentences).toContain('libc mmap + munmap through koffi: not installed: npm i koffi, so it is not in the comparison.')
     const presentation = presentOverhead(rows, [koffi])
-    expect(presentation.markdown).toContain('| libc mmap + munmap through koffi | not installed: npm i koffi | – |')
-    expect(presentation.svg).toContain('not installed: npm i koffi')
+    expect(rendered(presentation).markdown).toContain('| libc mmap + munmap through koffi | not installed: npm i koffi | – |')
+    expect(rendered(presentation).svg).toContain('not installed: npm i koffi')
   })
 
   it('say the loop target was missed when the async p99 is over 20 ms', () => {

@@ -2,10 +2,12 @@
 // testing what is computed from rows (conclusions, charts, results files,
 // compare, the HTML page) without running a benchmark. Invented numbers:
 // nothing here is a measurement.
-import type { RunConditions } from '../bench/ipc-conditions.js'
-import { presentSection } from '../bench/presenters.js'
-import type { Row, SuiteResult, Unmeasured } from '../bench/report.js'
-import { resultsFile, type ResultsFile } from '../bench/results-file.js'
+import type { RunConditions } from '../bench/suites/ipc/conditions.js'
+import { presentSection } from '../bench/suites/index.js'
+import { chartOf } from '../bench/report/blocks.js'
+import { markdown } from '../bench/report/markdown.js'
+import type { Presentation, Row, SuiteResult, Unmeasured } from '../bench/report/rows.js'
+import { resultsFile, type ResultsFile } from '../bench/report/results-file.js'
 
 /** min/median/max around `median`, ±`spread` (a fraction). */
 export const around = (median: number, spread = 0.05) => ({ minMs: median * (1 - spread), medianMs: median, maxMs: median * (1 + spread) })
@@ -91,7 +93,7 @@ const PAIR_LABELS: Record<string, string> = {
   'channel-zero-copy': 'mman Channel, zero-copy send + receiveView',
 }
 
-/** One run of a pair as ipc-conditions.ts records it: an idle machine, the ends on two CPUs, unless changed. */
+/** One run of a pair as suites/ipc/conditions.ts records it: an idle machine, the ends on two CPUs, unless changed. */
 export function runConditions(change: Partial<RunConditions> = {}): RunConditions {
   return { sameCpuShare: 0, samples: 40, othersRunnableMean: 0.05, loadAvgBefore: 0.1, loadAvgAfter: 1.9, runnableBefore: 0, runnableAfter: 0, ...change }
 }
@@ -204,3 +206,6 @@ export function fixtureFile(options: { quick?: boolean; zeroingScale?: number; n
     createdAt: new Date('2026-01-02T03:04:05Z'),
   })
 }
+
+/** A presentation as the report writes it: its markdown, and its chart. */
+export const rendered = (presentation: Presentation) => ({ markdown: markdown(presentation.blocks), svg: chartOf(presentation.blocks) })

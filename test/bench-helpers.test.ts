@@ -1,11 +1,12 @@
 // The pieces of bench/ that compute and format results (the suites themselves
 // run in CI's smoke run, never as tests).
 import { describe, expect, it } from 'vitest'
-import { parseArgs, UsageError } from '../bench/options.js'
-import { duration, fmt, table } from '../bench/report.js'
-import { batchMedians, median, pairedRatio, seededRandom, summarize } from '../bench/stats.js'
-import { countByte } from '../bench/file-trial.js'
-import { zeroingTrial } from '../bench/zeroing-trial.js'
+import { chart, heading, list, paragraph, table } from '../bench/report/blocks.js'
+import { duration, fmt } from '../bench/report/format.js'
+import { markdown } from '../bench/report/markdown.js'
+import { batchMedians, median, pairedRatio, seededRandom, summarize } from '../bench/suites/stats.js'
+import { countByte } from '../bench/suites/file/trial.js'
+import { zeroingTrial } from '../bench/suites/zeroing/trial.js'
 import { runChild, sanitized } from './helpers.js'
 
 describe('stats', () => {
@@ -40,24 +41,14 @@ describe('report', () => {
     expect(fmt(undefined)).toBe('–')
   })
 
-  it('writes markdown tables, and times in the unit that suits them', () => {
-    expect(table(['a', 'b'], [[1, 2]])).toBe('| a | b |\n|---|---:|\n| 1 | 2 |')
+  it('writes blocks as markdown: one blank line between them, tables with figures right-aligned, no chart', () => {
+    const blocks = [heading(2, 'T'), paragraph([{ strong: 'bold' }, ' and ', { code: 'a|b' }]), table(['a', 'b'], [[1, 'x|y']]), chart('<svg/>'), list(['one', 'two'])]
+    expect(markdown(blocks)).toBe('## T\n\n**bold** and `a|b`\n\n| a | b |\n|---|---:|\n| 1 | x\\|y |\n\n- one\n- two\n')
+    expect(markdown([table(['a', 'b'], [], true)])).toBe('| a | b |\n|---|---|\n')
+  })
+
+  it('writes times in the unit that suits them', () => {
     expect([duration(0.00289), duration(65.9), duration(1200), duration(0.0000021)]).toEqual(['2.89 µs', '65.9 ms', '1.20 s', '2.10 ns'])
-  })
-})
-
-describe('options', () => {
-  it('parses suites, flags and values', () => {
-    expect(parseArgs(['zeroing', '--quick', '--sizes', '1,16', '--reps', '4', '--json', 'x.json', '--svg', 'charts', '--report', 'out'])).toEqual({
-      words: ['zeroing'],
-      options: { quick: true, inProcess: false, sizesMiB: [1, 16], reps: 4, json: 'x.json', svg: 'charts', report: 'out' },
-    })
-  })
-
-  it('rejects bad values with a usage error', () => {
-    for (const argv of [['--reps', '0'], ['--sizes', '1,x'], ['--json'], ['--report'], ['--nope']]) {
-      expect(() => parseArgs(argv)).toThrow(UsageError)
-    }
   })
 })
 
@@ -85,7 +76,7 @@ describe('trial kernels', () => {
     // threshold, so the second comes from the heap, and the third reuses the
     // pages the heap kept: no faults at all.
     const child = runChild(`
-      import { zeroingTrial } from './dist/bench/zeroing-trial.js'
+      import { zeroingTrial } from './dist/bench/suites/zeroing/trial.js'
       const [first, second, third] = [1, 2, 3].map(() => zeroingTrial('malloc-memset0', 4 << 20))
       console.log(first.mallocUsedMmap, second.mallocUsedMmap, third.mallocUsedMmap, third.minorFaults < first.minorFaults / 10)
     `)

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { idleRun, parseLoadAvg, parseStat } from '../bench/ipc-conditions.js'
+import { idleRun, parseLoadAvg, parseStat } from '../bench/suites/ipc/conditions.js'
 import { ioUringFutexExpected, repoRoot, runChild, tempDir } from './helpers.js'
 import { runConditions } from './bench-fixtures.js'
 
@@ -41,7 +41,7 @@ describe('the wait engine probe', () => {
   const probe = (env: NodeJS.ProcessEnv) =>
     runChild(`
       import { mapAnonymous, futexWaitAsync } from 'mman'
-      import { asyncEngineProbe } from './dist/bench/ipc-conditions.js'
+      import { asyncEngineProbe } from './dist/bench/suites/ipc/conditions.js'
       const engine = asyncEngineProbe()
       const ints = new Int32Array(mapAnonymous(4096, { shared: true }).buffer)
       // The io_uring ring is set up on a thread of its own: the first waits may go to the waiter thread meanwhile.
@@ -67,10 +67,10 @@ describe('the pair', () => {
     // A program file, not -e: the pair's peer is forked with this process's flags, and --input-type is for -e only.
     const { dir, cleanup } = tempDir()
     const program = join(dir, 'pair.mjs')
-    const dist = (path: string) => pathToFileURL(join(repoRoot, 'dist/bench', path)).href
+    const dist = (path: string) => pathToFileURL(join(repoRoot, 'dist/bench/suites', path)).href
     writeFileSync(program, `
-      import { pairRuns } from '${dist('ipc-pair.js')}'
-      import { pairTransports } from '${dist('ipc-pair-transports.js')}'
+      import { pairRuns } from '${dist('ipc/pair.js')}'
+      import { pairTransports } from '${dist('ipc/pair-transports.js')}'
       import { loadShm } from '${dist('peers.js')}'
       const shm = await loadShm()
       const [run] = await pairRuns(() => pairTransports(shm), { runs: 1, blocks: 3, roundsPerBlock: 50, warmUpMs: 0, budgetMs: 0 }, () => {})

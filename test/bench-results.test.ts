@@ -1,12 +1,13 @@
 // The results file (what --json writes), compare, and the HTML page.
 import { describe, expect, it } from 'vitest'
-import { compareResults, comparisonMarkdown } from '../bench/compare.js'
-import { htmlReport } from '../bench/html-report.js'
-import { markdownToHtml } from '../bench/markdown-html.js'
-import { presentSection } from '../bench/presenters.js'
-import type { Presentation } from '../bench/report.js'
-import { parseResults, ResultsFileError, RESULTS_FORMAT, rowKey, type ResultsFile } from '../bench/results-file.js'
-import { unitsOf } from '../bench/units.js'
+import { chart, heading, list, paragraph, table } from '../bench/report/blocks.js'
+import { compareResults, comparisonBlocks } from '../bench/report/compare.js'
+import { blocksHtml, htmlReport } from '../bench/report/html.js'
+import { markdown } from '../bench/report/markdown.js'
+import { presentSection } from '../bench/suites/index.js'
+import type { Presentation } from '../bench/report/rows.js'
+import { parseResults, ResultsFileError, RESULTS_FORMAT, rowKey, type ResultsFile } from '../bench/report/results-file.js'
+import { unitsOf } from '../bench/report/units.js'
 import { fixtureFile } from './bench-fixtures.js'
 
 const text = (file: unknown) => JSON.stringify(file)
@@ -109,9 +110,9 @@ describe('compare', () => {
     expect(rows.find((r) => r.key === 'worker @ 64 B')!.verdict).toBeUndefined()
     expect(rows.find((r) => r.key === 'worker')).toMatchObject({ aMissing: 'not in A', bMissing: 'failed: boom' })
     expect(rows.find((r) => r.key === 'shm-polling')).toMatchObject({ aMissing: 'not installed: npm i shm-typed-array' })
-    const markdown = comparisonMarkdown(comparison)
-    expect(markdown).toContain('| worker postMessage, 64 B | 35.0 µs [33.3 µs–36.8 µs] | not in B | – | – |')
-    expect(markdown).toMatch(/B is faster in 0 rows, slower in 0, within noise in \d+\./)
+    const compared = markdown(comparisonBlocks(comparison))
+    expect(compared).toContain('| worker postMessage, 64 B | 35.0 µs [33.3 µs–36.8 µs] | not in B | – | – |')
+    expect(compared).toMatch(/B is faster in 0 rows, slower in 0, within noise in \d+\./)
   })
 
   it('refuses a quick run against a full one, and runs with nothing in common', () => {
@@ -148,10 +149,17 @@ describe('HTML report', () => {
     }
   })
 
-  it('turns the suites\' markdown into HTML: headings, right-aligned number columns, lists, escaping', () => {
-    expect(markdownToHtml('## A <b>\n\n| x | n |\n|---|---:|\n| a | 1 |\n\n- **one** `two`\n- three')).toBe(
+  it('writes each block as its element: headings, right-aligned number columns, lists, code and strong spans, escaping, charts inline', () => {
+    const blocks = [
+      heading(2, 'A <b>'),
+      table(['x', 'n'], [['a', 1]]),
+      list([[{ strong: 'one' }, ' ', { code: 'two' }], 'three']),
+      paragraph('p & q'),
+      chart('<svg xmlns="x"></svg>\n'),
+    ]
+    expect(blocksHtml(blocks)).toBe(
       '<h2>A &lt;b&gt;</h2>\n<table>\n<thead><tr><th>x</th><th class="num">n</th></tr></thead>\n<tbody><tr><td>a</td><td class="num">1</td></tr></tbody>\n</table>\n' +
-        '<ul>\n<li><strong>one</strong> <code>two</code></li>\n<li>three</li>\n</ul>',
+        '<ul>\n<li><strong>one</strong> <code>two</code></li>\n<li>three</li>\n</ul>\n<p>p &amp; q</p>\n<figure>\n<svg xmlns="x"></svg>\n</figure>',
     )
   })
 })

@@ -14,7 +14,7 @@ afterAll(cleanup)
 const reference = join(dir, 'mmap_example2')
 execFileSync('cc', ['-O2', '-o', reference, join(repoRoot, 'test/fixtures/mmap_example2.c')])
 
-const cli = join(repoRoot, 'dist/lib/cli/index.js')
+const cli = join(repoRoot, 'dist/bench/cli/index.js')
 const file = join(dir, 'text.txt')
 writeFileSync(file, Buffer.concat([Buffer.from('line one\nline two\n'), Buffer.alloc(5000, 'x'), Buffer.from('\nthe end\n')]))
 const size = 18 + 5000 + 9

@@ -4,10 +4,11 @@ import { once } from 'node:events'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SUITES } from '../bench/index.js'
-import { parseArgs } from '../bench/options.js'
-import { parseResults } from '../bench/results-file.js'
-import { DEMOS } from '../lib/cli/demos/index.js'
+import { SUITES } from '../bench/suites/index.js'
+import { readArgs } from '../bench/cli/args.js'
+import { bench } from '../bench/cli/commands/bench/index.js'
+import { parseResults } from '../bench/report/results-file.js'
+import { DEMOS } from '../bench/cli/demos/index.js'
 import { fixtureFile } from './bench-fixtures.js'
 import { repoRoot, tempDir } from './helpers.js'
 
@@ -15,7 +16,7 @@ function mman(...args: string[]) {
   return mmanIn(repoRoot, ...args)
 }
 
-const cli = join(repoRoot, 'dist/lib/cli/index.js')
+const cli = join(repoRoot, 'dist/bench/cli/index.js')
 
 function mmanIn(cwd: string, ...args: string[]) {
   const child = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000 })
@@ -60,17 +61,32 @@ describe('mman', () => {
     expect(mman('help', 'demo').stdout).toMatch(/^Usage: mman demo/)
     expect(mman('info', '--help').stdout).toMatch(/^Usage: mman info/)
     expect(mman('help', 'cat').stdout).toMatch(/^Usage: mman cat FILE OFFSET \[LENGTH\]\n/)
+    for (const sub of ['seed', 'compare', 'render']) {
+      const own = new RegExp(`^Usage: mman bench ${sub} `)
+      expect(mman('help', 'bench', sub).stdout).toMatch(own)
+      expect(mman('bench', sub, '--help').stdout).toMatch(own)
+    }
+    expect(mman('help', 'demo', 'fork').stdout).toMatch(/^Usage: mman demo fork \[--private\]\n[\s\S]*\n  --json /)
   })
 
   it('refuses unknown commands and arguments with the usage', () => {
     expectRefused(mman('nope'), /^mman: unknown command 'nope'/)
-    expectRefused(mman('help', 'nope'), /help takes one command name/)
+    expectRefused(mman('help', 'nope'), /^mman help: no command 'mman nope' \(commands: bench, demo, info, cat, help\)/)
     expectRefused(mman('--version', 'x'), /--version takes no arguments/)
-    expectRefused(mman('info', 'extra'), /^mman info: unknown argument 'extra'/)
+    expectRefused(mman('info', 'extra'), /^mman info: takes no arguments, not 'extra'/)
+    expectRefused(mman('info', '--nope'), /^mman info: unknown option --nope/)
     expectRefused(mman('bench', 'nope'), /^mman bench: unknown suite 'nope'/)
     expectRefused(mman('bench', '--nope'), /^mman bench: unknown option --nope/)
-    expectRefused(mman('bench', 'seed', '5', '6'), /seed takes one size/)
-    expectRefused(mman('bench', 'seed', '--quick'), /seed takes \[MB\] \[--explain\]/)
+    expectRefused(mman('bench', '--reps'), /^mman bench: --reps needs a value/)
+    expectRefused(mman('bench', '--reps', '0'), /^mman bench: --reps takes a positive integer, not '0'/)
+    expectRefused(mman('bench', '--reps', '-5'), /^mman bench: --reps takes a positive integer, not '-5'/)
+    expectRefused(mman('bench', '--sizes', '1,x'), /^mman bench: --sizes takes a comma-separated list of positive numbers, not '1,x'/)
+    expectRefused(mman('bench', '--json='), /^mman bench: --json needs a value/)
+    expectRefused(mman('bench', '--quick=yes'), /^mman bench: --quick takes no value/)
+    expectRefused(mman('bench', '-5'), /^mman bench: unknown option -5/)
+    expectRefused(mman('bench', 'seed', '5', '6'), /^mman bench seed: takes \[MB\], not 2 arguments\n\nUsage: mman bench seed /)
+    expectRefused(mman('bench', 'seed', '--quick'), /^mman bench seed: unknown option --quick/)
+    expectRefused(mman('bench', 'seed', '3000'), /^mman bench seed: takes a size in MB from 1 to 2047/)
     expectRefused(mman('cat', 'package.json'), /^mman cat: takes FILE OFFSET \[LENGTH\], not 1 argument/)
     expectRefused(mman('cat', 'package.json', 'abc'), /^mman cat: OFFSET 'abc' is not a byte count/)
   })
@@ -89,11 +105,12 @@ describe('mman demo', () => {
 
   it('refuses unknown demos and arguments a demo does not take', () => {
     expectRefused(mman('demo', 'nope'), /^mman demo: unknown demo 'nope'/)
-    expectRefused(mman('demo', 'vma-split', 'extra'), /vma-split takes no arguments, not 'extra'/)
-    expectRefused(mman('demo', 'fork', '--shared'), /fork takes only --private, not '--shared'/)
-    expectRefused(mman('demo', 'jit', '1', 'x'), /jit 'x' is not an integer/)
-    expectRefused(mman('demo', 'jit', '1', '2', '3'), /jit takes at most two numbers/)
+    expectRefused(mman('demo', 'vma-split', 'extra'), /^mman demo vma-split: takes no arguments, not 'extra'\n\nUsage: mman demo vma-split\n/)
+    expectRefused(mman('demo', 'fork', '--shared'), /^mman demo fork: unknown option --shared/)
+    expectRefused(mman('demo', 'jit', '1', 'x'), /^mman demo jit: 'x' is not an integer/)
+    expectRefused(mman('demo', 'jit', '1', '2', '3'), /^mman demo jit: takes \[A B\], not 3 arguments/)
     expectRefused(mman('demo', 'jit', '4294967296'), /not an integer from -2147483648 to 2147483647/)
+    expectRefused(mman('demo', 'vma-split', '-5'), /^mman demo vma-split: unknown option -5/)
   })
 })
 
@@ -159,13 +176,15 @@ describe('mman bench outputs, compare and render', () => {
     writeFileSync(legacy, JSON.stringify([{ suite: 'zeroing', mode: 'calloc', reps: 1, minMs: 1, medianMs: 1, maxMs: 1 }]))
     const quick = join(dir, 'quick.json')
     writeFileSync(quick, JSON.stringify(fixtureFile({ quick: true })))
-    expectFailed(mman('bench', 'compare', a, corrupt), /^mman bench: .*corrupt\.json is not JSON/)
+    expectFailed(mman('bench', 'compare', a, corrupt), /^mman bench compare: .*corrupt\.json is not JSON/)
     expectFailed(mman('bench', 'compare', legacy, a), /legacy\.json is a bare list of rows/)
     expectFailed(mman('bench', 'compare', a, join(dir, 'missing.json')), /missing\.json does not exist/)
     expectFailed(mman('bench', 'compare', quick, a), /quick\.json is a --quick smoke run and .*a\.json a full run/)
     expectFailed(mman('bench', 'render', corrupt), /corrupt\.json is not JSON/)
-    expectRefused(mman('bench', 'compare', a), /compare takes two results files, not 1/)
-    expectRefused(mman('bench', 'render', a, '--quick'), /render takes RUN\.json \[--svg DIR\] \[--report DIR\], not --quick/)
+    expectRefused(mman('bench', 'compare', a), /^mman bench compare: takes A\.json B\.json, not 1 argument/)
+    expectRefused(mman('bench', 'compare', a, b, '--quick'), /^mman bench compare: unknown option --quick/)
+    expectRefused(mman('bench', 'render', a, '--quick'), /^mman bench render: unknown option --quick/)
+    expectRefused(mman('bench', 'render', a, b), /^mman bench render: takes RUN\.json, not 2 arguments/)
   })
 })
 
@@ -244,8 +263,8 @@ describe("README's mman examples", () => {
     const runs = commands.filter((args) => benchRun(args) && !synopsis(args))
     expect(runs.length).toBeGreaterThanOrEqual(2)
     for (const args of runs) {
-      const { words } = parseArgs(args.slice(1))
-      expect(words.filter((word) => !Object.hasOwn(SUITES, word))).toEqual([])
+      const { operands } = readArgs(bench.line, args.slice(1))
+      expect(operands.filter((word) => !Object.hasOwn(SUITES, word))).toEqual([])
     }
   })
 

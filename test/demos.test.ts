@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { repoRoot, sanitized } from './helpers.js'
 
 function demo(name: string, ...args: string[]) {
-  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), 'demo', name, '--json', ...args], { encoding: 'utf8' })
+  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', name, '--json', ...args], { encoding: 'utf8' })
   expect(child.stderr).toBe('')
   expect(child.status).toBe(0)
   return JSON.parse(child.stdout)
@@ -64,6 +64,8 @@ describe('mman demo', () => {
     const data = demo('jit', '19', '23')
     if (process.arch !== 'x64') return expect(data.ran).toBe(false)
     expect(data).toMatchObject({ ran: true, result: 42, writeExecRefused: 'ERR_INVALID_ARG_VALUE' })
+    // A negative number is an operand where the demo takes numbers, not an option.
+    expect(demo('jit', '-5', '3')).toMatchObject({ ran: true, a: -5, b: 3, result: -2 })
   })
 
   it('guard-page: the child touching PROT_NONE dies with SIGSEGV', () => {

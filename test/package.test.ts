@@ -37,7 +37,7 @@ describe('the tarball (npm pack --dry-run)', () => {
   })
 
   it('has the entry points, the command, both addons\' binding.gyp and the license', () => {
-    for (const file of ['LICENSE', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/index.js', 'binding.gyp', 'bench/native/binding.gyp']) {
+    for (const file of ['LICENSE', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/bench/cli/index.js', 'binding.gyp', 'bench/native/binding.gyp']) {
       expect(files).toContain(file)
     }
   })

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { dirty, loopDelayDuring, loopWorkload } from '../bench/loop.js'
+import { dirty, loopDelayDuring, loopWorkload } from '../bench/suites/loop/suite.js'
 import { futexWaitAsync } from '../lib/index.js'
 import { repoRoot } from './helpers.js'
 

@@ -9,7 +9,7 @@ import {
   MADV, MAP, PROT, VM_FLAG_NAMES, map, mapAnonymous, pageSize, parseSmaps, smaps, smapsStats, vmFlags,
   type Mapping,
 } from '../lib/index.js'
-import { mappedAfterFork } from '../lib/cli/demos/fork-probe.js'
+import { mappedAfterFork } from '../bench/cli/demos/fork-probe.js'
 import { repoRoot, thrown } from './helpers.js'
 
 const SMAPS_TEXT = `7f0000000000-7f0000002000 rw-p 00000000 00:00 0 
@@ -239,7 +239,7 @@ describe('mman demo vma-flags', () => {
   }
 
   it('shows each transition: sr, rr, dc with the child losing the range, the mprotect split, sh', () => {
-    const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), 'demo', 'vma-flags', '--json'], { encoding: 'utf8' })
+    const child = spawnSync(process.execPath, [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', 'vma-flags', '--json'], { encoding: 'utf8' })
     expect(child.stderr).toBe('')
     expect(child.status).toBe(0)
     const steps = (JSON.parse(child.stdout) as { steps: Step[] }).steps

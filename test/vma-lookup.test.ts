@@ -73,7 +73,7 @@ describe('vmaAt()', () => {
 
 describe('mman demo vma-split', () => {
   it('asks vmaAt() for the middle page at each step: its own VMA only while it alone is read-only', () => {
-    const child = spawnSync(process.execPath, [join(repoRoot, 'dist/lib/cli/index.js'), 'demo', 'vma-split', '--json'], { encoding: 'utf8' })
+    const child = spawnSync(process.execPath, [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', 'vma-split', '--json'], { encoding: 'utf8' })
     expect(child.stderr).toBe('')
     const { steps, pastEnd } = JSON.parse(child.stdout) as { steps: { middlePageVma: string }[]; pastEnd: { vma: string } }
     const pages = (vma: string) => {

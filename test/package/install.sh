@@ -38,7 +38,7 @@ echo 'the install script found both prebuilds loading and compiled nothing'
 
 node -e 'const { mapAnonymous, pageSize } = require("mman"); const m = mapAnonymous(pageSize); m.unmap(); console.log("require(\"mman\") ok")'
 node --input-type=module -e 'import { mapAnonymous, pageSize } from "mman"; mapAnonymous(pageSize).unmap(); console.log("import from \"mman\" ok")'
-node node_modules/mman/dist/lib/cli/index.js demo jit | grep -q 'koffi, which is not installed: npm i koffi'
+node node_modules/mman/dist/bench/cli/index.js demo jit | grep -q 'koffi, which is not installed: npm i koffi'
 echo 'mman demo jit without koffi says how to enable it'
 
 cp "$root/test/package/smoke.mjs" .
