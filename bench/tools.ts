@@ -5,7 +5,8 @@
 // failure, made into an Error here.
 import { join } from 'node:path'
 import { getSystemErrorName } from 'node:util'
-import { loadAddon, packageRoot } from '../lib/addon.js'
+import { loadAddon } from '../lib/addon.js'
+import { packageRoot } from './package.js'
 
 export interface ZeroingKernelResult {
   ns: number
@@ -27,7 +28,7 @@ interface ToolsAddon {
   strerror(errno: number): string
 }
 
-export const tools = loadAddon(join(packageRoot(), 'bench', 'native')) as ToolsAddon
+export const tools = loadAddon(join(packageRoot, 'bench', 'native')) as ToolsAddon
 
 /** The result, unless it is a negative errno: then an Error like Node's (code, errno, syscall). */
 export function checked<T>(result: T | number, syscall: string): T {
