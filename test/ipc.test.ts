@@ -8,7 +8,9 @@ import {
   Channel, ChannelError, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, mapAnonymous,
 } from '../lib/index.js'
 import { SEAL } from '../lib/constants.js'
-import { CAPACITY } from '../lib/ipc/ring.js'
+import { VALUE } from '../lib/ipc/record.js'
+import { CAPACITY, KEY, ringMemory } from '../lib/ipc/ring-layout.js'
+import { RingWriter } from '../lib/ipc/ring.js'
 import { native } from '../lib/native.js'
 import { finished, mmanChild as child, repoRoot, tempDir, thrown } from './helpers.js'
 
@@ -315,16 +317,130 @@ describe('Channel', () => {
     expect(text).toBe('héllo wörld')
   })
 
-  it('a record that is not a value is ERR_CHANNEL_CORRUPT for receiveValue()', async () => {
+  it('receiveValue() returns each message in the kind it was sent; the byte forms refuse a value and leave it for receiveValue()', async () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
     const rx = channel.receiver()
     tx.send(Buffer.from([1, 2, 3]))
+    tx.send('text')
+    tx.sendValue({ n: 1 })
+    const bytes = rx.receiveValue()
+    expect(Buffer.isBuffer(bytes) && [...bytes]).toEqual([1, 2, 3])
+    expect(rx.receiveValue()).toBe('text')
+    expect(rx.receiveValue()).toEqual({ n: 1 })
+    tx.sendValue([42])
+    for (const refuse of [() => rx.receive(), () => rx.receiveView(), () => rx.receiveString()]) {
+      const error = thrown(refuse)
+      expect(error).toBeInstanceOf(ChannelError)
+      expect(error.code).toBe('ERR_CHANNEL_WRONG_KIND')
+    }
+    await expect(rx.receiveAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_WRONG_KIND' })
+    await expect(rx.receiveStringAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_WRONG_KIND' })
+    await expect(rx.receiveViewAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_WRONG_KIND' })
+    expect(await rx.receiveValueAsync()).toEqual([42])
+    // Strings are bytes to the byte forms, and bytes decode as UTF-8.
+    tx.send('héllo')
+    tx.send(Buffer.from('wörld'))
+    expect(rx.receive()!.toString()).toBe('héllo')
+    expect(rx.receiveString()).toBe('wörld')
+    expect(thrown(() => rx.receive(0)).code).toBe('ERR_CHANNEL_TIMEOUT')
+  })
+
+  it('a value record whose bytes are no value is ERR_CHANNEL_CORRUPT, and the channel goes on', () => {
+    const channel = Channel.create(4096)
+    const rx = channel.receiver()
+    // What a sender of another program could write: a value record holding bytes the v8 deserializer refuses.
+    const ring = ringMemory(channel.memory.buffer, 4096, Atomics.load(channel.memory.int32(), KEY))
+    const writer = new RingWriter(ring)
+    ring.bytes.set([0xff, 0x0f, 0x44], writer.reserve(3))
+    writer.publish(VALUE, 3)
     expect(thrown(() => rx.receiveValue()).code).toBe('ERR_CHANNEL_CORRUPT')
-    tx.send(Buffer.from([0xff, 0x0f, 0x44]))
-    await expect(rx.receiveValueAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_CORRUPT' })
+    const tx = channel.sender()
     tx.sendValue('still works')
     expect(rx.receiveValue()).toBe('still works')
+  })
+
+  it('loan() lends the next slot to write in place; publish() sends it, whole or its first bytes', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const slot = tx.loan(5)
+    expect(slot.length).toBe(5)
+    slot.set([1, 2, 3, 4, 5])
+    tx.publish()
+    const part = tx.loan(100)
+    part.set([9, 8, 7])
+    tx.publish(3)
+    expect([...rx.receiveView()!]).toEqual([1, 2, 3, 4, 5])
+    expect([...rx.receive()!]).toEqual([9, 8, 7])
+    // The zero-copy round trip: a view received, answered from a slot written in place.
+    const view = (tx.loan(64).fill(6), tx.publish(), rx.receiveView()!)
+    expect(view.length).toBe(64)
+    expect(view.every((b) => b === 6)).toBe(true)
+    // A cancelled loan sends nothing, and sending goes on.
+    tx.loan(10).fill(1)
+    tx.cancelLoan()
+    tx.send('after')
+    expect(rx.receiveString()).toBe('after')
+  })
+
+  it('loan misuse is a coded error and leaves the ring sound', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    expect(thrown(() => tx.publish()).code).toBe('ERR_INVALID_STATE')
+    const slot = tx.loan(8)
+    expect(thrown(() => tx.loan(8)).code).toBe('ERR_INVALID_STATE')
+    await expect(tx.loanAsync(8)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' })
+    expect(thrown(() => tx.send('x')).code).toBe('ERR_INVALID_STATE')
+    await expect(tx.sendValueAsync(1)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' })
+    expect(thrown(() => tx.publish(9)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => tx.publish(-1)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => tx.publish(1.5)).code).toBe('ERR_OUT_OF_RANGE')
+    slot.set([1, 2, 3, 4, 5, 6, 7, 8])
+    tx.publish(8)
+    expect(thrown(() => tx.publish()).code).toBe('ERR_INVALID_STATE')
+    for (const bad of [-1, 0.5, channel.maxMessageBytes + 1, Infinity]) expect(thrown(() => tx.loan(bad)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => tx.loan('8' as never)).code).toBe('ERR_INVALID_ARG_TYPE')
+    expect(thrown(() => tx.loan(8, -1)).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect([...rx.receive()!]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(tx.loan(0).length).toBe(0)
+    tx.publish()
+    expect(rx.receive()!.length).toBe(0)
+    expect(tx.loan(channel.maxMessageBytes).length).toBe(channel.maxMessageBytes)
+    tx.cancelLoan()
+    tx.cancelLoan()
+  })
+
+  it('loan() waits for room as send() does, and times out; close() drops a loan', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    tx.send(new Uint8Array(2000))
+    tx.send(new Uint8Array(1000))
+    expect(thrown(() => tx.loan(2000, 20)).code).toBe('ERR_CHANNEL_TIMEOUT')
+    await expect(tx.loanAsync(2000, 20)).rejects.toMatchObject({ code: 'ERR_CHANNEL_TIMEOUT' })
+    const waiting = tx.loanAsync(2000, 5000)
+    expect(rx.receive()!.length).toBe(2000)
+    const slot = await waiting
+    expect(slot.length).toBe(2000)
+    tx.close()
+    expect(thrown(() => tx.publish()).code).toBe('ERR_INVALID_STATE')
+    expect(rx.receive()!.length).toBe(1000)
+    expect(rx.receive()).toBeNull()
+  })
+
+  it('publish() after the memory was closed is ERR_CHANNEL_CLOSED; after the receiver closed too', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    tx.loan(8)
+    channel.memory.close()
+    expect(thrown(() => tx.publish()).code).toBe('ERR_CHANNEL_CLOSED')
+    const other = Channel.create(4096)
+    const tx2 = other.sender()
+    tx2.loan(8)
+    other.receiver().close()
+    expect(thrown(() => tx2.publish()).code).toBe('ERR_CHANNEL_CLOSED')
   })
 
   it('checks a timeout even when the call does not have to wait', async () => {
