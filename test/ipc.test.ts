@@ -9,10 +9,12 @@ import {
 } from '../lib/index.js'
 import { SEAL } from '../lib/constants.js'
 import { VALUE } from '../lib/ipc/record.js'
-import { CAPACITY, KEY, ringMemory } from '../lib/ipc/ring-layout.js'
+import {
+  CAPACITY, CONSUMER_DOORBELL, CONSUMER_STATE, KEY, PRODUCER_DOORBELL, PRODUCER_STATE, ringMemory,
+} from '../lib/ipc/ring-layout.js'
 import { RingWriter } from '../lib/ipc/ring.js'
 import { native } from '../lib/native.js'
-import { finished, mmanChild as child, repoRoot, tempDir, thrown } from './helpers.js'
+import { finished, mmanChild as child, repoRoot, runChild, tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
 afterAll(cleanup)
@@ -477,5 +479,120 @@ describe('Channel', () => {
     const tx = Channel.create(4096).sender()
     expect(thrown(() => tx.send(new Uint8Array(3000))).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => tx.send(42 as never)).code).toBe('ERR_INVALID_ARG_TYPE')
+  })
+})
+
+describe('Channel wake-ups', () => {
+  it('a receiver waiting off the event loop counts itself asleep, and a send rings its doorbell', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const ctl = channel.memory.int32(0, 64)
+    const waiting = rx.receiveStringAsync(10_000)
+    expect(Atomics.load(ctl, CONSUMER_STATE)).toBe(1)
+    const doorbell = Atomics.load(ctl, CONSUMER_DOORBELL)
+    tx.send('ding')
+    expect(Atomics.load(ctl, CONSUMER_DOORBELL)).toBe(doorbell + 1)
+    expect(await waiting).toBe('ding')
+    expect(Atomics.load(ctl, CONSUMER_STATE)).toBe(0)
+    // A busy channel rings nothing.
+    tx.send('dong')
+    expect(rx.receiveString()).toBe('dong')
+    expect(Atomics.load(ctl, CONSUMER_DOORBELL)).toBe(doorbell + 1)
+  })
+
+  it('a sender waiting for room counts itself asleep, and a receive that frees room rings its doorbell', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const ctl = channel.memory.int32(0, 64)
+    tx.send(new Uint8Array(2000))
+    tx.send(new Uint8Array(1000))
+    const waiting = tx.sendAsync(new Uint8Array(2000), 10_000)
+    expect(Atomics.load(ctl, PRODUCER_STATE)).toBe(1)
+    const doorbell = Atomics.load(ctl, PRODUCER_DOORBELL)
+    expect(rx.receive()!.length).toBe(2000)
+    expect(Atomics.load(ctl, PRODUCER_DOORBELL)).toBe(doorbell + 1)
+    await waiting
+    expect(Atomics.load(ctl, PRODUCER_STATE)).toBe(0)
+  })
+
+  it('closing an end rings the other end\'s doorbell, so a sleeper sees it at once', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const waiting = rx.receiveAsync(10_000)
+    tx.close()
+    expect(await waiting).toBeNull()
+  })
+})
+
+// Two channels between two processes, the peer waiting off the event loop and blocking by turns,
+// with small rings, every kind of message and loans: many sleeps and wake-ups
+// each way, through each futexWaitAsync engine.
+const STRESS_PEER = `
+import { Channel, inheritedMemory } from '${mman}'
+const rx = Channel.attach(inheritedMemory(0)).receiver({ timeoutMs: 20_000 })
+const tx = Channel.attach(inheritedMemory(1)).sender({ timeoutMs: 20_000 })
+const pause = new Int32Array(new SharedArrayBuffer(4))
+for (let i = 0; ; i++) {
+  // Now and then stop for a millisecond, so that the parent's sends fill the ring and sleep.
+  if (i % 97 === 0) Atomics.wait(pause, 0, 0, 1)
+  const message = i % 2 ? await rx.receiveValueAsync() : rx.receiveValue()
+  if (message === null) break
+  if (typeof message === 'string') tx.send(message)
+  else if (Buffer.isBuffer(message)) {
+    const slot = i % 3 ? tx.loan(message.length) : await tx.loanAsync(message.length + 16)
+    slot.set(message)
+    tx.publish(message.length)
+  } else await tx.sendValueAsync(message)
+}
+tx.close()
+`
+
+const STRESS = `
+import { writeFileSync } from 'node:fs'
+import { Channel, forkWithMemory } from 'mman'
+const peerPath = process.argv[1]
+writeFileSync(peerPath, ${JSON.stringify(STRESS_PEER)})
+const toPeer = Channel.create(4096)
+const fromPeer = Channel.create(4096)
+const peer = forkWithMemory(peerPath, [], { memory: [toPeer.memory, fromPeer.memory], stdio: ['ignore', 'inherit', 'inherit'], execArgv: [] })
+const tx = toPeer.sender({ timeoutMs: 20_000, peer })
+const rx = fromPeer.receiver({ timeoutMs: 20_000, peer })
+const COUNT = 6000
+const message = (i) => i % 3 === 0 ? 'text ' + i + ' ' + 'é'.repeat(i % 200)
+  : i % 3 === 1 ? Buffer.alloc(1 + (i * 7919) % 1500, i & 255)
+  : { i, list: [i, String(i)], at: new Date(i) }
+const sending = (async () => {
+  for (let i = 0; i < COUNT; i++) {
+    // Now and then stop for a millisecond, so that the peer's receives sleep.
+    if (i % 89 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    // Never a blocking send here: this thread must go on receiving what the peer sends back.
+    const m = message(i)
+    if (typeof m === 'string' || Buffer.isBuffer(m)) await tx.sendAsync(m)
+    else await tx.sendValueAsync(m)
+  }
+  tx.close()
+})()
+let received = 0
+let wrong = 0
+for (let got = await rx.receiveValueAsync(); got !== null; got = await rx.receiveValueAsync()) {
+  if (JSON.stringify(got) !== JSON.stringify(message(received))) wrong++
+  received++
+}
+await sending
+await new Promise((resolve) => peer.on('exit', resolve))
+console.log(JSON.stringify({ received, wrong, peer: peer.exitCode }))
+`
+
+describe.each([
+  ['the default engine', {}],
+  ['the waiter thread', { MMAN_NO_IO_URING: '1' }],
+])('a channel pair under stress, waiting through %s', (_engine, env) => {
+  it('carries 6000 messages of every kind each way, in order, through hundreds of sleeps', () => {
+    const result = runChild(STRESS, [join(dir, `stress-peer-${Object.keys(env).length}.mjs`)], env)
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout)).toEqual({ received: 6000, wrong: 0, peer: 0 })
   })
 })
