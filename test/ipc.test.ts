@@ -356,6 +356,7 @@ describe('Channel', () => {
     const writer = new RingWriter(ring)
     ring.bytes.set([0xff, 0x0f, 0x44], writer.reserve(3))
     writer.publish(VALUE, 3)
+    writer.publishHead()
     expect(thrown(() => rx.receiveValue()).code).toBe('ERR_CHANNEL_CORRUPT')
     const tx = channel.sender()
     tx.sendValue('still works')
@@ -379,6 +380,12 @@ describe('Channel', () => {
     const view = (tx.loan(64).fill(6), tx.publish(), rx.receiveView()!)
     expect(view.length).toBe(64)
     expect(view.every((b) => b === 6)).toBe(true)
+    // The loaned view is the ring itself: written after publish(), it changes what the receiver reads.
+    const kept = tx.loan(4)
+    kept.set([1, 1, 1, 1])
+    tx.publish()
+    kept[0] = 2
+    expect([...rx.receive()!]).toEqual([2, 1, 1, 1])
     // A cancelled loan sends nothing, and sending goes on.
     tx.loan(10).fill(1)
     tx.cancelLoan()

@@ -23,6 +23,7 @@ function write(writer: RingWriter, memory: RingMemory, message: Uint8Array, kind
   if (at < 0) return false
   memory.bytes.set(message, at)
   writer.publish(kind, message.length)
+  writer.publishHead()
   return true
 }
 
@@ -67,6 +68,7 @@ describe('the ring', () => {
     const at = writer.reserve(1000)
     memory.bytes.set([1, 2, 3], at)
     writer.publish(BYTES, 3)
+    writer.publishHead()
     expect(write(writer, memory, new Uint8Array([9]))).toBe(true)
     expect(Atomics.load(memory.ctl, HEAD)).toBe(recordBytes(3) + recordBytes(1))
     expect(read(reader, memory)!.bytes).toEqual(new Uint8Array([1, 2, 3]))
@@ -91,6 +93,7 @@ describe('the ring', () => {
       const at = writer.reserve(64)
       furthest = Math.max(furthest, at)
       writer.publish(BYTES, 64)
+      writer.publishHead()
       expect(read(reader, memory)?.bytes.length).toBe(64)
     }
     expect(furthest).toBeLessThan(EARLY_WRAP_BYTES + recordBytes(64))

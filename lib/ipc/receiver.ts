@@ -132,14 +132,17 @@ export class ChannelReceiver extends End {
   #receive(form: Form, timeoutMs: number | undefined): unknown {
     if (timeoutMs !== undefined) checkTimeout(timeoutMs)
     const message = this.#tryReceive(form)
-    return message !== NOT_YET ? message : this.run(() => this.#tryReceive(form), this.#data, timeoutMs)
+    return message !== NOT_YET ? message : this.run(this.#attempts[form]!, this.#data, timeoutMs)
   }
 
   #receiveAsync(form: Form, timeoutMs: number | undefined): Promise<unknown> | unknown {
     if (timeoutMs !== undefined) checkTimeout(timeoutMs)
     const message = this.#tryReceive(form)
-    return message !== NOT_YET ? message : this.runAsync(() => this.#tryReceive(form), this.#data, timeoutMs)
+    return message !== NOT_YET ? message : this.runAsync(this.#attempts[form]!, this.#data, timeoutMs)
   }
+
+  // One attempt per form, made once: a receive that waits allocates nothing to retry.
+  readonly #attempts = ([AS_BUFFER, AS_VIEW, AS_STRING, AS_VALUE] as const).map((form) => () => this.#tryReceive(form))
 
   /** The next message in `form`; null at the end of the stream; NOT_YET when there is none yet. */
   #tryReceive(form: Form): unknown {
@@ -159,9 +162,17 @@ export class ChannelReceiver extends End {
 
   /** The message reader.take() handed out, as `form` asks, copied out of the ring. */
   #decoded(form: Form, kind: number): unknown {
-    if (form === AS_BUFFER || (form === AS_VALUE && kind === BYTES)) return Buffer.from(this.#view())
+    if (form === AS_BUFFER || (form === AS_VALUE && kind === BYTES)) return this.#copy()
     if (form === AS_STRING || kind === STRING) return this.#copied().toString('utf8')
-    return deserialized(Buffer.from(this.#view()))
+    return deserialized(this.#copy())
+  }
+
+  /** A Buffer of its own holding the message (allocUnsafe() and set() cost less than Buffer.from()). */
+  #copy(): Buffer {
+    const view = this.#view()
+    const copy = Buffer.allocUnsafe(view.length)
+    copy.set(view)
+    return copy
   }
 
   #view(): Uint8Array {

@@ -96,8 +96,8 @@ export class RingWriter {
   /**
    * Publishes the reserved record (and the wrap marker before it) as a message
    * of `kind` and `length` bytes (at most the reserved length), whose bytes
-   * the caller wrote. The check word is stored last but HEAD: a consumer that
-   * sees it sees the rest, and HEAD never claims a record it could not see.
+   * the caller wrote. The check word is stored last, sequentially consistent:
+   * a consumer that sees it sees the rest. HEAD follows in publishHead().
    */
   publish(kind: number, length: number): void {
     const words = this.#words
@@ -114,8 +114,18 @@ export class RingWriter {
     const check = checkOf(this.#low, this.#lap, word, key)
     this.#advance(recordBytes(length))
     Atomics.store(words, at, check)
-    Atomics.store(this.#ctl, HEAD, this.#low | 0)
     this.#at = -1
+  }
+
+  /**
+   * Stores HEAD past what publish() published. Called after a sequentially
+   * consistent load (the sender's look at the receiver's state word), a plain
+   * store costs a consumer that never reads HEAD nothing, and still cannot
+   * become visible before the check word, even on a weakly ordered CPU: HEAD
+   * never claims a record a consumer could not see.
+   */
+  publishHead(): void {
+    this.#ctl[HEAD] = this.#low | 0
   }
 
   #advance(bytes: number): void {

@@ -108,7 +108,7 @@ export class ChannelSender extends End {
    */
   loan(length: number, timeoutMs?: number): Uint8Array {
     const bytes = this.#loanable(length, timeoutMs)
-    const at = this.#tryReserve(bytes)
+    const at = this.#reserve(bytes)
     if (at >= 0) return this.#lend(at, bytes)
     return this.run(() => this.#tryLoan(bytes), this.#room(bytes), timeoutMs)
   }
@@ -120,7 +120,7 @@ export class ChannelSender extends End {
    */
   async loanAsync(length: number, timeoutMs?: number): Promise<Uint8Array> {
     const bytes = this.#loanable(length, timeoutMs)
-    const at = this.#tryReserve(bytes)
+    const at = this.#reserve(bytes)
     if (at >= 0) return this.#lend(at, bytes)
     this.#loaned = LOAN_PENDING
     try {
@@ -161,13 +161,13 @@ export class ChannelSender extends End {
 
   /** Writes a message into the ring, waiting for room when there is none. */
   #send(message: Message, kind: number, length: number, timeoutMs: number | undefined): void {
-    if (!this.#tryWrite(message, kind, length)) this.run(() => this.#tryWrite(message, kind, length) || NOT_YET, this.#room(length), timeoutMs)
+    if (!this.#write(message, kind, length)) this.run(() => this.#writeAgain(message, kind, length), this.#room(length), timeoutMs)
   }
 
   /** #send() waiting off the event loop; nothing to wait for (undefined) when there was room. */
   #sendAsync(message: Message, kind: number, length: number, timeoutMs: number | undefined): Promise<boolean> | undefined {
-    if (this.#tryWrite(message, kind, length)) return undefined
-    return this.runAsync(() => this.#tryWrite(message, kind, length) || NOT_YET, this.#room(length), timeoutMs)
+    if (this.#write(message, kind, length)) return undefined
+    return this.runAsync(() => this.#writeAgain(message, kind, length), this.#room(length), timeoutMs)
   }
 
   /** The length of a message to send, checked with the call's timeout: sending is possible now. */
@@ -188,7 +188,8 @@ export class ChannelSender extends End {
   }
 
   #tryLoan(length: number): Uint8Array | NotYet {
-    const at = this.#tryReserve(length)
+    this.usable('sender')
+    const at = this.#reserve(length)
     return at >= 0 ? this.#lend(at, length) : NOT_YET
   }
 
@@ -199,8 +200,7 @@ export class ChannelSender extends End {
   }
 
   /** Where a record of `length` bytes can go now, or -1; throws if the receiver closed. */
-  #tryReserve(length: number): number {
-    this.usable('sender')
+  #reserve(length: number): number {
     let at: number
     try {
       at = this.#writer.reserve(length)
@@ -215,19 +215,28 @@ export class ChannelSender extends End {
     if (this.#loaned !== NO_LOAN) throw invalidState('a slot from loan() is out: publish() or cancelLoan() it before sending or loaning again')
   }
 
-  #tryWrite(message: Message, kind: number, length: number): boolean {
-    this.#noLoanOut()
-    const at = this.#tryReserve(length)
+  /** Writes a message #sendable() checked, if there is room for it now. */
+  #write(message: Message, kind: number, length: number): boolean {
+    const at = this.#reserve(length)
     if (at < 0) return false
     writeMessage(this.#bytes, this.#text, at, message, length)
     this.#publish(kind, length)
     return true
   }
 
+  /** #write() after a wait, which can have changed what #sendable() checked. */
+  #writeAgain(message: Message, kind: number, length: number): true | NotYet {
+    this.usable('sender')
+    this.#noLoanOut()
+    return this.#write(message, kind, length) || NOT_YET
+  }
+
   /** Publishes the reserved record, then wakes the receiver if it sleeps, or says that it closed. */
   #publish(kind: number, length: number): void {
-    this.#writer.publish(kind, length)
+    const writer = this.#writer
+    writer.publish(kind, length)
     const state = Atomics.load(this.ctl, CONSUMER_STATE)
+    writer.publishHead()
     if (state === 0) return
     if ((state & CLOSED_BIT) !== 0) throw new ChannelError('ERR_CHANNEL_CLOSED', 'the receiver closed the channel')
     this.wakePeer(state)

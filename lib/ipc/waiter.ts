@@ -84,6 +84,11 @@ export class Waiter {
    * first wait.
    */
   run<T>(attempt: () => T | NotYet, target: WaitTarget, timeoutMs: number | undefined): T {
+    // Most waits of a busy channel end in the first spin: they need no plan.
+    if (this.#spin(target)) {
+      const result = attempt()
+      if (result !== NOT_YET) return result
+    }
     return this.#drive(this.#operation(attempt, target, timeoutMs, true))
   }
 
