@@ -17,7 +17,9 @@ import { NOT_YET } from './waiter.js'
  */
 export class ChannelReceiver extends End {
   readonly #reader: RingReader
-  readonly #bytes: Uint8Array
+  // The data area's buffer and offset, read once: a view's .buffer is a slow getter.
+  readonly #buffer: ArrayBufferLike
+  readonly #base: number
   // Decoders read a copy, never the ring, which the peer can rewrite meanwhile
   // (V8's UTF-8 decoder sizes a string in one pass and fills it in another,
   // and wrote past the string when the bytes changed between the two).
@@ -27,7 +29,8 @@ export class ChannelReceiver extends End {
   constructor(memory: SharedMemory, ring: RingMemory, role: Role, options: ChannelEndOptions = {}) {
     super(memory, ring, role, options)
     this.#reader = new RingReader(ring)
-    this.#bytes = ring.bytes
+    this.#buffer = ring.bytes.buffer
+    this.#base = ring.bytes.byteOffset
   }
 
   /**
@@ -176,10 +179,9 @@ export class ChannelReceiver extends End {
   }
 
   #view(): Uint8Array {
-    const bytes = this.#bytes
     const { start, end } = this.#reader
-    // Not bytes.subarray(): a view made directly costs a third less on Node 20.
-    return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start)
+    // Not subarray(): a view made directly costs a third less on Node 20.
+    return new Uint8Array(this.#buffer, this.#base + start, end - start)
   }
 
   /** The message copied into this receiver's own buffer (valid until the next call). */

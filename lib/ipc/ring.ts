@@ -167,6 +167,7 @@ export class RingReader {
   #lap = 0
   #published: number // TAIL as this side last stored it
   // The record peek() found, and the position after it.
+  #found = false
   #nextLow = 0
   #nextLap = 0
   /** The record peek() found: its kind and where its bytes lie in the data area, [start, end). */
@@ -192,6 +193,8 @@ export class RingReader {
    * is where it must be (not written yet, or scribbled: see verifyEmpty()).
    */
   peek(): boolean {
+    // Found before (a wait's ready() looked, then the call's attempt): it is still there.
+    if (this.#found) return true
     const words = this.#words
     let low = this.#low
     let lap = this.#lap
@@ -222,6 +225,7 @@ export class RingReader {
     }
     this.#nextLow = low
     this.#nextLap = lap
+    this.#found = true
     this.kind = kind
     this.start = at + RECORD_HEADER_BYTES
     this.end = this.start + length
@@ -230,6 +234,7 @@ export class RingReader {
 
   /** Hands out the record peek() found: the next peek() looks past it. Its space stays held until release(). */
   take(): void {
+    this.#found = false
     this.#low = this.#nextLow
     this.#lap = this.#nextLap
   }

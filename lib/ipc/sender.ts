@@ -23,6 +23,9 @@ const LOAN_PENDING = -2
 export class ChannelSender extends End {
   readonly #writer: RingWriter
   readonly #bytes: Uint8Array
+  // The data area's buffer and offset, read once: a view's .buffer is a slow getter.
+  readonly #buffer: ArrayBufferLike
+  readonly #base: number
   readonly #text: Buffer
   readonly #maxBytes: number
   #loaned = NO_LOAN // the loaned slot's length
@@ -32,6 +35,8 @@ export class ChannelSender extends End {
     super(memory, ring, role, options)
     this.#writer = new RingWriter(ring)
     this.#bytes = ring.bytes
+    this.#buffer = ring.bytes.buffer
+    this.#base = ring.bytes.byteOffset
     this.#text = ring.text
     this.#maxBytes = maxMessageBytes(ring.capacity)
   }
@@ -195,8 +200,7 @@ export class ChannelSender extends End {
 
   #lend(at: number, length: number): Uint8Array {
     this.#loaned = length
-    const bytes = this.#bytes
-    return new Uint8Array(bytes.buffer, bytes.byteOffset + at, length)
+    return new Uint8Array(this.#buffer, this.#base + at, length)
   }
 
   /** Where a record of `length` bytes can go now, or -1; throws if the receiver closed. */
