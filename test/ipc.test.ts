@@ -483,7 +483,13 @@ describe('Channel', () => {
     corrupt.int32()[CAPACITY] = 1 << 20
     expect(thrown(() => Channel.attach(corrupt)).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => rx.receive(-1)).code).toBe('ERR_INVALID_ARG_VALUE')
-    const tx = Channel.create(4096).sender()
+    // Half the ring less a record's 8-byte header: a record and a wrap marker always fit.
+    const sized = Channel.create(4096)
+    expect(sized.maxMessageBytes).toBe(2040)
+    const tx = sized.sender()
+    tx.send(new Uint8Array(2040))
+    expect(thrown(() => tx.send(new Uint8Array(2041))).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => tx.sendValue('x'.repeat(2040))).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => tx.send(new Uint8Array(3000))).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => tx.send(42 as never)).code).toBe('ERR_INVALID_ARG_TYPE')
   })

@@ -63,6 +63,18 @@ describe('the ring', () => {
     )
   })
 
+  it('goes on past 2^32 bytes, where HEAD and TAIL wrap and the check counts a lap more', () => {
+    const memory = ringMemory(new ArrayBuffer(HEADER_BYTES + CAPACITY_BYTES), CAPACITY_BYTES, KEY)
+    memory.ctl[HEAD] = memory.ctl[TAIL] = -256 // 2^32 - 256
+    const writer = new RingWriter(memory)
+    const reader = new RingReader(memory)
+    for (let i = 0; i < 40; i++) {
+      expect(write(writer, memory, new Uint8Array(40).fill(i))).toBe(true)
+      expect(read(reader, memory)!.bytes).toEqual(new Uint8Array(40).fill(i))
+    }
+    expect(memory.ctl[TAIL]).toBeGreaterThan(0) // past 2^32
+  })
+
   it('publishes fewer bytes than were reserved (a loan partly used), and the next record follows them', () => {
     const { memory, writer, reader } = ring()
     const at = writer.reserve(1000)

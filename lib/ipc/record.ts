@@ -32,26 +32,6 @@ export const kindOf = (word: number) => word >>> LENGTH_BITS
 export const lengthOf = (word: number) => word & LENGTH_MASK
 
 /**
- * A stream position: `low` is bytes mod 2^32 (what HEAD and TAIL hold), `lap`
- * how many times that wrapped.
- */
-export interface Position {
-  low: number
-  lap: number
-}
-
-/** `position` moved `bytes` on, in place. */
-export function advance(position: Position, bytes: number): void {
-  const low = position.low + bytes
-  if (low > 0xffffffff) {
-    position.low = low - 2 ** 32
-    position.lap = (position.lap + 1) | 0
-  } else {
-    position.low = low
-  }
-}
-
-/**
  * The check of a record at `low`/`lap` whose second word is `word`. For any one
  * word it differs at every position less than 2^34 bytes (16 GiB of traffic)
  * away, and for any one position at every word: a multiply by an odd
