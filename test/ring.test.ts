@@ -180,7 +180,7 @@ describe('forged and replayed records', () => {
     for (const word of [kindAndLength(0, 8), kindAndLength(5, 8), kindAndLength(BYTES, maxMessageBytes(CAPACITY_BYTES) + 8), kindAndLength(WRAP, 8)]) {
       const { memory, reader } = ring()
       memory.words[1] = word
-      memory.words[0] = checkOf(0, 0, word, KEY)
+      memory.words[0] = checkOf(0, word, KEY)
       memory.ctl[HEAD] = 64
       expect(() => reader.peek()).toThrow(RingCorruption)
     }

@@ -2,7 +2,7 @@
 //   [check: int32][kind << 29 | length: int32][length bytes][padding to 8]
 // and a wrap marker, which says "the rest of the ring is padding, go on at
 // offset 0", is a record of kind WRAP and length 0. The check mixes the
-// record's own stream position (bytes ever written before it, lap included),
+// record's own stream position (bytes ever written before it),
 // its kind-and-length word and the channel's key: a record read anywhere but
 // where it was written, one left from an earlier lap, one whose length or kind
 // was changed, or random words, all fail it. It is a guard against misplaced
@@ -32,12 +32,14 @@ export const kindOf = (word: number) => word >>> LENGTH_BITS
 export const lengthOf = (word: number) => word & LENGTH_MASK
 
 /**
- * The check of a record at `low`/`lap` whose second word is `word`. For any one
- * word it differs at every position less than 2^34 bytes (16 GiB of traffic)
- * away, and for any one position at every word: a multiply by an odd
- * constant is a bijection, and positions (multiples of 8) and laps cannot
- * cancel out in the low three bits.
+ * The check of a record at stream `position` (bytes written before it, below
+ * 2^53) whose second word is `word`. For any one word it differs at every
+ * position less than 2^34 bytes (16 GiB of traffic) away, and for any one
+ * position at every word: a multiply by an odd constant is a bijection, and
+ * the position's low 32 bits (a multiple of 8) and its count of 2^32 laps
+ * cannot cancel out in the low three bits.
  */
-export function checkOf(low: number, lap: number, word: number, key: number): number {
-  return Math.imul(low ^ Math.imul(word, 0x9e3779b1) ^ Math.imul(lap, 0x2545f491) ^ key, 0x85ebca6b)
+export function checkOf(position: number, word: number, key: number): number {
+  const lap = (position / 2 ** 32) | 0
+  return Math.imul(position ^ Math.imul(word, 0x9e3779b1) ^ Math.imul(lap, 0x2545f491) ^ key, 0x85ebca6b)
 }

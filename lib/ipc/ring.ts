@@ -5,8 +5,9 @@
 // before it is used: a scribbled ring gives a RingCorruption, never a message
 // nobody sent, a read outside the ring, or a hang.
 //
-// HEAD and TAIL count bytes ever published and consumed, mod 2^32; each side
-// keeps its own position and only writes its own word. The consumer reads
+// Each side keeps its own stream position (bytes ever published or consumed,
+// a number exact below 2^53) and only writes its own word: HEAD or TAIL, that
+// position mod 2^32 (an Int32Array store wraps it). The consumer reads
 // HEAD only when no record is where it looks, to tell "not yet written" from
 // "HEAD claims records that are not there" (a forged HEAD).
 import { HEAD, TAIL, type RingMemory } from './ring-layout.js'
@@ -30,13 +31,12 @@ export class RingWriter {
   readonly #mask: number
   readonly #key: number
   readonly #earlyWrap: number
-  #low: number // the next record's position, mod 2^32
-  #lap = 0 // how often #low wrapped
+  #position: number // the next record's
   #tail: number // the consumer's TAIL as last read
   // The reservation: the record's offset, and that of a wrap marker before it (-1: none).
   #at = -1
   #wrapAt = -1
-  // The ring lap (its start's position) in which TAIL was last read to decide an early wrap.
+  // The position where the lap in which TAIL was last read to decide an early wrap began.
   #lookedInLap = -1
 
   constructor(memory: RingMemory) {
@@ -46,8 +46,8 @@ export class RingWriter {
     this.#mask = memory.capacity - 1
     this.#key = memory.key
     this.#earlyWrap = Math.min(EARLY_WRAP_BYTES, memory.capacity)
-    this.#low = Atomics.load(memory.ctl, HEAD) >>> 0
-    if (this.#low % 8 !== 0) throw new RingCorruption(`the sender's position (${this.#low}) is not a record boundary`)
+    this.#position = Atomics.load(memory.ctl, HEAD) >>> 0
+    if (this.#position % 8 !== 0) throw new RingCorruption(`the sender's position (${this.#position}) is not a record boundary`)
     this.#tail = this.#readTail()
   }
 
@@ -58,7 +58,7 @@ export class RingWriter {
    */
   reserve(length: number): number {
     const need = recordBytes(length)
-    const at = this.#low & this.#mask
+    const at = this.#position & this.#mask
     const toEnd = this.#capacity - at
     if (need > toEnd) return this.#room(toEnd + need) ? this.#reserved(at, 0) : -1
     if (at >= this.#earlyWrap && this.#roomToWrapEarly(toEnd + need)) return this.#reserved(at, 0)
@@ -72,14 +72,15 @@ export class RingWriter {
    */
   #roomToWrapEarly(bytes: number): boolean {
     if (this.#free() >= bytes) return true
-    if (this.#lookedInLap === this.#lap * 2 ** 32 + this.#low - (this.#low & this.#mask)) return false
-    this.#lookedInLap = this.#lap * 2 ** 32 + this.#low - (this.#low & this.#mask)
+    const lap = this.#position - (this.#position & this.#mask)
+    if (this.#lookedInLap === lap) return false
+    this.#lookedInLap = lap
     this.#tail = this.#readTail()
     return this.#free() >= bytes
   }
 
   #free(): number {
-    return this.#capacity - ((this.#low - this.#tail) >>> 0)
+    return this.#capacity - ((this.#position - this.#tail) >>> 0)
   }
 
   #reserved(wrapAt: number, at: number): number {
@@ -105,14 +106,14 @@ export class RingWriter {
     if (this.#wrapAt >= 0) {
       const wrap = kindAndLength(WRAP, 0)
       words[(this.#wrapAt >> 2) + 1] = wrap
-      words[this.#wrapAt >> 2] = checkOf(this.#low, this.#lap, wrap, key)
-      this.#advance(this.#capacity - this.#wrapAt)
+      words[this.#wrapAt >> 2] = checkOf(this.#position, wrap, key)
+      this.#position += this.#capacity - this.#wrapAt
     }
     const at = this.#at >> 2
     const word = kindAndLength(kind, length)
     words[at + 1] = word
-    const check = checkOf(this.#low, this.#lap, word, key)
-    this.#advance(recordBytes(length))
+    const check = checkOf(this.#position, word, key)
+    this.#position += recordBytes(length)
     Atomics.store(words, at, check)
     this.#at = -1
   }
@@ -125,17 +126,7 @@ export class RingWriter {
    * never claims a record a consumer could not see.
    */
   publishHead(): void {
-    this.#ctl[HEAD] = this.#low | 0
-  }
-
-  #advance(bytes: number): void {
-    const low = this.#low + bytes
-    if (low > 0xffffffff) {
-      this.#low = low - 2 ** 32
-      this.#lap = (this.#lap + 1) | 0
-    } else {
-      this.#low = low
-    }
+    this.#ctl[HEAD] = this.#position
   }
 
   /** Whether `bytes` are free: first by TAIL as last read, then by TAIL now. */
@@ -148,8 +139,8 @@ export class RingWriter {
   /** TAIL, checked: it may not claim more was consumed than was published, nor a partial record. */
   #readTail(): number {
     const tail = Atomics.load(this.#ctl, TAIL) >>> 0
-    if ((this.#low - tail) >>> 0 > this.#capacity || tail % 8 !== 0) {
-      throw new RingCorruption(`the receiver's position (${tail}) is outside the ring (head ${this.#low})`)
+    if ((this.#position - tail) >>> 0 > this.#capacity || tail % 8 !== 0) {
+      throw new RingCorruption(`the receiver's position (${tail}) is outside the ring (head ${this.#position >>> 0})`)
     }
     return tail
   }
@@ -163,13 +154,11 @@ export class RingReader {
   readonly #mask: number
   readonly #key: number
   readonly #maxLength: number
-  #low: number // where the next record is looked for (past every record handed out), mod 2^32
-  #lap = 0
-  #published: number // TAIL as this side last stored it
+  #position: number // where the next record is looked for (past every record handed out)
+  #published: number // the position TAIL last said
   // The record peek() found, and the position after it.
   #found = false
-  #nextLow = 0
-  #nextLap = 0
+  #next = 0
   /** The record peek() found: its kind and where its bytes lie in the data area, [start, end). */
   kind = BYTES
   start = 0
@@ -182,9 +171,9 @@ export class RingReader {
     this.#mask = memory.capacity - 1
     this.#key = memory.key
     this.#maxLength = maxMessageBytes(memory.capacity)
-    this.#low = Atomics.load(memory.ctl, TAIL) >>> 0
-    if (this.#low % 8 !== 0) throw new RingCorruption(`the receiver's position (${this.#low}) is not a record boundary`)
-    this.#published = this.#low
+    this.#position = Atomics.load(memory.ctl, TAIL) >>> 0
+    if (this.#position % 8 !== 0) throw new RingCorruption(`the receiver's position (${this.#position}) is not a record boundary`)
+    this.#published = this.#position
   }
 
   /**
@@ -196,35 +185,24 @@ export class RingReader {
     // Found before (a wait's ready() looked, then the call's attempt): it is still there.
     if (this.#found) return true
     const words = this.#words
-    let low = this.#low
-    let lap = this.#lap
-    let at = low & this.#mask
+    let position = this.#position
+    let at = position & this.#mask
     let word = words[(at >> 2) + 1]!
-    if (Atomics.load(words, at >> 2) !== checkOf(low, lap, word, this.#key)) return false
+    if (Atomics.load(words, at >> 2) !== checkOf(position, word, this.#key)) return false
     let kind = kindOf(word)
     if (kind === WRAP) {
       if (lengthOf(word) !== 0) throw new RingCorruption(`a wrap marker at ${at} claims a length`)
-      low += this.#capacity - at
-      if (low > 0xffffffff) {
-        low -= 2 ** 32
-        lap = (lap + 1) | 0
-      }
+      position += this.#capacity - at
       at = 0
       word = words[1]!
-      if (Atomics.load(words, 0) !== checkOf(low, lap, word, this.#key)) return false
+      if (Atomics.load(words, 0) !== checkOf(position, word, this.#key)) return false
       kind = kindOf(word)
     }
     const length = lengthOf(word)
     if (kind < BYTES || kind > VALUE || length > this.#maxLength || at + recordBytes(length) > this.#capacity) {
       throw new RingCorruption(`a record at ${at} claims kind ${kind} and ${length} bytes (at most ${this.#maxLength} per message)`)
     }
-    low += recordBytes(length)
-    if (low > 0xffffffff) {
-      low -= 2 ** 32
-      lap = (lap + 1) | 0
-    }
-    this.#nextLow = low
-    this.#nextLap = lap
+    this.#next = position + recordBytes(length)
     this.#found = true
     this.kind = kind
     this.start = at + RECORD_HEADER_BYTES
@@ -235,15 +213,14 @@ export class RingReader {
   /** Hands out the record peek() found: the next peek() looks past it. Its space stays held until release(). */
   take(): void {
     this.#found = false
-    this.#low = this.#nextLow
-    this.#lap = this.#nextLap
+    this.#position = this.#next
   }
 
   /** Gives the space of every record taken back to the producer (stores TAIL); false if there was none. */
   release(): boolean {
-    if (this.#published === this.#low) return false
-    this.#published = this.#low
-    Atomics.store(this.#ctl, TAIL, this.#low | 0)
+    if (this.#published === this.#position) return false
+    this.#published = this.#position
+    Atomics.store(this.#ctl, TAIL, this.#position)
     return true
   }
 
@@ -255,12 +232,12 @@ export class RingReader {
    */
   verifyEmpty(): void {
     const head = Atomics.load(this.#ctl, HEAD)
-    const ahead = (head - this.#low) | 0
+    const ahead = (head - this.#position) | 0
     if (ahead > this.#capacity || ahead < -this.#capacity || ahead % 8 !== 0) {
-      throw new RingCorruption(`the sender's position (${head >>> 0}) is outside the ring (tail ${this.#low})`)
+      throw new RingCorruption(`the sender's position (${head >>> 0}) is outside the ring (tail ${this.#position >>> 0})`)
     }
     if (ahead > 0 && !this.peek()) {
-      throw new RingCorruption(`no valid record at ${this.#low & this.#mask} though the sender's position (${head >>> 0}) says one was published`)
+      throw new RingCorruption(`no valid record at ${this.#position & this.#mask} though the sender's position (${head >>> 0}) says one was published`)
     }
   }
 }
