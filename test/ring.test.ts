@@ -176,6 +176,20 @@ describe('forged and replayed records', () => {
     expect(new RingReader(other).peek()).toBe(false)
   })
 
+  it('a wrap marker carries the check too: one changed into an empty record is not followed', () => {
+    const { memory, writer, reader } = ring()
+    // 4 records of 1000 bytes leave 64 at the end: the 5th goes to the start after a wrap marker.
+    for (let i = 0; i < 5; i++) {
+      write(writer, memory, new Uint8Array(1000).fill(i))
+      if (i < 4) expect(read(reader, memory)!.bytes[0]).toBe(i)
+    }
+    const marker = (4 * recordBytes(1000)) >> 2
+    expect(memory.words[marker + 1]).toBe(kindAndLength(WRAP, 0))
+    memory.words[marker + 1] = kindAndLength(BYTES, 0)
+    expect(reader.peek()).toBe(false)
+    expect(() => reader.verifyEmpty()).toThrow(RingCorruption)
+  })
+
   it('a valid check over an impossible kind or length is RingCorruption', () => {
     for (const word of [kindAndLength(0, 8), kindAndLength(5, 8), kindAndLength(BYTES, maxMessageBytes(CAPACITY_BYTES) + 8), kindAndLength(WRAP, 8)]) {
       const { memory, reader } = ring()
