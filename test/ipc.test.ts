@@ -315,6 +315,8 @@ describe('Channel', () => {
       rx.receiveValue()
     }
     expect(value.bytes.toString()).toBe('first')
+    // Its memory is its own: not a slice of Buffer's shared pool, where other buffers' bytes lie.
+    expect(value.bytes.buffer.byteLength).toBeLessThan(100)
     expect(value.list).toEqual([1, 2])
     expect(text).toBe('héllo wörld')
   })

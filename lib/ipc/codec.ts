@@ -71,7 +71,7 @@ export const refusal = (form: Form, kind: number) =>
  * Buffer or typed array in it is a view of the bytes deserialize() gets).
  * Bytes that are no value are ERR_CHANNEL_CORRUPT.
  */
-export function deserialized(copy: Buffer): unknown {
+export function deserialized(copy: Uint8Array): unknown {
   try {
     return deserialize(copy)
   } catch (error) {

@@ -167,7 +167,8 @@ export class ChannelReceiver extends End {
   #decoded(form: Form, kind: number): unknown {
     if (form === AS_BUFFER || (form === AS_VALUE && kind === BYTES)) return this.#copy()
     if (form === AS_STRING || kind === STRING) return this.#copied().toString('utf8')
-    return deserialized(this.#copy())
+    // A copy of its own, not from Buffer's shared pool: views in the value are views of it.
+    return deserialized(this.#view().slice())
   }
 
   /** A Buffer of its own holding the message (allocUnsafe() and set() cost less than Buffer.from()). */
