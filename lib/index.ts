@@ -49,12 +49,9 @@ export { SharedMemory } from './ipc/shared-memory.js'
 export { forkWithMemory, inheritedMemory, type ForkWithMemoryOptions } from './ipc/process.js'
 export { clusterForkWithMemory } from './ipc/cluster.js'
 export { Mutex, MutexError, type LockResult } from './ipc/mutex.js'
-export {
-  Channel,
-  ChannelSender,
-  ChannelReceiver,
-  ChannelError,
-  type ChannelErrorCode,
-  type Message,
-  type ChannelEndOptions,
-} from './ipc/channel.js'
+export { Channel } from './ipc/channel.js'
+export { ChannelSender } from './ipc/sender.js'
+export { ChannelReceiver } from './ipc/receiver.js'
+export { ChannelError, type ChannelErrorCode } from './ipc/channel-error.js'
+export type { Message } from './ipc/codec.js'
+export type { ChannelEndOptions } from './ipc/end.js'

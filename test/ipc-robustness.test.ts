@@ -1,17 +1,18 @@
 // Shared memory is untrusted input, and a peer can die, stall or be
 // descheduled at any moment: every such peer gives a coded error or a bounded
 // wait, never a hang, a phantom message or a crash.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { chownSync, chmodSync, closeSync, openSync, readFile, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Channel, ChannelError, Mutex, SharedMemory, futexWaitAsync, futexWake, memfdCreate } from '../lib/index.js'
-import { CONSUMER_ID, HEAD, PRODUCER_ID, TAIL } from '../lib/ipc/ring.js'
-import { finished, mmanChild as child, tempDir, thrown } from './helpers.js'
+import { CONSUMER_ID, HEAD, PRODUCER_ID, TAIL } from '../lib/ipc/ring-layout.js'
+import { finished, mmanChild as child, runChild, tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
 afterAll(cleanup)
 
+const hasPython = spawnSync('python3', ['-c', 'import mmap']).status === 0
 const headerOf = (channel: Channel) => ({ ctl: channel.memory.int32(0, 64), ids: new BigInt64Array(channel.memory.buffer, 0, 32) })
 const code = (fn: () => unknown) => (thrown(fn) as { code?: string }).code
 
@@ -28,22 +29,124 @@ async function lockHolder(memory: SharedMemory) {
 }
 
 describe('an untrusted ring', () => {
-  it('a third process scribbling HEAD, TAIL and length words gives ERR_CHANNEL_CORRUPT, never a message nobody sent', async () => {
-    const channel = Channel.create(4096)
-    const tx = channel.sender()
-    const rx = channel.receiver()
-    tx.send('real')
-    // A third process writes a length of -8 where the next record starts, and moves HEAD past it.
+  /** Runs `source` in a third process that maps the channel's memory as `ctl` (the header) and `words` (the ring). */
+  async function thirdProcess(channel: Channel, source: string) {
     const scribbler = await finished(child(`
       const memory = m.inheritedMemory(0)
       const ctl = memory.int32(0, 64)
       const words = memory.int32(256)
-      words[8 / 4] = -8
-      Atomics.store(ctl, ${HEAD}, Atomics.load(ctl, ${HEAD}) + 16)
+      ${source}
     `, [channel.memory]))
+    expect(scribbler.stderr).toBe('')
     expect(scribbler.code).toBe(0)
-    expect(rx.receive()!.toString()).toBe('real')
-    expect(code(() => rx.receive(100))).toBe('ERR_CHANNEL_CORRUPT')
+  }
+
+  /** What the receiver gets until it stops: messages as strings, then the error's code (or 'end'). */
+  function drain(rx: ReturnType<Channel['receiver']>): string[] {
+    const got: string[] = []
+    for (let i = 0; i < 100; i++) {
+      try {
+        const message = rx.receiveString(100)
+        if (message === null) return [...got, 'end']
+        got.push(message)
+      } catch (error) {
+        return [...got, (error as ChannelError).code]
+      }
+    }
+    return got
+  }
+
+  it('a third process moving HEAD 40 bytes on gives ERR_CHANNEL_CORRUPT, not empty messages nobody sent', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    tx.send('real')
+    await thirdProcess(channel, `Atomics.add(ctl, ${HEAD}, 40)`)
+    expect(drain(rx)).toEqual(['real', 'ERR_CHANNEL_CORRUPT'])
+  })
+
+  it('a third process moving HEAD one record on after the ring wrapped gives ERR_CHANNEL_CORRUPT, not the old message again', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const payment = (i: number) => `payment #${String(i).padStart(3, '0')}: pay 100 EUR to alice, ref ${'x'.repeat(60)}`
+    const record = 8 + ((Buffer.byteLength(payment(0)) + 7) & ~7)
+    const count = Math.ceil(4096 / record) + 3
+    for (let i = 0; i < count; i++) {
+      tx.send(payment(i))
+      expect(rx.receiveString()).toBe(payment(i))
+    }
+    // The record where the receiver looks next is the one written a lap ago, word for word.
+    const at = Atomics.load(headerOf(channel).ctl, TAIL) & 4095
+    expect(Buffer.from(channel.memory.buffer, 256 + at + 8, 12).toString()).toMatch(/^payment #0/)
+    await thirdProcess(channel, `Atomics.add(ctl, ${HEAD}, ${record})`)
+    expect(drain(rx)).toEqual(['ERR_CHANNEL_CORRUPT'])
+  })
+
+  it('a third process changing a length within range, or the kind, gives ERR_CHANNEL_CORRUPT, not a cut or a stretched message', async () => {
+    for (const change of ['words[1] -= 8', 'words[1] += 4', 'words[1] ^= 3 << 29']) {
+      const channel = Channel.create(4096)
+      const tx = channel.sender()
+      const rx = channel.receiver()
+      tx.send('0123456789abcdef')
+      await thirdProcess(channel, change)
+      expect(drain(rx), change).toEqual(['ERR_CHANNEL_CORRUPT'])
+      tx.close()
+    }
+  })
+
+  it.runIf(hasPython)('random words a Python peer writes over header and ring: only messages that were sent come out, then a coded error or the end', () => {
+    const rounds = 30
+    const channels = Array.from({ length: rounds }, () => Channel.create(4096))
+    const sent = (i: number) => `message ${i} ${'z'.repeat(i * 13)}`
+    const ends = channels.map((channel) => {
+      const tx = channel.sender()
+      const rx = channel.receiver()
+      for (let i = 0; i < 6; i++) tx.send(sent(i))
+      for (let i = 0; i < 2; i++) expect(rx.receiveString()).toBe(sent(i))
+      return { tx, rx }
+    })
+    const python = spawnSync('python3', ['-c', `
+import mmap, random, struct
+for i in range(${rounds}):
+    memory = mmap.mmap(3 + i, 256 + 4096)
+    rng = random.Random(${Date.now()} + i)
+    for _ in range(rng.randint(1, 12)):
+        word = rng.randrange(40) if rng.random() < 0.3 else 64 + rng.randrange(160)
+        struct.pack_into('<i', memory, 4 * word, rng.randrange(-2**31, 2**31))
+    memory.close()
+`], { stdio: ['ignore', 'pipe', 'pipe', ...channels.map((c) => c.memory.fd)], encoding: 'utf8' })
+    expect(python.stderr).toBe('')
+    expect(python.status).toBe(0)
+    const outcomes = new Map<string, number>()
+    for (const { tx, rx } of ends) {
+      let next = 2
+      for (;;) {
+        let message: Uint8Array | null
+        try {
+          message = rx.receiveView(0)
+        } catch (error) {
+          const { code } = error as ChannelError
+          expect(['ERR_CHANNEL_CORRUPT', 'ERR_CHANNEL_TIMEOUT', 'ERR_CHANNEL_PEER_DIED', 'ERR_CHANNEL_CLOSED']).toContain(code)
+          outcomes.set(code, (outcomes.get(code) ?? 0) + 1)
+          break
+        }
+        if (message === null) {
+          outcomes.set('end', (outcomes.get('end') ?? 0) + 1)
+          break
+        }
+        // A word written into a message's bytes changes them (the peer may write bytes); a message nobody sent never comes.
+        expect(next).toBeLessThan(6)
+        expect(message.length).toBe(Buffer.byteLength(sent(next++)))
+      }
+      try {
+        tx.send('after', 0)
+      } catch (error) {
+        expect(['ERR_CHANNEL_CORRUPT', 'ERR_CHANNEL_TIMEOUT', 'ERR_CHANNEL_CLOSED']).toContain((error as ChannelError).code)
+      }
+    }
+    expect(outcomes.get('ERR_CHANNEL_CORRUPT')).toBeGreaterThan(0)
+    for (const channel of channels) channel.memory.close()
   })
 
   it('a scribbled or misaligned position is ERR_CHANNEL_CORRUPT when an end is taken, and leaves the end untaken', () => {
@@ -293,6 +396,48 @@ describe('after SharedMemory.close()', () => {
     expect(code(() => mutex.holder)).toBe('ERR_INVALID_STATE')
     tx.close()
     rx.close()
+  })
+})
+
+// Pending calls wait in futexWaitAsync, through either engine: each in a fresh process.
+const PENDING_WHEN_CLOSED = `
+import { Channel } from 'mman'
+const codes = {}
+const count = (code) => (codes[code] = (codes[code] ?? 0) + 1)
+for (let round = 0; round < 60; round++) {
+  const empty = Channel.create(4096)
+  const full = Channel.create(4096)
+  const rx = empty.receiver()
+  const tx = full.sender()
+  full.receiver()
+  tx.send(new Uint8Array(2000))
+  tx.send(new Uint8Array(1000))
+  const pending = [rx.receiveAsync(), rx.receiveValueAsync(60000), tx.sendAsync(new Uint8Array(2000)), tx.sendValueAsync('x'.repeat(1500))]
+  const loaner = Channel.create(4096)
+  const lender = loaner.sender()
+  lender.send(new Uint8Array(2000))
+  lender.send(new Uint8Array(1000))
+  pending.push(lender.loanAsync(2000, 60000))
+  const settled = Promise.all(pending.map((p) => p.then(() => 'settled', (e) => e.code)))
+  // Close at different moments: at once, after the waits started, after a sleep.
+  if (round % 3 === 1) await new Promise((resolve) => setImmediate(resolve))
+  if (round % 3 === 2) await new Promise((resolve) => setTimeout(resolve, 2))
+  empty.memory.close()
+  full.memory.close()
+  loaner.memory.close()
+  for (const code of await settled) count(code)
+}
+console.log(JSON.stringify(codes))
+`
+
+describe.each([
+  ['the default engine', {}],
+  ['the waiter thread', { MMAN_NO_IO_URING: '1' }],
+])('calls waiting when the memory is closed, through %s', (_engine, env) => {
+  it('reject with ERR_CHANNEL_CLOSED, whenever the close comes', () => {
+    const result = runChild(PENDING_WHEN_CLOSED, [], env)
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout)).toEqual({ ERR_CHANNEL_CLOSED: 300 })
   })
 })
 

@@ -8,9 +8,13 @@ import {
   Channel, ChannelError, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, mapAnonymous,
 } from '../lib/index.js'
 import { SEAL } from '../lib/constants.js'
-import { CAPACITY } from '../lib/ipc/ring.js'
+import { VALUE } from '../lib/ipc/record.js'
+import {
+  CAPACITY, CONSUMER_DOORBELL, CONSUMER_STATE, KEY, PRODUCER_DOORBELL, PRODUCER_STATE, ringMemory,
+} from '../lib/ipc/ring-layout.js'
+import { RingWriter } from '../lib/ipc/ring.js'
 import { native } from '../lib/native.js'
-import { finished, mmanChild as child, repoRoot, tempDir, thrown } from './helpers.js'
+import { finished, mmanChild as child, repoRoot, runChild, tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
 afterAll(cleanup)
@@ -311,20 +315,143 @@ describe('Channel', () => {
       rx.receiveValue()
     }
     expect(value.bytes.toString()).toBe('first')
+    // Its memory is its own: not a slice of Buffer's shared pool, where other buffers' bytes lie.
+    expect(value.bytes.buffer.byteLength).toBeLessThan(100)
     expect(value.list).toEqual([1, 2])
     expect(text).toBe('héllo wörld')
   })
 
-  it('a record that is not a value is ERR_CHANNEL_CORRUPT for receiveValue()', async () => {
+  it('receiveValue() returns each message in the kind it was sent; the byte forms refuse a value and leave it for receiveValue()', async () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
     const rx = channel.receiver()
     tx.send(Buffer.from([1, 2, 3]))
+    tx.send('text')
+    tx.sendValue({ n: 1 })
+    const bytes = rx.receiveValue()
+    expect(Buffer.isBuffer(bytes) && [...bytes]).toEqual([1, 2, 3])
+    expect(rx.receiveValue()).toBe('text')
+    expect(rx.receiveValue()).toEqual({ n: 1 })
+    tx.sendValue([42])
+    for (const refuse of [() => rx.receive(), () => rx.receiveView(), () => rx.receiveString()]) {
+      const error = thrown(refuse)
+      expect(error).toBeInstanceOf(ChannelError)
+      expect(error.code).toBe('ERR_CHANNEL_WRONG_KIND')
+    }
+    await expect(rx.receiveAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_WRONG_KIND' })
+    await expect(rx.receiveStringAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_WRONG_KIND' })
+    await expect(rx.receiveViewAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_WRONG_KIND' })
+    expect(await rx.receiveValueAsync()).toEqual([42])
+    // Strings are bytes to the byte forms, and bytes decode as UTF-8.
+    tx.send('héllo')
+    tx.send(Buffer.from('wörld'))
+    expect(rx.receive()!.toString()).toBe('héllo')
+    expect(rx.receiveString()).toBe('wörld')
+    expect(thrown(() => rx.receive(0)).code).toBe('ERR_CHANNEL_TIMEOUT')
+  })
+
+  it('a value record whose bytes are no value is ERR_CHANNEL_CORRUPT, and the channel goes on', () => {
+    const channel = Channel.create(4096)
+    const rx = channel.receiver()
+    // What a sender of another program could write: a value record holding bytes the v8 deserializer refuses.
+    const ring = ringMemory(channel.memory.buffer, 4096, Atomics.load(channel.memory.int32(), KEY))
+    const writer = new RingWriter(ring)
+    ring.bytes.set([0xff, 0x0f, 0x44], writer.reserve(3))
+    writer.publish(VALUE, 3)
+    writer.publishHead()
     expect(thrown(() => rx.receiveValue()).code).toBe('ERR_CHANNEL_CORRUPT')
-    tx.send(Buffer.from([0xff, 0x0f, 0x44]))
-    await expect(rx.receiveValueAsync()).rejects.toMatchObject({ code: 'ERR_CHANNEL_CORRUPT' })
+    const tx = channel.sender()
     tx.sendValue('still works')
     expect(rx.receiveValue()).toBe('still works')
+  })
+
+  it('loan() lends the next slot to write in place; publish() sends it, whole or its first bytes', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const slot = tx.loan(5)
+    expect(slot.length).toBe(5)
+    slot.set([1, 2, 3, 4, 5])
+    tx.publish()
+    const part = tx.loan(100)
+    part.set([9, 8, 7])
+    tx.publish(3)
+    expect([...rx.receiveView()!]).toEqual([1, 2, 3, 4, 5])
+    expect([...rx.receive()!]).toEqual([9, 8, 7])
+    // The zero-copy round trip: a view received, answered from a slot written in place.
+    const view = (tx.loan(64).fill(6), tx.publish(), rx.receiveView()!)
+    expect(view.length).toBe(64)
+    expect(view.every((b) => b === 6)).toBe(true)
+    // The loaned view is the ring itself: written after publish(), it changes what the receiver reads.
+    const kept = tx.loan(4)
+    kept.set([1, 1, 1, 1])
+    tx.publish()
+    kept[0] = 2
+    expect([...rx.receive()!]).toEqual([2, 1, 1, 1])
+    // A cancelled loan sends nothing, and sending goes on.
+    tx.loan(10).fill(1)
+    tx.cancelLoan()
+    tx.send('after')
+    expect(rx.receiveString()).toBe('after')
+  })
+
+  it('loan misuse is a coded error and leaves the ring sound', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    expect(thrown(() => tx.publish()).code).toBe('ERR_INVALID_STATE')
+    const slot = tx.loan(8)
+    expect(thrown(() => tx.loan(8)).code).toBe('ERR_INVALID_STATE')
+    await expect(tx.loanAsync(8)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' })
+    expect(thrown(() => tx.send('x')).code).toBe('ERR_INVALID_STATE')
+    await expect(tx.sendValueAsync(1)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' })
+    expect(thrown(() => tx.publish(9)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => tx.publish(-1)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => tx.publish(1.5)).code).toBe('ERR_OUT_OF_RANGE')
+    slot.set([1, 2, 3, 4, 5, 6, 7, 8])
+    tx.publish(8)
+    expect(thrown(() => tx.publish()).code).toBe('ERR_INVALID_STATE')
+    for (const bad of [-1, 0.5, channel.maxMessageBytes + 1, Infinity]) expect(thrown(() => tx.loan(bad)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => tx.loan('8' as never)).code).toBe('ERR_INVALID_ARG_TYPE')
+    expect(thrown(() => tx.loan(8, -1)).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect([...rx.receive()!]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(tx.loan(0).length).toBe(0)
+    tx.publish()
+    expect(rx.receive()!.length).toBe(0)
+    expect(tx.loan(channel.maxMessageBytes).length).toBe(channel.maxMessageBytes)
+    tx.cancelLoan()
+    tx.cancelLoan()
+  })
+
+  it('loan() waits for room as send() does, and times out; close() drops a loan', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    tx.send(new Uint8Array(2000))
+    tx.send(new Uint8Array(1000))
+    expect(thrown(() => tx.loan(2000, 20)).code).toBe('ERR_CHANNEL_TIMEOUT')
+    await expect(tx.loanAsync(2000, 20)).rejects.toMatchObject({ code: 'ERR_CHANNEL_TIMEOUT' })
+    const waiting = tx.loanAsync(2000, 5000)
+    expect(rx.receive()!.length).toBe(2000)
+    const slot = await waiting
+    expect(slot.length).toBe(2000)
+    tx.close()
+    expect(thrown(() => tx.publish()).code).toBe('ERR_INVALID_STATE')
+    expect(rx.receive()!.length).toBe(1000)
+    expect(rx.receive()).toBeNull()
+  })
+
+  it('publish() after the memory was closed is ERR_CHANNEL_CLOSED; after the receiver closed too', () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    tx.loan(8)
+    channel.memory.close()
+    expect(thrown(() => tx.publish()).code).toBe('ERR_CHANNEL_CLOSED')
+    const other = Channel.create(4096)
+    const tx2 = other.sender()
+    tx2.loan(8)
+    other.receiver().close()
+    expect(thrown(() => tx2.publish()).code).toBe('ERR_CHANNEL_CLOSED')
   })
 
   it('checks a timeout even when the call does not have to wait', async () => {
@@ -358,8 +485,129 @@ describe('Channel', () => {
     corrupt.int32()[CAPACITY] = 1 << 20
     expect(thrown(() => Channel.attach(corrupt)).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => rx.receive(-1)).code).toBe('ERR_INVALID_ARG_VALUE')
-    const tx = Channel.create(4096).sender()
+    // Half the ring less a record's 8-byte header: a record and a wrap marker always fit.
+    const sized = Channel.create(4096)
+    expect(sized.maxMessageBytes).toBe(2040)
+    const tx = sized.sender()
+    tx.send(new Uint8Array(2040))
+    expect(thrown(() => tx.send(new Uint8Array(2041))).code).toBe('ERR_INVALID_ARG_VALUE')
+    expect(thrown(() => tx.sendValue('x'.repeat(2040))).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => tx.send(new Uint8Array(3000))).code).toBe('ERR_INVALID_ARG_VALUE')
     expect(thrown(() => tx.send(42 as never)).code).toBe('ERR_INVALID_ARG_TYPE')
+  })
+})
+
+describe('Channel wake-ups', () => {
+  it('a receiver waiting off the event loop counts itself asleep, and a send rings its doorbell', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const ctl = channel.memory.int32(0, 64)
+    const waiting = rx.receiveStringAsync(10_000)
+    expect(Atomics.load(ctl, CONSUMER_STATE)).toBe(1)
+    const doorbell = Atomics.load(ctl, CONSUMER_DOORBELL)
+    tx.send('ding')
+    expect(Atomics.load(ctl, CONSUMER_DOORBELL)).toBe(doorbell + 1)
+    expect(await waiting).toBe('ding')
+    expect(Atomics.load(ctl, CONSUMER_STATE)).toBe(0)
+    // A busy channel rings nothing.
+    tx.send('dong')
+    expect(rx.receiveString()).toBe('dong')
+    expect(Atomics.load(ctl, CONSUMER_DOORBELL)).toBe(doorbell + 1)
+  })
+
+  it('a sender waiting for room counts itself asleep, and a receive that frees room rings its doorbell', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const ctl = channel.memory.int32(0, 64)
+    tx.send(new Uint8Array(2000))
+    tx.send(new Uint8Array(1000))
+    const waiting = tx.sendAsync(new Uint8Array(2000), 10_000)
+    expect(Atomics.load(ctl, PRODUCER_STATE)).toBe(1)
+    const doorbell = Atomics.load(ctl, PRODUCER_DOORBELL)
+    expect(rx.receive()!.length).toBe(2000)
+    expect(Atomics.load(ctl, PRODUCER_DOORBELL)).toBe(doorbell + 1)
+    await waiting
+    expect(Atomics.load(ctl, PRODUCER_STATE)).toBe(0)
+  })
+
+  it('closing an end rings the other end\'s doorbell, so a sleeper sees it at once', async () => {
+    const channel = Channel.create(4096)
+    const tx = channel.sender()
+    const rx = channel.receiver()
+    const waiting = rx.receiveAsync(10_000)
+    tx.close()
+    expect(await waiting).toBeNull()
+  })
+})
+
+// Two channels between two processes, the peer waiting off the event loop and blocking by turns,
+// with small rings, every kind of message and loans: many sleeps and wake-ups
+// each way, through each futexWaitAsync engine.
+const STRESS_PEER = `
+import { Channel, inheritedMemory } from '${mman}'
+const rx = Channel.attach(inheritedMemory(0)).receiver({ timeoutMs: 20_000 })
+const tx = Channel.attach(inheritedMemory(1)).sender({ timeoutMs: 20_000 })
+const pause = new Int32Array(new SharedArrayBuffer(4))
+for (let i = 0; ; i++) {
+  // Now and then stop for a millisecond, so that the parent's sends fill the ring and sleep.
+  if (i % 97 === 0) Atomics.wait(pause, 0, 0, 1)
+  const message = i % 2 ? await rx.receiveValueAsync() : rx.receiveValue()
+  if (message === null) break
+  if (typeof message === 'string') tx.send(message)
+  else if (Buffer.isBuffer(message)) {
+    const slot = i % 3 ? tx.loan(message.length) : await tx.loanAsync(message.length + 16)
+    slot.set(message)
+    tx.publish(message.length)
+  } else await tx.sendValueAsync(message)
+}
+tx.close()
+`
+
+const STRESS = `
+import { writeFileSync } from 'node:fs'
+import { Channel, forkWithMemory } from 'mman'
+const peerPath = process.argv[1]
+writeFileSync(peerPath, ${JSON.stringify(STRESS_PEER)})
+const toPeer = Channel.create(4096)
+const fromPeer = Channel.create(4096)
+const peer = forkWithMemory(peerPath, [], { memory: [toPeer.memory, fromPeer.memory], stdio: ['ignore', 'inherit', 'inherit'], execArgv: [] })
+const tx = toPeer.sender({ timeoutMs: 20_000, peer })
+const rx = fromPeer.receiver({ timeoutMs: 20_000, peer })
+const COUNT = 6000
+const message = (i) => i % 3 === 0 ? 'text ' + i + ' ' + 'é'.repeat(i % 200)
+  : i % 3 === 1 ? Buffer.alloc(1 + (i * 7919) % 1500, i & 255)
+  : { i, list: [i, String(i)], at: new Date(i) }
+const sending = (async () => {
+  for (let i = 0; i < COUNT; i++) {
+    // Now and then stop for a millisecond, so that the peer's receives sleep.
+    if (i % 89 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    // Never a blocking send here: this thread must go on receiving what the peer sends back.
+    const m = message(i)
+    if (typeof m === 'string' || Buffer.isBuffer(m)) await tx.sendAsync(m)
+    else await tx.sendValueAsync(m)
+  }
+  tx.close()
+})()
+let received = 0
+let wrong = 0
+for (let got = await rx.receiveValueAsync(); got !== null; got = await rx.receiveValueAsync()) {
+  if (JSON.stringify(got) !== JSON.stringify(message(received))) wrong++
+  received++
+}
+await sending
+await new Promise((resolve) => peer.on('exit', resolve))
+console.log(JSON.stringify({ received, wrong, peer: peer.exitCode }))
+`
+
+describe.each([
+  ['the default engine', {}],
+  ['the waiter thread', { MMAN_NO_IO_URING: '1' }],
+])('a channel pair under stress, waiting through %s', (_engine, env) => {
+  it('carries 6000 messages of every kind each way, in order, through hundreds of sleeps', () => {
+    const result = runChild(STRESS, [join(dir, `stress-peer-${Object.keys(env).length}.mjs`)], env)
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout)).toEqual({ received: 6000, wrong: 0, peer: 0 })
   })
 })

@@ -1,218 +1,243 @@
-// The channel's ring in shared memory: where each word lives, and how
-// messages are written and read. Every word the other side can write (its
-// index, a record's length, a wrap marker) is checked before it is used:
-// a scribbled ring gives ERR_CHANNEL_CORRUPT, never a message nobody sent, a
-// read outside the ring, or a hang.
+// The two sides of a channel's ring: the producer writes records and
+// publishes each through its check word, then HEAD; the consumer finds the
+// next record by its check alone, and gives space back through TAIL. Every
+// word the other side writes (TAIL, HEAD, a record's two words) is checked
+// before it is used: a scribbled ring gives a RingCorruption, never a message
+// nobody sent, a read outside the ring, or a hang.
 //
-// Records are [length: int32][bytes][padding to 4]; a length of -1 says "the
-// rest of the ring is padding, continue at 0". HEAD and TAIL count bytes ever
-// published and consumed, mod 2^32; each side keeps its own copy and only
-// writes its own word. Words the producer writes for every message share a
-// cache line only with words the consumer writes rarely (and the reverse), so
-// a busy channel moves two cache lines per message: HEAD's and the data's.
-
-// Header words (Int32 indices; 16 to a 64-byte cache line).
-export const HEAD = 0 // bytes published (producer, every message)
-export const CONSUMER_SLEEPING = 1 // the consumer sleeps on HEAD (consumer, rarely)
-export const CONSUMER_WAKER_CPU = 2 // 1 + the CPU the consumer last woke the producer from (consumer, rarely)
-export const TAIL = 16 // bytes consumed (consumer, every message)
-export const PRODUCER_SLEEPING = 17 // the producer sleeps on TAIL (producer, rarely)
-export const PRODUCER_WAKER_CPU = 18 // 1 + the CPU the producer last woke the consumer from (producer, rarely)
-export const CLOSED = 32 // bit 0: producer closed, bit 1: consumer closed
-export const MAGIC = 33
-export const CAPACITY = 34
-// The two ends' identities, one 64-bit word each (BigInt64 indices).
-export const PRODUCER_ID = 24
-export const CONSUMER_ID = 25
-export const HEADER_BYTES = 256
-export const MAGIC_VALUE = 0x6d6d6332 // "mmc2"
-export const PRODUCER_CLOSED = 1
-export const CONSUMER_CLOSED = 2
-
-const WRAP = -1
-const align4 = (n: number) => (n + 3) & ~3
+// Each side keeps its own stream position (bytes ever published or consumed,
+// a number exact below 2^53) and only writes its own word: HEAD or TAIL, that
+// position mod 2^32 (an Int32Array store wraps it). The consumer reads
+// HEAD only when no record is where it looks, to tell "not yet written" from
+// "HEAD claims records that are not there" (a forged HEAD).
+import { HEAD, TAIL, type RingMemory } from './ring-layout.js'
+import {
+  RECORD_HEADER_BYTES, VALUE, WRAP, BYTES, checkOf, kindAndLength, kindOf, lengthOf, maxMessageBytes, recordBytes,
+} from './record.js'
 
 /** What went wrong in a ring another process scribbled on. */
 export class RingCorruption extends Error {}
 
-/** The largest message a ring of `capacity` bytes carries: a record and a wrap marker always fit. */
-export const maxMessageBytes = (capacity: number) => capacity / 2 - 4
+// A record is written at most this far into the ring when the ring is empty
+// enough to go back to its start: a channel carrying small messages then
+// cycles through a few cache-resident pages instead of the whole ring.
+export const EARLY_WRAP_BYTES = 1 << 16
 
-/** The memory of one ring: the header words and the data area. */
-export interface RingMemory {
-  ctl: Int32Array
-  ids: BigInt64Array
-  bytes: Uint8Array
-  /** The same bytes as a Buffer, for string coding without an extra copy. */
-  text: Buffer
-  words: Int32Array
-  capacity: number
-}
-
-export function ringMemory(buffer: ArrayBuffer, capacity: number): RingMemory {
-  return {
-    ctl: new Int32Array(buffer, 0, HEADER_BYTES / 4),
-    ids: new BigInt64Array(buffer, 0, HEADER_BYTES / 8),
-    bytes: new Uint8Array(buffer, HEADER_BYTES, capacity),
-    text: Buffer.from(buffer, HEADER_BYTES, capacity),
-    words: new Int32Array(buffer, HEADER_BYTES, capacity / 4),
-    capacity,
-  }
-}
-
-/** The producer's side: writes records and publishes HEAD. */
+/** The producer's side: reserves room for a record, then publishes it. */
 export class RingWriter {
-  readonly #m: RingMemory
+  readonly #ctl: Int32Array
+  readonly #words: Int32Array
+  readonly #capacity: number
   readonly #mask: number
-  #head: number
+  readonly #key: number
+  readonly #earlyWrap: number
+  #position: number // the next record's
   #tail: number // the consumer's TAIL as last read
+  // The reservation: the record's offset, and that of a wrap marker before it (-1: none).
+  #at = -1
+  #wrapAt = -1
+  // The position where the lap in which TAIL was last read to decide an early wrap began.
+  #lookedInLap = -1
 
   constructor(memory: RingMemory) {
-    this.#m = memory
+    this.#ctl = memory.ctl
+    this.#words = memory.words
+    this.#capacity = memory.capacity
     this.#mask = memory.capacity - 1
-    this.#head = Atomics.load(memory.ctl, HEAD) >>> 0
-    if (this.#head % 4 !== 0) throw new RingCorruption(`the sender's position (${this.#head}) is not a record boundary`)
+    this.#key = memory.key
+    this.#earlyWrap = Math.min(EARLY_WRAP_BYTES, memory.capacity)
+    this.#position = Atomics.load(memory.ctl, HEAD) >>> 0
+    if (this.#position % 8 !== 0) throw new RingCorruption(`the sender's position (${this.#position}) is not a record boundary`)
     this.#tail = this.#readTail()
   }
 
   /**
-   * Room for one message of `length` bytes: the byte offset in the data area
-   * to write it at, or -1 when the ring has no room for it now. commit()
-   * publishes it.
+   * Reserves room for a record of `length` bytes: the offset in the data area
+   * where its bytes go, or -1 when the ring has no room for it now. publish()
+   * makes it visible; another reserve() replaces the reservation.
    */
   reserve(length: number): number {
-    const { capacity, words } = this.#m
-    const need = 4 + align4(length)
-    let at = this.#head & this.#mask
-    const toEnd = capacity - at
-    if (!this.#room(need, toEnd) && !(this.#refresh() && this.#room(need, toEnd))) return -1
-    if (need > toEnd) {
-      words[at >> 2] = WRAP
-      this.#head = (this.#head + toEnd) >>> 0
-      at = 0
-    }
-    words[at >> 2] = length
-    this.#head = (this.#head + need) >>> 0
-    return at + 4
+    const need = recordBytes(length)
+    const at = this.#position & this.#mask
+    const toEnd = this.#capacity - at
+    if (need > toEnd) return this.#room(toEnd + need) ? this.#reserved(at, 0) : -1
+    if (at >= this.#earlyWrap && this.#roomToWrapEarly(toEnd + need)) return this.#reserved(at, 0)
+    return this.#room(need) ? this.#reserved(-1, at) : -1
   }
 
-  /** Whether reserve(length) would find room now. */
-  hasRoom(length: number): boolean {
-    this.#refresh()
-    return this.#room(4 + align4(length), this.#m.capacity - (this.#head & this.#mask))
-  }
-
-  /** Room for a record of `need` bytes, given `toEnd` bytes before the ring wraps (a wrap skips them). */
-  #room(need: number, toEnd: number): boolean {
-    const free = this.#m.capacity - ((this.#head - this.#tail) >>> 0)
-    return free >= (need > toEnd ? toEnd + need : need)
-  }
-
-  #refresh(): true {
+  /**
+   * Whether the bytes to the end of the ring and a record are free, so that
+   * the record can go to the start: TAIL is read for it once per lap at most,
+   * so a busy ring pays nothing for asking.
+   */
+  #roomToWrapEarly(bytes: number): boolean {
+    if (this.#free() >= bytes) return true
+    const lap = this.#position - (this.#position & this.#mask)
+    if (this.#lookedInLap === lap) return false
+    this.#lookedInLap = lap
     this.#tail = this.#readTail()
-    return true
+    return this.#free() >= bytes
   }
 
-  /** Publishes what reserve() made room for: the consumer reads HEAD with Atomics.load. */
-  commit(): void {
-    Atomics.store(this.#m.ctl, HEAD, this.#head | 0)
+  #free(): number {
+    return this.#capacity - ((this.#position - this.#tail) >>> 0)
   }
 
-  /** TAIL, checked: it may not claim more was consumed than was published, nor a partial word. */
+  #reserved(wrapAt: number, at: number): number {
+    this.#wrapAt = wrapAt
+    this.#at = at
+    return at + RECORD_HEADER_BYTES
+  }
+
+  /** Forgets the reservation. */
+  cancel(): void {
+    this.#at = -1
+  }
+
+  /**
+   * Publishes the reserved record (and the wrap marker before it) as a message
+   * of `kind` and `length` bytes (at most the reserved length), whose bytes
+   * the caller wrote. The check word is stored last, sequentially consistent:
+   * a consumer that sees it sees the rest. HEAD follows in publishHead().
+   */
+  publish(kind: number, length: number): void {
+    const words = this.#words
+    const key = this.#key
+    if (this.#wrapAt >= 0) {
+      const wrap = kindAndLength(WRAP, 0)
+      words[(this.#wrapAt >> 2) + 1] = wrap
+      words[this.#wrapAt >> 2] = checkOf(this.#position, wrap, key)
+      this.#position += this.#capacity - this.#wrapAt
+    }
+    const at = this.#at >> 2
+    const word = kindAndLength(kind, length)
+    words[at + 1] = word
+    const check = checkOf(this.#position, word, key)
+    this.#position += recordBytes(length)
+    Atomics.store(words, at, check)
+    this.#at = -1
+  }
+
+  /**
+   * Stores HEAD past what publish() published. Called after a sequentially
+   * consistent load (the sender's look at the receiver's state word), a plain
+   * store costs a consumer that never reads HEAD nothing, and still cannot
+   * become visible before the check word, even on a weakly ordered CPU: HEAD
+   * never claims a record a consumer could not see.
+   */
+  publishHead(): void {
+    this.#ctl[HEAD] = this.#position
+  }
+
+  /** Whether `bytes` are free: first by TAIL as last read, then by TAIL now. */
+  #room(bytes: number): boolean {
+    if (this.#free() >= bytes) return true
+    this.#tail = this.#readTail()
+    return this.#free() >= bytes
+  }
+
+  /** TAIL, checked: it may not claim more was consumed than was published, nor a partial record. */
   #readTail(): number {
-    const tail = Atomics.load(this.#m.ctl, TAIL) >>> 0
-    if ((this.#head - tail) >>> 0 > this.#m.capacity || tail % 4 !== 0) {
-      throw new RingCorruption(`the receiver's position (${tail}) is outside the ring (head ${this.#head})`)
+    const tail = Atomics.load(this.#ctl, TAIL) >>> 0
+    if ((this.#position - tail) >>> 0 > this.#capacity || tail % 8 !== 0) {
+      throw new RingCorruption(`the receiver's position (${tail}) is outside the ring (head ${this.#position >>> 0})`)
     }
     return tail
   }
-
 }
 
-/** The consumer's side: reads records and gives their space back through TAIL. */
+/** The consumer's side: finds the next record, hands it out, and gives its space back through TAIL. */
 export class RingReader {
-  readonly #m: RingMemory
+  readonly #ctl: Int32Array
+  readonly #words: Int32Array
+  readonly #capacity: number
   readonly #mask: number
+  readonly #key: number
   readonly #maxLength: number
-  #tail: number
-  #head: number // the producer's HEAD as last read
-  // Where TAIL moves once the record handed out last is released.
-  #release: number | undefined
-
-  constructor(memory: RingMemory) {
-    this.#m = memory
-    this.#mask = memory.capacity - 1
-    this.#maxLength = maxMessageBytes(memory.capacity)
-    this.#tail = Atomics.load(memory.ctl, TAIL) >>> 0
-    if (this.#tail % 4 !== 0) throw new RingCorruption(`the receiver's position (${this.#tail}) is not a record boundary`)
-    this.#head = this.#tail
-  }
-
-  /** Whether a record is published beyond what was handed out. */
-  get available(): boolean {
-    if (this.#head !== this.#next) return true
-    this.#head = this.#readHead()
-    return this.#head !== this.#next
-  }
-
-  get #next(): number {
-    return this.#release ?? this.#tail
-  }
-
-  /** Where the message handed out last lies in the data area: [start, end). */
+  #position: number // where the next record is looked for (past every record handed out)
+  #published: number // the position TAIL last said
+  // The record peek() found, and the position after it.
+  #found = false
+  #next = 0
+  /** The record peek() found: its kind and where its bytes lie in the data area, [start, end). */
+  kind = BYTES
   start = 0
   end = 0
 
+  constructor(memory: RingMemory) {
+    this.#ctl = memory.ctl
+    this.#words = memory.words
+    this.#capacity = memory.capacity
+    this.#mask = memory.capacity - 1
+    this.#key = memory.key
+    this.#maxLength = maxMessageBytes(memory.capacity)
+    this.#position = Atomics.load(memory.ctl, TAIL) >>> 0
+    if (this.#position % 8 !== 0) throw new RingCorruption(`the receiver's position (${this.#position}) is not a record boundary`)
+    this.#published = this.#position
+  }
+
   /**
-   * Whether there is a next message; if so it lies at [start, end) of the
-   * data area, valid until release().
+   * Whether the next record is there: then kind, start and end say what and
+   * where it is, until take() or the next peek(). False when no valid record
+   * is where it must be (not written yet, or scribbled: see verifyEmpty()).
    */
-  tryRead(): boolean {
-    this.release()
-    if (this.#head === this.#tail) {
-      this.#head = this.#readHead()
-      if (this.#head === this.#tail) return false
-    }
-    const { capacity, words } = this.#m
-    let tail = this.#tail
-    let used = (this.#head - tail) >>> 0
-    let at = tail & this.#mask
-    let length = words[at >> 2]!
-    if (length === WRAP) {
-      const skip = capacity - at
-      if (skip >= used) throw new RingCorruption(`a wrap marker at ${at} skips past what was published`)
-      tail = (tail + skip) >>> 0
-      used -= skip
+  peek(): boolean {
+    // Found before (a wait's ready() looked, then the call's attempt): it is still there.
+    if (this.#found) return true
+    const words = this.#words
+    let position = this.#position
+    let at = position & this.#mask
+    let word = words[(at >> 2) + 1]!
+    if (Atomics.load(words, at >> 2) !== checkOf(position, word, this.#key)) return false
+    let kind = kindOf(word)
+    if (kind === WRAP) {
+      if (lengthOf(word) !== 0) throw new RingCorruption(`a wrap marker at ${at} claims a length`)
+      position += this.#capacity - at
       at = 0
-      length = words[0]!
+      word = words[1]!
+      if (Atomics.load(words, 0) !== checkOf(position, word, this.#key)) return false
+      kind = kindOf(word)
     }
-    const need = 4 + align4(length)
-    if (length < 0 || length > this.#maxLength || need > used || at + need > capacity) {
-      throw new RingCorruption(`a record at ${at} claims ${length} bytes (${used} published, at most ${this.#maxLength} per message)`)
+    const length = lengthOf(word)
+    if (kind < BYTES || kind > VALUE || length > this.#maxLength || at + recordBytes(length) > this.#capacity) {
+      throw new RingCorruption(`a record at ${at} claims kind ${kind} and ${length} bytes (at most ${this.#maxLength} per message)`)
     }
-    this.#release = (tail + need) >>> 0
-    this.start = at + 4
-    this.end = at + 4 + length
+    this.#next = position + recordBytes(length)
+    this.#found = true
+    this.kind = kind
+    this.start = at + RECORD_HEADER_BYTES
+    this.end = this.start + length
     return true
   }
 
-  /** Gives the space of the message handed out last back to the producer; false if there was none. */
+  /** Hands out the record peek() found: the next peek() looks past it. Its space stays held until release(). */
+  take(): void {
+    this.#found = false
+    this.#position = this.#next
+  }
+
+  /** Gives the space of every record taken back to the producer (stores TAIL); false if there was none. */
   release(): boolean {
-    if (this.#release === undefined) return false
-    this.#tail = this.#release
-    this.#release = undefined
-    Atomics.store(this.#m.ctl, TAIL, this.#tail | 0)
+    if (this.#published === this.#position) return false
+    this.#published = this.#position
+    Atomics.store(this.#ctl, TAIL, this.#position)
     return true
   }
 
-  /** HEAD, checked: it may not claim more than a ring's worth beyond what was consumed, nor a partial word. */
-  #readHead(): number {
-    const head = Atomics.load(this.#m.ctl, HEAD) >>> 0
-    const used = (head - this.#tail) >>> 0
-    if (used > this.#m.capacity || used % 4 !== 0) {
-      throw new RingCorruption(`the sender's position (${head}) is outside the ring (tail ${this.#tail})`)
+  /**
+   * After peek() found nothing: throws if HEAD says records were published
+   * that are not there (a forged HEAD, or records scribbled over), or lies
+   * outside the ring. HEAD is stored after each record's check, so a HEAD past
+   * this position means the record here must be visible.
+   */
+  verifyEmpty(): void {
+    const head = Atomics.load(this.#ctl, HEAD)
+    const ahead = (head - this.#position) | 0
+    if (ahead > this.#capacity || ahead < -this.#capacity || ahead % 8 !== 0) {
+      throw new RingCorruption(`the sender's position (${head >>> 0}) is outside the ring (tail ${this.#position >>> 0})`)
     }
-    return head
+    if (ahead > 0 && !this.peek()) {
+      throw new RingCorruption(`no valid record at ${this.#position & this.#mask} though the sender's position (${head >>> 0}) says one was published`)
+    }
   }
-
 }

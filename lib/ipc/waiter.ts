@@ -60,27 +60,70 @@ const MAX_SPIN_NS = 200_000
 
 const now = () => performance.now() * 1e6
 
+/** What an attempt returns when it cannot complete yet. */
+export const NOT_YET: unique symbol = Symbol('not yet')
+export type NotYet = typeof NOT_YET
+
 export class Waiter {
   #spinNs = MIN_SPIN_NS
 
   /** Blocks this thread until target.ready() or target.check() throws. */
   waitSync(target: WaitTarget, deadline: number): void {
-    if (this.#spin(target)) return
-    const plan = this.#plan(target, deadline, true)
-    for (let step = plan.next(); !step.done; ) {
-      const { words, index, expected, timeoutMs } = step.value
-      futexWait(words, index, expected, timeoutMs)
-      step = plan.next()
-    }
+    if (!this.#spin(target)) this.#drive(this.#plan(target, deadline, true))
   }
 
   /** waitSync() off the event loop: no spinning (it would hold the loop), the sleep on mman's waiter thread. */
   async waitAsync(target: WaitTarget, deadline: number): Promise<void> {
-    const plan = this.#plan(target, deadline, false)
-    for (let step = plan.next(); !step.done; ) {
+    await this.#driveAsync(this.#plan(target, deadline, false))
+  }
+
+  /**
+   * Calls attempt() until it returns something other than NOT_YET, which it
+   * returns, waiting on `target` between tries (as waitSync() does), for
+   * `timeoutMs` at most (undefined or Infinity: no limit), counted from the
+   * first wait.
+   */
+  run<T>(attempt: () => T | NotYet, target: WaitTarget, timeoutMs: number | undefined): T {
+    // Most waits of a busy channel end in the first spin: they need no plan.
+    if (this.#spin(target)) {
+      const result = attempt()
+      if (result !== NOT_YET) return result
+    }
+    return this.#drive(this.#operation(attempt, target, timeoutMs, true))
+  }
+
+  /** run() off the event loop, as waitAsync() waits. */
+  runAsync<T>(attempt: () => T | NotYet, target: WaitTarget, timeoutMs: number | undefined): Promise<T> {
+    return this.#driveAsync(this.#operation(attempt, target, timeoutMs, false))
+  }
+
+  /** Performs a plan's sleeps on this thread. */
+  #drive<T>(plan: Generator<Sleep, T, void>): T {
+    for (let step = plan.next(); ; step = plan.next()) {
+      if (step.done) return step.value
+      const { words, index, expected, timeoutMs } = step.value
+      futexWait(words, index, expected, timeoutMs)
+    }
+  }
+
+  /** Performs a plan's sleeps off the event loop. */
+  async #driveAsync<T>(plan: Generator<Sleep, T, void>): Promise<T> {
+    for (let step = plan.next(); ; step = plan.next()) {
+      if (step.done) return step.value
       const { words, index, expected, timeoutMs } = step.value
       await futexWaitAsync(words, index, expected, timeoutMs)
-      step = plan.next()
+    }
+  }
+
+  /** The sleeps of one call that tries until it can: a blocking one (`sync`) also spins before it sleeps. */
+  *#operation<T>(attempt: () => T | NotYet, target: WaitTarget, timeoutMs: number | undefined, sync: boolean): Generator<Sleep, T, void> {
+    let deadline: number | undefined
+    for (;;) {
+      const result = attempt()
+      if (result !== NOT_YET) return result
+      deadline ??= deadlineOf(timeoutMs)
+      if (sync && this.#spin(target)) continue
+      yield* this.#plan(target, deadline, sync)
     }
   }
 

@@ -1,0 +1,231 @@
+// The receiving end of a channel: hands out messages in the order they were
+// sent, in the form each call asks for (codec.ts), waiting for them.
+import { timeoutMs as checkTimeout } from '../validate.js'
+import { ChannelError } from './channel-error.js'
+import { AS_BUFFER, AS_STRING, AS_VALUE, AS_VIEW, accepts, deserialized, refusal, type Form } from './codec.js'
+import { channelErrorOf, End, type ChannelEndOptions, type Role } from './end.js'
+import { BYTES, STRING } from './record.js'
+import type { RingMemory } from './ring-layout.js'
+import { RingReader } from './ring.js'
+import type { SharedMemory } from './shared-memory.js'
+import { NOT_YET } from './waiter.js'
+
+/**
+ * The receiving end of a Channel, from Channel.receiver(): it reads messages
+ * in the order they were sent, waiting for them. Also an async iterable of
+ * them (as Buffers) until the sender closes.
+ */
+export class ChannelReceiver extends End {
+  readonly #reader: RingReader
+  // The data area's buffer and offset, read once: a view's .buffer is a slow getter.
+  readonly #buffer: ArrayBufferLike
+  readonly #base: number
+  // Decoders read a copy, never the ring, which the peer can rewrite meanwhile
+  // (V8's UTF-8 decoder sizes a string in one pass and fills it in another,
+  // and wrote past the string when the bytes changed between the two).
+  #scratch = Buffer.alloc(0)
+
+  /** @internal Use Channel.receiver(). */
+  constructor(memory: SharedMemory, ring: RingMemory, role: Role, options: ChannelEndOptions = {}) {
+    super(memory, ring, role, options)
+    this.#reader = new RingReader(ring)
+    this.#buffer = ring.bytes.buffer
+    this.#base = ring.bytes.byteOffset
+  }
+
+  /**
+   * The next message (a Buffer holding a copy), waiting for one. Returns null
+   * once the sender closed and every message was read; throws ChannelError if
+   * the sender died or the timeout passes. A value (sendValue()) is
+   * ERR_CHANNEL_WRONG_KIND, and stays for receiveValue().
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
+  receive(timeoutMs?: number): Buffer | null {
+    return this.#receive(AS_BUFFER, timeoutMs) as Buffer | null
+  }
+
+  /**
+   * receive() waiting off the event loop (the promise rejects where receive() throws).
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
+  async receiveAsync(timeoutMs?: number): Promise<Buffer | null> {
+    return (await this.#receiveAsync(AS_BUFFER, timeoutMs)) as Buffer | null
+  }
+
+  /**
+   * The next message as a string (bytes decoded as UTF-8); null at the end of
+   * the stream, as receive(). A value is ERR_CHANNEL_WRONG_KIND, as for receive().
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
+  receiveString(timeoutMs?: number): string | null {
+    return this.#receive(AS_STRING, timeoutMs) as string | null
+  }
+
+  /**
+   * receiveString() waiting off the event loop (the promise rejects where receiveString() throws).
+   * @param timeoutMs How long to wait for a message at most, as for receiveString().
+   */
+  async receiveStringAsync(timeoutMs?: number): Promise<string | null> {
+    return (await this.#receiveAsync(AS_STRING, timeoutMs)) as string | null
+  }
+
+  /**
+   * The next message as it was sent: the value sendValue() sent, the string
+   * send() sent, or a Buffer holding a copy of the bytes send() sent; null at
+   * the end of the stream, as receive(). A value that does not deserialize
+   * is ERR_CHANNEL_CORRUPT.
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
+  receiveValue(timeoutMs?: number): unknown {
+    return this.#receive(AS_VALUE, timeoutMs)
+  }
+
+  /**
+   * receiveValue() waiting off the event loop (the promise rejects where receiveValue() throws).
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
+  async receiveValueAsync(timeoutMs?: number): Promise<unknown> {
+    return this.#receiveAsync(AS_VALUE, timeoutMs)
+  }
+
+  /**
+   * The next message without copying it: a view into the ring, valid until the
+   * next receive call on this receiver, which hands its space back to the
+   * sender. (So a thread that sends to itself must receive again, or use
+   * receive(), before the ring can fill.) Another process can write into
+   * the ring: treat the view's bytes as untrusted, or copy them (receive()).
+   * Null at the end of the stream; a value is ERR_CHANNEL_WRONG_KIND, as for receive().
+   * @param timeoutMs How long to wait for a message at most, in milliseconds
+   *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
+   *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   */
+  receiveView(timeoutMs?: number): Uint8Array | null {
+    return this.#receive(AS_VIEW, timeoutMs) as Uint8Array | null
+  }
+
+  /**
+   * receiveView() waiting off the event loop (the promise rejects where receiveView() throws).
+   * @param timeoutMs How long to wait for a message at most, as for receiveView().
+   */
+  async receiveViewAsync(timeoutMs?: number): Promise<Uint8Array | null> {
+    return (await this.#receiveAsync(AS_VIEW, timeoutMs)) as Uint8Array | null
+  }
+
+  /** Messages until the sender closes. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    for (let message = await this.receiveAsync(); message !== null; message = await this.receiveAsync()) yield message
+  }
+
+  /** Tells the sender to stop: its next send() throws ERR_CHANNEL_CLOSED. */
+  close(): void {
+    if (!this.closed && !this.memory.closed) this.#release()
+    this.markClosed()
+  }
+
+  #receive(form: Form, timeoutMs: number | undefined): unknown {
+    if (timeoutMs !== undefined) checkTimeout(timeoutMs)
+    const message = this.#tryReceive(form)
+    return message !== NOT_YET ? message : this.run(this.#attempts[form]!, this.#data, timeoutMs)
+  }
+
+  #receiveAsync(form: Form, timeoutMs: number | undefined): Promise<unknown> | unknown {
+    if (timeoutMs !== undefined) checkTimeout(timeoutMs)
+    const message = this.#tryReceive(form)
+    return message !== NOT_YET ? message : this.runAsync(this.#attempts[form]!, this.#data, timeoutMs)
+  }
+
+  // One attempt per form, made once: a receive that waits allocates nothing to retry.
+  readonly #attempts = ([AS_BUFFER, AS_VIEW, AS_STRING, AS_VALUE] as const).map((form) => () => this.#tryReceive(form))
+
+  /** The next message in `form`; null at the end of the stream; NOT_YET when there is none yet. */
+  #tryReceive(form: Form): unknown {
+    this.usable('receiver')
+    // The space of the message handed out last goes back now (a view's stayed held until this call).
+    this.#release()
+    const reader = this.#reader
+    if (!this.#peek()) return this.#ended() ? null : NOT_YET
+    const kind = reader.kind
+    if (!accepts(form, kind)) throw new ChannelError('ERR_CHANNEL_WRONG_KIND', refusal(form, kind))
+    reader.take()
+    if (form === AS_VIEW) return this.#view()
+    const message = this.#decoded(form, kind)
+    this.#release()
+    return message
+  }
+
+  /** The message reader.take() handed out, as `form` asks, copied out of the ring. */
+  #decoded(form: Form, kind: number): unknown {
+    if (form === AS_BUFFER || (form === AS_VALUE && kind === BYTES)) return this.#copy()
+    if (form === AS_STRING || kind === STRING) return this.#copied().toString('utf8')
+    // A copy of its own, not from Buffer's shared pool: views in the value are views of it.
+    return deserialized(this.#view().slice())
+  }
+
+  /** A Buffer of its own holding the message (allocUnsafe() and set() cost less than Buffer.from()). */
+  #copy(): Buffer {
+    const view = this.#view()
+    const copy = Buffer.allocUnsafe(view.length)
+    copy.set(view)
+    return copy
+  }
+
+  #view(): Uint8Array {
+    const { start, end } = this.#reader
+    // Not subarray(): a view made directly costs a third less on Node 20.
+    return new Uint8Array(this.#buffer, this.#base + start, end - start)
+  }
+
+  /** The message copied into this receiver's own buffer (valid until the next call). */
+  #copied(): Buffer {
+    const view = this.#view()
+    if (this.#scratch.length < view.length) this.#scratch = Buffer.allocUnsafe(Math.max(view.length, 2 * this.#scratch.length))
+    this.#scratch.set(view)
+    return this.#scratch.subarray(0, view.length)
+  }
+
+  #peek(): boolean {
+    try {
+      return this.#reader.peek()
+    } catch (error) {
+      throw channelErrorOf(error)
+    }
+  }
+
+  /**
+   * Whether the stream ended: the sender closed, and no record is left. (Its
+   * close comes after its last record, so a record is seen before the close.)
+   */
+  #ended(): boolean {
+    if (!this.peerClosed || this.#peek()) return false
+    this.#verifyEmpty()
+    return true
+  }
+
+  #verifyEmpty(): void {
+    try {
+      this.#reader.verifyEmpty()
+    } catch (error) {
+      throw channelErrorOf(error)
+    }
+  }
+
+  readonly #data = this.target(() => this.#peek(), () => this.#verifyEmpty())
+
+  /** Stores TAIL if messages were taken since, and wakes the sender if it waits for room. */
+  #release(): void {
+    if (this.#reader.release()) {
+      const state = this.peerState
+      if (state !== 0) this.wakePeer(state)
+    }
+  }
+}
