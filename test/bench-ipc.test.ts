@@ -80,7 +80,7 @@ describe('the pair', () => {
     cleanup()
     expect(child.stderr).toBe('')
     const { installed, run } = JSON.parse(child.stdout) as { installed: boolean; run: { blockNs: Record<string, number[]>; conditions: Record<string, Record<string, unknown>> } }
-    const keys = ['spin', 'c-floor', 'zero-copy-ring', 'copy-ring', ...(installed ? ['shm-polling'] : []), 'channel', 'channel-receive']
+    const keys = ['spin', 'c-floor', 'zero-copy-ring', 'copy-ring', ...(installed ? ['shm-polling'] : []), 'channel-zero-copy', 'channel', 'channel-receive']
     expect(Object.keys(run.blockNs)).toEqual(keys)
     for (const key of keys) {
       expect(run.blockNs[key]!.length, key).toBe(1)
