@@ -36,6 +36,10 @@ export interface Native {
   mlock(region: RegionHandle, offset: number, length: number, flags: number): number
   munlock(region: RegionHandle, offset: number, length: number): number
   mremap(region: RegionHandle, newLength: number): number
+  /** Makes a new teardown sentinel, holding every view alive with `holdViews` (see lib/region/teardown.ts). */
+  refreshSentinel(holdViews: boolean): number
+  /** Lines of /proc/self/maps: the process's VMAs. */
+  vmaCount(): number
   msyncAsync(region: RegionHandle, offset: number, length: number, flags: number): Promise<number> | number
   madviseAsync(region: RegionHandle, offset: number, length: number, advice: number): Promise<number> | number
   programBreak(): bigint

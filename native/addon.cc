@@ -31,6 +31,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"mlock", Mlock},
       {"munlock", Munlock},
       {"mremap", Mremap},
+      {"refreshSentinel", RefreshTeardownSentinel},
+      {"vmaCount", VmaCount},
       {"msyncAsync", MsyncAsync},
       {"madviseAsync", MadviseAsync},
       {"programBreak", ProgramBreak},

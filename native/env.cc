@@ -1,5 +1,6 @@
 #include "env.h"
 
+#include "region.h"
 #include "waiter.h"
 
 namespace mman {
@@ -12,6 +13,8 @@ EnvData* EnvOf(napi_env env) {
       env, created,
       [](napi_env env, void* data, void*) {
         EnvData* d = static_cast<EnvData*>(data);
+        // The env's last callback: every finalizer of its buffers has run.
+        if (d->regions != nullptr) EndEnvRegions(env, d->regions);
         if (d->detacher != nullptr) napi_delete_reference(env, d->detacher);
         delete d;
       },

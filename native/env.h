@@ -8,6 +8,7 @@ namespace mman {
 
 class Waiter;
 class UringWaiter;
+struct EnvRegions;
 
 struct EnvData {
   napi_ref detacher = nullptr;  // see SetDetacher (views.h)
@@ -20,6 +21,7 @@ struct EnvData {
   bool uringTried = false;
   // Brings a SharedArrayBuffer's finalizer (any thread, no env) to this env's thread.
   struct StoreMailbox* storeMailbox = nullptr;
+  EnvRegions* regions = nullptr;  // this env's regions (region.h); given back as the env ends
 };
 
 // Sets up the per-env state; called once when the addon loads in an env.

@@ -44,4 +44,17 @@ bool AllDetached(napi_env env, const Region* region, uintptr_t start, size_t len
 // with its backing store not yet freed.
 bool ViewsMayEscape(napi_env env, Region* region, uintptr_t start, size_t length);
 
+// Teardown (see TakeCensus in views.cc). lib/ refreshes the sentinel once per
+// event-loop turn in which a worker made views, and as the worker's loop runs
+// dry or it exits, with `holdViews`: every view alive then stays referenced
+// until the env ends, so that the census sees it. 0 or -errno.
+int RefreshSentinel(napi_env env, bool holdViews);
+void ForgetSentinel(napi_env env, EnvRegions* regions);
+// Whether a view of the tree was found, as its env ended, to be possibly in
+// use in another thread.
+bool TreePinned(const Region* top);
+// Under LockOrphans(), as the env ends: deletes the tree's views but its
+// live SharedArrayBuffers, and says whether any of those is left.
+bool ForgetViews(napi_env env, Region* top);
+
 }  // namespace mman
