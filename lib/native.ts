@@ -44,8 +44,8 @@ export interface Native {
   madviseAsync(region: RegionHandle, offset: number, length: number, advice: number): Promise<number> | number
   programBreak(): bigint
   heapState(): [current: bigint, toolkitTop: bigint, floor: bigint]
-  heapGrow(increment: number): RegionHandle | number
-  heapShrink(newTop: bigint): number | 'moved' | 'foreign' | 'escaped' | 'threads'
+  heapGrow(increment: number): RegionHandle | number | 'thread' | 'threads'
+  heapShrink(newTop: bigint): number | 'moved' | 'escaped' | 'thread' | 'threads'
   fstat(fd: number, out: BigInt64Array): number
   memfdCreate(name: string, flags: number): number
   futexWait(region: RegionHandle, offset: number, expected: number, timeoutMs: number): number
