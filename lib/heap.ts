@@ -4,6 +4,7 @@
 // arena. Shrinking is allowed only while the break is still where mman last
 // put it, and not below the bytes mman added: shrinking under memory malloc
 // handed out would crash the process.
+import { isMainThread } from 'node:worker_threads'
 import { check, errno, invalidArgType, outOfRange, syscallError } from './errors.js'
 import { native } from './native.js'
 import { Region } from './region/region.js'
@@ -27,12 +28,14 @@ const refused = (syscall: string, reason: keyof typeof REFUSALS): Error =>
   syscallError(errno('EBUSY'), syscall, `refused: ${REFUSALS[reason]}`)
 
 function grow(increment: number, syscall: string): ArrayBuffer {
+  if (!isMainThread) throw refused(syscall, 'thread')
   const result = native.heapGrow(increment)
   if (typeof result === 'string') throw refused(syscall, result)
   return createView(new Region(check(result, syscall), increment, 'heap'), 0, increment, syscall)
 }
 
 function shrinkTo(newTop: bigint, syscall: string): void {
+  if (!isMainThread) throw refused(syscall, 'thread')
   const [, , floor] = native.heapState()
   if (newTop < floor) {
     throw outOfRange('addr', `>= ${floor} (the lowest byte mman added to the heap; below it is malloc's)`, newTop)
