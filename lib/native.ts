@@ -36,8 +36,10 @@ export interface Native {
   mlock(region: RegionHandle, offset: number, length: number, flags: number): number
   munlock(region: RegionHandle, offset: number, length: number): number
   mremap(region: RegionHandle, newLength: number): number
-  /** Makes a new teardown sentinel, holding every view alive with `holdViews` (see lib/region/teardown.ts). */
-  refreshSentinel(holdViews: boolean): number
+  /** Teardown of a worker's env (see lib/region/teardown.ts): every view held alive, returning how many are in doubt; */
+  holdViews(): number
+  /** every view released to the collector. */
+  releaseViews(): void
   /** Lines of /proc/self/maps: the process's VMAs. */
   vmaCount(): number
   msyncAsync(region: RegionHandle, offset: number, length: number, flags: number): Promise<number> | number

@@ -165,9 +165,11 @@ Napi::Value LifetimeCounts(const Napi::CallbackInfo& info) {
   return counts;
 }
 
-// refreshSentinel(holdViews) -> 0 | -errno: see RefreshSentinel (views.h).
-Napi::Value RefreshTeardownSentinel(const Napi::CallbackInfo& info) {
-  return Errno(info.Env(), RefreshSentinel(info.Env(), BoolArg(info, 0)));
+// Teardown (see views.h): holdViews() -> views in doubt | -errno; releaseViews().
+Napi::Value TeardownHold(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HoldViews(info.Env())); }
+Napi::Value TeardownRelease(const Napi::CallbackInfo& info) {
+  ReleaseViews(info.Env());
+  return info.Env().Undefined();
 }
 
 // vmaCount() -> the lines of /proc/self/maps (the process's VMAs) | -errno.

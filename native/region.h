@@ -36,7 +36,8 @@ struct View {
   uintptr_t start = 0;  // absolute: views outlive moves of their region
   size_t length = 0;
   napi_ref weak = nullptr;  // the JS object, until it is collected
-  napi_ref hold = nullptr;  // keeps the object alive for the teardown census (RefreshSentinel)
+  // `weak` is strong for now: the object is kept for the teardown census (views.cc).
+  bool held = false;
   uint64_t serial = 0;  // creation order in its env (see TakeCensus in views.cc)
   bool storeAlive = true;   // the backing store (wherever it went) not yet freed
   bool objectAlive = true;  // the JS object not yet collected
@@ -104,6 +105,7 @@ struct EnvRegions {
   uint64_t nextViewSerial = 1;
   // See TakeCensus (views.cc): views from sentinelSerial on were made after
   // the newest sentinel, and cannot be told apart at teardown.
+  int sentinels = -1;  // whether views need sentinels here; -1 until the first view
   uint64_t sentinelSerial = 1;
   uintptr_t sentinelId = 0;
   napi_ref sentinel = nullptr;

@@ -56,8 +56,7 @@ bool Detach(napi_env env, napi_value buffer) {
 
 void ForgetReferences(napi_env env, View* view) {
   if (view->weak != nullptr) napi_delete_reference(env, view->weak);
-  if (view->hold != nullptr) napi_delete_reference(env, view->hold);
-  view->weak = view->hold = nullptr;
+  view->weak = nullptr;
 }
 
 void DeleteView(napi_env env, View* view) {
@@ -114,10 +113,11 @@ bool EscapesPossible(napi_env env) {
 // program left it: that is when we look at all of them (the census), and pin
 // those whose store may have left (detached by someone else, or collected
 // while the store lives). The census is triggered by the sentinel, a buffer
-// lib/ makes after the views of each event-loop turn (so it is cleaned
-// first), or, should views be newer than it (the env ended within the turn
-// that made them), by the first of those: they are pinned, as they may have
-// been cleaned already. Pinned ranges stay mapped; the rest is given back.
+// made right after each view (so it is cleaned first: a worker can be
+// stopped anywhere, even between two views of one turn), or, should a view be
+// newer than it (making one failed), by the first clean of such a view: that
+// one is pinned, as Node detached it already; the others are still as they
+// were. Pinned ranges stay mapped; the rest is given back.
 void TakeCensus(napi_env env, EnvRegions* regions) {
   regions->censusTaken = true;
   if (!EscapesPossible(env)) return;
@@ -159,6 +159,30 @@ void FinalizeSentinel(napi_env env, void* /*data*/, void* hint) {
     return;
   }
   TakeCensus(env, regions);
+}
+
+// Only a worker's end gives anything back, and only transfer() makes the census needed.
+bool NeedsSentinels(napi_env env, EnvRegions* regions) {
+  if (regions->sentinels < 0) regions->sentinels = !regions->mainThread && EscapesPossible(env);
+  return regions->sentinels != 0;
+}
+
+// A new sentinel, newer than every view. On failure the old one stays (and
+// views since are in doubt at teardown).
+void MakeSentinel(napi_env env, EnvRegions* regions) {
+  const uintptr_t id = regions->sentinelId + 1;
+  napi_value buffer;
+  napi_ref ref;
+  if (napi_create_external_arraybuffer(env, &sentinelByte, 1, FinalizeSentinel, reinterpret_cast<void*>(id), &buffer) !=
+          napi_ok ||
+      napi_create_reference(env, buffer, 1, &ref) != napi_ok) {
+    ClearPendingException(env);
+    return;
+  }
+  if (regions->sentinel != nullptr) napi_delete_reference(env, regions->sentinel);
+  regions->sentinel = ref;
+  regions->sentinelId = id;
+  regions->sentinelSerial = regions->nextViewSerial;
 }
 
 void FinalizeStore(napi_env env, void* /*data*/, void* hint) {
@@ -247,7 +271,9 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
     }
     return -ENOMEM;
   }
-  if (napi_create_reference(env, buffer, 0, &view->weak) != napi_ok) {
+  EnvRegions* regions = RegionsOf(env);
+  view->held = NeedsSentinels(env, regions);
+  if (napi_create_reference(env, buffer, view->held ? 1 : 0, &view->weak) != napi_ok) {
     // Without a reference it could never be detached: nobody gets it. Its
     // store finalizer frees the view.
     ClearPendingException(env);
@@ -255,9 +281,10 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
     napi_detach_arraybuffer(env, buffer);
     return -ENOMEM;
   }
-  view->serial = RegionsOf(env)->nextViewSerial++;
+  view->serial = regions->nextViewSerial++;
   region->views.PushFront(view);
   Ref(region);
+  if (view->held) MakeSentinel(env, regions);
   *result = buffer;
   return 0;
 }
@@ -432,44 +459,34 @@ bool AllDetached(napi_env env, const Region* region, uintptr_t start, size_t len
 // A view whose object was collected while its store lived cannot be told
 // apart at the census (moved away by transfer() first, or its store's free
 // not delivered yet: V8 frees stores after the collection, on another
-// thread). Holding every object from the worker's last turn on leaves only
-// views collected before it to that doubt.
-// Returns how many are in that doubt now.
-int HoldViews(napi_env env, EnvRegions* regions) {
+// thread, and Node tells us on a later turn). Holding objects leaves only
+// views collected while released to that doubt.
+int HoldViews(napi_env env) {
+  EnvRegions* regions = RegionsOf(env);
+  if (regions == nullptr) return -ENOMEM;
+  if (!NeedsSentinels(env, regions)) return 0;
   int inDoubt = 0;
   for (Region* region = regions->regions.Front(); region != nullptr; region = regions->regions.Next(region)) {
     for (View* view = region->views.Front(); view != nullptr; view = region->views.Next(view)) {
-      if (view->shared || view->hold != nullptr || !view->storeAlive) continue;
-      napi_value buffer = ObjectOf(env, view);
-      if (buffer == nullptr) {
+      if (view->shared || view->held || !view->storeAlive) continue;
+      if (ObjectOf(env, view) == nullptr) {
         inDoubt++;
-      } else if (napi_create_reference(env, buffer, 1, &view->hold) != napi_ok) {
-        view->hold = nullptr;
+      } else if (napi_reference_ref(env, view->weak, nullptr) == napi_ok) {
+        view->held = true;
       }
     }
   }
   return inDoubt;
 }
 
-int RefreshSentinel(napi_env env, bool holdViews) {
+void ReleaseViews(napi_env env) {
   EnvRegions* regions = RegionsOf(env);
-  if (regions == nullptr) return -ENOMEM;
-  if (regions->mainThread || !EscapesPossible(env)) return 0;
-  const int inDoubt = holdViews ? HoldViews(env, regions) : 0;
-  const uintptr_t id = regions->sentinelId + 1;
-  napi_value buffer;
-  napi_ref ref;
-  if (napi_create_external_arraybuffer(env, &sentinelByte, 1, FinalizeSentinel, reinterpret_cast<void*>(id), &buffer) !=
-          napi_ok ||
-      napi_create_reference(env, buffer, 1, &ref) != napi_ok) {
-    ClearPendingException(env);
-    return -ENOMEM;
+  if (regions == nullptr) return;
+  for (Region* region = regions->regions.Front(); region != nullptr; region = regions->regions.Next(region)) {
+    for (View* view = region->views.Front(); view != nullptr; view = region->views.Next(view)) {
+      if (view->held && napi_reference_unref(env, view->weak, nullptr) == napi_ok) view->held = false;
+    }
   }
-  if (regions->sentinel != nullptr) napi_delete_reference(env, regions->sentinel);
-  regions->sentinel = ref;
-  regions->sentinelId = id;
-  regions->sentinelSerial = regions->nextViewSerial;
-  return inDoubt;
 }
 
 void ForgetSentinel(napi_env env, EnvRegions* regions) {

@@ -44,11 +44,13 @@ bool AllDetached(napi_env env, const Region* region, uintptr_t start, size_t len
 // with its backing store not yet freed.
 bool ViewsMayEscape(napi_env env, Region* region, uintptr_t start, size_t length);
 
-// Teardown (see TakeCensus in views.cc). lib/ refreshes the sentinel once per
-// event-loop turn in which a worker made views, and as the worker's loop runs
-// dry or it exits, with `holdViews`: every view alive then stays referenced
-// until the env ends, so that the census sees it. 0 or -errno.
-int RefreshSentinel(napi_env env, bool holdViews);
+// Teardown (see TakeCensus in views.cc). In a worker, a view's object is held
+// from its creation until lib/ releases it (a second or more later), so that
+// a worker stopped meanwhile finds it at the census; lib/ holds every view
+// again as the worker's loop runs dry or it exits. HoldViews returns how many
+// views are in doubt (collected, their stores not yet reported freed), or -errno.
+int HoldViews(napi_env env);
+void ReleaseViews(napi_env env);
 void ForgetSentinel(napi_env env, EnvRegions* regions);
 // Whether a view of the tree was found, as its env ended, to be possibly in
 // use in another thread.

@@ -2,37 +2,35 @@
 // another thread may still use: a buffer whose store transfer() moved out
 // (and may have posted elsewhere). Node runs every buffer's finalizer as the
 // thread ends, detaching it first, so the addon looks at all of them once,
-// just before (native/views.cc, TakeCensus). For that it needs a sentinel
-// buffer newer than every view (Node runs those finalizers newest first):
-// one after the views of each event-loop turn, and a last one as the loop
-// runs dry (or at process.exit()) that also keeps every view alive until the
-// census, so that none is collected with its fate unknown. What stays in
-// doubt (views made within the turn worker.terminate() stops, views collected
-// just before it or process.exit()) stays mapped: a leak, never a crash.
-// Node 20 has no transfer(): nothing to do there.
+// just before (native/views.cc, TakeCensus). A view whose object was
+// collected while its store lived cannot be told apart then (moved away
+// first, or V8's free of the store not delivered yet), so objects are held:
+// from their creation for HOLD_MS, and all of them again as the loop runs dry
+// (while a few more turns let V8's pending frees arrive) or at
+// process.exit(). What stays in doubt (a view released, then collected just
+// before worker.terminate() or process.exit()) stays mapped: a leak, never a
+// crash. Node 20 has no transfer(): nothing to do there.
 import { isMainThread } from 'node:worker_threads'
 import { native } from '../native.js'
 
 const needed = !isMainThread && typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function'
-let turnRefreshDue = false
-// No view was made since the last refresh that held them all.
-let settled = true
-
-function endOfTurn(): void {
-  turnRefreshDue = false
-  native.refreshSentinel(false)
-}
-
-// V8 frees the store of a collected buffer later, off the JS thread, and Node
-// then tells the addon on a later turn: until then such a view is in doubt.
-// Measured: a millisecond or two of waiting settles it, when nothing else moved the store.
+const HOLD_MS = 1000
+// Measured: a millisecond or two of waiting settles a view in doubt, when nothing moved its store.
 const DOUBT_WAITS = 100
+
+let releaseDue = false
+// Every view is held since the loop ran dry, and none was made after.
+let ending = false
 let waits = 0
 
+function release(): void {
+  releaseDue = false
+  if (!ending) native.releaseViews()
+}
+
 function holdAll(): void {
-  settled = true
-  const inDoubt = native.refreshSentinel(true)
-  if (inDoubt > 0 && waits < DOUBT_WAITS) {
+  ending = true
+  if (native.holdViews() > 0 && waits < DOUBT_WAITS) {
     waits++
     setTimeout(holdAll, 1)
   }
@@ -41,19 +39,16 @@ function holdAll(): void {
 /** Called after every view the addon makes. */
 export function noteViewMade(): void {
   if (!needed) return
-  settled = false
-  if (turnRefreshDue) return
-  turnRefreshDue = true
-  setImmediate(endOfTurn)
+  ending = false
+  if (releaseDue) return
+  releaseDue = true
+  setTimeout(release, HOLD_MS).unref()
 }
 
 if (needed) {
-  // The loop ran dry: one more turn, in which every view is held, and a few
-  // more while views collected before it are in doubt.
   process.on('beforeExit', () => {
-    if (!settled) setImmediate(holdAll)
+    if (!ending) setImmediate(holdAll)
   })
-  // process.exit() ends the worker within the turn; its 'exit' listeners
-  // still run, but cannot wait.
-  process.on('exit', () => native.refreshSentinel(true))
+  // process.exit() ends the worker within the turn; its 'exit' listeners still run, but cannot wait.
+  process.on('exit', () => native.holdViews())
 }
