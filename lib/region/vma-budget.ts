@@ -14,10 +14,16 @@ import { native } from '../native.js'
 
 /** VMAs left to V8 and malloc. */
 export const VMA_HEADROOM = 1024
+// Near the limit, a refusal is answered from the bound alone until mman has
+// unmapped enough to make room, or this many VMAs' worth of calls were made:
+// at 64k VMAs a count reads 6 MB of /proc/self/maps the kernel writes out
+// (measured on this machine's kind: some 100 ms under load).
+const RECOUNT_AFTER = 256
 
 let counted = 0
-// Unknown until the first count.
+// VMAs mman's calls may have added since the count: unknown until the first count.
 let added = Number.POSITIVE_INFINITY
+let unmapped = 0
 
 function mapCountLimit(): number | undefined {
   try {
@@ -30,31 +36,42 @@ function mapCountLimit(): number | undefined {
 
 let limit = mapCountLimit()
 
+function recount(): boolean {
+  const now = native.vmaCount()
+  if (now < 0) return false
+  limit = mapCountLimit() ?? limit
+  counted = now
+  added = 0
+  unmapped = 0
+  return true
+}
+
 /**
  * Before a call that may add up to `count` VMAs (a mapping: 1; a MAP_FIXED
  * placement, or mprotect/madvise/mlock of part of a mapping, which splits
- * it: 2). Throws ENOMEM when the process would come within the headroom.
+ * it: 2). Throws ENOMEM when the process could come within the headroom.
  */
 export function spendVmas(count: number, syscall: string): void {
-  added += count
-  if (limit === undefined || counted + added + VMA_HEADROOM <= limit) return
-  limit = mapCountLimit() ?? limit
-  const now = native.vmaCount()
-  if (now < 0) return // the kernel will say
-  counted = now
-  added = count
-  if (counted + count + VMA_HEADROOM > limit) {
-    added = 0
-    throw syscallError(
-      errno('ENOMEM'),
-      syscall,
-      `refused: the process has ${counted} memory mappings (VMAs) and vm.max_map_count is ${limit}; mman leaves the ` +
-        `last ${VMA_HEADROOM} to V8 and malloc, which end the process when they cannot map. Unmap something first`,
-    )
+  if (limit === undefined) return
+  const over = counted + added + count + VMA_HEADROOM - limit
+  if (over > 0) {
+    const stale = unmapped >= over || added >= RECOUNT_AFTER || !Number.isFinite(added)
+    // Cannot count: the kernel will say.
+    if (stale && !recount()) return
+    if (counted + added + count + VMA_HEADROOM > limit) {
+      throw syscallError(
+        errno('ENOMEM'),
+        syscall,
+        `refused: the process has about ${counted + added} memory mappings (VMAs) and vm.max_map_count is ${limit}; ` +
+          `mman leaves the last ${VMA_HEADROOM} to V8 and malloc, which end the process when they cannot map. Unmap something first`,
+      )
+    }
   }
+  added += count
 }
 
-/** After a call that may have split a VMA without being refused (munmap of part of a merged VMA: 1). */
-export function noteVmas(count: number): void {
-  added += count
+/** After munmap: it may have split a merged VMA (one more), or, usually, freed one. */
+export function noteUnmap(): void {
+  added += 1
+  unmapped += 1
 }
