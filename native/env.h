@@ -14,7 +14,8 @@ struct EnvData {
   napi_ref detacher = nullptr;  // see SetDetacher (views.h)
   // The env is being torn down (process or worker exit): Node runs finalizers
   // then even for backing stores that live on elsewhere (a buffer moved out
-  // by transfer() and posted to another thread), so nothing may be unmapped.
+  // by transfer() and posted to another thread), so they only take notes
+  // (see TakeCensus, views.cc) and EndEnvRegions decides.
   bool tearingDown = false;
   Waiter* waiter = nullptr;  // started by the first async wait (waiter.h)
   UringWaiter* uring = nullptr;  // preferred to `waiter` where io_uring waits on futexes (uring_waiter.h)
@@ -31,7 +32,7 @@ EnvData* EnvOf(napi_env env);
 // Called by finalizers: notes whether Node is tearing the env down now.
 void NoticeTeardown(napi_env env);
 // True once Node tears the env down (process or worker exit): its finalizers
-// run then even for stores alive elsewhere, so nothing may be unmapped.
+// run then even for stores alive elsewhere, so they may unmap nothing.
 bool TearingDown(napi_env env);
 
 }  // namespace mman

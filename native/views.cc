@@ -137,7 +137,8 @@ void TakeCensus(napi_env env, EnvRegions* regions) {
 
 void StoreFinalizedAtTeardown(napi_env env, View* view) {
   EnvRegions* regions = EnvOf(env)->regions;
-  if (regions == nullptr || regions->censusTaken) return;  // cleaned: the census has its answer
+  // Cleaned (the census has its answer), or the process's end (nothing is given back then).
+  if (regions == nullptr || regions->censusTaken || regions->mainThread) return;
   if (view->serial < regions->sentinelSerial) {
     // Older than the sentinel, and before its clean: a store that really died.
     view->storeAlive = false;
