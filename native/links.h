@@ -16,14 +16,32 @@ template <typename T, Links<T> T::*kLinks>
 class List {
  public:
   T* Front() const { return head_; }
+  T* Back() const { return tail_; }
   bool Empty() const { return head_ == nullptr; }
   static T* Next(const T* item) { return (item->*kLinks).next; }
+  static T* Prev(const T* item) { return (item->*kLinks).prev; }
 
   void PushFront(T* item) {
     (item->*kLinks).prev = nullptr;
     (item->*kLinks).next = head_;
-    if (head_ != nullptr) (head_->*kLinks).prev = item;
+    if (head_ != nullptr) {
+      (head_->*kLinks).prev = item;
+    } else {
+      tail_ = item;
+    }
     head_ = item;
+  }
+
+  // Oldest first: walks that look for what old items pin end sooner.
+  void PushBack(T* item) {
+    (item->*kLinks).prev = tail_;
+    (item->*kLinks).next = nullptr;
+    if (tail_ != nullptr) {
+      (tail_->*kLinks).next = item;
+    } else {
+      head_ = item;
+    }
+    tail_ = item;
   }
 
   void Remove(T* item) {
@@ -35,12 +53,17 @@ class List {
     } else {
       return;  // not in this list
     }
-    if (links.next != nullptr) (links.next->*kLinks).prev = links.prev;
+    if (links.next != nullptr) {
+      (links.next->*kLinks).prev = links.prev;
+    } else {
+      tail_ = links.prev;
+    }
     links.prev = links.next = nullptr;
   }
 
  private:
   T* head_ = nullptr;
+  T* tail_ = nullptr;
 };
 
 }  // namespace mman

@@ -251,9 +251,9 @@ Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Re
   region->parent = parent;
   region->fileFd = fileFd;
   region->holdsRange = kind == RegionKind::Mapped;
-  regions->regions.PushFront(region);
+  regions->regions.PushBack(region);
   if (parent != nullptr) {
-    parent->children.PushFront(region);
+    parent->children.PushBack(region);
     Ref(parent);
   }
   return region;
@@ -486,8 +486,7 @@ void EndEnvRegions(napi_env env, EnvRegions* regions) {
 
 void OrphanViewGone(View* view) {
   Region* top = TopOf(view->region);
-  view->region->views.Remove(view);
-  delete view;
+  UnlistView(view);
   if (!AnyViews(top)) DisposeEndedTree(top, top->abandoned);
 }
 

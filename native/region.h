@@ -74,7 +74,10 @@ struct Region {
   Region* parent = nullptr;  // set for MAP_FIXED mappings placed inside a region we own
   Links<Region> siblingLinks;  // in parent->children
   List<Region, &Region::siblingLinks> children;
-  List<View, &View::links> views;  // every view not yet dead (object collected and store freed)
+  // Every view not yet dead (object collected and store freed): those we
+  // detached first, then the others, oldest first.
+  List<View, &View::links> views;
+  int sharedViews = 0;  // SharedArrayBuffers among them
   Zombie* zombies = nullptr;
   Region* chunkBelow = nullptr;  // heap regions: the growth before this one (heap_calls.cc)
   int refs = 0;  // handle + views + children + async operations

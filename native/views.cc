@@ -34,6 +34,18 @@ bool Overlaps(uintptr_t a, size_t aLength, uintptr_t b, size_t bLength) {
   return a < b + bLength && b < a + aLength;
 }
 
+// Whether a view of the region, or of a region inside it, matches.
+template <typename Match>
+bool AnyViewIn(const Region* region, Match match) {
+  for (const View* view = region->views.Front(); view != nullptr; view = region->views.Next(view)) {
+    if (match(view)) return true;
+  }
+  for (const Region* child = region->children.Front(); child != nullptr; child = region->children.Next(child)) {
+    if (AnyViewIn(child, match)) return true;
+  }
+  return false;
+}
+
 // Detaches the buffer; false when it cannot be (it stays attached then).
 bool Detach(napi_env env, napi_value buffer) {
   EnvData* data = EnvOf(env);
@@ -62,8 +74,7 @@ void ForgetReferences(napi_env env, View* view) {
 void DeleteView(napi_env env, View* view) {
   ForgetReferences(env, view);
   Region* region = view->region;
-  region->views.Remove(view);
-  delete view;
+  UnlistView(view);
   ViewGone(region);
 }
 
@@ -219,6 +230,13 @@ void FinalizeStore(napi_env env, void* /*data*/, void* hint) {
 
 }  // namespace
 
+void UnlistView(View* view) {
+  Region* region = view->region;
+  region->views.Remove(view);
+  if (view->shared) region->sharedViews--;
+  delete view;
+}
+
 bool ViewsOverlap(const Region* region, uintptr_t start, size_t length) {
   for (const View* view = region->views.Front(); view != nullptr; view = region->views.Next(view)) {
     if (Overlaps(view->start, view->length, start, length)) return true;
@@ -226,15 +244,24 @@ bool ViewsOverlap(const Region* region, uintptr_t start, size_t length) {
   return false;
 }
 
+// Walks back from the newest view to the first one detached already: those
+// are moved to the front as they are detached (the walk is the cost of every
+// unmap and remap, and views can wait long for the collector).
 void DetachViews(napi_env env, Region* region) {
-  for (View* view = region->views.Front(); view != nullptr; view = region->views.Next(view)) {
-    if (view->detachedByUs || view->shared) continue;
-    napi_value buffer = ObjectOf(env, view);
-    if (buffer == nullptr) continue;
-    Watch(env, view, buffer);
-    bool detached = false;
-    napi_is_detached_arraybuffer(env, buffer, &detached);
-    if (!detached && Detach(env, buffer)) view->detachedByUs = true;
+  for (View* view = region->views.Back(); view != nullptr && !view->detachedByUs;) {
+    View* older = region->views.Prev(view);
+    napi_value buffer = view->shared ? nullptr : ObjectOf(env, view);
+    if (buffer != nullptr) {
+      Watch(env, view, buffer);
+      bool detached = false;
+      napi_is_detached_arraybuffer(env, buffer, &detached);
+      if (!detached && Detach(env, buffer)) {
+        view->detachedByUs = true;
+        region->views.Remove(view);
+        region->views.PushFront(view);
+      }
+    }
+    view = older;
   }
   for (Region* child = region->children.Front(); child != nullptr; child = region->children.Next(child)) {
     DetachViews(env, child);
@@ -242,11 +269,7 @@ void DetachViews(napi_env env, Region* region) {
 }
 
 bool AnyViews(const Region* region) {
-  if (!region->views.Empty()) return true;
-  for (const Region* child = region->children.Front(); child != nullptr; child = region->children.Next(child)) {
-    if (AnyViews(child)) return true;
-  }
-  return false;
+  return AnyViewIn(region, [](const View*) { return true; });
 }
 
 int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result) {
@@ -283,7 +306,7 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
     return -ENOMEM;
   }
   view->serial = regions->nextViewSerial++;
-  region->views.PushFront(view);
+  region->views.PushBack(view);
   Ref(region);
   if (view->held) MakeSentinel(env, regions);
   *result = buffer;
@@ -411,16 +434,15 @@ int CreateSharedView(napi_env env, Region* region, size_t offset, size_t length,
     return -ENOMEM;
   }
   view->serial = RegionsOf(env)->nextViewSerial++;
-  region->views.PushFront(view);
+  region->views.PushBack(view);
+  region->sharedViews++;
   Ref(region);
   *result = buffer;
   return 0;
 }
 
 bool AnySharedViews(const Region* region) {
-  for (const View* view = region->views.Front(); view != nullptr; view = region->views.Next(view)) {
-    if (view->shared) return true;
-  }
+  if (region->sharedViews > 0) return true;
   for (const Region* child = region->children.Front(); child != nullptr; child = region->children.Next(child)) {
     if (AnySharedViews(child)) return true;
   }
@@ -496,13 +518,7 @@ void ForgetSentinel(napi_env env, EnvRegions* regions) {
 }
 
 bool TreePinned(const Region* top) {
-  for (const View* view = top->views.Front(); view != nullptr; view = top->views.Next(view)) {
-    if (view->pinned) return true;
-  }
-  for (const Region* child = top->children.Front(); child != nullptr; child = top->children.Next(child)) {
-    if (TreePinned(child)) return true;
-  }
-  return false;
+  return AnyViewIn(top, [](const View* view) { return view->pinned; });
 }
 
 bool ForgetViews(napi_env env, Region* top) {
@@ -513,8 +529,7 @@ bool ForgetViews(napi_env env, Region* top) {
       sharedLeft = true;
     } else {
       ForgetReferences(env, view);
-      top->views.Remove(view);
-      delete view;
+      UnlistView(view);
     }
     view = next;
   }

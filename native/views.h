@@ -29,6 +29,9 @@ bool AnySharedViews(const Region* region);
 // where ArrayBuffer.prototype.transfer(0) throws. Without one, Node-API detaches.
 void SetDetacher(napi_env env, napi_value detacher);
 
+// Takes the view out of its region's books and deletes it (no reference is dropped).
+void UnlistView(View* view);
+
 // Detaches every view we can reach, of the region and of its children.
 void DetachViews(napi_env env, Region* region);
 
