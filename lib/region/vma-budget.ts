@@ -4,8 +4,8 @@
 // of 8 runs on Node 20, each inside V8's compiler ('Zone Allocation failed',
 // std::bad_alloc thrown from Interpreter::NewCompilationJob, a SIGSEGV in a
 // memcpy to a failed allocation). So mman refuses with ENOMEM, before the
-// kernel would, whatever could bring the process within HEADROOM VMAs of the
-// limit: those are left to V8 and malloc. Counting the VMAs reads
+// kernel would, whatever could bring the process within VMA_HEADROOM VMAs of
+// the limit: those are left to V8 and malloc. Counting the VMAs reads
 // /proc/self/maps, so it is done only when an upper bound of the count
 // (the last count, plus what mman's calls may have added since) nears the limit.
 import { readFileSync } from 'node:fs'
@@ -16,8 +16,8 @@ import { native } from '../native.js'
 export const VMA_HEADROOM = 1024
 // Near the limit, a refusal is answered from the bound alone until mman has
 // unmapped enough to make room, or this many VMAs' worth of calls were made:
-// at 64k VMAs a count reads 6 MB of /proc/self/maps the kernel writes out
-// (measured on this machine's kind: some 100 ms under load).
+// at 64k VMAs a count reads some 6 MB of /proc/self/maps, which the kernel
+// writes out line by line.
 const RECOUNT_AFTER = 256
 
 let counted = 0
