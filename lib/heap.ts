@@ -66,7 +66,8 @@ export function sbrk(increment: number | bigint): ArrayBuffer | bigint {
 
 /**
  * brk(2): sets the program break to `addr`. Growing returns an ArrayBuffer
- * over the new bytes; shrinking (guarded) returns undefined.
+ * over the new bytes; shrinking (guarded) returns undefined. Both throw
+ * `EBUSY` off the main thread, as sbrk() does.
  * @param addr The new program break, such as an earlier `sbrk(0)` returned.
  */
 export function brk(addr: bigint): ArrayBuffer | undefined {
