@@ -10,6 +10,8 @@ export interface RegionCounts {
   /**
    * Unmapped ranges still reserved (zero-filled, no pages) because a view of
    * them may still be in use; each is unmapped once its views are collected.
+   * Also counts what an ended worker thread left mapped because another
+   * thread may still use it (a store moved out with transfer()).
    */
   reservedRanges: number
 }

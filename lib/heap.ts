@@ -1,21 +1,21 @@
-// brk(2)/sbrk(2) inside Node, where glibc's malloc moves the break too.
-// Growth is always allowed. Shrinking is allowed only while the break is
-// still where mman last put it, and not below the bytes mman added: shrinking
-// under memory malloc handed out would crash the process.
+// brk(2)/sbrk(2) inside Node, where glibc's malloc moves the break too (see
+// native/heap_calls.cc for what glibc does). Only the main thread moves the
+// break, and only while no other thread can be allocating from malloc's main
+// arena. Shrinking is allowed only while the break is still where mman last
+// put it, and not below the bytes mman added: shrinking under memory malloc
+// handed out would crash the process.
+import { isMainThread } from 'node:worker_threads'
 import { check, errno, invalidArgType, outOfRange, syscallError } from './errors.js'
 import { native } from './native.js'
 import { Region } from './region/region.js'
 import { createView } from './region/views.js'
 import { integer, MAX_VIEW_LENGTH } from './validate.js'
 
-function grow(increment: number, syscall: string): ArrayBuffer {
-  const handle = check(native.heapGrow(increment), syscall)
-  return createView(new Region(handle, increment, 'heap'), 0, increment, syscall)
-}
-
-const SHRINK_REFUSALS = {
+const REFUSALS = {
   moved: "the program break is no longer where mman put it, so the top of the heap is malloc's and shrinking it would free memory in use",
-  foreign: 'the bytes were added by another thread (a worker), whose views this thread cannot detach',
+  thread:
+    "only the main thread may move the program break: it allocates from malloc's main arena, which grows and trims " +
+    'the heap at any moment, and two threads moving the break at once are handed the same bytes',
   escaped:
     'a view of the bytes may still be in use where mman cannot detach it (moved by transfer(), marked untransferable, ' +
     'or collected but not yet finalized: retry after the event loop turns)',
@@ -24,21 +24,34 @@ const SHRINK_REFUSALS = {
     'move the break between mman\'s check and brk()',
 } as const
 
+const refused = (syscall: string, reason: keyof typeof REFUSALS): Error =>
+  syscallError(errno('EBUSY'), syscall, `refused: ${REFUSALS[reason]}`)
+
+function grow(increment: number, syscall: string): ArrayBuffer {
+  if (!isMainThread) throw refused(syscall, 'thread')
+  const result = native.heapGrow(increment)
+  if (typeof result === 'string') throw refused(syscall, result)
+  return createView(new Region(check(result, syscall), increment, 'heap'), 0, increment, syscall)
+}
+
 function shrinkTo(newTop: bigint, syscall: string): void {
+  if (!isMainThread) throw refused(syscall, 'thread')
   const [, , floor] = native.heapState()
   if (newTop < floor) {
     throw outOfRange('addr', `>= ${floor} (the lowest byte mman added to the heap; below it is malloc's)`, newTop)
   }
   const result = native.heapShrink(newTop)
-  if (typeof result === 'string') throw syscallError(errno('EBUSY'), syscall, `refused: ${SHRINK_REFUSALS[result]}`)
+  if (typeof result === 'string') throw refused(syscall, result)
   check(result, syscall)
 }
 
 /**
- * sbrk(2). `sbrk(0)` returns the program break as a bigint. A positive
- * increment grows the heap and returns an ArrayBuffer over the new bytes. A
- * negative one shrinks it (guarded, see module notes) and returns the previous
- * break, as C does; views over released bytes are detached first.
+ * sbrk(2). `sbrk(0)` returns the program break as a bigint (from any thread).
+ * A positive increment grows the heap and returns an ArrayBuffer over the new
+ * bytes. A negative one shrinks it (guarded, see module notes) and returns
+ * the previous break, as C does; views over released bytes are detached
+ * first. Growing or shrinking throws `EBUSY` off the main thread, and while
+ * there are more threads than malloc has arenas.
  * @param increment Bytes to add to the heap (> 0), 0 to read the break, or a negative count to give back (only bytes mman added, while the break is still where mman left it).
  */
 export function sbrk(increment: 0 | 0n): bigint
@@ -53,7 +66,8 @@ export function sbrk(increment: number | bigint): ArrayBuffer | bigint {
 
 /**
  * brk(2): sets the program break to `addr`. Growing returns an ArrayBuffer
- * over the new bytes; shrinking (guarded) returns undefined.
+ * over the new bytes; shrinking (guarded) returns undefined. Both throw
+ * `EBUSY` off the main thread, as sbrk() does.
  * @param addr The new program break, such as an earlier `sbrk(0)` returned.
  */
 export function brk(addr: bigint): ArrayBuffer | undefined {

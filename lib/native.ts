@@ -36,12 +36,18 @@ export interface Native {
   mlock(region: RegionHandle, offset: number, length: number, flags: number): number
   munlock(region: RegionHandle, offset: number, length: number): number
   mremap(region: RegionHandle, newLength: number): number
+  /** Teardown of a worker's env (see lib/region/teardown.ts): every view held alive, returning how many are in doubt; */
+  holdViews(): number
+  /** every view released to the collector. */
+  releaseViews(): void
+  /** Lines of /proc/self/maps: the process's VMAs. */
+  vmaCount(): number
   msyncAsync(region: RegionHandle, offset: number, length: number, flags: number): Promise<number> | number
   madviseAsync(region: RegionHandle, offset: number, length: number, advice: number): Promise<number> | number
   programBreak(): bigint
   heapState(): [current: bigint, toolkitTop: bigint, floor: bigint]
-  heapGrow(increment: number): RegionHandle | number
-  heapShrink(newTop: bigint): number | 'moved' | 'foreign' | 'escaped' | 'threads'
+  heapGrow(increment: number): RegionHandle | number | 'thread' | 'threads'
+  heapShrink(newTop: bigint): number | 'moved' | 'escaped' | 'thread' | 'threads'
   fstat(fd: number, out: BigInt64Array): number
   memfdCreate(name: string, flags: number): number
   futexWait(region: RegionHandle, offset: number, expected: number, timeoutMs: number): number

@@ -25,6 +25,9 @@ Napi::Value Mincore(const Napi::CallbackInfo& info);
 Napi::Value Mlock(const Napi::CallbackInfo& info);
 Napi::Value Munlock(const Napi::CallbackInfo& info);
 Napi::Value Mremap(const Napi::CallbackInfo& info);
+Napi::Value TeardownHold(const Napi::CallbackInfo& info);
+Napi::Value TeardownRelease(const Napi::CallbackInfo& info);
+Napi::Value VmaCount(const Napi::CallbackInfo& info);
 
 // async_calls.cc
 Napi::Value MsyncAsync(const Napi::CallbackInfo& info);

@@ -1,5 +1,7 @@
 #include "env.h"
 
+#include "region.h"
+
 namespace mman {
 
 EnvData* EnvOf(napi_env env) {
@@ -10,6 +12,8 @@ EnvData* EnvOf(napi_env env) {
       env, created,
       [](napi_env env, void* data, void*) {
         EnvData* d = static_cast<EnvData*>(data);
+        // The env's last callback: every finalizer of its buffers has run.
+        if (d->regions != nullptr) EndEnvRegions(env, d->regions);
         if (d->detacher != nullptr) napi_delete_reference(env, d->detacher);
         delete d;
       },

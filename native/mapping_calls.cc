@@ -40,6 +40,11 @@ const char* RefuseFixedPlacement(napi_env env, uintptr_t address, size_t length,
   return nullptr;
 }
 
+// Gives a MAP_FIXED placement's range back to the reservation it replaced.
+void Unplace(uintptr_t address, size_t length) {
+  mmap(reinterpret_cast<void*>(address), length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
 // A file whose size another mapping, or another process, may cut below the
 // mapping (a memfd sealed against shrinking cannot be).
 bool MayShrink(int64_t flags, int64_t fd) {
@@ -74,22 +79,39 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   void* address = mmap(reinterpret_cast<void*>(hint), static_cast<size_t>(length), static_cast<int>(prot),
                        static_cast<int>(flags), static_cast<int>(fd), static_cast<off_t>(offset));
   if (address == MAP_FAILED) return Errno(env, -errno);
+  const size_t size = RoundUpToPage(static_cast<size_t>(length));
+  // Until the region is in the books, a failure gives the range back as it was.
+  auto undo = [&](int error) {
+    if (parent != nullptr) {
+      Unplace(reinterpret_cast<uintptr_t>(address), size);
+    } else {
+      munmap(address, size);
+    }
+    return Errno(env, -error);
+  };
   int fileFd = -1;
   if (keepFd) {
     fileFd = fcntl(static_cast<int>(fd), F_DUPFD_CLOEXEC, 0);
-    if (fileFd < 0) {
-      const int error = errno;
-      munmap(address, static_cast<size_t>(length));
-      return Errno(env, -error);
-    }
+    if (fileFd < 0) return undo(errno);
   }
-  Region* region = NewRegion(env, RegionKind::Mapped, reinterpret_cast<uintptr_t>(address),
-                             RoundUpToPage(static_cast<size_t>(length)), parent, fileFd);
+  Region* region = NewRegion(env, RegionKind::Mapped, reinterpret_cast<uintptr_t>(address), size, parent, fileFd);
+  if (region == nullptr) {
+    if (fileFd >= 0) close(fileFd);
+    return undo(ENOMEM);
+  }
   region->pagesAltered = (prot & PROT_READ) == 0 || MayShrink(flags, fd);
   if (parent != nullptr) NoteChildPlaced(parent);
   region->privateMemory = (flags & (MAP_PRIVATE | MAP_ANONYMOUS)) == (MAP_PRIVATE | MAP_ANONYMOUS) &&
                           (flags & (MAP_NORESERVE | MAP_HUGETLB)) == 0 && (prot & PROT_WRITE) != 0;
-  return Napi::Value(env, WrapRegion(env, region));
+  napi_value handle = WrapRegion(env, region);
+  if (handle == nullptr) {
+    // Nothing references it: released, it goes with the reference taken here.
+    Ref(region);
+    Release(env, region);
+    Unref(region);
+    return Errno(env, -ENOMEM);
+  }
+  return Napi::Value(env, handle);
 }
 
 Napi::Value Munmap(const Napi::CallbackInfo& info) {
@@ -141,6 +163,30 @@ Napi::Value LifetimeCounts(const Napi::CallbackInfo& info) {
   counts.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(LiveRegions())));
   counts.Set(1u, Napi::Number::New(info.Env(), static_cast<double>(ZombieRanges())));
   return counts;
+}
+
+// Teardown (see views.h): holdViews() -> views in doubt | -errno; releaseViews().
+Napi::Value TeardownHold(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HoldViews(info.Env())); }
+Napi::Value TeardownRelease(const Napi::CallbackInfo& info) {
+  ReleaseViews(info.Env());
+  return info.Env().Undefined();
+}
+
+// vmaCount() -> the lines of /proc/self/maps (the process's VMAs) | -errno.
+// Counted here, through a small buffer: near vm.max_map_count, a string of
+// the whole file could need memory the process can no longer map.
+Napi::Value VmaCount(const Napi::CallbackInfo& info) {
+  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno(info.Env(), -errno);
+  char chunk[16384];
+  double lines = 0;
+  ssize_t n;
+  while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+    for (ssize_t i = 0; i < n; i++) lines += chunk[i] == '\n';
+  }
+  const int error = n < 0 ? errno : 0;
+  close(fd);
+  return error != 0 ? Errno(info.Env(), -error) : Napi::Number::New(info.Env(), lines);
 }
 
 // setDetacher(fn: (buffer) => boolean): detaches buffers from now on (see region.h).

@@ -6,13 +6,13 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <map>
 #include <mutex>
+#include <new>
 
 namespace mman {
 
@@ -23,9 +23,9 @@ std::atomic<long> zombieRanges{0};
 
 const napi_type_tag kRegionTag = {0x6d6d616e72656769ULL, 0x6f6e68616e646c65ULL};
 
-template <typename T>
-void Erase(std::vector<T*>& items, T* item) {
-  items.erase(std::remove(items.begin(), items.end(), item), items.end());
+std::mutex& Orphans() {
+  static std::mutex* mutex = new std::mutex();
+  return *mutex;
 }
 
 bool Overlaps(uintptr_t a, size_t aLength, uintptr_t b, size_t bLength) {
@@ -50,19 +50,14 @@ int MakeZombie(const Region* region, uintptr_t base, size_t size) {
   // Plain private read-write pages need no new mapping: dropping them makes
   // the same fresh memory, in one cheaper call that splits no VMA (a 4 KiB
   // mmap() + munmap() of a referenced buffer: 10.5 -> 7-9 µs).
-  const bool plain = region->privateMemory && !region->pagesAltered && region->parent == nullptr && region->children.empty();
+  const bool plain = region->privateMemory && !region->pagesAltered && region->parent == nullptr && region->children.Empty();
   if (plain && madvise(reinterpret_cast<void*>(base), size, MADV_DONTNEED) == 0) return 0;
   if (region->privateMemory && Remap(base, size, PROT_READ | PROT_WRITE, flags) == 0) return 0;
   return Remap(base, size, PROT_READ | PROT_WRITE, flags | MAP_NORESERVE);
 }
 
-void KeepZombie(Region* region, uintptr_t base, size_t size) {
-  region->zombies.push_back({base, size});
-  zombieRanges++;
-}
-
-void FreeZombie(uintptr_t base, size_t size, bool keepMapped) {
-  if (!keepMapped) munmap(reinterpret_cast<void*>(base), size);
+void FreeZombie(uintptr_t base, size_t size) {
+  munmap(reinterpret_cast<void*>(base), size);
   zombieRanges--;
 }
 
@@ -72,52 +67,12 @@ int RestoreReservation(uintptr_t base, size_t size) {
   return Remap(base, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 }
 
-// Live mapped regions by base address, for MAP_FIXED ownership checks. The
-// mutex also guards base/size of indexed regions, which FindOwner reads from
-// any thread.
-struct Index {
-  std::mutex mutex;
-  std::multimap<uintptr_t, Region*> byBase;
-};
-
-Index& TheIndex() {
-  static Index* index = new Index();
-  return *index;
-}
-
-void EraseFromIndex(Index& index, Region* region) {
-  auto range = index.byBase.equal_range(region->base);
-  for (auto it = range.first; it != range.second; ++it) {
-    if (it->second == region) {
-      index.byBase.erase(it);
-      return;
-    }
-  }
-}
-
-bool Indexed(const Region* region) { return region->kind == RegionKind::Mapped && !region->released; }
-
-void SetExtent(Region* region, uintptr_t base, size_t size) {
-  Index& index = TheIndex();
-  std::lock_guard<std::mutex> lock(index.mutex);
-  if (Indexed(region)) EraseFromIndex(index, region);
-  region->base = base;
-  region->size = size;
-  if (Indexed(region)) index.byBase.emplace(base, region);
-}
-
 void CloseFile(Region* region) {
   if (region->fileFd >= 0) close(region->fileFd);
   region->fileFd = -1;
 }
 
 void MarkReleased(Region* region) {
-  if (region->released) return;
-  if (region->kind == RegionKind::Mapped) {
-    Index& index = TheIndex();
-    std::lock_guard<std::mutex> lock(index.mutex);
-    EraseFromIndex(index, region);
-  }
   region->released = true;
   CloseFile(region);
 }
@@ -127,31 +82,40 @@ void MarkReleased(Region* region) {
 void DropRange(Region* region) {
   if (region->holdsRange && region->released) zombieRanges--;
   region->holdsRange = false;
-  for (Region* child : region->children) DropRange(child);
+  for (Region* child = region->children.Front(); child != nullptr; child = region->children.Next(child)) {
+    DropRange(child);
+  }
 }
 
 void ReleaseTree(Region* region) {
   MarkReleased(region);
-  for (Region* child : region->children) ReleaseTree(child);
+  for (Region* child = region->children.Front(); child != nullptr; child = region->children.Next(child)) {
+    ReleaseTree(child);
+  }
 }
 
 // Partial zombies go back to the kernel as soon as no view can point into them.
 void FreeUnpinnedZombies(Region* region) {
-  auto& zombies = region->zombies;
-  for (auto it = zombies.begin(); it != zombies.end();) {
-    if (ViewsOverlap(region, it->start, it->length)) {
-      ++it;
+  for (Zombie** link = &region->zombies; *link != nullptr;) {
+    Zombie* zombie = *link;
+    if (ViewsOverlap(region, zombie->start, zombie->length)) {
+      link = &zombie->next;
     } else {
-      FreeZombie(it->start, it->length, TearingDown(region->env));
-      it = zombies.erase(it);
+      FreeZombie(zombie->start, zombie->length);
+      *link = zombie->next;
+      delete zombie;
     }
   }
 }
 
+void Delete(Region* region) {
+  delete region;
+  liveRegions--;
+}
+
 void Dispose(Region* region) {
-  const bool keepMapped = TearingDown(region->env);
   if (region->kind == RegionKind::Mapped) {
-    if (region->holdsRange && !keepMapped) {
+    if (region->holdsRange) {
       if (region->parent == nullptr) {
         munmap(reinterpret_cast<void*>(region->base), region->size);
       } else {
@@ -159,19 +123,73 @@ void Dispose(Region* region) {
         CancelWaits(region->env, region->base, region->size);
         RestoreReservation(region->base, region->size);
       }
+      if (region->released) zombieRanges--;
     }
-    if (region->holdsRange && region->released) zombieRanges--;
     MarkReleased(region);
-    for (const Range& zombie : region->zombies) FreeZombie(zombie.start, zombie.length, keepMapped);
+    while (Zombie* zombie = region->zombies) {
+      region->zombies = zombie->next;
+      FreeZombie(zombie->start, zombie->length);
+      delete zombie;
+    }
   }
   CloseFile(region);
   if (region->parent != nullptr) {
-    Erase(region->parent->children, region);
+    region->parent->children.Remove(region);
     Unref(region->parent);
   }
-  delete region;
-  liveRegions--;
+  EnvOf(region->env)->regions->regions.Remove(region);
+  Delete(region);
 }
+
+Region* TopOf(Region* region) {
+  while (region->parent != nullptr) region = region->parent;
+  return region;
+}
+
+// The regions of a tree, children before their parent (each is deleted as it is visited).
+template <typename Visit>
+void PostOrder(Region* region, Visit visit) {
+  for (Region* child = region->children.Front(); child != nullptr;) {
+    Region* next = region->children.Next(child);
+    PostOrder(child, visit);
+    child = next;
+  }
+  visit(region);
+}
+
+// Deletes a tree of regions of an ended env (out of its list, views gone),
+// giving its ranges back unless `keepMapped`: then they stay mapped for
+// whoever may still use them, counted among the ranges mman keeps.
+void DisposeEndedTree(Region* top, bool keepMapped) {
+  const bool heldRange = top->holdsRange;
+  if (heldRange && !keepMapped) munmap(reinterpret_cast<void*>(top->base), top->size);
+  DropRange(top);
+  if (heldRange && keepMapped) zombieRanges++;
+  PostOrder(top, [keepMapped](Region* region) {
+    while (Zombie* zombie = region->zombies) {
+      region->zombies = zombie->next;
+      if (!keepMapped) FreeZombie(zombie->start, zombie->length);
+      delete zombie;
+    }
+    CloseFile(region);
+    Delete(region);
+  });
+}
+
+bool Indexed(const Region* region) { return region->kind == RegionKind::Mapped && !region->released; }
+
+bool Covers(const Region* region, uintptr_t start, size_t length) {
+  return start >= region->base && start - region->base <= region->size && length <= region->size - (start - region->base);
+}
+
+bool IsAncestor(const Region* ancestor, const Region* region) {
+  for (const Region* r = region->parent; r != nullptr; r = r->parent) {
+    if (r == ancestor) return true;
+  }
+  return false;
+}
+
+bool OnMainThread() { return syscall(SYS_gettid) == getpid(); }
 
 }  // namespace
 
@@ -182,6 +200,9 @@ size_t PageSize() {
 
 long LiveRegions() { return liveRegions.load(); }
 long ZombieRanges() { return zombieRanges.load(); }
+
+void LockOrphans() { Orphans().lock(); }
+void UnlockOrphans() { Orphans().unlock(); }
 
 void NoteProtect(Region* region) { region->pagesAltered = true; }
 
@@ -209,36 +230,47 @@ void NoteAdvice(Region* region, int advice) {
   }
 }
 
+EnvRegions* RegionsOf(napi_env env) {
+  EnvData* data = EnvOf(env);
+  if (data->regions == nullptr) {
+    data->regions = new (std::nothrow) EnvRegions();
+    if (data->regions != nullptr) data->regions->mainThread = OnMainThread();
+  }
+  return data->regions;
+}
+
 Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent, int fileFd) {
+  EnvRegions* regions = RegionsOf(env);
+  Region* region = regions == nullptr ? nullptr : new (std::nothrow) Region();
+  if (region == nullptr) return nullptr;
   liveRegions++;
-  Region* region = new Region();
   region->env = env;
   region->kind = kind;
+  region->base = base;
+  region->size = size;
   region->parent = parent;
   region->fileFd = fileFd;
   region->holdsRange = kind == RegionKind::Mapped;
+  regions->regions.PushBack(region);
   if (parent != nullptr) {
-    parent->children.push_back(region);
+    parent->children.PushBack(region);
     Ref(parent);
   }
-  SetExtent(region, base, size);
   return region;
 }
 
+// A linear walk: only MAP_FIXED placements ask, and a list costs nothing to
+// keep on the mmap()/munmap() path, where an index allocated and locked.
 Region* FindOwner(napi_env env, uintptr_t start, size_t length) {
-  Index& index = TheIndex();
-  std::lock_guard<std::mutex> lock(index.mutex);
-  // Children lie inside their parents and were indexed after them, so the
-  // first covering region walking down from start is the innermost one.
-  for (auto it = index.byBase.upper_bound(start); it != index.byBase.begin();) {
-    --it;
-    Region* region = it->second;
-    if (region->env == env && start - region->base <= region->size &&
-        length <= region->size - (start - region->base)) {
-      return region;
-    }
+  EnvRegions* regions = RegionsOf(env);
+  if (regions == nullptr) return nullptr;
+  Region* owner = nullptr;
+  for (Region* region = regions->regions.Front(); region != nullptr; region = regions->regions.Next(region)) {
+    if (!Indexed(region) || !Covers(region, start, length)) continue;
+    // Children lie inside their parents: the innermost covering one is the owner.
+    if (owner == nullptr || IsAncestor(owner, region)) owner = region;
   }
-  return nullptr;
+  return owner;
 }
 
 void Ref(Region* region) { region->refs++; }
@@ -254,8 +286,10 @@ void Unref(Region* region) {
 
 napi_value WrapRegion(napi_env env, Region* region) {
   napi_value handle;
-  if (napi_create_external(env, region, nullptr, nullptr, &handle) != napi_ok) return nullptr;
-  napi_type_tag_object(env, handle, &kRegionTag);
+  if (napi_create_external(env, region, nullptr, nullptr, &handle) != napi_ok ||
+      napi_type_tag_object(env, handle, &kRegionTag) != napi_ok) {
+    return nullptr;
+  }
   Ref(region);
   region->handleAlive = true;
   return handle;
@@ -281,7 +315,7 @@ Region* UnwrapRegion(napi_env env, napi_value value) {
 
 bool HasPendingAsync(const Region* region) {
   if (region->pendingAsync > 0) return true;
-  for (const Region* child : region->children) {
+  for (const Region* child = region->children.Front(); child != nullptr; child = region->children.Next(child)) {
     if (HasPendingAsync(child)) return true;
   }
   return false;
@@ -299,7 +333,7 @@ bool MayBeUnreadable(const Region* region) {
 }
 
 bool OverlapsChild(const Region* parent, uintptr_t start, size_t length) {
-  for (const Region* child : parent->children) {
+  for (const Region* child = parent->children.Front(); child != nullptr; child = parent->children.Next(child)) {
     if (Overlaps(child->base, child->size, start, length)) return true;
   }
   return false;
@@ -320,7 +354,9 @@ int Release(napi_env env, Region* region) {
     }
     zombieRanges++;
     // The parent's range covers every child's range too.
-    for (Region* child : region->children) DropRange(child);
+    for (Region* child = region->children.Front(); child != nullptr; child = region->children.Next(child)) {
+      DropRange(child);
+    }
   } else {
     int rc = region->parent == nullptr ? (munmap(reinterpret_cast<void*>(region->base), region->size) == 0 ? 0 : -errno)
                                        : RestoreReservation(region->base, region->size);
@@ -334,59 +370,86 @@ int Release(napi_env env, Region* region) {
 int Remap(napi_env env, Region* region, size_t newSize) {
   if (region->released || region->parent != nullptr) return -EINVAL;
   // A SharedArrayBuffer can neither follow a move nor change its length.
-  if (!region->children.empty() || HasPendingAsync(region) || AnySharedViews(region)) return -EBUSY;
+  if (!region->children.Empty() || HasPendingAsync(region) || AnySharedViews(region)) return -EBUSY;
+  // Whatever this remap leaves behind must be recorded: the record is made first.
+  Zombie* zombie = new (std::nothrow) Zombie();
+  if (zombie == nullptr) return -ENOMEM;
   CancelWaits(env, region->base, region->size);
   DetachViews(env, region);
   const uintptr_t base = region->base;
   const size_t size = region->size;
-  if (newSize == size) return 0;
+  if (newSize == size) {
+    delete zombie;
+    return 0;
+  }
+  // Records [start, start + length) as a zombie (the record is used up).
+  auto keep = [&](uintptr_t start, size_t length) {
+    zombie->start = start;
+    zombie->length = length;
+    zombie->next = region->zombies;
+    region->zombies = zombie;
+    zombie = nullptr;
+    zombieRanges++;
+  };
+  int rc = 0;
   if (newSize < size) {
     const uintptr_t tail = base + newSize;
     const size_t tailLength = size - newSize;
     if (ViewsOverlap(region, tail, tailLength)) {
-      int rc = MakeZombie(region, tail, tailLength);
-      if (rc != 0) return rc;
-      KeepZombie(region, tail, tailLength);
+      rc = MakeZombie(region, tail, tailLength);
+      if (rc == 0) keep(tail, tailLength);
     } else if (munmap(reinterpret_cast<void*>(tail), tailLength) != 0) {
-      return -errno;
+      rc = -errno;
     }
-    SetExtent(region, base, newSize);
-    return 0;
-  }
-  if (mremap(reinterpret_cast<void*>(base), size, newSize, 0) != MAP_FAILED) {
-    SetExtent(region, base, newSize);
-    return 0;
-  }
-  if (errno != ENOMEM) return -errno;
-  if (!ViewsOverlap(region, base, size)) {
+    if (rc == 0) region->size = newSize;
+  } else if (mremap(reinterpret_cast<void*>(base), size, newSize, 0) != MAP_FAILED) {
+    region->size = newSize;
+  } else if (errno != ENOMEM) {
+    rc = -errno;
+  } else if (!ViewsOverlap(region, base, size)) {
     void* moved = mremap(reinterpret_cast<void*>(base), size, newSize, MREMAP_MAYMOVE);
-    if (moved == MAP_FAILED) return -errno;
-    SetExtent(region, reinterpret_cast<uintptr_t>(moved), newSize);
-    return 0;
+    if (moved == MAP_FAILED) {
+      rc = -errno;
+    } else {
+      region->base = reinterpret_cast<uintptr_t>(moved);
+      region->size = newSize;
+    }
+  } else {
+    // Views may still point into the old range: move the pages but keep the
+    // range mapped (MREMAP_DONTUNMAP), then turn what is left there into a
+    // zombie. DONTUNMAP keeps the size and is refused by this kernel unless the
+    // destination is given (MREMAP_FIXED), so the pages go to the start of a
+    // reservation of the new size, whose tail is then freed to grow into.
+    void* reservation = mmap(nullptr, newSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void* moved = reservation == MAP_FAILED
+                      ? MAP_FAILED
+                      : mremap(reinterpret_cast<void*>(base), size, size,
+                               MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, reservation);
+    if (reservation == MAP_FAILED) {
+      rc = -errno;
+    } else if (moved == MAP_FAILED) {
+      const int error = errno;
+      munmap(reservation, newSize);
+      rc = error == EINVAL ? -EBUSY : -error;
+    } else {
+      // Should this fail, what DONTUNMAP left there is still ours: keep it all the same.
+      MakeZombie(region, base, size);
+      keep(base, size);
+      region->base = reinterpret_cast<uintptr_t>(moved);
+      region->size = size;
+      munmap(static_cast<char*>(moved) + size, newSize - size);
+      // Nothing points into the moved pages yet, so should something take the freed tail first, they may move again.
+      void* grown = mremap(moved, size, newSize, MREMAP_MAYMOVE);
+      if (grown == MAP_FAILED) {
+        rc = -errno;
+      } else {
+        region->base = reinterpret_cast<uintptr_t>(grown);
+        region->size = newSize;
+      }
+    }
   }
-  // Views may still point into the old range: move the pages but keep the
-  // range mapped (MREMAP_DONTUNMAP), then turn what is left there into a
-  // zombie. DONTUNMAP keeps the size and is refused by this kernel unless the
-  // destination is given (MREMAP_FIXED), so the pages go to the start of a
-  // reservation of the new size, whose tail is then freed to grow into.
-  void* reservation = mmap(nullptr, newSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (reservation == MAP_FAILED) return -errno;
-  void* moved = mremap(reinterpret_cast<void*>(base), size, size, MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, reservation);
-  if (moved == MAP_FAILED) {
-    const int error = errno;
-    munmap(reservation, newSize);
-    return error == EINVAL ? -EBUSY : -error;
-  }
-  // Should this fail, what DONTUNMAP left there is still ours: keep it all the same.
-  MakeZombie(region, base, size);
-  KeepZombie(region, base, size);
-  SetExtent(region, reinterpret_cast<uintptr_t>(moved), size);
-  munmap(static_cast<char*>(moved) + size, newSize - size);
-  // Nothing points into the moved pages yet, so should something take the freed tail first, they may move again.
-  void* grown = mremap(moved, size, newSize, MREMAP_MAYMOVE);
-  if (grown == MAP_FAILED) return -errno;
-  SetExtent(region, reinterpret_cast<uintptr_t>(grown), newSize);
-  return 0;
+  delete zombie;  // unused
+  return rc;
 }
 
 bool ReleaseHeap(napi_env env, Region* region, uintptr_t cut) {
@@ -394,6 +457,37 @@ bool ReleaseHeap(napi_env env, Region* region, uintptr_t cut) {
   if (!AllDetached(env, region, cut, region->base + region->size - cut)) return false;
   region->released = true;
   return true;
+}
+
+void EndEnvRegions(napi_env env, EnvRegions* regions) {
+  // The main thread's env ends with the process: the kernel takes it all back.
+  if (!regions->mainThread) {
+    while (Region* first = regions->regions.Front()) {
+      Region* top = TopOf(first);
+      PostOrder(top, [regions](Region* region) { regions->regions.Remove(region); });
+      // Under the lock: finalizers of SharedArrayBuffers run on any thread.
+      std::lock_guard<std::mutex> lock(Orphans());
+      const bool pinned = TreePinned(top);
+      const bool shared = ForgetViews(env, top);
+      if (shared) {
+        // Other threads hold SharedArrayBuffers of it: the last one to die disposes it.
+        PostOrder(top, [pinned](Region* region) {
+          region->orphaned = true;
+          region->abandoned = pinned;
+        });
+      } else {
+        DisposeEndedTree(top, pinned);
+      }
+    }
+  }
+  ForgetSentinel(env, regions);
+  delete regions;
+}
+
+void OrphanViewGone(View* view) {
+  Region* top = TopOf(view->region);
+  UnlistView(view);
+  if (!AnyViews(top)) DisposeEndedTree(top, top->abandoned);
 }
 
 }  // namespace mman

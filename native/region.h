@@ -8,26 +8,37 @@
 // collected AND its backing store freed. Until then a released range is a
 // "zombie": fresh private anonymous memory (MAP_FIXED over the old pages, so
 // RSS drops at once) that nobody else can be handed by mmap().
+//
+// When a worker's env ends, what it mapped goes with it unless another thread
+// may still reach it (see EndEnvRegions). Every book here is an intrusive list
+// or a node allocated without throwing: running out of memory (or of VMAs,
+// where malloc's own mmap() fails) is answered with ENOMEM, never an abort.
 #pragma once
 
 #include <node_api.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+
+#include "links.h"
 
 namespace mman {
 
 enum class RegionKind { Mapped, Heap };
 
 struct Region;
+struct StoreMailbox;
 
-// One external ArrayBuffer over part of a region.
+// One external ArrayBuffer (or SharedArrayBuffer) over part of a region.
 struct View {
   Region* region = nullptr;
+  Links<View> links;  // in region->views
   uintptr_t start = 0;  // absolute: views outlive moves of their region
   size_t length = 0;
   napi_ref weak = nullptr;  // the JS object, until it is collected
+  // `weak` is strong for now: the object is kept for the teardown census (views.cc).
+  bool held = false;
+  uint64_t serial = 0;  // creation order in its env (see TakeCensus in views.cc)
   bool storeAlive = true;   // the backing store (wherever it went) not yet freed
   bool objectAlive = true;  // the JS object not yet collected
   bool watched = false;     // an object finalizer is attached
@@ -40,23 +51,35 @@ struct View {
   // A SharedArrayBuffer: never detached (it cannot be), and a legitimate user
   // of the memory until it dies, in whatever thread it went to.
   bool shared = false;
-  struct StoreMailbox* mailbox = nullptr;  // how its finalizer reaches this env's thread
+  bool sharedStoreGone = false;  // set from any thread, under OrphanLock()
+  // Found while the env ended: the store may live on in another thread
+  // (moved there by transfer()), so its range must stay mapped.
+  bool pinned = false;
+  StoreMailbox* mailbox = nullptr;  // how a shared store's finalizer reaches this env's thread
 };
 
-struct Range {
-  uintptr_t start;
-  size_t length;
+// A range remap() gave up that views may still point into.
+struct Zombie {
+  uintptr_t start = 0;
+  size_t length = 0;
+  Zombie* next = nullptr;
 };
 
 struct Region {
   RegionKind kind = RegionKind::Mapped;
   napi_env env = nullptr;  // regions are only used from the thread that made them
+  Links<Region> envLinks;  // in its env's EnvRegions
   uintptr_t base = 0;
   size_t size = 0;  // page-rounded for mapped regions
   Region* parent = nullptr;  // set for MAP_FIXED mappings placed inside a region we own
-  std::vector<Region*> children;
-  std::vector<View*> views;  // every view not yet dead (object collected and store freed)
-  std::vector<Range> zombies;  // ranges remap() gave up that views may still point into
+  Links<Region> siblingLinks;  // in parent->children
+  List<Region, &Region::siblingLinks> children;
+  // Every view not yet dead (object collected and store freed): those we
+  // detached first, then the others, oldest first.
+  List<View, &View::links> views;
+  int sharedViews = 0;  // SharedArrayBuffers among them
+  Zombie* zombies = nullptr;
+  Region* chunkBelow = nullptr;  // heap regions: the growth before this one (heap_calls.cc)
   int refs = 0;  // handle + views + children + async operations
   int pendingAsync = 0;
   int fileFd = -1;  // a duplicate of the mapped file's fd (regular files), for size checks
@@ -71,9 +94,32 @@ struct Region {
   // zombie after release) and must be given back when it is disposed. False
   // for heap regions, and for children whose parent's range covers them.
   bool holdsRange = false;
+  // Its env ended while SharedArrayBuffers of it lived on in other threads:
+  // the last of them to die disposes it, from whatever thread (OrphanLock()).
+  bool orphaned = false;
+  bool abandoned = false;  // orphaned, and pinned too: its ranges stay mapped
 };
 
-// A new region; `fileFd` (or -1) becomes the region's to close.
+// What mman keeps per env (EnvData::regions): its regions, and what the
+// teardown census needs (views.cc).
+struct EnvRegions {
+  List<Region, &Region::envLinks> regions;
+  bool mainThread = false;  // its end is the process's: nothing is given back then
+  uint64_t nextViewSerial = 1;
+  // See TakeCensus (views.cc): views from sentinelSerial on were made after
+  // the newest sentinel, and cannot be told apart at teardown.
+  int sentinels = -1;  // whether views need sentinels here; -1 until the first view
+  uint64_t sentinelSerial = 1;
+  uintptr_t sentinelId = 0;
+  napi_ref sentinel = nullptr;
+  bool censusTaken = false;
+};
+
+// The env's books, made on first use; nullptr when that allocation fails.
+EnvRegions* RegionsOf(napi_env env);
+
+// A new region, or nullptr (nothing changed) when memory ran out. `fileFd`
+// (or -1) becomes the region's to close once it is made.
 Region* NewRegion(napi_env env, RegionKind kind, uintptr_t base, size_t size, Region* parent, int fileFd);
 
 // The innermost live mapped region of this env containing [start, start + length).
@@ -87,6 +133,7 @@ void ViewGone(Region* region);
 // handle has no native finalizer: lib/ calls dropHandle from a
 // FinalizationRegistry once its Region object is collected, which costs far
 // less per mapping than a Node-API finalizer (measured: ~0.1 vs ~0.7 us).
+// nullptr (nothing referenced) when the handle could not be made.
 napi_value WrapRegion(napi_env env, Region* region);
 void DropHandle(Region* region);
 // nullptr (no exception) when value is not a region handle.
@@ -121,12 +168,26 @@ size_t PageSize();
 
 // Regions not yet disposed, in the whole process: what a leak would make grow.
 long LiveRegions();
-// Zombie ranges (whole released regions and remap leftovers) not yet unmapped.
+// Ranges mman keeps mapped that no live region uses: zombies (whole released
+// regions and remap leftovers) not yet unmapped, and what an ended env left
+// behind because another thread may still use it.
 long ZombieRanges();
 
 // Notes that the region's pages may have stopped being plain read-write
 // memory: after mprotect, and madvise advice that changes what a page is.
 void NoteAdvice(Region* region, int advice);
 void NoteProtect(Region* region);
+
+// The env is being torn down and everything that will run for it has run
+// (its instance-data finalizer): gives back what it mapped, except what
+// another thread may still use (see views.cc: pinned views, live
+// SharedArrayBuffers). A worker's mappings would otherwise outlive it.
+void EndEnvRegions(napi_env env, EnvRegions* regions);
+
+// Guards orphaned regions and sharedStoreGone, which any thread may touch.
+void LockOrphans();
+void UnlockOrphans();
+// Under LockOrphans(): a SharedArrayBuffer of an orphaned region died.
+void OrphanViewGone(View* view);
 
 }  // namespace mman

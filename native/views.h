@@ -29,6 +29,9 @@ bool AnySharedViews(const Region* region);
 // where ArrayBuffer.prototype.transfer(0) throws. Without one, Node-API detaches.
 void SetDetacher(napi_env env, napi_value detacher);
 
+// Takes the view out of its region's books and deletes it (no reference is dropped).
+void UnlistView(View* view);
+
 // Detaches every view we can reach, of the region and of its children.
 void DetachViews(napi_env env, Region* region);
 
@@ -43,5 +46,20 @@ bool AllDetached(napi_env env, const Region* region, uintptr_t start, size_t len
 // used where we cannot detach it: moved away by transfer(), or collected
 // with its backing store not yet freed.
 bool ViewsMayEscape(napi_env env, Region* region, uintptr_t start, size_t length);
+
+// Teardown (see TakeCensus in views.cc). In a worker, a view's object is held
+// from its creation until lib/ releases it (a second or more later), so that
+// a worker stopped meanwhile finds it at the census; lib/ holds every view
+// again as the worker's loop runs dry or it exits. HoldViews returns how many
+// views are in doubt (collected, their stores not yet reported freed), or -errno.
+int HoldViews(napi_env env);
+void ReleaseViews(napi_env env);
+void ForgetSentinel(napi_env env, EnvRegions* regions);
+// Whether a view of the tree was found, as its env ended, to be possibly in
+// use in another thread.
+bool TreePinned(const Region* top);
+// Under LockOrphans(), as the env ends: deletes the tree's views but its
+// live SharedArrayBuffers, and says whether any of those is left.
+bool ForgetViews(napi_env env, Region* top);
 
 }  // namespace mman

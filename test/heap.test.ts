@@ -120,4 +120,95 @@ describe('brk and sbrk', () => {
     expect(Object.keys(outcomes).filter((what) => !['reset', 'EBUSY', 'ERR_OUT_OF_RANGE', 'ENOMEM'].includes(what)), seen).toEqual([])
     if (!sanitized) expect(outcomes.reset, seen).toBeGreaterThan(0)
   })
+
+  // glibc's sbrk() reads the break, then sets it, and the main thread always
+  // allocates from malloc's main arena, which moves the break under its own
+  // lock: a worker growing the heap was handed malloc's bytes (SIGSEGV in 3 of
+  // 3 processes before the break was confined to the main thread).
+  it('refuses to move the break from a worker while the main thread allocates: no signal, EBUSY (5 processes)', () => {
+    for (let round = 0; round < 5; round++) {
+      const child = runChild(`
+        import { Worker } from 'node:worker_threads'
+        const worker = new Worker(\`
+          Promise.all([import('mman'), import('node:worker_threads')]).then(([{ sbrk, brk }, { parentPort }]) => {
+            const outcomes = {}
+            const count = (what) => { outcomes[what] = (outcomes[what] ?? 0) + 1 }
+            for (const end = Date.now() + 400; Date.now() < end;) {
+              const mark = sbrk(0)
+              try { new Uint8Array(sbrk(65536)).fill(1); count('grew') } catch (e) { count('grow ' + e.code) }
+              try { sbrk(-4096); count('shrank') } catch (e) { count('shrink ' + e.code) }
+              try { brk(mark - 4096n); count('reset') } catch (e) { count('brk ' + e.code) }
+              try { brk(mark + 4096n); count('brk grew') } catch (e) { count('brk grow ' + e.code) }
+            }
+            parentPort.postMessage(outcomes)
+          })\`, { eval: true })
+        let outcomes
+        worker.once('message', (m) => { outcomes = m })
+        const exited = new Promise((resolve) => worker.once('exit', resolve))
+        const keep = []
+        while (outcomes === undefined) {
+          for (let i = 0; i < 2000; i++) keep.push(Buffer.alloc(512, 1))
+          if (keep.length > 40000) keep.length = 0
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+        await exited
+        console.log(JSON.stringify(outcomes))
+      `)
+      const seen = `stdout: ${child.stdout}\nstderr: ${child.stderr}`
+      expect(child.signal, seen).toBeNull()
+      expect(child.status, seen).toBe(0)
+      expect(Object.keys(JSON.parse(child.stdout)).sort(), seen).toEqual(['brk EBUSY', 'brk grow EBUSY', 'grow EBUSY', 'shrink EBUSY'])
+    }
+  })
+
+  it("says why a worker may not move the break, and still reads it", () => {
+    const child = runChild(`
+      import { Worker } from 'node:worker_threads'
+      const worker = new Worker(\`
+        Promise.all([import('mman'), import('node:worker_threads')]).then(([{ sbrk }, { parentPort }]) => {
+          try { sbrk(4096) } catch (e) { parentPort.postMessage([typeof sbrk(0), e.code, e.errno, e.syscall, /main thread/.test(e.message)]) }
+        })\`, { eval: true })
+      console.log(JSON.stringify(await new Promise((resolve) => worker.once('message', resolve))))
+    `)
+    expect(child.stderr).toBe('')
+    expect(JSON.parse(child.stdout)).toEqual(['bigint', 'EBUSY', -16, 'sbrk', true])
+  })
+
+  // Past malloc's arena limit, threads share arenas, the main one included:
+  // then even the main thread may race another thread's growth.
+  it('refuses growth on the main thread while there are more threads than malloc arenas (MALLOC_ARENA_MAX=1)', () => {
+    const child = runChild(
+      `
+      import { sbrk } from 'mman'
+      import { Worker } from 'node:worker_threads'
+      const worker = new Worker('setInterval(() => {}, 1000)', { eval: true })
+      await new Promise((resolve) => worker.once('online', resolve))
+      try { sbrk(4096); console.log('grew') } catch (e) { console.log(e.code, /arenas/.test(e.message)) }
+      await worker.terminate()
+    `,
+      [],
+      { MALLOC_ARENA_MAX: '1' },
+    )
+    expect(child.stderr).toBe('')
+    expect(child.stdout).toBe('EBUSY true\n')
+  })
+
+  // lib/ checks a shrink against the floor it reads; should the floor rise
+  // before the addon looks (malloc moved the break and mman grew again), that
+  // is a race, answered as one. It threw EINVAL.
+  it.skipIf(sanitized)('answers a shrink below a floor that moved after lib/ checked it with EBUSY, not EINVAL', () => {
+    const child = runChildGrowingHeap(`
+      import { sbrk } from 'mman'
+      import { native } from './dist/lib/native.js'
+      const first = sbrk(4096)
+      const keep = []
+      const top = sbrk(0)
+      for (let i = 0; i < 20000 && sbrk(0) === top; i++) keep.push(new ArrayBuffer(1024).slice(0))
+      const second = sbrk(4096)
+      const [, , floor] = native.heapState()
+      console.log(native.heapShrink(floor - 4096n), first.byteLength, second.byteLength)
+    `)
+    expect(child.stderr).toBe('')
+    expect(child.stdout).toBe('moved 4096 4096\n')
+  })
 })

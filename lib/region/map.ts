@@ -9,6 +9,7 @@ import { addressHint, bits, integer, mappingLength } from '../validate.js'
 import { roundDownToPage, roundUpToPage } from './pages.js'
 import { checkPolicy, fixedRefusal, mappableFile, protection, refuseBeyondEOF, type MapPolicy, type MappableFile } from './policy.js'
 import { Region } from './region.js'
+import { spendVmas } from './vma-budget.js'
 
 export interface MapRequest extends MapPolicy {
   addr: unknown
@@ -50,6 +51,8 @@ export function mapRegion(request: MapRequest): MappedRegion {
     if (file.kind === 'file') fileSize = file.size
     if (fileSize !== undefined && request.allowBeyondEOF !== true) refuseBeyondEOF(fileSize, offset, length)
   }
+  // MAP_FIXED splits the reservation it lands in.
+  spendVmas(flags & MAP.FIXED ? 2 : 1, 'mmap')
   const result = native.mmap(addr, length + delta, prot, flags, fd, offset - delta, fileSize !== undefined)
   if (typeof result === 'string') throw fixedRefusal(addr, result)
   const handle = check(result, 'mmap')

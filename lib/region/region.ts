@@ -5,6 +5,7 @@ import { check } from '../errors.js'
 import { fstatRaw } from '../fstat.js'
 import { native, type RegionHandle } from '../native.js'
 import { roundUpToPage } from './pages.js'
+import { noteUnmap } from './vma-budget.js'
 
 export type RegionKind = 'mapped' | 'heap'
 
@@ -60,6 +61,8 @@ export class Region {
   /** munmap(2) of the whole region and whatever was placed inside it. Does nothing the second time. */
   unmap(): void {
     if (this.#dropped) return
+    // Never refused: it is how memory comes back.
+    noteUnmap()
     check(native.munmap(this.handle), 'munmap', (code) =>
       code === 'EBUSY' ? 'an async msync/populate on this mapping has not finished' : undefined,
     )

@@ -5,6 +5,7 @@ import { check, invalidArgType, invalidArgValue, invalidState } from '../errors.
 import { native } from '../native.js'
 import { pagesOf, type PageRange } from './pages.js'
 import type { Region } from './region.js'
+import { noteViewMade } from './teardown.js'
 
 // On Node >= 24, markAsUntransferable() gives a buffer a V8 detach key, and
 // detaching it through Node-API would abort the process; transfer(0) detaches
@@ -39,6 +40,7 @@ const views = new WeakMap<ArrayBufferLike, ViewRecord>()
 export function createView(region: Region, offset: number, length: number, syscall: string): ArrayBuffer {
   const buffer = check(native.view(region.handle, offset, length), syscall)
   views.set(buffer, { region, offset, length, generation: region.generation })
+  noteViewMade()
   return buffer
 }
 
