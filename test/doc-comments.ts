@@ -28,7 +28,7 @@ export function blockTags(comment: string, firstLine = 1): BlockTag[] {
     .replace(/^\/\*\*/, '')
     .replace(/\*\/$/, '')
     .split('\n')
-    .map((line) => line.replace(/^\s*\* ?/, ''))
+    .map((line) => line.replace(/^\s*(?:\* ?)?/, ''))
   const tags: BlockTag[] = []
   let inCode = false
   lines.forEach((line, i) => {

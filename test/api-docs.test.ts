@@ -1,0 +1,270 @@
+// What the API reference says about each call is held to the code. Every
+// function, class, method and accessor a user of the package calls has an
+// @example (test/api-examples.test.ts runs them all). And every code a
+// @throws names is one the call can throw, as far as reading the code tells:
+// an ERR_* code must be written in code the call reaches (following calls,
+// not just imports, through lib/), with the error class that code is made
+// with; a syscall's errno must be one its man page lists (or one a reason is
+// recorded for in test/fixtures/syscall-errors.json) or one mman makes itself
+// in reached code, for a syscall the call makes. This is a guard against codes
+// nobody can get; that the call really gets them is for the behaviour tests.
+import { readFileSync } from 'node:fs'
+import { constants } from 'node:os'
+import { join, relative, sep } from 'node:path'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+import { blockTags, type BlockTag } from './doc-comments.js'
+import { repoRoot } from './helpers.js'
+
+// Files other work is still changing: their calls get examples once it lands.
+// Each entry must still lack some example (the test says when to remove it).
+const EXAMPLES_TO_COME = ['lib/heap.ts', 'lib/ipc/channel.ts']
+
+const libDir = join(repoRoot, 'lib') + sep
+const config = ts.getParsedCommandLineOfConfigFile(join(repoRoot, 'tsconfig.json'), {}, {
+  ...ts.sys,
+  onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+    throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))
+  },
+})!
+const program = ts.createProgram({ rootNames: [join(libDir, 'index.ts')], options: config.options })
+const checker = program.getTypeChecker()
+const libSources = program.getSourceFiles().filter((file) => file.fileName.startsWith(libDir))
+
+const inLib = (node: ts.Node) => node.getSourceFile().fileName.startsWith(libDir)
+
+function declarationsOf(name: ts.Node): ts.Declaration[] {
+  let symbol = checker.getSymbolAtLocation(name)
+  if (symbol !== undefined && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol)
+  return symbol?.declarations ?? []
+}
+
+/** A declaration's doc comment, as written, and the line it starts on. */
+function docComment(node: ts.Node): { text: string; line: number } | undefined {
+  const doc = ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc).at(-1)
+  if (doc === undefined) return undefined
+  const file = node.getSourceFile()
+  return { text: file.text.slice(doc.pos, doc.end), line: file.getLineAndCharacterOfPosition(doc.pos).line + 1 }
+}
+
+const tagsOf = (node: ts.Node): BlockTag[] => {
+  const comment = docComment(node)
+  return comment === undefined ? [] : blockTags(comment.text, comment.line)
+}
+
+function nameOf(node: ts.Node): string {
+  const own = ts.isConstructorDeclaration(node) ? 'constructor' : ((node as ts.NamedDeclaration).name?.getText() ?? '?')
+  const owner = node.parent
+  return (ts.isClassDeclaration(owner) || ts.isInterfaceDeclaration(owner)) && owner.name ? `${owner.name.text}.${own}` : own
+}
+
+const where = (node: ts.Node) =>
+  `${relative(repoRoot, node.getSourceFile().fileName)}:${node.getSourceFile().getLineAndCharacterOfPosition(node.getStart()).line + 1} ${nameOf(node)}`
+
+const isInternal = (node: ts.Node) => tagsOf(node).some((tag) => tag.name === 'internal')
+const isPrivate = (member: ts.ClassElement) =>
+  (member.name !== undefined && ts.isPrivateIdentifier(member.name)) ||
+  (ts.getCombinedModifierFlags(member as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0
+const extendsError = (node: ts.ClassDeclaration) => node.heritageClauses?.some((clause) => clause.types.some((type) => type.expression.getText() === 'Error')) === true
+
+/** The declarations of the public API whose pages a user reads for how to call them. */
+function publicCalls(): ts.Node[] {
+  const index = libSources.find((file) => file.fileName === join(libDir, 'index.ts'))!
+  const calls = new Set<ts.Node>()
+  for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(index)!)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported
+    const functions = (symbol.declarations ?? []).filter(ts.isFunctionDeclaration)
+    // Overloads: each signature has its page; the implementation has none.
+    const signatures = functions.filter((fn) => fn.body === undefined)
+    for (const fn of signatures.length > 0 ? signatures : functions) calls.add(fn)
+    for (const declaration of symbol.declarations ?? []) {
+      if (ts.isClassDeclaration(declaration)) {
+        calls.add(declaration)
+        for (const member of declaration.members) {
+          if (isPrivate(member) || isInternal(member)) continue
+          // An error's constructor is the library's to call; its class page shows the error.
+          if (ts.isConstructorDeclaration(member) && !extendsError(declaration)) calls.add(member)
+          if (ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member)) calls.add(member)
+        }
+      }
+      if (ts.isInterfaceDeclaration(declaration)) for (const member of declaration.members.filter(ts.isMethodSignature)) calls.add(member)
+    }
+  }
+  return [...calls]
+}
+
+/** The nodes whose code runs for a declaration: itself, or (a signature without a body) its implementation. */
+function bodiesOf(node: ts.Node): ts.Node[] {
+  if (ts.isFunctionDeclaration(node) && node.body === undefined && node.name) {
+    return declarationsOf(node.name).filter((fn) => ts.isFunctionDeclaration(fn) && fn.body !== undefined)
+  }
+  if (ts.isMethodSignature(node)) {
+    // An interface's method runs as whichever method of that name the object has: any of lib/'s (an over-reach
+    // that can only let a code pass, never fail one).
+    const name = node.name.getText()
+    const found: ts.Node[] = []
+    const visit = (child: ts.Node): void => {
+      if (ts.isMethodDeclaration(child) && child.name.getText() === name) found.push(child)
+      ts.forEachChild(child, visit)
+    }
+    for (const file of libSources) visit(file)
+    return found
+  }
+  // Naming a class runs its constructor and its fields' initializers, not its methods.
+  if (ts.isClassDeclaration(node)) return node.members.filter((member) => ts.isConstructorDeclaration(member) || ts.isPropertyDeclaration(member))
+  return [node]
+}
+
+interface Reached {
+  /** Every string literal in the code reached. */
+  strings: Set<string>
+  /** Names the code calls from outside lib/ (openSync, ...). */
+  outside: Set<string>
+}
+
+/** What the code of `start` reaches: every declaration of lib/ it names, transitively (types left out). */
+function reachedFrom(start: ts.Node): Reached {
+  const reached: Reached = { strings: new Set(), outside: new Set() }
+  const done = new Set<ts.Node>()
+  const queue = bodiesOf(start)
+  while (queue.length > 0) {
+    const node = queue.pop()!
+    if (done.has(node)) continue
+    done.add(node)
+    const visit = (child: ts.Node): void => {
+      if (ts.isTypeNode(child)) return
+      if (ts.isStringLiteralLike(child)) reached.strings.add(child.text)
+      if (ts.isIdentifier(child) || ts.isPrivateIdentifier(child)) {
+        for (const declaration of declarationsOf(child)) {
+          if (inLib(declaration)) queue.push(...bodiesOf(declaration))
+          else reached.outside.add(child.text)
+        }
+      }
+      ts.forEachChild(child, visit)
+    }
+    visit(node)
+  }
+  return reached
+}
+
+/** The error class each ERR_* code of lib/ is made with: coded(new TypeError(...), 'ERR_X'), new ChannelError('ERR_X', ...), or a class whose code is 'ERR_X'. */
+function classesOfCodes(): Map<string, Set<string>> {
+  const classes = new Map<string, Set<string>>()
+  const add = (code: string, name: string) => classes.set(code, (classes.get(code) ?? new Set()).add(name))
+  for (const file of libSources) {
+    const text = file.text
+    for (const [, name, code] of text.matchAll(/coded\(\s*new (\w+)\([\s\S]*?'(ERR_\w+)',?\s*\)/g)) add(code!, name!)
+    for (const [, name, code] of text.matchAll(/new (\w+)\('(ERR_\w+)'/g)) add(code!, name!)
+    for (const [, name, code] of text.matchAll(/class (\w+) extends Error \{[\s\S]*?\bcode = '(ERR_\w+)'/g)) add(code!, name!)
+  }
+  return classes
+}
+
+const table = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/syscall-errors.json'), 'utf8')) as {
+  manPages: Record<string, string[]>
+  beyondTheManPages: Record<string, Record<string, string>>
+}
+const errnoOf = (code: string) => (constants.errno as Record<string, number | undefined>)[code]
+// The errnos a call may fail with, by number: libuv's ENOTSUP is the man pages' EOPNOTSUPP.
+const kernelErrnos = (syscall: string): Set<number> =>
+  new Set([...(table.manPages[syscall] ?? []), ...Object.keys(table.beyondTheManPages[syscall] ?? {})].map(errnoOf).filter((n) => n !== undefined))
+
+// The calls Node's own functions make, as their errors name them.
+const NODE_CALLS: Record<string, string[]> = {
+  open: ['openSync', 'readFileSync'],
+  ftruncate: ['ftruncateSync'],
+  unlink: ['unlinkSync'],
+  close: ['closeSync'],
+}
+const makesSyscall = (reached: Reached, syscall: string) =>
+  reached.strings.has(syscall) || (NODE_CALLS[syscall] ?? []).some((name) => reached.outside.has(name))
+
+export interface ThrowsItem {
+  errorClass: string
+  codes: string[]
+  syscall: string | undefined
+}
+
+const ITEM = /^- (?:`(\w+)`|\{@link (\w+)\}) ((?:`[A-Z][A-Z0-9_]*`(?:, )?)+)(?: \(`(\w+)`\))?: \S/
+
+/**
+ * The items of a @throws: `- ErrorClass CODE[, CODE] [(syscall)]: when`, each
+ * with the lines indented under it. Items that do not read so are returned as strings.
+ */
+export function throwsItems(text: string): Array<ThrowsItem | string> {
+  return text
+    .replace(/\n {2}/g, ' ')
+    .split('\n')
+    .filter((line) => line.startsWith('- '))
+    .map((line) => {
+      const match = ITEM.exec(line)
+      if (match === null) return line
+      return { errorClass: (match[1] ?? match[2])!, codes: [...match[3]!.matchAll(/`(\w+)`/g)].map((code) => code[1]!), syscall: match[4] }
+    })
+}
+
+/** Every declaration of lib/ with a doc comment that has a @throws. */
+function documentedThrows(): Array<{ node: ts.Node; tag: BlockTag }> {
+  const found: Array<{ node: ts.Node; tag: BlockTag }> = []
+  const visit = (node: ts.Node): void => {
+    for (const tag of tagsOf(node).filter((each) => each.name === 'throws')) found.push({ node, tag })
+    ts.forEachChild(node, visit)
+  }
+  for (const file of libSources) ts.forEachChild(file, visit)
+  return found
+}
+
+describe('the API reference', () => {
+  it('shows an example of every function, class, method and accessor a user calls', () => {
+    const calls = publicCalls()
+    expect(calls.length).toBeGreaterThanOrEqual(90)
+    const withoutExample = calls.filter((node) => !tagsOf(node).some((tag) => tag.name === 'example')).map(where)
+    const awaited = (entry: string) => EXAMPLES_TO_COME.some((file) => entry.startsWith(`${file}:`))
+    expect(withoutExample.filter((entry) => !awaited(entry))).toEqual([])
+    // An entry of EXAMPLES_TO_COME whose calls all have examples now is to be removed from it.
+    expect(EXAMPLES_TO_COME.filter((file) => !withoutExample.some((entry) => entry.startsWith(`${file}:`)))).toEqual([])
+  })
+
+  it('reads a @throws item as error class, codes and syscall', () => {
+    expect(throwsItems('The promise rejects with:\n- `TypeError` `ERR_X`: when\n  more\n- {@link SyscallError} `EIO`, `ENOSPC` (`msync`): when\n- TypeError ERR_X: bad')).toEqual([
+      { errorClass: 'TypeError', codes: ['ERR_X'], syscall: undefined },
+      { errorClass: 'SyscallError', codes: ['EIO', 'ENOSPC'], syscall: 'msync' },
+      '- TypeError ERR_X: bad',
+    ])
+  })
+
+  const documented = documentedThrows()
+  const classes = classesOfCodes()
+
+  it.each(documented.map(({ node, tag }) => [where(node), node, tag] as const))('%s: each code its @throws names can be thrown', (_name, node, tag) => {
+    const reached = reachedFrom(node)
+    const items = throwsItems(tag.text)
+    expect(items.length).toBeGreaterThan(0)
+    const wrong: string[] = []
+    for (const item of items) {
+      if (typeof item === 'string') {
+        wrong.push(`not "- ErrorClass CODE (syscall): when": ${item}`)
+        continue
+      }
+      for (const code of item.codes) {
+        if (code.startsWith('ERR_')) {
+          if (!classes.get(code)?.has(item.errorClass)) wrong.push(`${code} is made with ${[...(classes.get(code) ?? ['no class'])].join(' or ')}, not ${item.errorClass}`)
+          if (!reached.strings.has(code)) wrong.push(`${code} is in no code ${nameOf(node)} reaches`)
+          continue
+        }
+        const errno = errnoOf(code)
+        if (item.errorClass !== 'SyscallError') wrong.push(`${code} is a SyscallError, not ${item.errorClass}`)
+        if (errno === undefined) wrong.push(`${code} is no errno of this system`)
+        if (item.syscall === undefined) {
+          wrong.push(`${code} names no syscall`)
+          continue
+        }
+        if (!makesSyscall(reached, item.syscall)) wrong.push(`${nameOf(node)} makes no ${item.syscall} call`)
+        if (!reached.strings.has(code) && (errno === undefined || !kernelErrnos(item.syscall).has(errno))) {
+          wrong.push(`${code} is neither in ${item.syscall}(2)'s ERRORS (test/fixtures/syscall-errors.json) nor made by mman in code ${nameOf(node)} reaches`)
+        }
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+})
