@@ -196,7 +196,7 @@ export interface MapAnonymousOptions {
  * import { mapAnonymous } from 'mman'
  *
  * // 8 GiB of address space: pages cost memory only once touched, and noReserve reserves no swap for them.
- * const m = mapAnonymous(8 * 2 ** 30, { noReserve: true })
+ * const m = mapAnonymous(8 * 2 ** 30, { shared: true, noReserve: true })
  * const last = new Uint8Array(m.window(m.length - 4096, 4096))
  * last[4095] = 1
  * console.log(m.residency().resident)

@@ -588,7 +588,7 @@ export class Mapping implements Disposable {
    * ```js
    * import { mapAnonymous, pageSize } from 'mman'
    *
-   * const m = mapAnonymous(16 * pageSize)
+   * const m = mapAnonymous(16 * pageSize, { shared: true })
    * m.populate({ length: 4 * pageSize })
    * console.log(m.residency().resident)
    * ```
@@ -651,7 +651,7 @@ export class Mapping implements Disposable {
    * ```js
    * import { mapAnonymous, pageSize } from 'mman'
    *
-   * const m = mapAnonymous(8 * pageSize)
+   * const m = mapAnonymous(8 * pageSize, { shared: true }) // no transparent huge page fills the rest
    * m.bytes()[0] = 1
    * const { pages, resident, bitmap } = m.residency()
    * console.log(pages, resident, bitmap[0], m.residency({ offset: pageSize }).pages)
@@ -688,7 +688,7 @@ export class Mapping implements Disposable {
    * ```js
    * import { mapAnonymous, pageSize } from 'mman'
    *
-   * const m = mapAnonymous(4 * pageSize)
+   * const m = mapAnonymous(4 * pageSize, { shared: true })
    * m.lock({ onFault: true }) // pages are locked as they are touched
    * m.bytes()[0] = 1
    * console.log(m.residency().resident, m.stats().byVma[0].sizes.Locked)

@@ -366,7 +366,8 @@ export async function msyncAsync(buf: MappedMemory, flags: number = MS.SYNC): Pr
  * ```js
  * import { mmap, mincore, PROT, MAP, pageSize } from 'mman'
  *
- * const buf = mmap(null, 4 * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * // Shared: its pages come one by one, where private memory may get a whole transparent huge page.
+ * const buf = mmap(null, 4 * pageSize, PROT.READ | PROT.WRITE, MAP.SHARED | MAP.ANONYMOUS, -1, 0)
  * new Uint8Array(buf)[2 * pageSize] = 1 // touch the third page only
  * console.log(mincore(buf))
  * ```
