@@ -53,14 +53,15 @@ const FILE_MODES = {
  * - {@link SyscallError} `EBADF` (`mmap`): the fd is not open.
  * - {@link SyscallError} `ENODEV` (`mmap`): a directory, FIFO or socket, or a file of a file system that cannot
  *   map (as /proc and /sys files).
- * - {@link SyscallError} `EACCES` (`mmap`): the fd is not open for reading, or (mode 'rw') not for writing, or is
- *   append-only.
+ * - {@link SyscallError} `EACCES` (`mmap`): the fd is not open for reading, or (mode 'rw') not for writing, or the
+ *   file is append-only (chattr +a).
  * - {@link SyscallError} `EPERM` (`mmap`): mode 'rw' on a memfd sealed against writing.
  * - {@link SyscallError} `ENOMEM` (`mmap`): no room in the address space, or the process has vm.max_map_count
  *   mappings.
  * - {@link SyscallError} `EMFILE`, `ENFILE` (`mmap`): no file descriptor is free for the duplicate the mapping keeps.
  * - {@link SyscallError} `EINVAL`, `EACCES` (`madvise`): `advice` does not apply to a file mapping of this mode
- *   (MADV.FREE, MADV.WIPEONFORK; MADV.POPULATE_WRITE or MADV.REMOVE in mode 'r').
+ *   (MADV.FREE and MADV.WIPEONFORK never do, MADV.REMOVE needs mode 'rw', MADV.POPULATE_WRITE mode 'rw' or
+ *   'cow').
  * @example
  * ```js
  * import { mapFile } from 'mman'
@@ -247,8 +248,8 @@ export function mapAnonymous(length: number, options?: MapAnonymousOptions): Map
  * - {@link SyscallError} `EBADF` (`mmap`): `fd` is not open, or is -1 without MAP.ANONYMOUS.
  * - {@link SyscallError} `ENODEV` (`mmap`): `fd` is a directory, FIFO or socket, or a file of a file system that
  *   cannot map (as /proc and /sys files).
- * - {@link SyscallError} `EACCES` (`mmap`): `fd` is not open for reading, or is append-only or read-only while
- *   MAP.SHARED asks for PROT.WRITE.
+ * - {@link SyscallError} `EACCES` (`mmap`): `fd` is not open for reading, MAP.SHARED asks for PROT.WRITE and `fd`
+ *   is not open for writing, or the file is append-only (chattr +a).
  * - {@link SyscallError} `EPERM` (`mmap`): PROT.EXEC on a file system mounted noexec, or MAP.SHARED with PROT.WRITE
  *   on a memfd sealed against writing.
  * - {@link SyscallError} `EINVAL` (`mmap`): `flags` has none of MAP.SHARED, MAP.PRIVATE and MAP.SHARED_VALIDATE, or

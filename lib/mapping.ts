@@ -891,7 +891,8 @@ export class Mapping implements Disposable {
   /**
    * munmap(2). Detaches every view first. Calling it again does nothing.
    * @throws
-   * - {@link SyscallError} `EBUSY` (`munmap`): a syncAsync() or populateAsync() on the mapping has not finished.
+   * - {@link SyscallError} `EBUSY` (`munmap`): an async call on the mapping (syncAsync(), populateAsync(), or
+   *   msyncAsync() or madviseAsync() on a view of it) has not finished.
    * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a
    *   view may still point (at vm.max_map_count, or under strict overcommit).
    * @example

@@ -37,8 +37,8 @@ export type MappedMemory = ArrayBuffer | ArrayBufferView
  * - {@link SyscallError} `EBADF` (`mmap`): `fd` is not open, or is -1 without MAP.ANONYMOUS.
  * - {@link SyscallError} `ENODEV` (`mmap`): `fd` is a directory, FIFO or socket, or a file of a file system that
  *   cannot map (as /proc and /sys files).
- * - {@link SyscallError} `EACCES` (`mmap`): `fd` is not open for reading, or is append-only or read-only while
- *   MAP.SHARED asks for PROT.WRITE.
+ * - {@link SyscallError} `EACCES` (`mmap`): `fd` is not open for reading, MAP.SHARED asks for PROT.WRITE and `fd`
+ *   is not open for writing, or the file is append-only (chattr +a).
  * - {@link SyscallError} `EPERM` (`mmap`): PROT.EXEC on a file system mounted noexec, or MAP.SHARED with PROT.WRITE
  *   on a memfd sealed against writing.
  * - {@link SyscallError} `EINVAL` (`mmap`): `flags` has none of MAP.SHARED, MAP.PRIVATE and MAP.SHARED_VALIDATE, or
@@ -120,7 +120,8 @@ export function mmap(
  * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
  * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, memory from sbrk()/brk(), or a view of
  *   part of a mapping (so is a buffer that mremap() detached: it no longer spans its mapping).
- * - {@link SyscallError} `EBUSY` (`munmap`): an msyncAsync() or madviseAsync() on the mapping has not finished.
+ * - {@link SyscallError} `EBUSY` (`munmap`): an async call on the mapping (msyncAsync(), madviseAsync(), a
+ *   Mapping's syncAsync() or populateAsync()) has not finished.
  * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a
  *   view may still point (at vm.max_map_count, or under strict overcommit).
  * @example

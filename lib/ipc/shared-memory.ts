@@ -518,7 +518,8 @@ export class SharedMemory implements Disposable {
   /**
    * Unmaps the region and closes the fd if this object opened it. Calling it again does nothing.
    * @throws
-   * - {@link SyscallError} `EBUSY` (`munmap`): a syncAsync() or populateAsync() on its mapping has not finished.
+   * - {@link SyscallError} `EBUSY` (`munmap`): an async call on its mapping (syncAsync(), populateAsync(), or
+   *   msyncAsync() or madviseAsync() on a view of it) has not finished.
    * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a
    *   view may still point (at vm.max_map_count, or under strict overcommit).
    * - {@link SyscallError} `EBADF` (`close`): the fd this object opened was closed by someone else.
