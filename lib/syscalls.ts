@@ -30,22 +30,23 @@ export type MappedMemory = ArrayBuffer | ArrayBufferView
  * - `TypeError` `ERR_INVALID_ARG_TYPE`: `length`, `prot`, `flags`, `fd` or `offset` is not a number or bigint, `addr`
  *   is neither that nor null, or `policy` is not an object or has a switch that is not a boolean.
  * - `RangeError` `ERR_OUT_OF_RANGE`: a number is negative (`fd` below -1), fractional, NaN or infinite; `length` is 0
- *   or above `buffer.constants.MAX_LENGTH` (use map()); a file mapping reaches past end-of-file without `allowBeyondEOF`.
+ *   or above `buffer.constants.MAX_LENGTH` (use map()); a file mapping reaches past end-of-file without
+ *   `allowBeyondEOF`.
  * - `TypeError` `ERR_INVALID_ARG_VALUE`: `prot` or `flags` has bits this system does not define; `prot` has PROT.WRITE
  *   and PROT.EXEC without `allowWriteExec`; with MAP.FIXED, `addr` is not page-aligned, not inside a mapping mman made,
  *   or overlaps a MAP.FIXED mapping placed there before.
  * - {@link SyscallError} `EBADF` (`mmap`): `fd` is not open, or is -1 without MAP.ANONYMOUS.
- * - {@link SyscallError} `ENODEV` (`mmap`): `fd` is a directory, FIFO or socket, or a file of a file system that
- *   cannot map (as /proc and /sys files).
- * - {@link SyscallError} `EACCES` (`mmap`): `fd` is not open for reading, MAP.SHARED asks for PROT.WRITE and `fd`
- *   is not open for writing, or the file is append-only (chattr +a).
- * - {@link SyscallError} `EPERM` (`mmap`): PROT.EXEC on a file system mounted noexec, or MAP.SHARED with PROT.WRITE
- *   on a memfd sealed against writing.
+ * - {@link SyscallError} `ENODEV` (`mmap`): `fd` is a directory, FIFO or socket, or a file of a file system that cannot
+ *   map (as /proc and /sys files).
+ * - {@link SyscallError} `EACCES` (`mmap`): `fd` is not open for reading, MAP.SHARED asks for PROT.WRITE and `fd` is
+ *   not open for writing, or the file is append-only (chattr +a).
+ * - {@link SyscallError} `EPERM` (`mmap`): PROT.EXEC on a file system mounted noexec, or MAP.SHARED with PROT.WRITE on
+ *   a memfd sealed against writing.
  * - {@link SyscallError} `EINVAL` (`mmap`): `flags` has none of MAP.SHARED, MAP.PRIVATE and MAP.SHARED_VALIDATE, or
  *   flags the kernel refuses here (MAP.HUGETLB on a file, a huge page size it does not have, an unaligned
  *   MAP.FIXED_NOREPLACE address).
- * - {@link SyscallError} `ENOTSUP` (`mmap`): MAP.SHARED_VALIDATE with a flag this file does not support (MAP.SYNC
- *   off DAX storage).
+ * - {@link SyscallError} `ENOTSUP` (`mmap`): MAP.SHARED_VALIDATE with a flag this file does not support (MAP.SYNC off
+ *   DAX storage).
  * - {@link SyscallError} `EEXIST` (`mmap`): MAP.FIXED_NOREPLACE, and something is mapped there.
  * - {@link SyscallError} `ENOMEM` (`mmap`): no room in the address space, the process has vm.max_map_count mappings,
  *   the kernel will not commit that much memory, or MAP.HUGETLB finds too few free huge pages.
@@ -118,12 +119,12 @@ export function mmap(
  * @param buf The ArrayBuffer mmap() returned, or a view of all of it (a partial view is refused).
  * @throws
  * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, memory from sbrk()/brk(), or a view of
- *   part of a mapping (so is a buffer that mremap() detached: it no longer spans its mapping).
- * - {@link SyscallError} `EBUSY` (`munmap`): an async call on the mapping (msyncAsync(), madviseAsync(), a
- *   Mapping's syncAsync() or populateAsync()) has not finished.
- * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a
- *   view may still point (at vm.max_map_count, or under strict overcommit).
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, memory from sbrk()/brk(), or a view of part
+ *   of a mapping (so is a buffer that mremap() detached: it no longer spans its mapping).
+ * - {@link SyscallError} `EBUSY` (`munmap`): an async call on the mapping (msyncAsync(), madviseAsync(), a Mapping's
+ *   syncAsync() or populateAsync()) has not finished.
+ * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a view
+ *   may still point (at vm.max_map_count, or under strict overcommit).
  * @example
  * ```js
  * import { mmap, munmap, PROT, MAP } from 'mman'
@@ -175,16 +176,14 @@ function msFlags(flags: unknown): number {
  * @param prot The new PROT bits (WRITE with EXEC needs `policy.allowWriteExec`).
  * @param policy `allowWriteExec: true` permits PROT.WRITE | PROT.EXEC together.
  * @throws
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView; `prot`
+ *   is not a number or bigint, or `policy` is not an object or has a switch that is not a boolean.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `prot` has bits
+ *   this system does not define, or PROT.WRITE and PROT.EXEC without `allowWriteExec`.
  * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `prot` is not a number or bigint, or `policy` is not an object or has a
- *   switch that is not a boolean.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `prot` is negative, fractional or above 2^31 - 1.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `prot` has bits this system does not define, or PROT.WRITE and PROT.EXEC
- *   without `allowWriteExec`.
- * - {@link SyscallError} `EACCES` (`mprotect`): PROT.WRITE on a shared file mapping whose file is open read-only
- *   (a mapFile() in mode 'r'), or PROT.EXEC on a file system mounted noexec.
+ * - {@link SyscallError} `EACCES` (`mprotect`): PROT.WRITE on a shared file mapping whose file is open read-only (a
+ *   mapFile() in mode 'r'), or PROT.EXEC on a file system mounted noexec.
  * - {@link SyscallError} `ENOMEM` (`mprotect`): splitting the mapping would pass vm.max_map_count.
  * @example
  * ```js
@@ -213,19 +212,19 @@ export function mprotect(buf: MappedMemory, prot: number, policy?: MapPolicy): v
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param advice One MADV value (MADV.DONTNEED, MADV.SEQUENTIAL, MADV.HUGEPAGE, ...).
  * @throws
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView;
+ *   `advice` is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `advice` is not
+ *   an MADV value this system defines.
  * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `advice` is not a number or bigint.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `advice` is negative, fractional or above 2^31 - 1.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `advice` is not an MADV value this system defines.
- * - {@link SyscallError} `EINVAL` (`madvise`): the advice does not apply to this memory: MADV.DONTNEED on locked
- *   pages, MADV.REMOVE on private memory, MADV.FREE or MADV.WIPEONFORK on shared or file memory,
- *   MADV.POPULATE_WRITE on pages that are not writable, MADV.POPULATE_READ on PROT.NONE pages, or advice this kernel
- *   lacks (MADV.HUGEPAGE without transparent huge pages, MADV.MERGEABLE without KSM).
+ * - {@link SyscallError} `EINVAL` (`madvise`): the advice does not apply to this memory: MADV.DONTNEED on locked pages,
+ *   MADV.REMOVE on private memory, MADV.FREE or MADV.WIPEONFORK on shared or file memory, MADV.POPULATE_WRITE on pages
+ *   that are not writable, MADV.POPULATE_READ on PROT.NONE pages, or advice this kernel lacks (MADV.HUGEPAGE without
+ *   transparent huge pages, MADV.MERGEABLE without KSM).
  * - {@link SyscallError} `EACCES` (`madvise`): MADV.REMOVE on memory that is not shared and writable.
- * - {@link SyscallError} `EFAULT` (`madvise`): MADV.POPULATE_READ/WRITE reached pages past the end of the mapped
- *   file (touching them would raise SIGBUS).
+ * - {@link SyscallError} `EFAULT` (`madvise`): MADV.POPULATE_READ/WRITE reached pages past the end of the mapped file
+ *   (touching them would raise SIGBUS).
  * - {@link SyscallError} `ENOMEM` (`madvise`): out of memory (populating), or splitting the mapping would pass
  *   vm.max_map_count.
  * - {@link SyscallError} `EAGAIN` (`madvise`): the kernel ran out of a resource for a moment; try again.
@@ -253,19 +252,19 @@ export function madvise(buf: MappedMemory, advice: number): void {
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param advice One MADV value.
  * @throws The promise rejects with:
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView;
+ *   `advice` is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `advice` is not
+ *   an MADV value this system defines.
  * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `advice` is not a number or bigint.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `advice` is negative, fractional or above 2^31 - 1.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `advice` is not an MADV value this system defines.
- * - {@link SyscallError} `EINVAL` (`madvise`): the advice does not apply to this memory: MADV.DONTNEED on locked
- *   pages, MADV.REMOVE on private memory, MADV.FREE or MADV.WIPEONFORK on shared or file memory,
- *   MADV.POPULATE_WRITE on pages that are not writable, MADV.POPULATE_READ on PROT.NONE pages, or advice this kernel
- *   lacks (MADV.HUGEPAGE without transparent huge pages, MADV.MERGEABLE without KSM).
+ * - {@link SyscallError} `EINVAL` (`madvise`): the advice does not apply to this memory: MADV.DONTNEED on locked pages,
+ *   MADV.REMOVE on private memory, MADV.FREE or MADV.WIPEONFORK on shared or file memory, MADV.POPULATE_WRITE on pages
+ *   that are not writable, MADV.POPULATE_READ on PROT.NONE pages, or advice this kernel lacks (MADV.HUGEPAGE without
+ *   transparent huge pages, MADV.MERGEABLE without KSM).
  * - {@link SyscallError} `EACCES` (`madvise`): MADV.REMOVE on memory that is not shared and writable.
- * - {@link SyscallError} `EFAULT` (`madvise`): MADV.POPULATE_READ/WRITE reached pages past the end of the mapped
- *   file (touching them would raise SIGBUS).
+ * - {@link SyscallError} `EFAULT` (`madvise`): MADV.POPULATE_READ/WRITE reached pages past the end of the mapped file
+ *   (touching them would raise SIGBUS).
  * - {@link SyscallError} `ENOMEM` (`madvise`): out of memory (populating), or splitting the mapping would pass
  *   vm.max_map_count.
  * - {@link SyscallError} `EAGAIN` (`madvise`): the kernel ran out of a resource for a moment; try again.
@@ -292,12 +291,12 @@ export async function madviseAsync(buf: MappedMemory, advice: number): Promise<v
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param flags MS.SYNC (the default) or MS.ASYNC, optionally with MS.INVALIDATE.
  * @throws
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView; `flags`
+ *   is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `flags` has
+ *   bits MS does not define, or both MS.SYNC and MS.ASYNC.
  * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `flags` is not a number or bigint.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `flags` is negative, fractional or above 2^31 - 1.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `flags` has bits MS does not define, or both MS.SYNC and MS.ASYNC.
  * - {@link SyscallError} `EBUSY` (`msync`): MS.INVALIDATE on pages that are locked (mlock()).
  * - {@link SyscallError} `EIO` (`msync`): with MS.SYNC, the file system failed to write the pages back.
  * @example
@@ -326,12 +325,12 @@ export function msync(buf: MappedMemory, flags: number = MS.SYNC): void {
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param flags MS.SYNC (the default) or MS.ASYNC, optionally with MS.INVALIDATE.
  * @throws The promise rejects with:
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView; `flags`
+ *   is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `flags` has
+ *   bits MS does not define, or both MS.SYNC and MS.ASYNC.
  * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `flags` is not a number or bigint.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `flags` is negative, fractional or above 2^31 - 1.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `flags` has bits MS does not define, or both MS.SYNC and MS.ASYNC.
  * - {@link SyscallError} `EBUSY` (`msync`): MS.INVALIDATE on pages that are locked (mlock()).
  * - {@link SyscallError} `EIO` (`msync`): with MS.SYNC, the file system failed to write the pages back.
  * @example
@@ -387,14 +386,14 @@ export function mincore(buf: MappedMemory): Uint8Array {
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param flags 0 to fault every page in and lock it now, or MLOCK.ONFAULT to lock pages as they are touched.
  * @throws
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView; `flags`
+ *   is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `flags` has
+ *   bits other than MLOCK.ONFAULT.
  * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `flags` is not a number or bigint.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `flags` is negative, fractional or above 2^31 - 1.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `flags` has bits other than MLOCK.ONFAULT.
- * - {@link SyscallError} `ENOMEM` (`mlock`): locking would pass RLIMIT_MEMLOCK (without CAP_IPC_LOCK), the
- *   pages include PROT.NONE ones, or splitting the mapping would pass vm.max_map_count.
+ * - {@link SyscallError} `ENOMEM` (`mlock`): locking would pass RLIMIT_MEMLOCK (without CAP_IPC_LOCK), the pages
+ *   include PROT.NONE ones, or splitting the mapping would pass vm.max_map_count.
  * - {@link SyscallError} `EPERM` (`mlock`): RLIMIT_MEMLOCK is 0 and the process lacks CAP_IPC_LOCK.
  * - {@link SyscallError} `EAGAIN` (`mlock`): some of the pages could not be locked.
  * @example
@@ -451,18 +450,17 @@ export function munlock(buf: MappedMemory): void {
  * @param newLength The new length in bytes, from the start of `buf` (> 0).
  * @param policy `allowBeyondEOF: true` lets a file mapping grow past the file's current size.
  * @throws
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView;
+ *   `newLength` is not a number or bigint, or `policy` is not an object or its `allowBeyondEOF` not a boolean.
  * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
  * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
- * - `TypeError` `ERR_INVALID_ARG_TYPE`: `newLength` is not a number or bigint, or `policy` is not an object or its
- *   `allowBeyondEOF` not a boolean.
- * - `RangeError` `ERR_OUT_OF_RANGE`: `newLength` is below 1, fractional or above `buffer.constants.MAX_LENGTH`, or
- *   a file mapping would grow past end-of-file without `allowBeyondEOF`.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `newLength` is below 1, fractional or above `buffer.constants.MAX_LENGTH`, or a
+ *   file mapping would grow past end-of-file without `allowBeyondEOF`.
  * - {@link SyscallError} `EINVAL` (`mremap`): growing shared anonymous or device memory (its kernel object keeps its
  *   size), or a length beyond the address space.
- * - {@link SyscallError} `EBUSY` (`mremap`): the mapping has MAP.FIXED mappings inside it, an async call on it has
- *   not finished, it has SharedArrayBuffer views (they cannot follow a move), or views that may still be in use
- *   pin its old range and this kernel cannot move it without unmapping that (MREMAP_DONTUNMAP).
+ * - {@link SyscallError} `EBUSY` (`mremap`): the mapping has MAP.FIXED mappings inside it, an async call on it has not
+ *   finished, it has SharedArrayBuffer views (they cannot follow a move), or views that may still be in use pin its old
+ *   range and this kernel cannot move it without unmapping that (MREMAP_DONTUNMAP).
  * - {@link SyscallError} `ENOMEM` (`mremap`): no room to grow in place or elsewhere, or the process has
  *   vm.max_map_count mappings.
  * - {@link SyscallError} `EAGAIN` (`mremap`): the mapping is locked and growing it would pass RLIMIT_MEMLOCK.
