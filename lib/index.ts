@@ -4,12 +4,12 @@
  * mprotect, ...) shaped like the C calls, and the object layer (Mapping,
  * mapFile, mapAnonymous, map) for programs.
  *
- * Each call's page says what it throws, by error class and code: bad
- * arguments are a TypeError or RangeError with Node's codes, thrown before
- * any syscall; a failing syscall is a {@link SyscallError} whose `code`,
- * `errno` and `syscall` say which. Its examples run as written (the tests run
- * every one): each prints what the block after it shows, where `…` stands for
- * what differs from run to run, such as an address.
+ * The Throws section of a call's page lists its errors by class and code:
+ * bad arguments are a TypeError or RangeError with Node's codes, thrown
+ * before any syscall; a failing syscall is a {@link SyscallError} whose
+ * `code`, `errno` and `syscall` say which. Examples run as written (the
+ * tests run every one): each prints what the block after it shows, where `…`
+ * stands for what differs from run to run, such as an address.
  * @module mman
  */
 export { PROT, MAP, MADV, MS, MFD, MLOCK, pageSize } from './constants.js'
