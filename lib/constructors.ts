@@ -146,8 +146,7 @@ export function mapFile(file: string | Buffer | URL | number, options?: MapFileO
       allowBeyondEOF: opts.allowBeyondEOF, file: stat,
     })
     const mapping = new Mapping(mapped, ownsFd ? -1 : fd)
-    if (advice !== undefined) mapping.advise(advice)
-    return mapping
+    return advice === undefined ? mapping : advised(mapping, advice)
   } finally {
     if (ownsFd) closeSync(fd)
   }
@@ -222,7 +221,17 @@ export function mapAnonymous(length: number, options?: MapAnonymousOptions): Map
     bitIf('noReserve', MAP.NORESERVE) |
     (hugePages === 'hugetlb' ? MAP.HUGETLB : 0)
   const mapping = new Mapping(mapRegion({ addr: null, length, prot: PROT.READ | PROT.WRITE, flags, fd: -1, offset: 0 }))
-  if (hugePages === true) mapping.advise(MADV.HUGEPAGE)
+  return hugePages === true ? advised(mapping, MADV.HUGEPAGE) : mapping
+}
+
+/** The new mapping with `advice` applied; if the kernel refuses it, the mapping is unmapped before the error is thrown, not left to the collector. */
+function advised(mapping: Mapping, advice: number): Mapping {
+  try {
+    mapping.advise(advice)
+  } catch (error) {
+    mapping.unmap()
+    throw error
+  }
   return mapping
 }
 
