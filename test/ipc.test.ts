@@ -1,11 +1,11 @@
 // Shared memory between Node processes: visibility, futex wake-ups, the
 // Mutex, the Channel, dead peers, sealing and names.
-import { existsSync, ftruncateSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, fstatSync, ftruncateSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
-  Channel, ChannelError, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, mapAnonymous,
+  Channel, ChannelError, MADV, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, madviseAsync, mapAnonymous,
 } from '../lib/index.js'
 import { SEAL } from '../lib/constants.js'
 import { VALUE } from '../lib/ipc/record.js'
@@ -44,6 +44,19 @@ describe('SharedMemory', () => {
     `, [memory]))
     expect(result.stdout).toBe('41\n')
     expect(memory.int32()[1]).toBe(42)
+  })
+
+  it('close() while an async call runs on it says EBUSY and leaves it open; closing again once it settled works', async () => {
+    const memory = SharedMemory.create(16 << 20)
+    const fd = memory.fd
+    const populating = madviseAsync(new Uint8Array(memory.buffer), MADV.POPULATE_WRITE!)
+    expect(thrown(() => memory.close())).toMatchObject({ code: 'EBUSY', syscall: 'munmap' })
+    expect(memory.closed).toBe(false)
+    expect(fstatSync(fd).size).toBe(16 << 20)
+    await populating
+    memory.close()
+    expect(memory.closed).toBe(true)
+    expect(thrown(() => fstatSync(fd)).code).toBe('EBADF')
   })
 
   it('creates, opens and unlinks named regions under /dev/shm with mode 0600', () => {

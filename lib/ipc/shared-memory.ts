@@ -519,7 +519,8 @@ export class SharedMemory implements Disposable {
    * Unmaps the region and closes the fd if this object opened it. Calling it again does nothing.
    * @throws
    * - {@link SyscallError} `EBUSY` (`munmap`): an async call on its mapping (syncAsync(), populateAsync(), or
-   *   msyncAsync() or madviseAsync() on a view of it) has not finished.
+   *   msyncAsync() or madviseAsync() on a view of it) has not finished. The region stays open (mapped, and its
+   *   fd too): call close() again once that call has settled.
    * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a
    *   view may still point (at vm.max_map_count, or under strict overcommit).
    * - {@link SyscallError} `EBADF` (`close`): the fd this object opened was closed by someone else.
@@ -543,8 +544,9 @@ export class SharedMemory implements Disposable {
    */
   close(): void {
     if (this.#closed) return
-    this.#closed = true
+    // Unmapped first: EBUSY (an async call in flight) leaves the region open, to be closed again later.
     this.#mapping.unmap()
+    this.#closed = true
     if (this.#ownsFd) closeSync(this.#fd)
   }
 
