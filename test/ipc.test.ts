@@ -59,6 +59,26 @@ describe('SharedMemory', () => {
     expect(thrown(() => fstatSync(fd)).code).toBe('EBADF')
   })
 
+  it('hands a named region to a child, which maps it unsealed as the parent did; memfds stay sealed', async () => {
+    const name = `mman-test-inherit-${process.pid}`
+    using named = SharedMemory.createNamed(name, 4096)
+    using memfd = SharedMemory.create(4096)
+    try {
+      expect([named.sealed, memfd.sealed]).toEqual([false, true])
+      named.int32()[0] = 5
+      const result = await finished(child(`
+        const named = m.inheritedMemory(0)
+        const memfd = m.inheritedMemory(1)
+        named.int32()[1] = named.int32()[0] + 1
+        console.log(named.sealed, memfd.sealed)
+      `, [named, memfd]))
+      expect(result.stdout).toBe('false true\n')
+      expect(named.int32()[1]).toBe(6)
+    } finally {
+      SharedMemory.unlink(name)
+    }
+  })
+
   it('creates, opens and unlinks named regions under /dev/shm with mode 0600', () => {
     const name = `mman-test-${process.pid}`
     using created = SharedMemory.createNamed(name, 4096)

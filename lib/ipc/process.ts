@@ -6,6 +6,8 @@ import { integer, options as optionsOf } from '../validate.js'
 import { SharedMemory } from './shared-memory.js'
 
 const ENV = 'MMAN_SHARED_FDS'
+// After a slot: the parent mapped that region unsealed (see SharedMemory.sealed).
+const UNSEALED = 'u'
 // stdio slots 0-2 are the standard streams and 3 is the IPC channel.
 const FIRST_SLOT = 4
 
@@ -78,13 +80,14 @@ export interface MemoryPassing {
  */
 export function passMemory(memory: unknown, memoryName: string, stdio: unknown, silent: unknown, stdioName: string): MemoryPassing {
   if (!Array.isArray(memory)) throw invalidArgType(memoryName, 'an array of SharedMemory', memory)
-  const fds = memory.map((region: unknown, i) => {
+  const regions = memory.map((region: unknown, i) => {
     if (!(region instanceof SharedMemory)) throw invalidArgType(`${memoryName}[${i}]`, 'a SharedMemory', region)
-    return region.fd
+    return region
   })
   const streams = standardStreams(stdio, silent, stdioName)
-  const slots = fds.map((_, i) => FIRST_SLOT + i)
-  return { stdio: [...streams, 'ipc', ...fds], env: { [ENV]: slots.join(',') } }
+  // An unsealed region (a named one, say) is marked, so that the child maps it as this process did.
+  const slots = regions.map((region, i) => `${FIRST_SLOT + i}${region.sealed ? '' : UNSEALED}`)
+  return { stdio: [...streams, 'ipc', ...regions.map((region) => region.fd)], env: { [ENV]: slots.join(',') } }
 }
 
 /** The three standard streams from fork()'s forms of `stdio` (and `silent`, which a given `stdio` overrides, as in fork()). */
@@ -109,8 +112,8 @@ function standardStreams(stdio: unknown, silent: unknown, name: string): unknown
  * - `TypeError` `ERR_INVALID_ARG_TYPE`: `index` is not a number or bigint.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is negative or fractional.
  * - `TypeError` `ERR_INVALID_ARG_VALUE`: this process inherited no region at `index` (it was not started by
- *   forkWithMemory() or clusterForkWithMemory(), or with fewer regions), or the region is not a memfd sealed
- *   against shrinking.
+ *   forkWithMemory() or clusterForkWithMemory(), or with fewer regions). A region the parent mapped unsealed
+ *   (a named one: see SharedMemory.sealed) is mapped unsealed here too.
  * - {@link SyscallError} `EBADF` (`fstat`): the inherited fd was closed in this process.
  * - {@link SyscallError} `ENOMEM` (`mmap`): no room in the address space, or the process has vm.max_map_count
  *   mappings.
@@ -137,10 +140,10 @@ function standardStreams(stdio: unknown, silent: unknown, name: string): unknown
  */
 export function inheritedMemory(index = 0): SharedMemory {
   const i = integer(index, 'index', 0)
-  const fds = (process.env[ENV] ?? '').split(',').filter(Boolean).map(Number)
-  const fd = fds[i]
-  if (fd === undefined) {
-    throw invalidArgValue('index', index, `is not a region this process inherited (it has ${fds.length}; start it with forkWithMemory)`)
+  const slots = (process.env[ENV] ?? '').split(',').filter(Boolean)
+  const slot = slots[i]
+  if (slot === undefined) {
+    throw invalidArgValue('index', index, `is not a region this process inherited (it has ${slots.length}; start it with forkWithMemory)`)
   }
-  return SharedMemory.attach(fd)
+  return SharedMemory.attach(Number.parseInt(slot, 10), { allowUnsealed: slot.endsWith(UNSEALED) })
 }

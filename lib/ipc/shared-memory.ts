@@ -64,6 +64,7 @@ export class SharedMemory implements Disposable {
   readonly #mapping: Mapping
   readonly #region: Region
   readonly #ownsFd: boolean
+  readonly #sealed: boolean
   #closed = false
   #shared: SharedArrayBuffer | undefined
 
@@ -73,6 +74,9 @@ export class SharedMemory implements Disposable {
     const mapped = mapRegion({ addr: null, length: size, prot: PROT.READ | PROT.WRITE, flags: MAP.SHARED, fd, offset: 0 })
     this.#region = mapped.region
     this.#mapping = new Mapping(mapped)
+    // A file that is not a memfd has no seals: F_GET_SEALS answers EINVAL (negative).
+    const seals = native.getSeals(fd)
+    this.#sealed = seals >= 0 && (seals & SEAL.SHRINK) !== 0
   }
 
   /**
@@ -386,6 +390,32 @@ export class SharedMemory implements Disposable {
   get mapping(): Mapping {
     if (this.#closed) throw invalidState('the shared memory was closed')
     return this.#mapping
+  }
+
+  /**
+   * True when no process can shrink the region under its mappings: a memfd
+   * sealed against shrinking, as create() makes them. False for a named region
+   * in /dev/shm and for a file attached with `allowUnsealed`: a process that
+   * truncates one makes touching the lost pages SIGBUS. forkWithMemory() passes
+   * this on, so the child maps an unsealed region too.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const memfd = SharedMemory.create(4096)
+   * const named = SharedMemory.createNamed(`example-${process.pid}`, 4096)
+   * console.log(memfd.sealed, named.sealed)
+   * SharedMemory.unlink(`example-${process.pid}`)
+   * memfd.close()
+   * named.close()
+   * ```
+   *
+   * ```text
+   * true false
+   * ```
+   */
+  get sealed(): boolean {
+    return this.#sealed
   }
 
   /**
