@@ -137,6 +137,15 @@ console.log('word', inheritedMemory(0).int32()[0])`)
 })
 
 describe('futex', () => {
+  it('says ERR_INVALID_STATE for a view of memory that was unmapped, as Mutex does', async () => {
+    const memory = mapAnonymous(4096, { shared: true })
+    const ints = new Int32Array(memory.buffer)
+    memory.unmap()
+    for (const call of [() => futexWait(ints, 0, 0, 0), () => futexWake(ints, 0)]) expect(thrown(call).code).toBe('ERR_INVALID_STATE')
+    await expect(futexWaitAsync(ints, 0, 0, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' })
+    expect(thrown(() => new Mutex(ints, 0)).code).toBe('ERR_INVALID_STATE')
+  })
+
   it('wakes a waiter in another process', async () => {
     using memory = SharedMemory.create(4096)
     const ints = memory.int32()

@@ -16,9 +16,10 @@ interface Word {
 
 function wordOf(int32: unknown, index: unknown): Word {
   if (!(int32 instanceof Int32Array)) throw invalidArgType('int32', 'an Int32Array over memory mman mapped', int32)
+  // Before the index: a view of unmapped memory is empty, and that is ERR_INVALID_STATE, as Mutex says.
+  const span = spanOf(int32, 'int32')
   const i = integer(index, 'index', 0, Math.max(0, int32.length - 1))
   if (int32.length === 0) throw invalidArgValue('int32', 'an empty Int32Array', 'has no element to wait on')
-  const span = spanOf(int32, 'int32')
   requireMapped(span, 'int32', 'futex')
   return { region: span.region, offset: span.start + i * 4 }
 }
@@ -61,10 +62,9 @@ function result(rc: number): WaitResult {
  *   bigint, or `timeoutMs` is not a number.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is fractional or outside 0 to int32.length - 1, or `expected` is
  *   fractional or outside -2^31 to 2^31 - 1.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty (as every view is once its memory was unmapped or
- *   remapped), is over memory mman did not map or over sbrk() memory, or `timeoutMs` is negative or NaN.
- * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped, and mman could not detach it
- *   (see README: Views that escape).
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty, is over memory mman did not map or over sbrk() memory,
+ *   or `timeoutMs` is negative or NaN.
+ * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped (its views are empty then).
  * - {@link SyscallError} `EFAULT` (`futex`): the word is in pages protected PROT.NONE.
  * @example
  * ```js
@@ -116,10 +116,9 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
  *   bigint, or `timeoutMs` is not a number.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is fractional or outside 0 to int32.length - 1, or `expected` is
  *   fractional or outside -2^31 to 2^31 - 1.
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty (as every view is once its memory was unmapped or
- *   remapped), is over memory mman did not map or over sbrk() memory, or `timeoutMs` is negative or NaN.
- * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped, and mman could not detach it
- *   (see README: Views that escape), or
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty, is over memory mman did not map or over sbrk() memory,
+ *   or `timeoutMs` is negative or NaN.
+ * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped (its views are empty then), or
  *   was unmapped, remapped, replaced by a MAP.FIXED mapping or protected PROT.NONE while the wait was pending.
  * - {@link SyscallError} `EFAULT` (`futex`): the word is in pages protected PROT.NONE.
  * - {@link SyscallError} `ENOMEM` (`futex`): the wait could not be set up (out of memory).
@@ -153,10 +152,8 @@ export async function futexWaitAsync(int32: Int32Array, index: number, expected:
  * - `TypeError` `ERR_INVALID_ARG_TYPE`: `int32` is not an Int32Array, or `index` or `count` is not a number or bigint.
  * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is fractional or outside 0 to int32.length - 1, or `count` is
  *   fractional, negative or above 2^31 - 1 (and not Infinity).
- * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty (as every view is once its memory was unmapped or
- *   remapped), or is over memory mman did not map or over sbrk() memory.
- * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped, and mman could not detach it
- *   (see README: Views that escape).
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty, or is over memory mman did not map or over sbrk() memory.
+ * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped (its views are empty then).
  * - {@link SyscallError} `EFAULT` (`futex`): the word is in pages protected PROT.NONE.
  * @example
  * ```js

@@ -98,10 +98,9 @@ export class Mutex {
    * @throws
    * - `TypeError` `ERR_INVALID_ARG_TYPE`: `int32` is not an Int32Array, or `index` is not a number or bigint.
    * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is fractional or outside 0 to int32.length - 2.
-   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` has fewer than two elements (as every view has none once its
-   *   memory was unmapped), the mutex would not start on an 8-byte boundary, or `int32` is over memory mman did not
-   *   map or over sbrk() memory.
-   * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped, and mman could not detach it.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` has fewer than two elements, the mutex would not start on an
+   *   8-byte boundary, or `int32` is over memory mman did not map or over sbrk() memory.
+   * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped (its views are empty then).
    * @example
    * ```js
    * import { Mutex, SharedMemory } from 'mman'
@@ -121,11 +120,13 @@ export class Mutex {
    */
   constructor(int32: Int32Array, index = 0) {
     if (!(int32 instanceof Int32Array)) throw invalidArgType('int32', 'an Int32Array over shared memory', int32)
+    // Before the lengths: a view of unmapped memory is empty, and that is ERR_INVALID_STATE.
+    const span = spanOf(int32, 'int32')
     const i = integer(index, 'index', 0, Math.max(0, int32.length - 2))
     if (int32.length < 2) throw invalidArgValue('int32', `${int32.length} elements`, 'must hold the mutex: two elements')
     if ((int32.byteOffset + i * 4) % 8 !== 0) throw invalidArgValue('index', index, 'must put the mutex on an 8-byte boundary')
     // Only mman's shared pages can be waited on from another process: refuse other memory now, not at the first contended lock().
-    requireMapped(spanOf(int32, 'int32'), 'int32', 'futex')
+    requireMapped(span, 'int32', 'futex')
     this.#low = int32
     this.#index = i
     this.#word = new BigInt64Array(int32.buffer, int32.byteOffset + i * 4, 1)
