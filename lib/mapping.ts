@@ -12,7 +12,7 @@ import { Region } from './region/region.js'
 import { createView } from './region/views.js'
 import { indexOfIn, lastIndexOfIn, needleBytes, searchBound, type Needle } from './search.js'
 import { viewSlicer, type ViewSlicer } from './view-slicer.js'
-import { whenDone, type Completion } from './when-done.js'
+import { unmapOnceIdle, whenDone, type Completion } from './when-done.js'
 import { boolean, flag, integer, MAX_VIEW_LENGTH, options as optionsObject } from './validate.js'
 
 /** A byte range of a mapping; both default to the whole mapping. */
@@ -930,7 +930,8 @@ export class Mapping implements Disposable {
    * @returns A promise that resolves once the mapping is unmapped.
    * @throws
    * - `TypeError` `ERR_INVALID_ARG_TYPE`: `done` is neither a promise nor a stream (thrown at once).
-   * - {@link SyscallError} `EBUSY`, `ENOMEM` (`munmap`): as unmap() (the promise rejects with them).
+   * - {@link SyscallError} `ENOMEM` (`munmap`): as unmap() (the promise rejects with it). An async call on the
+   *   mapping still running then (unmap()'s EBUSY) is waited for.
    * @example
    * ```js
    * import { mapFile } from 'mman'
@@ -949,7 +950,7 @@ export class Mapping implements Disposable {
    * ```
    */
   unmapAfter(done: Completion): Promise<void> {
-    return whenDone(done, 'done').then(() => this.unmap())
+    return whenDone(done, 'done').then(() => unmapOnceIdle(() => this.unmap()))
   }
 
   /**

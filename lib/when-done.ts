@@ -45,3 +45,23 @@ function streamEnded(stream: Stream): Promise<void> {
     for (const event of END_EVENTS) stream.on(event, ended)
   })
 }
+
+// munmap is EBUSY only while an async msync/madvise on the mapping runs on the
+// thread pool (syncAsync(), populateAsync(), or msyncAsync()/madviseAsync() on
+// a view, whose promises the caller may hold alone). Each ends by itself, so
+// the unmap is retried until it goes through; the interval grows to 100 ms.
+const FIRST_RETRY_MS = 1
+const LONGEST_RETRY_MS = 100
+
+/** Calls `unmap` until it is not refused with EBUSY: that is, once the mapping's async calls have ended. */
+export async function unmapOnceIdle(unmap: () => void): Promise<void> {
+  for (let wait = FIRST_RETRY_MS; ; wait = Math.min(wait * 2, LONGEST_RETRY_MS)) {
+    try {
+      unmap()
+      return
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EBUSY') throw error
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait))
+  }
+}

@@ -149,12 +149,8 @@ describe('unmapAfter()', () => {
     await mapping.unmapAfter(Promise.resolve()) // a second unmap does nothing
   })
 
-  // NOT FIXED (lib/mapping.ts, not this helper's to change): unmapAfter()
-  // calls unmap() as the stream finishes, and unmap() throws EBUSY while an
-  // async populate or msync is in flight, so the promise rejects. Used as the
-  // docs show it (not awaited), that is an unhandled rejection: the process
-  // exits with the EBUSY stack. It should wait for the operation (or retry).
-  it.fails('unmaps once an async populate still in flight when the stream finished has ended', async () => {
+  // unmap() is EBUSY while the populate runs; unmapAfter() waits for it rather than rejecting.
+  it('unmaps once an async populate still in flight when the stream finished has ended', async () => {
     const mapping = mapAnonymous(256 * 2 ** 20)
     const populating = mapping.populateAsync()
     const stream = new PassThrough()
