@@ -120,7 +120,9 @@ export function mmap(
  * @throws
  * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
  * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, memory from sbrk()/brk(), or a view of part
- *   of a mapping (so is a buffer that mremap() detached: it no longer spans its mapping).
+ *   of a mapping.
+ * - `Error` `ERR_INVALID_STATE`: `buf` is a buffer that mremap() detached, its mapping still mapped (pass the buffer
+ *   mremap() returned).
  * - {@link SyscallError} `EBUSY` (`munmap`): an async call on the mapping (msyncAsync(), madviseAsync(), a Mapping's
  *   syncAsync() or populateAsync()) has not finished.
  * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a view
@@ -145,6 +147,7 @@ export function munmap(buf: MappedMemory): void {
   requireMapped(span, 'buf', 'munmap')
   if (span.region.unmapped) return
   if (!span.wholeBuffer) {
+    spanOf(buf, 'buf') // a buffer mremap() detached is ERR_INVALID_STATE, which says so
     throw invalidArgValue(
       'buf',
       'a partial view',

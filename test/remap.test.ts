@@ -139,6 +139,17 @@ describe('remap() and resize() of a file mapping', () => {
     closeSync(fd)
   })
 
+  it('munmap() of the buffer mremap() detached is ERR_INVALID_STATE and says why; the new buffer unmaps', () => {
+    const old = mmap(null, pageSize, RW, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+    const grown = mremap(old, 2 * pageSize)
+    const error = thrown(() => munmap(old))
+    expect(error.code).toBe('ERR_INVALID_STATE')
+    expect(error.message).toMatch(/detached when its mapping was remapped/)
+    munmap(grown)
+    munmap(old) // its mapping is gone now: nothing to do, as for any unmapped buffer
+    expect(grown.byteLength).toBe(0)
+  })
+
   it('resize() grows and shrinks the file with the mapping, like Python mmap.resize()', () => {
     writeFileSync(path, 'log:')
     const log = mapFile(path, { mode: 'rw' })
