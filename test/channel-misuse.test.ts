@@ -89,7 +89,7 @@ describe('a message whose view lies', () => {
         return super.buffer
       }
     }
-    class SendingView extends DataView {
+    class SendingView extends DataView<ArrayBuffer> {
       override get byteOffset() {
         getterRan++
         tx.send('inner')

@@ -135,7 +135,7 @@ describe('forged and replayed records', () => {
 
   it('HEAD moved 40 bytes past the last record: no record there, so HEAD is a forgery', () => {
     const { memory, reader } = used(3, (i) => `message ${i}`)
-    memory.ctl[HEAD] += 40
+    memory.ctl[HEAD]! += 40
     expect(reader.peek()).toBe(false)
     expect(() => reader.verifyEmpty()).toThrow(RingCorruption)
   })
@@ -147,7 +147,7 @@ describe('forged and replayed records', () => {
     const { memory, reader } = used(Math.ceil(CAPACITY_BYTES / size) + 3, payment)
     const at = wordAt(memory, Atomics.load(memory.ctl, TAIL))
     expect(Buffer.from(memory.bytes.subarray(at * 4 + 8, at * 4 + 8 + 14)).toString()).toMatch(/^payment #0/)
-    memory.ctl[HEAD] += size
+    memory.ctl[HEAD]! += size
     expect(reader.peek()).toBe(false)
     expect(() => reader.verifyEmpty()).toThrow(RingCorruption)
   })
