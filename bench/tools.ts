@@ -8,7 +8,7 @@ import { getSystemErrorName } from 'node:util'
 import { loadAddon } from '../lib/addon.js'
 import { packageRoot } from './package.js'
 
-export interface ZeroingKernelResult {
+interface ZeroingKernelResult {
   ns: number
   minorFaults: number
   anonHugeKiB: number

@@ -70,13 +70,13 @@ function coded<E extends Error>(error: E, code: string): CodedError<E> {
  * into the value (no toString, no getters that could throw): describing a bad
  * argument must not fail itself.
  */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null) return 'null'
   if (value === undefined) return 'undefined'
   if (typeof value === 'function' || typeof value === 'object') {
     let name: unknown
     try {
-      name = typeof value === 'function' ? value.name : Object.getPrototypeOf(value)?.constructor?.name
+      name = typeof value === 'function' ? value.name : (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name
     } catch {
       name = undefined
     }
@@ -85,6 +85,8 @@ export function describe(value: unknown): string {
   }
   if (typeof value === 'symbol') return `type symbol (${value.description ?? ''})`
   if (typeof value === 'bigint') return `type bigint (${value}n)`
+  // What is left is a number, a boolean or undefined: typeof does not narrow unknown that far.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   const shown = typeof value === 'string' ? `'${value.length > 28 ? `${value.slice(0, 25)}...` : value}'` : String(value)
   return `type ${typeof value} (${shown})`
 }
@@ -95,6 +97,8 @@ function shown(value: unknown): string {
   if (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol') {
     return value === null ? 'null' : describe(value)
   }
+  // A number, a boolean or undefined (see describe()).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(value)
 }
 

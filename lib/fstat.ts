@@ -14,7 +14,7 @@ const KINDS = new Map<number, FileKind>([
   [S_IFCHR, 'character device'], [S_IFBLK, 'block device'], [S_IFLNK, 'symbolic link'],
 ])
 
-export function fileKind(mode: number): FileKind | undefined {
+function fileKind(mode: number): FileKind | undefined {
   return KINDS.get(mode & S_IFMT)
 }
 

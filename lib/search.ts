@@ -10,7 +10,7 @@ import { integer } from './validate.js'
 /** Bytes between the starts of two windows. */
 export const SEARCH_STRIDE = 2 ** 30
 /** The longest needle: a window (stride + needle - 1 bytes) stays under 2^31. */
-export const MAX_NEEDLE_LENGTH = 2 ** 30
+const MAX_NEEDLE_LENGTH = 2 ** 30
 
 /** What indexOf() and lastIndexOf() look for. */
 export type Needle = string | number | ArrayBufferView | ArrayBuffer

@@ -60,7 +60,7 @@ export function options<T extends object>(value: unknown, name = 'options'): Par
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidArgType(name, 'of type object', value)
   }
-  return value as Partial<T>
+  return value
 }
 
 /** An address hint: null/undefined/0 for none, otherwise an address. */

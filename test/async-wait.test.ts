@@ -110,7 +110,9 @@ function ioUringFutexExpected(): boolean {
   let disabled = '0'
   try {
     disabled = readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim()
-  } catch {}
+  } catch {
+    // No such setting before Linux 6.6: io_uring is not restricted.
+  }
   return (major > 6 || (major === 6 && minor >= 7)) && disabled === '0'
 }
 

@@ -66,7 +66,7 @@ describe('mman', () => {
       expect(mman('help', 'bench', sub).stdout).toMatch(own)
       expect(mman('bench', sub, '--help').stdout).toMatch(own)
     }
-    expect(mman('help', 'demo', 'fork').stdout).toMatch(/^Usage: mman demo fork \[--private\]\n[\s\S]*\n  --json /)
+    expect(mman('help', 'demo', 'fork').stdout).toMatch(/^Usage: mman demo fork \[--private\]\n[\s\S]*\n {2}--json /)
   })
 
   it('refuses unknown commands and arguments with the usage', () => {

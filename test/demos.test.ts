@@ -18,7 +18,7 @@ describe('mman demo', () => {
 
   it('demand-paging: residency and RSS grow only as pages are touched', () => {
     const data = demo('demand-paging')
-    for (const samples of Object.values(data) as { residentPages: number; rssKiB: number; minorFaults: number }[][]) {
+    for (const samples of Object.values<{ residentPages: number; rssKiB: number; minorFaults: number }[]>(data)) {
       expect(samples[0]!.residentPages).toBe(0)
       expect(samples[0]!.rssKiB).toBe(0)
       expect(samples[1]!.residentPages).toBeGreaterThanOrEqual(256)

@@ -289,7 +289,7 @@ describe('Channel', () => {
       }
     })()
     expect(error).toBeInstanceOf(ChannelError)
-    expect(error!.code).toBe('ERR_CHANNEL_PEER_DIED')
+    expect(error.code).toBe('ERR_CHANNEL_PEER_DIED')
     expect(Date.now() - started).toBeLessThan(1000)
   })
 

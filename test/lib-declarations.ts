@@ -50,7 +50,7 @@ export const where = (node: ts.Node) =>
 const isInternal = (node: ts.Node) => tagsOf(node).some((tag) => tag.name === 'internal')
 const isPrivate = (member: ts.ClassElement) =>
   (member.name !== undefined && ts.isPrivateIdentifier(member.name)) ||
-  (ts.getCombinedModifierFlags(member as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0
+  (ts.getCombinedModifierFlags(member) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0
 const extendsError = (node: ts.ClassDeclaration) => node.heritageClauses?.some((clause) => clause.types.some((type) => type.expression.getText() === 'Error')) === true
 
 /** The declarations of the public API whose pages a user reads for how to call them, by the export they belong to. */

@@ -68,7 +68,9 @@ async function slowRead(send: (served: Served) => void, readBytes = Infinity) {
 describe('unmapAfter()', () => {
   it('a slow HTTP reader gets every byte of res.end(mapping.bytes()); the mapping is unmapped once they were handed over', async () => {
     let unmapped!: Promise<void>
-    const result = await slowRead(({ mapping, res }) => (unmapped = mapping.unmapAfter(res)))
+    const result = await slowRead(({ mapping, res }) => {
+      unmapped = mapping.unmapAfter(res)
+    })
     expect(result.pendingAtEnd).toBe(true) // the premise: most of the body was still to be sent
     expect(result.mappedAtEnd).toBe(true)
     expect(result.status).toBe('200')
@@ -121,7 +123,9 @@ describe('unmapAfter()', () => {
 
   it('unmaps when the reader goes away mid-body (the response closes)', async () => {
     let unmapped!: Promise<void>
-    const result = await slowRead(({ mapping, res }) => (unmapped = mapping.unmapAfter(res)), 1024 * 1024)
+    const result = await slowRead(({ mapping, res }) => {
+      unmapped = mapping.unmapAfter(res)
+    }, 1024 * 1024)
     expect(result.received.length).toBeLessThan(size)
     await unmapped
     expect(result.mapping.unmapped).toBe(true)

@@ -19,9 +19,9 @@ export interface OutputPaths {
   report?: string
 }
 
-export const svgFileName = (suite: string) => `bench-${suite}.svg`
-export const REPORT_PAGE = 'report.html'
-export const REPORT_RESULTS = 'results.json'
+const svgFileName = (suite: string) => `bench-${suite}.svg`
+const REPORT_PAGE = 'report.html'
+const REPORT_RESULTS = 'results.json'
 
 function writable(path: string): boolean {
   try {
@@ -72,7 +72,7 @@ export function checkOutputs(paths: OutputPaths): void {
   if (paths.report !== undefined) prepareDirectory('--report', paths.report, /\.html?$/i, REPORT_PAGE)
 }
 
-export interface OutputFile {
+interface OutputFile {
   path: string
   contents: string
   /** What it is, for the line that says where it went. */

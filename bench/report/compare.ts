@@ -9,14 +9,14 @@ import { spreadOf, unmeasuredText, type Row, type Unmeasured } from './rows.js'
 import { ResultsFileError, rowKey, type ResultsFile } from './results-file.js'
 import { compareSpreads, relationText, type Direction } from './verdict.js'
 
-export interface SideSummary {
+interface SideSummary {
   path: string
   machine: string
   createdAt: string
   command: string
 }
 
-export interface RowComparison {
+interface RowComparison {
   key: string
   label: string
   a?: { min: number; median: number; max: number; reps: number }

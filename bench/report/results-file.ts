@@ -23,9 +23,9 @@ import type { Row, SuiteResult, Unmeasured } from './rows.js'
 import { unitsOf } from './units.js'
 
 export const RESULTS_FORMAT = 'mman-bench-results'
-export const RESULTS_VERSION = 1
+const RESULTS_VERSION = 1
 
-export interface SuiteSection {
+interface SuiteSection {
   suite: string
   title: string
   units: Record<string, string>
@@ -161,7 +161,7 @@ export function parseResults(text: string, source: string): ResultsFile {
     section.rows.forEach((row: unknown, j: number) => checkRow(row, section.suite as string, source, `${where}.rows[${j}]`))
     section.unmeasured.forEach((entry: unknown, j: number) => checkUnmeasured(entry, section.suite as string, source, `${where}.unmeasured[${j}]`))
     const keys = new Set<string>()
-    for (const row of [...section.rows, ...section.unmeasured] as Row[]) {
+    for (const row of [...(section.rows as Row[]), ...(section.unmeasured as Unmeasured[])]) {
       const key = rowKey(row)
       check(!keys.has(key), source, where, `has two rows named '${key}'`)
       keys.add(key)

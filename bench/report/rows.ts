@@ -16,6 +16,7 @@ export interface Row {
   mode: string
   label?: string
   sizeMiB?: number
+  messageBytes?: number
   reps: number
   minMs: number
   medianMs: number
@@ -32,6 +33,7 @@ export interface Unmeasured {
   /** For 'not installed', the command that installs it; for 'failed', the error. */
   detail: string
   sizeMiB?: number
+  messageBytes?: number
   [extra: string]: unknown
 }
 

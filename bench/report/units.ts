@@ -2,7 +2,7 @@
 // files so that a reader (or `mman bench compare`) never guesses. A run names
 // any field missing here on stderr (CI's smoke run shows it).
 
-export const UNITS: Record<string, string> = {
+const UNITS: Record<string, string> = {
   reps: 'repetitions summarized in minMs/medianMs/maxMs',
   minMs: 'ms',
   medianMs: 'ms',

@@ -7,13 +7,13 @@ import { fileTrial } from './file/trial.js'
 import { overheadTrial } from './overhead/trial.js'
 
 // Every kind takes its arguments as one JSON object.
-const TRIALS: Record<string, (args: never) => unknown | Promise<unknown>> = {
+const TRIALS: Record<string, (args: never) => unknown> = {
   zeroing: (args: { mode: string; bytes: number }) => zeroingTrial(args.mode, args.bytes),
   file: (args: Parameters<typeof fileTrial>[0]) => fileTrial(args),
   overhead: (args: { method: string; iterations: number }) => overheadTrial(args.method, args.iterations),
 }
 
-export async function runTrialHere<T>(kind: string, args: object): Promise<T> {
+async function runTrialHere<T>(kind: string, args: object): Promise<T> {
   const trial = TRIALS[kind]
   if (trial === undefined) throw new Error(`unknown trial kind ${kind}`)
   return (await trial(args as never)) as T

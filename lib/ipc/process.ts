@@ -24,7 +24,7 @@ export interface ForkWithMemoryOptions extends Omit<ForkOptions, 'stdio'> {
   stdio?: 'pipe' | 'inherit' | 'ignore' | 'overlapped' | [unknown, unknown, unknown] | [unknown, unknown, unknown, 'ipc']
 }
 
-const STDIO_PRESETS: readonly unknown[] = ['pipe', 'inherit', 'ignore', 'overlapped']
+const STDIO_PRESETS: readonly string[] = ['pipe', 'inherit', 'ignore', 'overlapped']
 
 /**
  * child_process.fork() that also passes shared memory regions to the child.
@@ -93,7 +93,7 @@ export function passMemory(memory: unknown, memoryName: string, stdio: unknown, 
 /** The three standard streams from fork()'s forms of `stdio` (and `silent`, which a given `stdio` overrides, as in fork()). */
 function standardStreams(stdio: unknown, silent: unknown, name: string): unknown[] {
   if (stdio === undefined) return Array(3).fill(silent === true ? 'pipe' : 'inherit')
-  if (STDIO_PRESETS.includes(stdio)) return [stdio, stdio, stdio]
+  if (STDIO_PRESETS.includes(stdio as string)) return [stdio, stdio, stdio]
   if (Array.isArray(stdio) && (stdio.length === 3 || (stdio.length === 4 && stdio[3] === 'ipc'))) return stdio.slice(0, 3)
   throw invalidArgValue(
     name,

@@ -138,7 +138,7 @@ export class ChannelReceiver extends End {
     return message !== NOT_YET ? message : this.run(this.#attempts[form]!, this.#data, timeoutMs)
   }
 
-  #receiveAsync(form: Form, timeoutMs: number | undefined): Promise<unknown> | unknown {
+  #receiveAsync(form: Form, timeoutMs: number | undefined): unknown {
     if (timeoutMs !== undefined) checkTimeout(timeoutMs)
     const message = this.#tryReceive(form)
     return message !== NOT_YET ? message : this.runAsync(this.#attempts[form]!, this.#data, timeoutMs)

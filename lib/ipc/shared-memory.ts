@@ -14,9 +14,9 @@ import { fileDescriptor, flag, integer, options as optionsOf } from '../validate
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDWR, S_IFMT, S_IFREG } = fsConstants
 
 /** Where named regions live (POSIX shm_open uses the same directory on Linux). */
-export const SHM_DIR = '/dev/shm'
+const SHM_DIR = '/dev/shm'
 
-export function validateName(name: unknown): string {
+function validateName(name: unknown): string {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name)
   if (name.length === 0 || name.length > 255 || name === '.' || name === '..' || /[/\0]/.test(name)) {
     throw invalidArgValue('name', name, "must be 1-255 characters with no '/' or NUL, and not '.' or '..'")

@@ -13,7 +13,7 @@ import { errno, syscallError } from '../errors.js'
 import { native } from '../native.js'
 
 /** VMAs left to V8 and malloc. */
-export const VMA_HEADROOM = 1024
+const VMA_HEADROOM = 1024
 // Near the limit, a refusal is answered from the bound alone until mman has
 // unmapped enough to make room, or this many VMAs' worth of calls were made:
 // at 64k VMAs a count reads some 6 MB of /proc/self/maps, which the kernel

@@ -190,7 +190,7 @@ for (const [name, args, call] of calls) {
           tally(name, error.code)
           return true
         }
-        throw new Error(`${name} threw an undocumented error: ${error?.stack ?? error}`)
+        throw new Error(`${name} threw an undocumented error: ${error?.stack ?? error}`, { cause: error })
       }
     }),
     { seed, numRuns: Math.ceil(runs / calls.length) },

@@ -369,7 +369,7 @@ const result = await fc.check(
       await play(ops)
     } catch (error) {
       if (error instanceof Failure || typeof error?.code !== 'string') throw error
-      throw new Error(`an operation threw an unexpected ${error.code}: ${error.stack}`)
+      throw new Error(`an operation threw an unexpected ${error.code}: ${error.stack}`, { cause: error })
     }
     // Whatever the sequence did, once its views are gone every region and zombie range is released.
     const owed = () => counts().some((count, i) => count > before[i])

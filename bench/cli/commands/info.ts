@@ -45,7 +45,7 @@ function run({ values }: Args<typeof OPTIONS>): number {
     process.stdout.write(`${JSON.stringify(f, null, 2)}\n`)
     return 0
   }
-  const or = (value: unknown) => (value === null ? 'unavailable' : String(value))
+  const or = (value: string | number | boolean | null) => (value === null ? 'unavailable' : String(value))
   const lines = [
     `kernel            ${f.kernel} (${f.arch})`,
     `node              ${f.node}, N-API ${f.napi}`,

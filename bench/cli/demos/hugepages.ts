@@ -6,7 +6,7 @@ import { mapAnonymous } from 'mman'
 
 const MiB = 1024 * 1024
 
-export function thpMode(): string | undefined {
+function thpMode(): string | undefined {
   try {
     return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1]
   } catch {

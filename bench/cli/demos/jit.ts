@@ -19,7 +19,7 @@ interface Koffi {
 
 async function loadKoffi(): Promise<Koffi | undefined> {
   try {
-    return ((await import('koffi' as string)) as { default: Koffi }).default
+    return ((await import('koffi')) as { default: Koffi }).default
   } catch {
     return undefined
   }

@@ -8,7 +8,7 @@ import { escapeXml, svgDocument, textWidth, titleBlock, valueText, type Frame } 
 const MMAN_COLOUR = '#4e79a7'
 const PEER_COLOUR = '#a9b4bf'
 
-export interface BarRow {
+interface BarRow {
   label: string
   /** Omitted when the row was not measured: `note` says why instead. */
   median?: number

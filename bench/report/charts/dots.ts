@@ -5,7 +5,7 @@
 import { logAxis, tickLabel } from './axis.js'
 import { escapeXml, PALETTE, svgDocument, textWidth, titleBlock, valueText, type Frame } from './svg.js'
 
-export interface DotPoint {
+interface DotPoint {
   /** Which series (colour); the chart's `series` lists them in order. */
   series: string
   median: number
@@ -16,7 +16,7 @@ export interface DotPoint {
   mark?: number
 }
 
-export interface DotRow {
+interface DotRow {
   label: string
   points: DotPoint[]
   /** Shown instead of points when the row was not measured. */

@@ -9,14 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Measured } from './measure.js'
 
 /** Runs `body` with one busy-looping process per core beside it; `body` gets their count. */
-export async function withBusyCores<T>(body: (busy: number) => Promise<T>): Promise<T> {
+async function withBusyCores<T>(body: (busy: number) => Promise<T>): Promise<T> {
   const busy = Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
   try {
     await sleep(200)
     return await body(busy.length)
   } finally {
     for (const child of busy) child.kill()
-    await Promise.all(busy.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : once(child, 'exit'))))
+    await Promise.all(busy.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => once(child, 'exit')))
   }
 }
 

@@ -64,7 +64,7 @@ export async function measure(name: string, make: () => Transport, size: number,
   // peer's loop, and the Channel measured 1.6-2.2 µs instead of 0.7.)
   const warmUntil = performance.now() + (quick ? WARM_UP_MS / 5 : WARM_UP_MS)
   for (let i = 0; i < MAX_WARM_UP_ROUNDS && (i < rounds / 2 || performance.now() < warmUntil); i++) await roundTrip()
-  const rttUs: number[] = new Array(rounds)
+  const rttUs = new Array<number>(rounds)
   for (let i = 0; i < rounds; i++) {
     if (i % SAMPLE_EVERY === 0) {
       sampler.sample()

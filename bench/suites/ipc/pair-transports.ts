@@ -24,7 +24,7 @@ export interface PairEnd {
 }
 
 /** What the parent shares with the peer: regions (passed in this order) and, for a peer package, a key. */
-export interface PairShared {
+interface PairShared {
   memory: SharedMemory[]
   arg?: string
 }

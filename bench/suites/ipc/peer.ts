@@ -77,13 +77,13 @@ function idleSpin(): void {
   })
 }
 
-const mode = workerData?.mode ?? process.argv[2]
+const mode = ((workerData as { mode?: string } | null)?.mode ?? process.argv[2]) as string
 if (mode === 'channel') await channel()
 else if (mode === 'channel-async') await channelAsync()
 else if (mode === 'idle-channel') idleChannel()
 else if (mode === 'idle-spin') idleSpin()
 else if (mode === 'worker') messages(parentPort!, (m) => parentPort!.postMessage(m))
-else if (mode === 'process') messages(process as never, (m) => process.send!(m))
+else if (mode === 'process') messages(process, (m) => process.send!(m))
 else if (mode === 'shm') await shmPolling(Number(process.argv[3]))
 else throw new Error(`unknown peer mode ${mode}`)
 if (mode.startsWith('channel') || mode === 'shm' || mode.startsWith('idle')) process.disconnect?.()

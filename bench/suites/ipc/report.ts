@@ -19,7 +19,7 @@ import { compareSpreads, relationClause, relationText } from '../../report/verdi
 const num = (row: Row, field: string) => row[field] as number
 const list = (row: Row, field: string) => row[field] as number[]
 
-export const sizeLabel = (size: number) => (size >= 1 << 20 ? `${size >> 20} MiB` : size >= 1024 ? `${size >> 10} KiB` : `${size} B`)
+const sizeLabel = (size: number) => (size >= 1 << 20 ? `${size >> 20} MiB` : size >= 1024 ? `${size >> 10} KiB` : `${size} B`)
 
 const unmeasuredIn = (unmeasured: Unmeasured[], scenario: string) => unmeasured.filter((u) => ((u.scenario as string | undefined) ?? 'idle') === scenario)
 

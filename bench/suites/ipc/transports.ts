@@ -176,7 +176,7 @@ export class WorkerTransport implements Transport {
  * every other transport's does: the peer writes the message back from where
  * it lies, and the parent takes a view of the reply, as the Channel's ends do.
  */
-export class ShmPollingTransport implements Transport {
+class ShmPollingTransport implements Transport {
   #child?: ChildProcess
   #segment?: Int32Array & { key: number }
   #polling?: ShmPolling

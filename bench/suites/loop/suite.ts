@@ -23,7 +23,7 @@ export interface LoopDelay {
 }
 
 /** Event-loop delay while `work` runs: how late the loop's own 1 ms timer fired, beyond 1 ms. */
-export async function loopDelayDuring(work: () => Promise<unknown> | unknown): Promise<LoopDelay> {
+export async function loopDelayDuring(work: () => unknown): Promise<LoopDelay> {
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
   histogram.enable()
   // Let the monitor take a first sample before the work starts.

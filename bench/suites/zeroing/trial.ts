@@ -12,7 +12,7 @@ export interface ZeroingMeasurement {
   mallocUsedMmap?: boolean
 }
 
-export function anonHugeKiB(): number {
+function anonHugeKiB(): number {
   const match = /AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))
   return match ? Number(match[1]) : -1
 }
@@ -45,8 +45,6 @@ const JS_MODES: Record<string, JsMode> = {
     return () => mapping.unmap()
   },
 }
-
-export const isJsMode = (mode: string) => Object.hasOwn(JS_MODES, mode)
 
 export function zeroingTrial(mode: string, bytes: number): ZeroingMeasurement {
   const jsMode = JS_MODES[mode]
