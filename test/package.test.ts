@@ -22,7 +22,7 @@ describe('the tarball (npm pack --dry-run)', () => {
 
   it('holds only what a user needs: compiled code, types, sources to compile from, prebuilds, docs', () => {
     const allowed = [
-      /^(package\.json|README\.md|LICENSE|binding\.gyp)$/,
+      /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|binding\.gyp)$/,
       /^dist\/(lib|bench)\/[\w/-]+\.(js|d\.ts)$/,
       /^native\/[\w-]+\.(cc|h)$/,
       /^bench\/native\/([\w-]+\.(cc|h)|binding\.gyp)$/,
@@ -36,8 +36,8 @@ describe('the tarball (npm pack --dry-run)', () => {
     expect(files.filter((file) => !allowed.some((pattern) => pattern.test(file)))).toEqual([])
   })
 
-  it('has the entry points, the command, both addons\' binding.gyp and the license', () => {
-    for (const file of ['LICENSE', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/bench/cli/index.js', 'binding.gyp', 'bench/native/binding.gyp']) {
+  it('has the entry points, the command, both addons\' binding.gyp, the license and the changelog', () => {
+    for (const file of ['LICENSE', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/bench/cli/index.js', 'binding.gyp', 'bench/native/binding.gyp']) {
       expect(files).toContain(file)
     }
   })
