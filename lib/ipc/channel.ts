@@ -177,7 +177,7 @@ export class Channel {
    * - `TypeError` `ERR_INVALID_ARG_VALUE`: `options.timeoutMs` is negative or NaN.
    * - `Error` `ERR_INVALID_STATE`: the channel already has a sender (taken in any process), or its memory was closed.
    * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring's positions were written by something else (they are
-   *   not record boundaries).
+   *   not record boundaries, or outside the ring).
    * @example
    * ```js
    * import { Channel } from 'mman'
@@ -213,7 +213,7 @@ export class Channel {
    * - `TypeError` `ERR_INVALID_ARG_VALUE`: `options.timeoutMs` is negative or NaN.
    * - `Error` `ERR_INVALID_STATE`: the channel already has a receiver (taken in any process), or its memory was closed.
    * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring's positions were written by something else (they are
-   *   not record boundaries).
+   *   not record boundaries, or outside the ring).
    * @example A default timeout for every call of the end
    * ```js
    * import { Channel } from 'mman'
