@@ -17,11 +17,6 @@ import type { BlockTag } from './doc-comments.js'
 import { repoRoot } from './helpers.js'
 import { libSources, nameOf, publicCalls, reachedFrom, tagsOf, where, type Reached } from './lib-declarations.js'
 
-// Exports whose modules other work is still changing (lib/heap.ts, the
-// Channel's modules): their calls get examples once it has landed. Each entry
-// must still lack some example (the test says when to remove it).
-const EXAMPLES_TO_COME = ['brk', 'sbrk', 'Channel', 'ChannelSender', 'ChannelReceiver', 'ChannelError']
-
 /** The error class each ERR_* code of lib/ is made with: coded(new TypeError(...), 'ERR_X'), new ChannelError('ERR_X', ...), or a class whose code is 'ERR_X'. */
 function classesOfCodes(): Map<string, Set<string>> {
   const classes = new Map<string, Set<string>>()
@@ -93,10 +88,7 @@ describe('the API reference', () => {
   it('shows an example of every function, class, method and accessor a user calls', () => {
     const calls = [...publicCalls()]
     expect(calls.length).toBeGreaterThanOrEqual(90)
-    const withoutExample = calls.filter(([node]) => !tagsOf(node).some((tag) => tag.name === 'example'))
-    expect(withoutExample.filter(([, name]) => !EXAMPLES_TO_COME.includes(name)).map(([node]) => where(node))).toEqual([])
-    // An entry of EXAMPLES_TO_COME whose calls all have examples now is to be removed from it.
-    expect(EXAMPLES_TO_COME.filter((name) => !withoutExample.some(([, export_]) => export_ === name))).toEqual([])
+    expect(calls.filter(([node]) => !tagsOf(node).some((tag) => tag.name === 'example')).map(([node]) => where(node))).toEqual([])
   })
 
   it('reads a @throws item as error class, codes and syscall', () => {

@@ -21,7 +21,30 @@ export type ChannelErrorCode =
  * What a channel end throws: the peer (or this end, or the shared memory) was
  * closed, the peer died, the timeout passed, the ring holds words that no
  * mman channel writes (another process scribbled on it), or the next message
- * is of a kind the call does not take.
+ * is of a kind the call does not take. Its `code` says which (ChannelErrorCode).
+ * @example
+ * ```js
+ * import { Channel, ChannelError } from 'mman'
+ *
+ * const channel = Channel.create()
+ * const tx = channel.sender()
+ * const rx = channel.receiver()
+ * const failure = (call) => {
+ *   try {
+ *     call()
+ *   } catch (error) {
+ *     return [error instanceof ChannelError, error.code]
+ *   }
+ * }
+ * console.log(...failure(() => rx.receive(10))) // nothing was sent within 10 ms
+ * rx.close()
+ * console.log(...failure(() => tx.send('too late')))
+ * ```
+ *
+ * ```text
+ * true ERR_CHANNEL_TIMEOUT
+ * true ERR_CHANNEL_CLOSED
+ * ```
  */
 export class ChannelError extends Error {
   /**

@@ -14,6 +14,22 @@ import { NOT_YET } from './waiter.js'
  * The receiving end of a Channel, from Channel.receiver(): it reads messages
  * in the order they were sent, waiting for them. Also an async iterable of
  * them (as Buffers) until the sender closes.
+ * @example
+ * ```js
+ * import { Channel } from 'mman'
+ *
+ * const channel = Channel.create()
+ * const tx = channel.sender()
+ * const rx = channel.receiver()
+ * tx.send('one')
+ * tx.sendValue([2])
+ * tx.close()
+ * console.log(rx.receiveString(), rx.receiveValue(), rx.receive())
+ * ```
+ *
+ * ```text
+ * one [ 2 ] null
+ * ```
  */
 export class ChannelReceiver extends End {
   readonly #reader: RingReader
@@ -41,6 +57,34 @@ export class ChannelReceiver extends End {
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while the
+   *   call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_WRONG_KIND`: the next message is a value (sendValue()); it stays for
+   *   receiveValue().
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes (another process
+   *   wrote them).
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * tx.send('text')
+   * tx.send(Buffer.from([0xff]))
+   * tx.close()
+   * console.log(rx.receive(), rx.receive(), rx.receive())
+   * ```
+   *
+   * ```text
+   * <Buffer 74 65 78 74> <Buffer ff> null
+   * ```
    */
   receive(timeoutMs?: number): Buffer | null {
     return this.#receive(AS_BUFFER, timeoutMs) as Buffer | null
@@ -51,6 +95,33 @@ export class ChannelReceiver extends End {
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws The promise rejects with:
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while the
+   *   call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_WRONG_KIND`: the next message is a value (sendValue()); it stays for
+   *   receiveValue().
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes (another process
+   *   wrote them).
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * const next = rx.receiveAsync() // waits off the event loop
+   * setTimeout(() => tx.send('later'), 10)
+   * console.log((await next).toString())
+   * ```
+   *
+   * ```text
+   * later
+   * ```
    */
   async receiveAsync(timeoutMs?: number): Promise<Buffer | null> {
     return (await this.#receiveAsync(AS_BUFFER, timeoutMs)) as Buffer | null
@@ -62,6 +133,33 @@ export class ChannelReceiver extends End {
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while the
+   *   call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_WRONG_KIND`: the next message is a value (sendValue()); it stays for
+   *   receiveValue().
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes (another process
+   *   wrote them).
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * tx.send('naïve')
+   * tx.send(new Uint8Array([0x6f, 0x6b]))
+   * console.log(rx.receiveString(), rx.receiveString())
+   * ```
+   *
+   * ```text
+   * naïve ok
+   * ```
    */
   receiveString(timeoutMs?: number): string | null {
     return this.#receive(AS_STRING, timeoutMs) as string | null
@@ -70,6 +168,32 @@ export class ChannelReceiver extends End {
   /**
    * receiveString() waiting off the event loop (the promise rejects where receiveString() throws).
    * @param timeoutMs How long to wait for a message at most, as for receiveString().
+   * @throws The promise rejects with:
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while the
+   *   call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_WRONG_KIND`: the next message is a value (sendValue()); it stays for
+   *   receiveValue().
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes (another process
+   *   wrote them).
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * setTimeout(() => tx.send('soon'), 10)
+   * console.log(await rx.receiveStringAsync())
+   * ```
+   *
+   * ```text
+   * soon
+   * ```
    */
   async receiveStringAsync(timeoutMs?: number): Promise<string | null> {
     return (await this.#receiveAsync(AS_STRING, timeoutMs)) as string | null
@@ -83,6 +207,32 @@ export class ChannelReceiver extends End {
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while the
+   *   call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes (another process
+   *   wrote them), or a value's bytes do not deserialize.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * tx.sendValue({ n: 1n })
+   * tx.send('a string')
+   * tx.send(new Uint8Array([1]))
+   * console.log(rx.receiveValue(), rx.receiveValue(), rx.receiveValue())
+   * ```
+   *
+   * ```text
+   * { n: 1n } a string <Buffer 01>
+   * ```
    */
   receiveValue(timeoutMs?: number): unknown {
     return this.#receive(AS_VALUE, timeoutMs)
@@ -93,6 +243,30 @@ export class ChannelReceiver extends End {
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws The promise rejects with:
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while the
+   *   call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes (another process
+   *   wrote them), or a value's bytes do not deserialize.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * setTimeout(() => tx.sendValue(new Set([1, 2])), 10)
+   * console.log(await rx.receiveValueAsync())
+   * ```
+   *
+   * ```text
+   * Set(2) { 1, 2 }
+   * ```
    */
   async receiveValueAsync(timeoutMs?: number): Promise<unknown> {
     return this.#receiveAsync(AS_VALUE, timeoutMs)
@@ -108,6 +282,33 @@ export class ChannelReceiver extends End {
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while the
+   *   call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_WRONG_KIND`: the next message is a value (sendValue()); it stays for
+   *   receiveValue().
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes (another process
+   *   wrote them).
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * tx.send(new Uint8Array([1, 2, 3]))
+   * const view = rx.receiveView() // the bytes where they lie in the ring
+   * console.log(view, view.buffer === channel.memory.buffer)
+   * ```
+   *
+   * ```text
+   * Uint8Array(3) [ 1, 2, 3 ] true
+   * ```
    */
   receiveView(timeoutMs?: number): Uint8Array | null {
     return this.#receive(AS_VIEW, timeoutMs) as Uint8Array | null
@@ -116,17 +317,91 @@ export class ChannelReceiver extends End {
   /**
    * receiveView() waiting off the event loop (the promise rejects where receiveView() throws).
    * @param timeoutMs How long to wait for a message at most, as for receiveView().
+   * @throws The promise rejects with:
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while the
+   *   call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_WRONG_KIND`: the next message is a value (sendValue()); it stays for
+   *   receiveValue().
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes (another process
+   *   wrote them).
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * setTimeout(() => tx.send('in the ring'), 10)
+   * const view = await rx.receiveViewAsync()
+   * console.log(Buffer.from(view.buffer, view.byteOffset, view.length).toString()) // still no copy
+   * ```
+   *
+   * ```text
+   * in the ring
+   * ```
    */
   async receiveViewAsync(timeoutMs?: number): Promise<Uint8Array | null> {
     return (await this.#receiveAsync(AS_VIEW, timeoutMs)) as Uint8Array | null
   }
 
-  /** Messages until the sender closes. */
+  /**
+   * Messages until the sender closes, as receiveAsync() returns them (Buffers).
+   * @throws The iteration rejects as receiveAsync() does:
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this receiver or the channel's memory was closed (also while it
+   *   waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the sender's thread died without closing, or the `options.peer`
+   *   given to Channel.receiver() exited before taking the sending end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: no message came within the `options.timeoutMs` given to
+   *   Channel.receiver().
+   * - {@link ChannelError} `ERR_CHANNEL_WRONG_KIND`: the next message is a value (sendValue()).
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the ring holds words no mman channel writes.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * for (const word of ['one', 'two']) tx.send(word)
+   * tx.close()
+   * for await (const message of rx) console.log(message.toString())
+   * ```
+   *
+   * ```text
+   * one
+   * two
+   * ```
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     for (let message = await this.receiveAsync(); message !== null; message = await this.receiveAsync()) yield message
   }
 
-  /** Tells the sender to stop: its next send() throws ERR_CHANNEL_CLOSED. */
+  /**
+   * Tells the sender to stop: its next send() throws ERR_CHANNEL_CLOSED.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * rx.close()
+   * try {
+   *   tx.send('nobody reads this')
+   * } catch (error) {
+   *   console.log(error.code, error.message)
+   * }
+   * ```
+   *
+   * ```text
+   * ERR_CHANNEL_CLOSED the receiver closed the channel
+   * ```
+   */
   close(): void {
     if (!this.closed && !this.memory.closed) this.#release()
     this.markClosed()

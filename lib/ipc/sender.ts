@@ -19,6 +19,25 @@ const LOAN_PENDING = -2
 /**
  * The sending end of a Channel, from Channel.sender(): it writes messages
  * into the ring, waiting while it is full, and close() ends the stream.
+ * @example
+ * ```js
+ * import { Channel } from 'mman'
+ *
+ * const channel = Channel.create()
+ * const tx = channel.sender()
+ * const rx = channel.receiver()
+ * tx.send('a string')
+ * tx.send(new Uint8Array([1, 2, 3]))
+ * tx.sendValue({ any: ['value'] })
+ * tx.close()
+ * for (let message; (message = rx.receiveValue()) !== null; ) console.log(message)
+ * ```
+ *
+ * ```text
+ * a string
+ * <Buffer 01 02 03>
+ * { any: [ 'value' ] }
+ * ```
  */
 export class ChannelSender extends End {
   readonly #writer: RingWriter
@@ -50,6 +69,33 @@ export class ChannelSender extends End {
    * @param timeoutMs How long to wait for room at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.sender(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `message` is not a string, TypedArray, DataView or Buffer; `timeoutMs` is
+   *   not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `message` is larger than Channel.maxMessageBytes; `timeoutMs` is negative
+   *   or NaN.
+   * - `Error` `ERR_INVALID_STATE`: a slot from loan() is out (not yet published or cancelled).
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this sender or the channel's memory was closed, or the receiver
+   *   closed its end (also while the call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the receiver's thread died without closing, or the
+   *   `options.peer` given to Channel.sender() exited before taking the receiving end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: the ring had no room before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the receiver's position in the ring was written by something else.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * tx.send('héllo') // as UTF-8
+   * tx.send(new Float64Array([0.5])) // the bytes it views
+   * console.log(rx.receiveString(), rx.receive())
+   * ```
+   *
+   * ```text
+   * héllo <Buffer 00 00 00 00 00 00 e0 3f>
+   * ```
    */
   send(message: Message, timeoutMs?: number): void {
     const kind = messageKind(message)
@@ -63,6 +109,38 @@ export class ChannelSender extends End {
    * @param timeoutMs How long to wait for room at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.sender(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws The promise rejects with:
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `message` is not a string, TypedArray, DataView or Buffer; `timeoutMs` is
+   *   not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `message` is larger than Channel.maxMessageBytes; `timeoutMs` is negative
+   *   or NaN.
+   * - `Error` `ERR_INVALID_STATE`: a slot from loan() is out (not yet published or cancelled).
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this sender or the channel's memory was closed, or the receiver
+   *   closed its end (also while the call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the receiver's thread died without closing, or the
+   *   `options.peer` given to Channel.sender() exited before taking the receiving end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: the ring had no room before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the receiver's position in the ring was written by something else.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create(4096)
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * const half = new Uint8Array(channel.maxMessageBytes)
+   * tx.send(half)
+   * tx.send(half) // the ring is full now
+   * const sent = tx.sendAsync('waits for room')
+   * console.log(rx.receive().length) // makes room
+   * await sent
+   * console.log(rx.receive().length, rx.receiveString())
+   * ```
+   *
+   * ```text
+   * 2040
+   * 2040 waits for room
+   * ```
    */
   async sendAsync(message: Message, timeoutMs?: number): Promise<void> {
     const kind = messageKind(message)
@@ -80,6 +158,37 @@ export class ChannelSender extends End {
    * @param timeoutMs How long to wait for room at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.sender(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: the serializer refuses `value` (a function, a SharedArrayBuffer, ...), or
+   *   its bytes are more than Channel.maxMessageBytes; `timeoutMs` is negative or NaN.
+   * - `Error` `ERR_INVALID_STATE`: a slot from loan() is out (not yet published or cancelled).
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this sender or the channel's memory was closed, or the receiver
+   *   closed its end (also while the call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the receiver's thread died without closing, or the
+   *   `options.peer` given to Channel.sender() exited before taking the receiving end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: the ring had no room before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the receiver's position in the ring was written by something else.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * tx.sendValue({ id: 7, tags: new Set(['a']), at: new Date(0) })
+   * console.log(rx.receiveValue())
+   * try {
+   *   tx.sendValue(() => {})
+   * } catch (error) {
+   *   console.log(error.code)
+   * }
+   * ```
+   *
+   * ```text
+   * { id: 7, tags: Set(1) { 'a' }, at: 1970-01-01T00:00:00.000Z }
+   * ERR_INVALID_ARG_VALUE
+   * ```
    */
   sendValue(value: unknown, timeoutMs?: number): void {
     const bytes = serialized(value)
@@ -92,6 +201,31 @@ export class ChannelSender extends End {
    * @param timeoutMs How long to wait for room at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.sender(), or no limit; Infinity: no
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
+   * @throws The promise rejects with:
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: the serializer refuses `value` (a function, a SharedArrayBuffer, ...), or
+   *   its bytes are more than Channel.maxMessageBytes; `timeoutMs` is negative or NaN.
+   * - `Error` `ERR_INVALID_STATE`: a slot from loan() is out (not yet published or cancelled).
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this sender or the channel's memory was closed, or the receiver
+   *   closed its end (also while the call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the receiver's thread died without closing, or the
+   *   `options.peer` given to Channel.sender() exited before taking the receiving end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: the ring had no room before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the receiver's position in the ring was written by something else.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * await tx.sendValueAsync(new Map([[1, 'one']]))
+   * console.log(rx.receiveValue())
+   * ```
+   *
+   * ```text
+   * Map(1) { 1 => 'one' }
+   * ```
    */
   async sendValueAsync(value: unknown, timeoutMs?: number): Promise<void> {
     const bytes = serialized(value)
@@ -112,6 +246,33 @@ export class ChannelSender extends End {
    *   limit); then ChannelError ERR_CHANNEL_TIMEOUT.
    * @returns A view of exactly `length` bytes of the ring (their content is
    *   whatever the ring held: write every byte you publish).
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `length` is not a number or bigint; `timeoutMs` is not a number.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: `length` is fractional, negative or above Channel.maxMessageBytes.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - `Error` `ERR_INVALID_STATE`: a slot from loan() is out (not yet published or cancelled).
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this sender or the channel's memory was closed, or the receiver
+   *   closed its end (also while the call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the receiver's thread died without closing, or the
+   *   `options.peer` given to Channel.sender() exited before taking the receiving end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: the ring had no room before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the receiver's position in the ring was written by something else.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * const slot = tx.loan(64) // the ring's next 64 bytes
+   * const { written } = new TextEncoder().encodeInto('written in place', slot)
+   * tx.publish(written) // sends the first `written` of them
+   * console.log(rx.receiveString())
+   * ```
+   *
+   * ```text
+   * written in place
+   * ```
    */
   loan(length: number, timeoutMs?: number): Uint8Array {
     const bytes = this.#loanable(length, timeoutMs)
@@ -124,6 +285,33 @@ export class ChannelSender extends End {
    * loan() waiting off the event loop (the promise rejects where loan() throws).
    * @param length The slot's size in bytes, as for loan().
    * @param timeoutMs How long to wait for room at most, as for loan().
+   * @throws The promise rejects with:
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `length` is not a number or bigint; `timeoutMs` is not a number.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: `length` is fractional, negative or above Channel.maxMessageBytes.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - `Error` `ERR_INVALID_STATE`: a slot from loan() is out (not yet published or cancelled).
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this sender or the channel's memory was closed, or the receiver
+   *   closed its end (also while the call waited).
+   * - {@link ChannelError} `ERR_CHANNEL_PEER_DIED`: the receiver's thread died without closing, or the
+   *   `options.peer` given to Channel.sender() exited before taking the receiving end.
+   * - {@link ChannelError} `ERR_CHANNEL_TIMEOUT`: the ring had no room before the timeout.
+   * - {@link ChannelError} `ERR_CHANNEL_CORRUPT`: the receiver's position in the ring was written by something else.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * const slot = await tx.loanAsync(4)
+   * slot.set([1, 2, 3, 4])
+   * tx.publish()
+   * console.log(rx.receive())
+   * ```
+   *
+   * ```text
+   * <Buffer 01 02 03 04>
+   * ```
    */
   async loanAsync(length: number, timeoutMs?: number): Promise<Uint8Array> {
     const bytes = this.#loanable(length, timeoutMs)
@@ -143,6 +331,34 @@ export class ChannelSender extends End {
    * the receiver or the memory was closed meanwhile.
    * @param length How many of the loaned bytes to send: an integer from 0 to
    *   the loan's length (the default; else ERR_OUT_OF_RANGE).
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: no slot from loan() is out.
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `length` is not a number or bigint.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: `length` is fractional, negative or above the loan's length.
+   * - {@link ChannelError} `ERR_CHANNEL_CLOSED`: this sender or the channel's memory was closed, or the receiver
+   *   closed its end, while the slot was out (the slot is dropped).
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * const slot = tx.loan(8)
+   * slot.set([9, 8, 7])
+   * tx.publish(3) // only the first 3 bytes
+   * console.log(rx.receive())
+   * try {
+   *   tx.publish()
+   * } catch (error) {
+   *   console.log(error.code)
+   * }
+   * ```
+   *
+   * ```text
+   * <Buffer 09 08 07>
+   * ERR_INVALID_STATE
+   * ```
    */
   publish(length?: number): void {
     const loaned = this.#loaned
@@ -153,14 +369,56 @@ export class ChannelSender extends End {
     this.#publish(BYTES, bytes)
   }
 
-  /** Gives back the slot loan() lent without sending anything (nothing happens without one). */
+  /**
+   * Gives back the slot loan() lent without sending anything (nothing happens without one).
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * tx.loan(16).fill(1)
+   * tx.cancelLoan() // nothing is sent, and sending is possible again
+   * tx.send('next')
+   * tx.close()
+   * console.log(rx.receiveString(), rx.receive()) // then the end of the stream
+   * ```
+   *
+   * ```text
+   * next null
+   * ```
+   */
   cancelLoan(): void {
     if (this.#loaned < 0) return
     this.#loaned = NO_LOAN
     this.#writer.cancel()
   }
 
-  /** Ends the stream: the receiver gets the messages already sent, then null. A loan not published is dropped. */
+  /**
+   * Ends the stream: the receiver gets the messages already sent, then null. A loan not published is dropped.
+   * @example
+   * ```js
+   * import { Channel } from 'mman'
+   *
+   * const channel = Channel.create()
+   * const tx = channel.sender()
+   * const rx = channel.receiver()
+   * tx.send('last')
+   * tx.close()
+   * console.log(rx.receiveString(), rx.receiveString())
+   * try {
+   *   tx.send('after close')
+   * } catch (error) {
+   *   console.log(error.code)
+   * }
+   * ```
+   *
+   * ```text
+   * last null
+   * ERR_CHANNEL_CLOSED
+   * ```
+   */
   close(): void {
     this.cancelLoan()
     this.markClosed()
