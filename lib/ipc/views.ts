@@ -1,7 +1,7 @@
 // The Uint8Array views one end hands out over its ring (loan(), receiveView()),
-// kept per place in the ring: making a view costs about as much as the rest
-// of a small message's checks, and a busy channel comes back to the same few
-// places lap after lap (a ring of small messages wraps early, ring.ts). A view
+// kept per place in the ring: making a Uint8Array is one of the larger costs
+// on a small message's path, and a busy channel comes back to the same places
+// lap after lap (a ring of small messages wraps early, ring.ts). A view
 // covers exactly the bytes a fresh one would; the only difference a caller
 // can see is that a view handed out for an earlier message at the same place
 // and length is the same object (the docs of loan() and receiveView() say so).
