@@ -8,6 +8,7 @@ import { BYTES, STRING } from './record.js'
 import type { RingMemory } from './ring-layout.js'
 import { RingReader } from './ring.js'
 import type { SharedMemory } from './shared-memory.js'
+import { ViewCache } from './views.js'
 import { NOT_YET } from './waiter.js'
 
 /**
@@ -36,6 +37,7 @@ export class ChannelReceiver extends End {
   // The data area's buffer and offset, read once: a view's .buffer is a slow getter.
   readonly #buffer: ArrayBufferLike
   readonly #base: number
+  readonly #views: ViewCache
   // Decoders read a copy, never the ring, which the peer can rewrite meanwhile
   // (V8's UTF-8 decoder sizes a string in one pass and fills it in another,
   // and wrote past the string when the bytes changed between the two).
@@ -47,6 +49,7 @@ export class ChannelReceiver extends End {
     this.#reader = new RingReader(ring)
     this.#buffer = ring.bytes.buffer
     this.#base = ring.bytes.byteOffset
+    this.#views = new ViewCache(ring.bytes)
   }
 
   /**
@@ -278,6 +281,8 @@ export class ChannelReceiver extends End {
    * sender. (So a thread that sends to itself must receive again, or use
    * receive(), before the ring can fill.) Another process can write into
    * the ring: treat the view's bytes as untrusted, or copy them (receive()).
+   * Views are kept per place in the ring: a later message of the same length
+   * at the same place comes in the same view object, showing that message.
    * Null at the end of the stream; a value is ERR_CHANNEL_WRONG_KIND, as for receive().
    * @param timeoutMs How long to wait for a message at most, in milliseconds
    *   (undefined: the timeoutMs given to Channel.receiver(), or no limit; Infinity: no
@@ -432,7 +437,7 @@ export class ChannelReceiver extends End {
     const kind = reader.kind
     if (!accepts(form, kind)) throw new ChannelError('ERR_CHANNEL_WRONG_KIND', refusal(form, kind))
     reader.take()
-    if (form === AS_VIEW) return this.#view()
+    if (form === AS_VIEW) return this.#views.view(reader.start, reader.end - reader.start)
     const message = this.#decoded(form, kind)
     this.#release()
     return message
@@ -454,6 +459,7 @@ export class ChannelReceiver extends End {
     return copy
   }
 
+  /** The message taken, in a view of its own for the copies: a caller may have added properties to those receiveView() hands out. */
   #view(): Uint8Array {
     const { start, end } = this.#reader
     // Not subarray(): a view made directly costs a third less on Node 20.

@@ -10,6 +10,7 @@ import { BYTES, VALUE, maxMessageBytes } from './record.js'
 import { CLOSED_BIT, CONSUMER_STATE, type RingMemory } from './ring-layout.js'
 import { RingWriter } from './ring.js'
 import type { SharedMemory } from './shared-memory.js'
+import { ViewCache } from './views.js'
 import { NOT_YET, type NotYet } from './waiter.js'
 
 // #loaned when no loan is out, and while loanAsync() waits for one.
@@ -42,9 +43,7 @@ const LOAN_PENDING = -2
 export class ChannelSender extends End {
   readonly #writer: RingWriter
   readonly #bytes: Uint8Array
-  // The data area's buffer and offset, read once: a view's .buffer is a slow getter.
-  readonly #buffer: ArrayBufferLike
-  readonly #base: number
+  readonly #loans: ViewCache
   readonly #text: Buffer
   readonly #maxBytes: number
   #loaned = NO_LOAN // the loaned slot's length
@@ -54,8 +53,7 @@ export class ChannelSender extends End {
     super(memory, ring, role, options)
     this.#writer = new RingWriter(ring)
     this.#bytes = ring.bytes
-    this.#buffer = ring.bytes.buffer
-    this.#base = ring.bytes.byteOffset
+    this.#loans = new ViewCache(ring.bytes)
     this.#text = ring.text
     this.#maxBytes = maxMessageBytes(ring.capacity)
   }
@@ -238,7 +236,9 @@ export class ChannelSender extends End {
    * ring is full, as send() does. Until publish() or cancelLoan(), nothing
    * else can be sent or loaned (ERR_INVALID_STATE). The view is the ring
    * itself: once published, writing through it changes what the receiver may
-   * read (that message, or later ones); drop it at publish().
+   * read (that message, or later ones); drop it at publish(). Views are kept
+   * per place in the ring: a later loan of the same length at the same place
+   * is the same view object.
    * @param length The slot's size in bytes: an integer from 0 to
    *   Channel.maxMessageBytes (else ERR_OUT_OF_RANGE).
    * @param timeoutMs How long to wait for room at most, in milliseconds
@@ -460,7 +460,7 @@ export class ChannelSender extends End {
 
   #lend(at: number, length: number): Uint8Array {
     this.#loaned = length
-    return new Uint8Array(this.#buffer, this.#base + at, length)
+    return this.#loans.view(at, length)
   }
 
   /** Where a record of `length` bytes can go now, or -1; throws if the receiver closed. */
