@@ -60,7 +60,10 @@ describe('views handed out per place in the ring', () => {
     const { tx, rx } = smallRing()
     /** Sends and takes a lap's other 63 messages: the next one lies where the last one taken did. */
     const lap = () => {
-      for (let i = 0; i < 63; i++) tx.send(new Uint8Array(56)), rx.receive()
+      for (let i = 0; i < 63; i++) {
+        tx.send(new Uint8Array(56))
+        rx.receive()
+      }
     }
     tx.send(new Uint8Array(56).fill(7))
     const view = rx.receiveView()!
