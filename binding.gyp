@@ -21,6 +21,7 @@
         "native/addon.cc",
         "native/region.cc",
         "native/views.cc",
+        "native/pending_frees.cc",
         "native/env.cc",
         "native/async_wait.cc",
         "native/waiter.cc",

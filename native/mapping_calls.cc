@@ -159,6 +159,7 @@ Napi::Value RegionDropHandle(const Napi::CallbackInfo& info) {
 
 // lifetimeCounts() -> [regions not yet disposed, zombie ranges not yet unmapped]
 Napi::Value LifetimeCounts(const Napi::CallbackInfo& info) {
+  FlushFrees(info.Env());
   Napi::Array counts = Napi::Array::New(info.Env(), 2);
   counts.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(LiveRegions())));
   counts.Set(1u, Napi::Number::New(info.Env(), static_cast<double>(ZombieRanges())));
@@ -176,6 +177,7 @@ Napi::Value TeardownRelease(const Napi::CallbackInfo& info) {
 // Counted here, through a small buffer: near vm.max_map_count, a string of
 // the whole file could need memory the process can no longer map.
 Napi::Value VmaCount(const Napi::CallbackInfo& info) {
+  FlushFrees(info.Env());
   const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno(info.Env(), -errno);
   char chunk[16384];

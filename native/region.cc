@@ -61,6 +61,51 @@ void FreeZombie(uintptr_t base, size_t size) {
   zombieRanges--;
 }
 
+void FlushQueuedFrees(napi_env env, napi_value /*js_callback*/, void* /*context*/, void* /*data*/) {
+  // A null env: the function is closing with its env, which flushes at its end.
+  if (env == nullptr) return;
+  EnvRegions* regions = EnvOf(env)->regions;
+  if (regions == nullptr) return;
+  regions->flushScheduled = false;
+  zombieRanges -= regions->frees.Flush();
+}
+
+void StopFlusher(void* arg) {
+  EnvRegions* regions = static_cast<EnvRegions*>(arg);
+  napi_release_threadsafe_function(regions->flusher, napi_tsfn_abort);
+  regions->flusher = nullptr;
+  regions->flushScheduled = false;
+}
+
+// The batch goes back at the end of this event-loop turn: a threadsafe
+// function's call runs at the loop's next poll, after the finalizers
+// (immediates) that fill the batch. False when that cannot be arranged.
+bool ScheduleFlush(napi_env env, EnvRegions* regions) {
+  if (regions->flushScheduled) return true;
+  if (regions->flusher == nullptr) {
+    napi_value name;
+    if (napi_create_string_utf8(env, "mman.freeZombies", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr, FlushQueuedFrees,
+                                        &regions->flusher) != napi_ok) {
+      regions->flusher = nullptr;
+      return false;
+    }
+    // Giving ranges back must not keep the process alive.
+    napi_unref_threadsafe_function(env, regions->flusher);
+    napi_add_env_cleanup_hook(env, StopFlusher, regions);
+  }
+  regions->flushScheduled = napi_call_threadsafe_function(regions->flusher, nullptr, napi_tsfn_nonblocking) == napi_ok;
+  return regions->flushScheduled;
+}
+
+// A zombie whose pages are gone and that nothing can reach: its range goes
+// back with the env's batch, at the end of this turn or once the batch is full.
+void FreeZombieLater(napi_env env, uintptr_t base, size_t size) {
+  EnvRegions* regions = EnvOf(env)->regions;
+  zombieRanges -= regions->frees.Add(base, size);
+  if (regions->frees.Count() > 0 && !ScheduleFlush(env, regions)) zombieRanges -= regions->frees.Flush();
+}
+
 // Gives a child's range back to its parent as the PROT_NONE reservation it
 // was carved from.
 int RestoreReservation(uintptr_t base, size_t size) {
@@ -101,7 +146,7 @@ void FreeUnpinnedZombies(Region* region) {
     if (ViewsOverlap(region, zombie->start, zombie->length)) {
       link = &zombie->next;
     } else {
-      FreeZombie(zombie->start, zombie->length);
+      FreeZombieLater(region->env, zombie->start, zombie->length);
       *link = zombie->next;
       delete zombie;
     }
@@ -116,19 +161,23 @@ void Delete(Region* region) {
 void Dispose(Region* region) {
   if (region->kind == RegionKind::Mapped) {
     if (region->holdsRange) {
-      if (region->parent == nullptr) {
-        munmap(reinterpret_cast<void*>(region->base), region->size);
+      if (region->parent == nullptr && region->pagesDropped) {
+        FreeZombieLater(region->env, region->base, region->size);
       } else {
-        // Waits through the parent's views may watch words here (the waiter thread reads them).
-        CancelWaits(region->env, region->base, region->size);
-        RestoreReservation(region->base, region->size);
+        if (region->parent == nullptr) {
+          munmap(reinterpret_cast<void*>(region->base), region->size);
+        } else {
+          // Waits through the parent's views may watch words here (the waiter thread reads them).
+          CancelWaits(region->env, region->base, region->size);
+          RestoreReservation(region->base, region->size);
+        }
+        if (region->released) zombieRanges--;
       }
-      if (region->released) zombieRanges--;
     }
     MarkReleased(region);
     while (Zombie* zombie = region->zombies) {
       region->zombies = zombie->next;
-      FreeZombie(zombie->start, zombie->length);
+      FreeZombieLater(region->env, zombie->start, zombie->length);
       delete zombie;
     }
   }
@@ -199,6 +248,11 @@ size_t PageSize() {
 }
 
 long LiveRegions() { return liveRegions.load(); }
+
+void FlushFrees(napi_env env) {
+  EnvRegions* regions = EnvOf(env)->regions;
+  if (regions != nullptr) zombieRanges -= regions->frees.Flush();
+}
 long ZombieRanges() { return zombieRanges.load(); }
 
 void LockOrphans() { Orphans().lock(); }
@@ -351,6 +405,7 @@ int Release(napi_env env, Region* region) {
     if (!AnySharedViews(region)) {
       int rc = MakeZombie(region, region->base, region->size);
       if (rc != 0) return rc;
+      region->pagesDropped = true;
     }
     zombieRanges++;
     // The parent's range covers every child's range too.
@@ -462,6 +517,7 @@ bool ReleaseHeap(napi_env env, Region* region, uintptr_t cut) {
 void EndEnvRegions(napi_env env, EnvRegions* regions) {
   // The main thread's env ends with the process: the kernel takes it all back.
   if (!regions->mainThread) {
+    zombieRanges -= regions->frees.Flush();
     while (Region* first = regions->regions.Front()) {
       Region* top = TopOf(first);
       PostOrder(top, [regions](Region* region) { regions->regions.Remove(region); });

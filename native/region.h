@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "links.h"
+#include "pending_frees.h"
 
 namespace mman {
 
@@ -90,6 +91,7 @@ struct Region {
   bool pagesAltered = false;
   bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
   bool released = false;  // explicitly unmapped (or cut off by brk)
+  bool pagesDropped = false;  // released as a zombie: its pages were given back then
   // The address range is still mapped on this region's behalf (live, or a
   // zombie after release) and must be given back when it is disposed. False
   // for heap regions, and for children whose parent's range covers them.
@@ -113,6 +115,9 @@ struct EnvRegions {
   uintptr_t sentinelId = 0;
   napi_ref sentinel = nullptr;
   bool censusTaken = false;
+  PendingFrees frees;  // zombies no view can reach, unmapped in batches
+  napi_threadsafe_function flusher = nullptr;  // unmaps them at the end of the turn
+  bool flushScheduled = false;
 };
 
 // The env's books, made on first use; nullptr when that allocation fails.
@@ -168,6 +173,9 @@ size_t PageSize();
 
 // Regions not yet disposed, in the whole process: what a leak would make grow.
 long LiveRegions();
+// Unmaps the env's zombies that wait to be given back in a batch, so that
+// counts (of ranges, of VMAs) are exact.
+void FlushFrees(napi_env env);
 // Ranges mman keeps mapped that no live region uses: zombies (whole released
 // regions and remap leftovers) not yet unmapped, and what an ended env left
 // behind because another thread may still use it.
