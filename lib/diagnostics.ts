@@ -16,7 +16,24 @@ export interface RegionCounts {
   reservedRanges: number
 }
 
-/** Regions and reserved ranges mman tracks now (see `RegionCounts`). */
+/**
+ * Regions and reserved ranges mman tracks now (see `RegionCounts`).
+ * @example
+ * ```js
+ * import { mapAnonymous, regionCounts } from 'mman'
+ *
+ * const before = regionCounts().regions
+ * const m = mapAnonymous(4096)
+ * console.log(regionCounts().regions - before)
+ * m.unmap()
+ * console.log(regionCounts().regions - before)
+ * ```
+ *
+ * ```text
+ * 1
+ * 0
+ * ```
+ */
 export function regionCounts(): RegionCounts {
   const [regions, reservedRanges] = native.lifetimeCounts()
   return { regions, reservedRanges }

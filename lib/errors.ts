@@ -3,7 +3,25 @@
 import { constants } from 'node:os'
 import { getSystemErrorMap } from 'node:util'
 
-/** An Error from a failed system call, as Node's fs module throws them. */
+/**
+ * An Error from a failed system call, as Node's fs module throws them.
+ * @example
+ * ```js
+ * import { fstat } from 'mman'
+ *
+ * try {
+ *   fstat(1_000_000)
+ * } catch (error) {
+ *   console.log(error.code, error.errno, error.syscall)
+ *   console.log(error.message)
+ * }
+ * ```
+ *
+ * ```text
+ * EBADF -9 fstat
+ * EBADF: bad file descriptor, fstat
+ * ```
+ */
 export interface SyscallError extends Error {
   /** The errno's name, such as `'EINVAL'`. */
   code: string

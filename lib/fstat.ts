@@ -71,6 +71,23 @@ export function fstatRaw(fd: number, syscall = 'fstat'): { kind: FileKind | unde
 /**
  * fstat(2): every field of struct stat for an open file descriptor.
  * @param fd An open file descriptor (a non-negative integer).
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `fd` is not a number or bigint.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `fd` is negative, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `EBADF` (`fstat`): `fd` is not open.
+ * @example
+ * ```js
+ * import { fstat } from 'mman'
+ * import { openSync, writeFileSync } from 'node:fs'
+ *
+ * writeFileSync('data.txt', 'data')
+ * const st = fstat(openSync('data.txt', 'r'))
+ * console.log(st.size, (st.mode & 0o170000n) === 0o100000n, st.mtimeNs > 0n, st.mtime instanceof Date)
+ * ```
+ *
+ * ```text
+ * 4n true true true
+ * ```
  */
 export function fstat(fd: number): Stat {
   check(native.fstat(fileDescriptor(fd), out), 'fstat')
@@ -95,6 +112,29 @@ export function fstat(fd: number): Stat {
  * caller owns (close it with `fs.closeSync`). `flags` default to MFD.CLOEXEC.
  * @param name A name for /proc/self/fd and /proc/self/maps (at most 249 bytes, no NUL); several memfds may share it.
  * @param flags MFD bits: MFD.CLOEXEC, MFD.ALLOW_SEALING, MFD.HUGETLB.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `name` is not a string, or `flags` is not a number or bigint.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `flags` is negative, fractional or above 2^31 - 1.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `name` is longer than 249 bytes or holds a NUL, or `flags` has bits MFD
+ *   does not define.
+ * - {@link SyscallError} `EMFILE`, `ENFILE` (`memfd_create`): no file descriptor is free.
+ * - {@link SyscallError} `ENOMEM` (`memfd_create`): out of memory.
+ * - {@link SyscallError} `EINVAL` (`memfd_create`): flags the kernel refuses together (MFD.EXEC with
+ *   MFD.NOEXEC_SEAL, where the headers define them).
+ * @example
+ * ```js
+ * import { memfdCreate, map, PROT, MAP } from 'mman'
+ * import { readlinkSync, writeSync } from 'node:fs'
+ *
+ * const fd = memfdCreate('scratch')
+ * writeSync(fd, 'in memory')
+ * const m = map(9, PROT.READ, MAP.SHARED, fd)
+ * console.log(readlinkSync(`/proc/self/fd/${fd}`), Buffer.from(m.bytes()).toString())
+ * ```
+ *
+ * ```text
+ * /memfd:scratch (deleted) in memory
+ * ```
  */
 export function memfdCreate(name: string, flags: number = MFD.CLOEXEC): number {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name)

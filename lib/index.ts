@@ -3,6 +3,13 @@
  * memory. Two layers share one registry: the syscall layer (mmap, munmap,
  * mprotect, ...) shaped like the C calls, and the object layer (Mapping,
  * mapFile, mapAnonymous, map) for programs.
+ *
+ * The Throws section of a call's page lists its errors by class and code:
+ * bad arguments are a TypeError or RangeError with Node's codes, thrown
+ * before any syscall; a failing syscall is a {@link SyscallError} whose
+ * `code`, `errno` and `syscall` say which. Examples run as written (the
+ * tests run every one): each prints what the block after it shows, where `…`
+ * stands for what differs from run to run, such as an address.
  * @module mman
  */
 export { PROT, MAP, MADV, MS, MFD, MLOCK, pageSize } from './constants.js'

@@ -29,6 +29,19 @@ const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) (\S+) (\d+)\s*(.
 /**
  * Parses one line of /proc/<pid>/maps; undefined for a line that is not one.
  * @param line One line of the file, without its newline.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `line` is not a string.
+ * @example
+ * ```js
+ * import { parseMapsLine } from 'mman'
+ *
+ * const vma = parseMapsLine('7f1c2a000000-7f1c2a021000 rw-p 00000000 00:00 0          [anon:buffers]')
+ * console.log(vma.end - vma.start, vma.perms, vma.path, parseMapsLine('Rss: 4 kB'))
+ * ```
+ *
+ * ```text
+ * 135168n rw-p [anon:buffers] undefined
+ * ```
  */
 export function parseMapsLine(line: string): Vma | undefined {
   if (typeof line !== 'string') throw invalidArgType('line', 'of type string', line)
@@ -54,6 +67,24 @@ function procFile(pid: unknown, file: string): string {
 /**
  * The VMAs of this process (or of `pid`), in address order.
  * @param pid A process id, or 'self' (the default) for this process.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `pid` is neither 'self' nor a number or bigint.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `pid` is below 1, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `ENOENT` (`open`): no process has that id (or /proc is not mounted).
+ * - {@link SyscallError} `EACCES` (`open`): the process belongs to another user, or ptrace rules forbid reading its
+ *   memory map.
+ * @example
+ * ```js
+ * import { mapAnonymous, maps } from 'mman'
+ *
+ * const m = mapAnonymous(8192, { shared: true })
+ * const vma = maps().find((each) => each.start === m.address)
+ * console.log(vma.perms, vma.end - vma.start, vma.path)
+ * ```
+ *
+ * ```text
+ * rw-s 8192n /dev/zero (deleted)
+ * ```
  */
 export function maps(pid: number | 'self' = 'self'): Vma[] {
   return readFileSync(procFile(pid, 'maps'), 'utf8')
@@ -67,6 +98,23 @@ export function maps(pid: number | 'self' = 'self'): Vma[] {
  * @param start The first address of the range (a bigint, or a safe integer).
  * @param end The first address past the range.
  * @param all The VMAs to choose from (default: this process's, read now).
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `start` or `end` is not a bigint or a number, or `all` is not an array.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `start` or `end` is negative, fractional, or 2^64 or more.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: an element of `all` has no bigint `start` and `end`.
+ * - {@link SyscallError} `ENOENT` (`open`): /proc is not mounted.
+ * @example
+ * ```js
+ * import { mapAnonymous, vmasIn, PROT, pageSize } from 'mman'
+ *
+ * const m = mapAnonymous(3 * pageSize, { shared: true })
+ * m.protect(PROT.READ, { offset: pageSize, length: pageSize })
+ * console.log(vmasIn(m.address, m.address + BigInt(m.length)).map((vma) => vma.perms))
+ * ```
+ *
+ * ```text
+ * [ 'rw-s', 'r--s', 'rw-s' ]
+ * ```
  */
 export function vmasIn(start: bigint, end: bigint, all?: Vma[]): Vma[] {
   const from = validAddress(start, 'start')
@@ -80,6 +128,22 @@ export function vmasIn(start: bigint, end: bigint, all?: Vma[]): Vma[] {
  * /proc/self/maps. A VMA holds [start, end): its last byte is `end - 1n`, and
  * `end` is outside it. Only compares addresses; nothing at `address` is read.
  * @param address Any address (a bigint, or a safe integer).
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `address` is not a bigint or a number.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `address` is negative, fractional, or 2^64 or more.
+ * - {@link SyscallError} `ENOENT` (`open`): /proc is not mounted.
+ * @example
+ * ```js
+ * import { mapAnonymous, vmaAt } from 'mman'
+ *
+ * const m = mapAnonymous(8192, { shared: true })
+ * const vma = vmaAt(m.address + 100n)
+ * console.log(vma.start === m.address, vma.end - vma.start, vmaAt(0n))
+ * ```
+ *
+ * ```text
+ * true 8192n undefined
+ * ```
  */
 export function vmaAt(address: bigint | number): Vma | undefined
 /**
@@ -87,6 +151,23 @@ export function vmaAt(address: bigint | number): Vma | undefined
  * undefined when none does; returns the element itself, with its extra fields.
  * @param address Any address (a bigint, or a safe integer).
  * @param vmas The VMAs to search.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `address` is not a bigint or a number, or `vmas` is not an array.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `address` is negative, fractional, or 2^64 or more.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: an element of `vmas` has no bigint `start` and `end`.
+ * @example
+ * ```js
+ * import { mapAnonymous, smaps, vmaAt } from 'mman'
+ *
+ * const m = mapAnonymous(8192, { shared: true })
+ * m.bytes()[0] = 1
+ * const vma = vmaAt(m.address, smaps())
+ * console.log(vma.sizes.Rss, vma.flags.codes.includes('sh'))
+ * ```
+ *
+ * ```text
+ * 4096 true
+ * ```
  */
 export function vmaAt<V extends Vma>(address: bigint | number, vmas: readonly V[]): V | undefined
 export function vmaAt(address: bigint | number, vmas?: readonly Vma[]): Vma | undefined {
@@ -117,6 +198,23 @@ export interface SmapsVma extends Vma {
 /**
  * Parses the text of /proc/<pid>/smaps into its VMAs, in order.
  * @param text The whole file.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `text` is not a string.
+ * @example
+ * ```js
+ * import { parseSmaps } from 'mman'
+ *
+ * const [vma] = parseSmaps(`7f1c2a000000-7f1c2a002000 rw-s 00000000 00:01 42   /dev/zero (deleted)
+ * Size:                  8 kB
+ * Rss:                   4 kB
+ * VmFlags: rd wr sh mr mw me ms
+ * `)
+ * console.log(vma.path, vma.sizes, vma.flags.names.slice(0, 3))
+ * ```
+ *
+ * ```text
+ * /dev/zero (deleted) { Size: 8192, Rss: 4096 } [ 'readable', 'writable', 'shared' ]
+ * ```
  */
 export function parseSmaps(text: string): SmapsVma[] {
   if (typeof text !== 'string') throw invalidArgType('text', 'of type string', text)
@@ -139,6 +237,25 @@ export function parseSmaps(text: string): SmapsVma[] {
 /**
  * The VMAs of this process (or of `pid`) with sizes and VmFlags, from /proc/<pid>/smaps.
  * @param pid A process id, or 'self' (the default) for this process.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `pid` is neither 'self' nor a number or bigint.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `pid` is below 1, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `ENOENT` (`open`): no process has that id (or /proc is not mounted).
+ * - {@link SyscallError} `EACCES` (`open`): the process belongs to another user, or ptrace rules forbid reading its
+ *   memory map.
+ * @example
+ * ```js
+ * import { mapAnonymous, smaps, pageSize } from 'mman'
+ *
+ * const m = mapAnonymous(4 * pageSize, { shared: true })
+ * m.bytes(0, pageSize).fill(1)
+ * const vma = smaps().find((each) => each.start === m.address)
+ * console.log(vma.sizes.Size / pageSize, vma.sizes.Rss / pageSize, vma.flags.codes.slice(0, 3))
+ * ```
+ *
+ * ```text
+ * 4 1 [ 'rd', 'wr', 'sh' ]
+ * ```
  */
 export function smaps(pid: number | 'self' = 'self'): SmapsVma[] {
   return parseSmaps(readFileSync(procFile(pid, 'smaps'), 'utf8'))
@@ -208,6 +325,23 @@ const SMAPS_FIELDS: Record<string, Exclude<SummedField, 'vmas'>> = {
  * partly overlaps counts whole: the kernel reports per VMA, not per page.
  * @param start The first address of the range.
  * @param end The first address past the range.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `start` or `end` is not a bigint or a number.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `start` or `end` is negative, fractional, or 2^64 or more.
+ * - {@link SyscallError} `ENOENT` (`open`): /proc is not mounted.
+ * @example
+ * ```js
+ * import { mapAnonymous, smapsStats, pageSize } from 'mman'
+ *
+ * const m = mapAnonymous(4 * pageSize, { shared: true })
+ * m.bytes(0, 2 * pageSize).fill(1)
+ * const stats = smapsStats(m.address, m.address + BigInt(m.length))
+ * console.log(stats.rss / pageSize, stats.vmas, stats.exact)
+ * ```
+ *
+ * ```text
+ * 2 1 true
+ * ```
  */
 export function smapsStats(start: bigint, end: bigint): MemoryStats {
   const from = validAddress(start, 'start')

@@ -31,13 +31,14 @@ export function needleBytes(needle: unknown): Uint8Array {
 }
 
 /**
- * A start or end of a search in memory of `length` bytes: an integer from
- * -length to length, a negative one counting from the end (as Python's
- * find() and Buffer's indexOf() take them).
+ * A start or end of a search in memory of `length` bytes, read as Python's
+ * find() and Buffer's indexOf() read it: a negative one counts from the end,
+ * and one outside the memory is clamped to it (find(b, 100) of 10 bytes is
+ * -1, find(b'', -100) is 0), as CPython's test_mmap expects.
  */
 export function searchBound(value: unknown, name: string, length: number): number {
-  const bound = integer(value, name, -length, length)
-  return bound < 0 ? length + bound : bound
+  const bound = integer(value, name, -Number.MAX_SAFE_INTEGER)
+  return bound < 0 ? Math.max(length + bound, 0) : Math.min(bound, length)
 }
 
 /** The lowest position in [start, end - needle.length] where the needle is, or -1. */

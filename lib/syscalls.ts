@@ -26,6 +26,65 @@ export type MappedMemory = ArrayBuffer | ArrayBufferView
  * @param fd The file to map, or -1 with MAP.ANONYMOUS.
  * @param offset Where in the file the mapping starts; need not be page-aligned (0 with MAP.ANONYMOUS).
  * @param policy What mman refuses unless asked: write+exec pages, mapping past end-of-file.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `length`, `prot`, `flags`, `fd` or `offset` is not a number or bigint, `addr`
+ *   is neither that nor null, or `policy` is not an object or has a switch that is not a boolean.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: a number is negative (`fd` below -1), fractional, NaN or infinite; `length` is 0
+ *   or above `buffer.constants.MAX_LENGTH` (use map()); a file mapping reaches past end-of-file without
+ *   `allowBeyondEOF`.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `prot` or `flags` has bits this system does not define; `prot` has PROT.WRITE
+ *   and PROT.EXEC without `allowWriteExec`; with MAP.FIXED, `addr` is not page-aligned, not inside a mapping mman made,
+ *   or overlaps a MAP.FIXED mapping placed there before.
+ * - {@link SyscallError} `EBADF` (`mmap`): `fd` is not open, or is -1 without MAP.ANONYMOUS.
+ * - {@link SyscallError} `ENODEV` (`mmap`): `fd` is a directory, FIFO or socket, or a file of a file system that cannot
+ *   map (as /proc and /sys files).
+ * - {@link SyscallError} `EACCES` (`mmap`): `fd` is not open for reading, MAP.SHARED asks for PROT.WRITE and `fd` is
+ *   not open for writing, or the file is append-only (chattr +a).
+ * - {@link SyscallError} `EPERM` (`mmap`): PROT.EXEC on a file system mounted noexec, or MAP.SHARED with PROT.WRITE on
+ *   a memfd sealed against writing.
+ * - {@link SyscallError} `EINVAL` (`mmap`): `flags` has none of MAP.SHARED, MAP.PRIVATE and MAP.SHARED_VALIDATE, or
+ *   flags the kernel refuses here (MAP.HUGETLB on a file, a huge page size it does not have, an unaligned
+ *   MAP.FIXED_NOREPLACE address).
+ * - {@link SyscallError} `ENOTSUP` (`mmap`): MAP.SHARED_VALIDATE with a flag this file does not support (MAP.SYNC off
+ *   DAX storage).
+ * - {@link SyscallError} `EEXIST` (`mmap`): MAP.FIXED_NOREPLACE, and something is mapped there.
+ * - {@link SyscallError} `ENOMEM` (`mmap`): no room in the address space, the process has vm.max_map_count mappings,
+ *   the kernel will not commit that much memory, or MAP.HUGETLB finds too few free huge pages.
+ * - {@link SyscallError} `EAGAIN` (`mmap`): MAP.LOCKED would lock more than RLIMIT_MEMLOCK allows.
+ * - {@link SyscallError} `EMFILE`, `ENFILE` (`mmap`): no file descriptor is free for the duplicate of `fd` a file
+ *   mapping keeps.
+ * @example
+ * ```js
+ * import { mmap, munmap, PROT, MAP } from 'mman'
+ *
+ * const buf = mmap(null, 4096, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * new Uint8Array(buf)[0] = 42
+ * console.log(buf.byteLength, new Uint8Array(buf)[0])
+ * munmap(buf)
+ * ```
+ *
+ * ```text
+ * 4096 42
+ * ```
+ * @example A file, and a refusal
+ * ```js
+ * import { mmap, PROT, MAP } from 'mman'
+ * import { openSync, writeFileSync } from 'node:fs'
+ *
+ * writeFileSync('hello.txt', 'hello, mapped world')
+ * const fd = openSync('hello.txt', 'r')
+ * console.log(Buffer.from(mmap(null, 6, PROT.READ, MAP.SHARED, fd, 7)).toString())
+ * try {
+ *   mmap(null, 4096, PROT.READ, MAP.SHARED, fd, 0)
+ * } catch (error) {
+ *   console.log(error.code)
+ * }
+ * ```
+ *
+ * ```text
+ * mapped
+ * ERR_OUT_OF_RANGE
+ * ```
  */
 export function mmap(
   addr: bigint | number | null,
@@ -58,6 +117,28 @@ export function mmap(
  * detached first (byteLength becomes 0), so no JS can reach freed memory.
  * Unmapping twice is not an error, as in C.
  * @param buf The ArrayBuffer mmap() returned, or a view of all of it (a partial view is refused).
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, memory from sbrk()/brk(), or a view of part
+ *   of a mapping (so is a buffer that mremap() detached: it no longer spans its mapping).
+ * - {@link SyscallError} `EBUSY` (`munmap`): an async call on the mapping (msyncAsync(), madviseAsync(), a Mapping's
+ *   syncAsync() or populateAsync()) has not finished.
+ * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a view
+ *   may still point (at vm.max_map_count, or under strict overcommit).
+ * @example
+ * ```js
+ * import { mmap, munmap, PROT, MAP } from 'mman'
+ *
+ * const buf = mmap(null, 4096, PROT.READ | PROT.WRITE, MAP.SHARED | MAP.ANONYMOUS, -1, 0)
+ * const bytes = new Uint8Array(buf)
+ * munmap(buf)
+ * munmap(buf) // does nothing
+ * console.log(buf.byteLength, bytes.length)
+ * ```
+ *
+ * ```text
+ * 0 0
+ * ```
  */
 export function munmap(buf: MappedMemory): void {
   const span = spanOf(buf, 'buf', true)
@@ -94,6 +175,32 @@ function msFlags(flags: unknown): number {
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param prot The new PROT bits (WRITE with EXEC needs `policy.allowWriteExec`).
  * @param policy `allowWriteExec: true` permits PROT.WRITE | PROT.EXEC together.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView; `prot`
+ *   is not a number or bigint, or `policy` is not an object or has a switch that is not a boolean.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `prot` has bits
+ *   this system does not define, or PROT.WRITE and PROT.EXEC without `allowWriteExec`.
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `prot` is negative, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `EACCES` (`mprotect`): PROT.WRITE on a shared file mapping whose file is open read-only (a
+ *   mapFile() in mode 'r'), or PROT.EXEC on a file system mounted noexec.
+ * - {@link SyscallError} `ENOMEM` (`mprotect`): splitting the mapping would pass vm.max_map_count.
+ * @example
+ * ```js
+ * import { mmap, mprotect, PROT, MAP } from 'mman'
+ *
+ * const buf = mmap(null, 8192, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * mprotect(new Uint8Array(buf, 4096), PROT.READ) // the second page only: writing it now is SIGSEGV
+ * try {
+ *   mprotect(buf, PROT.WRITE | PROT.EXEC)
+ * } catch (error) {
+ *   console.log(error.code)
+ * }
+ * ```
+ *
+ * ```text
+ * ERR_INVALID_ARG_VALUE
+ * ```
  */
 export function mprotect(buf: MappedMemory, prot: number, policy?: MapPolicy): void {
   const span = mappedSpan(buf, 'mprotect')
@@ -104,6 +211,36 @@ export function mprotect(buf: MappedMemory, prot: number, policy?: MapPolicy): v
  * madvise(2) on the pages `buf` covers.
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param advice One MADV value (MADV.DONTNEED, MADV.SEQUENTIAL, MADV.HUGEPAGE, ...).
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView;
+ *   `advice` is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `advice` is not
+ *   an MADV value this system defines.
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `advice` is negative, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `EINVAL` (`madvise`): the advice does not apply to this memory: MADV.DONTNEED on locked pages,
+ *   MADV.REMOVE on private memory, MADV.FREE or MADV.WIPEONFORK on shared or file memory, MADV.POPULATE_WRITE on pages
+ *   that are not writable, MADV.POPULATE_READ on PROT.NONE pages, or advice this kernel lacks (MADV.HUGEPAGE without
+ *   transparent huge pages, MADV.MERGEABLE without KSM).
+ * - {@link SyscallError} `EACCES` (`madvise`): MADV.REMOVE on memory that is not shared and writable.
+ * - {@link SyscallError} `EFAULT` (`madvise`): MADV.POPULATE_READ/WRITE reached pages past the end of the mapped file
+ *   (touching them would raise SIGBUS).
+ * - {@link SyscallError} `ENOMEM` (`madvise`): out of memory (populating), or splitting the mapping would pass
+ *   vm.max_map_count.
+ * - {@link SyscallError} `EAGAIN` (`madvise`): the kernel ran out of a resource for a moment; try again.
+ * @example
+ * ```js
+ * import { mmap, madvise, mincore, PROT, MAP, MADV } from 'mman'
+ *
+ * const buf = mmap(null, 8192, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * new Uint8Array(buf).fill(1)
+ * madvise(buf, MADV.DONTNEED) // private anonymous pages are dropped: they read zeros next time
+ * console.log(mincore(buf), new Uint8Array(buf)[0])
+ * ```
+ *
+ * ```text
+ * Uint8Array(2) [ 0, 0 ] 0
+ * ```
  */
 export function madvise(buf: MappedMemory, advice: number): void {
   const span = mappedSpan(buf, 'madvise')
@@ -114,6 +251,35 @@ export function madvise(buf: MappedMemory, advice: number): void {
  * madvise(2) on the libuv thread pool, for advice that blocks (MADV.POPULATE_READ/WRITE, WILLNEED).
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param advice One MADV value.
+ * @throws The promise rejects with:
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView;
+ *   `advice` is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `advice` is not
+ *   an MADV value this system defines.
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `advice` is negative, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `EINVAL` (`madvise`): the advice does not apply to this memory: MADV.DONTNEED on locked pages,
+ *   MADV.REMOVE on private memory, MADV.FREE or MADV.WIPEONFORK on shared or file memory, MADV.POPULATE_WRITE on pages
+ *   that are not writable, MADV.POPULATE_READ on PROT.NONE pages, or advice this kernel lacks (MADV.HUGEPAGE without
+ *   transparent huge pages, MADV.MERGEABLE without KSM).
+ * - {@link SyscallError} `EACCES` (`madvise`): MADV.REMOVE on memory that is not shared and writable.
+ * - {@link SyscallError} `EFAULT` (`madvise`): MADV.POPULATE_READ/WRITE reached pages past the end of the mapped file
+ *   (touching them would raise SIGBUS).
+ * - {@link SyscallError} `ENOMEM` (`madvise`): out of memory (populating), or splitting the mapping would pass
+ *   vm.max_map_count.
+ * - {@link SyscallError} `EAGAIN` (`madvise`): the kernel ran out of a resource for a moment; try again.
+ * @example
+ * ```js
+ * import { mmap, madviseAsync, mincore, PROT, MAP, MADV } from 'mman'
+ *
+ * const buf = mmap(null, 1 << 20, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * await madviseAsync(buf, MADV.POPULATE_WRITE) // faults every page in, off the event loop (Linux 5.14+)
+ * console.log(mincore(buf).every((page) => page & 1))
+ * ```
+ *
+ * ```text
+ * true
+ * ```
  */
 export async function madviseAsync(buf: MappedMemory, advice: number): Promise<void> {
   const span = mappedSpan(buf, 'madvise')
@@ -124,6 +290,30 @@ export async function madviseAsync(buf: MappedMemory, advice: number): Promise<v
  * msync(2) on the pages `buf` covers. MS.SYNC blocks until written: see msyncAsync().
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param flags MS.SYNC (the default) or MS.ASYNC, optionally with MS.INVALIDATE.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView; `flags`
+ *   is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `flags` has
+ *   bits MS does not define, or both MS.SYNC and MS.ASYNC.
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `flags` is negative, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `EBUSY` (`msync`): MS.INVALIDATE on pages that are locked (mlock()).
+ * - {@link SyscallError} `EIO` (`msync`): with MS.SYNC, the file system failed to write the pages back.
+ * @example
+ * ```js
+ * import { mmap, msync, PROT, MAP } from 'mman'
+ * import { openSync, readFileSync, writeFileSync } from 'node:fs'
+ *
+ * writeFileSync('note.txt', 'hello')
+ * const buf = mmap(null, 5, PROT.READ | PROT.WRITE, MAP.SHARED, openSync('note.txt', 'r+'), 0)
+ * new Uint8Array(buf).set(Buffer.from('HELLO'))
+ * msync(buf) // MS.SYNC: written to the file when it returns
+ * console.log(readFileSync('note.txt', 'utf8'))
+ * ```
+ *
+ * ```text
+ * HELLO
+ * ```
  */
 export function msync(buf: MappedMemory, flags: number = MS.SYNC): void {
   const span = mappedSpan(buf, 'msync')
@@ -134,6 +324,30 @@ export function msync(buf: MappedMemory, flags: number = MS.SYNC): void {
  * msync(2) on the libuv thread pool; resolves when the kernel has written the pages.
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param flags MS.SYNC (the default) or MS.ASYNC, optionally with MS.INVALIDATE.
+ * @throws The promise rejects with:
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView; `flags`
+ *   is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `flags` has
+ *   bits MS does not define, or both MS.SYNC and MS.ASYNC.
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `flags` is negative, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `EBUSY` (`msync`): MS.INVALIDATE on pages that are locked (mlock()).
+ * - {@link SyscallError} `EIO` (`msync`): with MS.SYNC, the file system failed to write the pages back.
+ * @example
+ * ```js
+ * import { mmap, msyncAsync, PROT, MAP } from 'mman'
+ * import { openSync, readFileSync, writeFileSync } from 'node:fs'
+ *
+ * writeFileSync('note.txt', 'hello')
+ * const buf = mmap(null, 5, PROT.READ | PROT.WRITE, MAP.SHARED, openSync('note.txt', 'r+'), 0)
+ * new Uint8Array(buf)[0] = 0x4a
+ * await msyncAsync(buf)
+ * console.log(readFileSync('note.txt', 'utf8'))
+ * ```
+ *
+ * ```text
+ * Jello
+ * ```
  */
 export async function msyncAsync(buf: MappedMemory, flags: number = MS.SYNC): Promise<void> {
   const span = mappedSpan(buf, 'msync')
@@ -143,6 +357,24 @@ export async function msyncAsync(buf: MappedMemory, flags: number = MS.SYNC): Pr
 /**
  * mincore(2): one byte per page `buf` covers; bit 0 set when the page is resident.
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - {@link SyscallError} `EAGAIN` (`mincore`): the kernel ran out of a resource for a moment; try again.
+ * @example
+ * ```js
+ * import { mmap, mincore, PROT, MAP, pageSize } from 'mman'
+ *
+ * // Shared: its pages come one by one, where private memory may get a whole transparent huge page.
+ * const buf = mmap(null, 4 * pageSize, PROT.READ | PROT.WRITE, MAP.SHARED | MAP.ANONYMOUS, -1, 0)
+ * new Uint8Array(buf)[2 * pageSize] = 1 // touch the third page only
+ * console.log(mincore(buf))
+ * ```
+ *
+ * ```text
+ * Uint8Array(4) [ 0, 0, 1, 0 ]
+ * ```
  */
 export function mincore(buf: MappedMemory): Uint8Array {
   const span = mappedSpan(buf, 'mincore')
@@ -153,6 +385,30 @@ export function mincore(buf: MappedMemory): Uint8Array {
  * mlock(2) (mlock2 with MLOCK.ONFAULT in `flags`) on the pages `buf` covers.
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
  * @param flags 0 to fault every page in and lock it now, or MLOCK.ONFAULT to lock pages as they are touched.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView; `flags`
+ *   is not a number or bigint.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk(); `flags` has
+ *   bits other than MLOCK.ONFAULT.
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `flags` is negative, fractional or above 2^31 - 1.
+ * - {@link SyscallError} `ENOMEM` (`mlock`): locking would pass RLIMIT_MEMLOCK (without CAP_IPC_LOCK), the pages
+ *   include PROT.NONE ones, or splitting the mapping would pass vm.max_map_count.
+ * - {@link SyscallError} `EPERM` (`mlock`): RLIMIT_MEMLOCK is 0 and the process lacks CAP_IPC_LOCK.
+ * - {@link SyscallError} `EAGAIN` (`mlock`): some of the pages could not be locked.
+ * @example
+ * ```js
+ * import { mmap, mlock, munlock, mincore, PROT, MAP, pageSize } from 'mman'
+ *
+ * const buf = mmap(null, 2 * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * mlock(buf) // faults both pages in, and keeps them out of swap
+ * console.log(mincore(buf))
+ * munlock(buf)
+ * ```
+ *
+ * ```text
+ * Uint8Array(2) [ 1, 1 ]
+ * ```
  */
 export function mlock(buf: MappedMemory, flags = 0): void {
   const span = mappedSpan(buf, 'mlock')
@@ -162,6 +418,24 @@ export function mlock(buf: MappedMemory, flags = 0): void {
 /**
  * munlock(2) on the pages `buf` covers.
  * @param buf A buffer mman returned, or a view of part of it (the call covers the pages the view touches).
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - {@link SyscallError} `ENOMEM` (`munlock`): splitting the mapping would pass vm.max_map_count.
+ * @example
+ * ```js
+ * import { mmap, mlock, munlock, PROT, MAP } from 'mman'
+ *
+ * const buf = mmap(null, 4096, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * mlock(buf, 0)
+ * munlock(buf) // the pages may be swapped out again
+ * console.log('unlocked')
+ * ```
+ *
+ * ```text
+ * unlocked
+ * ```
  */
 export function munlock(buf: MappedMemory): void {
   const span = mappedSpan(buf, 'munlock')
@@ -175,6 +449,34 @@ export function munlock(buf: MappedMemory): void {
  * @param buf The mapping to resize: a buffer mman returned, or a view whose end marks the part kept.
  * @param newLength The new length in bytes, from the start of `buf` (> 0).
  * @param policy `allowBeyondEOF: true` lets a file mapping grow past the file's current size.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView;
+ *   `newLength` is not a number or bigint, or `policy` is not an object or its `allowBeyondEOF` not a boolean.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, or memory from sbrk()/brk().
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `newLength` is below 1, fractional or above `buffer.constants.MAX_LENGTH`, or a
+ *   file mapping would grow past end-of-file without `allowBeyondEOF`.
+ * - {@link SyscallError} `EINVAL` (`mremap`): growing shared anonymous or device memory (its kernel object keeps its
+ *   size), or a length beyond the address space.
+ * - {@link SyscallError} `EBUSY` (`mremap`): the mapping has MAP.FIXED mappings inside it, an async call on it has not
+ *   finished, it has SharedArrayBuffer views (they cannot follow a move), or views that may still be in use pin its old
+ *   range and this kernel cannot move it without unmapping that (MREMAP_DONTUNMAP).
+ * - {@link SyscallError} `ENOMEM` (`mremap`): no room to grow in place or elsewhere, or the process has
+ *   vm.max_map_count mappings.
+ * - {@link SyscallError} `EAGAIN` (`mremap`): the mapping is locked and growing it would pass RLIMIT_MEMLOCK.
+ * @example
+ * ```js
+ * import { mmap, mremap, PROT, MAP } from 'mman'
+ *
+ * const buf = mmap(null, 4096, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * new Uint8Array(buf)[0] = 7
+ * const grown = mremap(buf, 65536) // buf is detached: the mapping may have moved
+ * console.log(buf.byteLength, grown.byteLength, new Uint8Array(grown)[0])
+ * ```
+ *
+ * ```text
+ * 0 65536 7
+ * ```
  */
 export function mremap(buf: MappedMemory, newLength: number | bigint, policy?: Pick<MapPolicy, 'allowBeyondEOF'>): ArrayBuffer {
   const opts = mapPolicy(policy)
@@ -187,6 +489,22 @@ export function mremap(buf: MappedMemory, newLength: number | bigint, policy?: P
 /**
  * The virtual address of the first byte of `buf` (information only: no call takes an address back except MAP.FIXED hints).
  * @param buf A buffer mman returned, or a view of part of it.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map.
+ * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped, or remapped after this view of it was taken.
+ * @example
+ * ```js
+ * import { mmap, addressOf, PROT, MAP } from 'mman'
+ *
+ * const buf = mmap(null, 8192, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+ * const start = addressOf(buf)
+ * console.log('0x' + start.toString(16), addressOf(new Uint8Array(buf, 4096)) - start)
+ * ```
+ *
+ * ```text
+ * 0x… 4096n
+ * ```
  */
 export function addressOf(buf: MappedMemory): bigint {
   const span = spanOf(buf, 'buf')

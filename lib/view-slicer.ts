@@ -21,6 +21,23 @@ export interface ViewSlicer {
    * `buffer.constants.MAX_LENGTH` bytes (ERR_OUT_OF_RANGE beyond).
    * @param start Where the slice begins (default 0).
    * @param end Where it ends (default: the end of the mapping).
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `start` or `end` is not a number (or undefined).
+   * - `RangeError` `ERR_OUT_OF_RANGE`: the slice is longer than `buffer.constants.MAX_LENGTH`.
+   * - `Error` `ERR_INVALID_STATE`: the mapping was unmapped.
+   * @example
+   * ```js
+   * import { mapFile } from 'mman'
+   * import { writeFileSync } from 'node:fs'
+   *
+   * writeFileSync('hello.txt', 'hello, mapped world')
+   * const file = mapFile('hello.txt').viewSlicer()
+   * console.log(Buffer.from(file.slice(7, -6)).toString(), file.slice(5, 2).byteLength, file.slice(-5).byteLength)
+   * ```
+   *
+   * ```text
+   * mapped 0 5
+   * ```
    */
   slice(start?: number, end?: number): ArrayBuffer
 }

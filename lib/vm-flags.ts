@@ -65,6 +65,18 @@ export interface VmFlags {
 /**
  * Names the codes of a VmFlags line: `vmFlags(['rd', 'dc'])` → names `['readable', 'do not copy area on fork']`.
  * @param codes Two-letter codes as smaps prints them.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `codes` is not an array of strings.
+ * @example
+ * ```js
+ * import { vmFlags } from 'mman'
+ *
+ * console.log(vmFlags(['rd', 'dc', 'zz']).names) // a code the table does not know stands for itself
+ * ```
+ *
+ * ```text
+ * [ 'readable', 'do not copy area on fork', 'zz' ]
+ * ```
  */
 export function vmFlags(codes: readonly string[]): VmFlags {
   if (!Array.isArray(codes)) throw invalidArgType('codes', 'an array of strings', codes)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <new>
 
 #include "env.h"
 #include "uring_waiter.h"
@@ -25,19 +26,49 @@ napi_value Settled(napi_env env, int result) {
   return promise;
 }
 
-// At env teardown, both engines go.
-void StopEngines(void* arg) {
+// At env teardown, both engines go; Node tears the env down (and may unload
+// the addon) once the last of them says it stopped.
+struct StopJob {
+  napi_async_cleanup_hook_handle hook;
+  int running;
+};
+
+void EngineStopped(void* arg) {
+  auto* job = static_cast<StopJob*>(arg);
+  if (--job->running > 0) return;
+  napi_remove_async_cleanup_hook(job->hook);
+  delete job;
+}
+
+void StopEngines(napi_async_cleanup_hook_handle hook, void* arg) {
   AsyncWaits& waits = EnvOf(static_cast<napi_env>(arg))->waits;
-  if (waits.uring != nullptr) waits.uring->Stop();
-  if (waits.thread != nullptr) waits.thread->Stop();
+  WaitEngine* engines[] = {waits.uring, waits.thread};
   waits.uring = waits.thread = nullptr;
+  // One for each engine, and one this call holds until it has stopped them all.
+  auto* job = new (std::nothrow) StopJob{hook, 1};
+  for (WaitEngine* engine : engines) {
+    if (engine == nullptr) continue;
+    if (job == nullptr) {
+      // Out of memory: stop it without waiting for its close callbacks (they
+      // then run only if the addon is still loaded, as before this hook waited).
+      engine->Stop([](void*) {}, nullptr);
+      continue;
+    }
+    job->running++;
+    engine->Stop(EngineStopped, job);
+  }
+  if (job != nullptr) {
+    EngineStopped(job);
+  } else {
+    napi_remove_async_cleanup_hook(hook);
+  }
 }
 
 // The engine a new wait goes to, made on first use: io_uring once its ring
 // is ready (waits before that, and where it cannot be, go to the thread).
 WaitEngine* EngineFor(napi_env env, bool mayUseIoUring) {
   AsyncWaits& waits = EnvOf(env)->waits;
-  if (!waits.stopHooked) waits.stopHooked = napi_add_env_cleanup_hook(env, StopEngines, env) == napi_ok;
+  if (!waits.stopHooked) waits.stopHooked = napi_add_async_cleanup_hook(env, StopEngines, env, nullptr) == napi_ok;
   if (!waits.stopHooked) return nullptr;
   if (mayUseIoUring) {
     if (!waits.uringTried) {

@@ -5,7 +5,10 @@
 // of mman's own per wait (waiter.h): never the libuv pool (a pool thread per
 // idle wait starved fs and zlib).
 // Region lifetime calls one hook, CancelWaits, before memory goes away or
-// becomes unreadable; env teardown stops both engines. All on the env's thread.
+// becomes unreadable; env teardown stops both engines, and Node waits for
+// them (an async cleanup hook): a worker that was the last user of the addon
+// unloads it, and a close callback of ours run after that was SIGSEGV.
+// All on the env's thread.
 #pragma once
 
 #include <node_api.h>
@@ -36,8 +39,10 @@ class WaitEngine {
   virtual void Cancel(uintptr_t start, size_t length) = 0;
   // False while the engine cannot take waits yet (the io_uring ring is set up meanwhile).
   virtual bool Ready() { return true; }
-  // At env teardown: waits still pending are abandoned with the env, and the engine frees itself.
-  virtual void Stop() = 0;
+  // At env teardown: waits still pending are abandoned with the env, and the
+  // engine frees itself, then calls stopped(arg) once the loop has nothing
+  // of it left to run: the addon may be unloaded right after.
+  virtual void Stop(void (*stopped)(void*), void* arg) = 0;
 
  protected:
   ~WaitEngine() = default;

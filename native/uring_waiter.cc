@@ -187,20 +187,26 @@ class UringEngine final : public WaitEngine {
   }
 
   // At env teardown: the ring goes (closing it ends what it still waits on).
-  void Stop() override {
+  void Stop(void (*stopped)(void*), void* arg) override {
     JoinSetUp();
     if (!polling_) {
       Unmap();
       delete this;
+      stopped(arg);
       return;
     }
     napi_async_destroy(env_, context_);
     napi_delete_reference(env_, resource_);
     uv_poll_stop(&poll_);
+    stopped_ = stopped;
+    stoppedArg_ = arg;
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_), [](uv_handle_t* handle) {
       auto* engine = static_cast<UringEngine*>(handle->data);
+      void (*stopped)(void*) = engine->stopped_;
+      void* arg = engine->stoppedArg_;
       engine->Unmap();
       delete engine;
+      stopped(arg);
     });
   }
 
@@ -397,6 +403,9 @@ class UringEngine final : public WaitEngine {
   napi_async_context context_ = nullptr;
   LinkedList<UringWait> pending_;  // oldest first
   LinkedList<UringWait> arrived_;  // completed, not yet resolved
+  // What Stop() calls once the poll handle is closed.
+  void (*stopped_)(void*) = nullptr;
+  void* stoppedArg_ = nullptr;
 };
 
 WaitEngine* StartUringEngine(napi_env env) {

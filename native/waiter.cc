@@ -131,15 +131,18 @@ class ThreadEngine final : public WaitEngine {
     uv_loop_t* loop = nullptr;
     napi_value name;
     napi_create_string_utf8(env_, "mman.futexWaitAsync", NAPI_AUTO_LENGTH, &name);
-    if (napi_get_uv_event_loop(env_, &loop) != napi_ok || uv_timer_init(loop, &clock_) != 0) return false;
-    clock_.data = this;
-    uv_unref(reinterpret_cast<uv_handle_t*>(&clock_));
-    if (napi_create_threadsafe_function(env_, nullptr, nullptr, name, 0, 1, nullptr, nullptr, this, Deliver,
-                                        &tsfn_) != napi_ok) {
-      uv_close(reinterpret_cast<uv_handle_t*>(&clock_), nullptr);
+    // The function first: until the clock is initialized, nothing of this
+    // engine is in the loop, and a failure can simply delete it.
+    if (napi_get_uv_event_loop(env_, &loop) != napi_ok ||
+        napi_create_threadsafe_function(env_, nullptr, nullptr, name, 0, 1, this, Released, this, Deliver, &tsfn_) !=
+            napi_ok) {
       return false;
     }
     napi_unref_threadsafe_function(env_, tsfn_);
+    // uv_timer_init cannot fail (libuv only fills in the handle).
+    uv_timer_init(loop, &clock_);
+    clock_.data = this;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&clock_));
     return true;
   }
 
@@ -187,27 +190,23 @@ class ThreadEngine final : public WaitEngine {
       done_.PushBack(wait);
       settled = true;
     });
-    if (settled) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+    if (settled) Notify();
   }
 
-  // Ends and joins every sleeper. Waits still pending are abandoned with the env.
-  void Stop() override {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-      for (size_t i = 0; i < sleeperCount_; i++) Ring(sleepers_[i]);
-    }
-    for (size_t i = 0; i < sleeperCount_; i++) {
-      uv_thread_join(&sleepers_[i]->thread);
-      delete sleepers_[i];
-    }
-    napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
+  // Waits still pending are abandoned with the env. The engine is gone once
+  // both the thread-safe function and the clock are.
+  void Stop(void (*stopped)(void*), void* arg) override {
+    StopSleepers();
+    stopped_ = stopped;
+    stoppedArg_ = arg;
+    // Node may have finalized the function already, at its own cleanup.
+    if (!released_) napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
     auto forget = [](ThreadWait* wait) { delete wait; };
     polled_.ForEach(forget);
     done_.ForEach(forget);
     uv_timer_stop(&clock_);
     uv_close(reinterpret_cast<uv_handle_t*>(&clock_),
-             [](uv_handle_t* handle) { delete static_cast<ThreadEngine*>(handle->data); });
+             [](uv_handle_t* handle) { static_cast<ThreadEngine*>(handle->data)->Closed(); });
   }
 
  private:
@@ -370,6 +369,45 @@ class ThreadEngine final : public WaitEngine {
     return seen == kSame ? kPending : seen < 0 ? seen : 0;
   }
 
+  // On the JS thread: ends and joins every sleeper (once).
+  void StopSleepers() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+      for (size_t i = 0; i < sleeperCount_; i++) Ring(sleepers_[i]);
+    }
+    for (size_t i = 0; i < sleeperCount_; i++) {
+      uv_thread_join(&sleepers_[i]->thread);
+      delete sleepers_[i];
+    }
+    sleeperCount_ = 0;
+  }
+
+  // The thread-safe function's finalizer: after Stop() released it, or when
+  // Node finalizes it at the env's cleanup, which can come first (its hook
+  // was added after ours). No thread may call it from then on: the sleepers end here.
+  static void Released(napi_env, void* engine, void*) {
+    auto* self = static_cast<ThreadEngine*>(engine);
+    self->StopSleepers();
+    self->released_ = true;
+    self->Closed();
+  }
+
+  // On the JS thread: has Deliver() run for what was settled.
+  void Notify() {
+    if (!released_) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+  }
+
+  // One of the two things Stop() closes is gone; after the second, the engine.
+  void Closed() {
+    if (++closed_ < 2) return;
+    void (*stopped)(void*) = stopped_;
+    void* arg = stoppedArg_;
+    delete this;
+    stopped(arg);
+  }
+
   int64_t PollIntervalNs() const { return std::max<int64_t>(kPollNs, static_cast<int64_t>(pending_) * 1000); }
 
   // On the JS thread: the clock runs OnTick at `dueNs` at the latest.
@@ -418,7 +456,7 @@ class ThreadEngine final : public WaitEngine {
         settled = true;
       });
     }
-    if (settled) napi_call_threadsafe_function(self->tsfn_, nullptr, napi_tsfn_nonblocking);
+    if (settled) self->Notify();
     if (!self->polled_.empty()) later(now + self->PollIntervalNs());
     later(self->RetireIdle(now));
     if (next >= 0) self->Tick(next);
@@ -459,8 +497,8 @@ class ThreadEngine final : public WaitEngine {
   // On the JS thread: resolves what sleepers and the clock settled, and gives
   // polled waits the sleepers that came free.
   static void Deliver(napi_env env, napi_value, void* context, void*) {
-    // A null env is the queue being drained after Stop() released the
-    // function and deleted the engine: `context` must not be touched.
+    // A null env is the queue being drained as the function is finalized:
+    // nothing can be resolved any more.
     if (env == nullptr) return;
     auto* self = static_cast<ThreadEngine*>(context);
     LinkedList<ThreadWait> done;
@@ -502,6 +540,11 @@ class ThreadEngine final : public WaitEngine {
   LinkedList<Sleeper> idle_;
   LinkedList<ThreadWait> done_;  // settled, not yet delivered
   bool stopping_ = false;
+  // What Stop() calls once the clock and the thread-safe function are gone.
+  void (*stopped_)(void*) = nullptr;
+  void* stoppedArg_ = nullptr;
+  int closed_ = 0;
+  bool released_ = false;  // the thread-safe function was finalized (JS thread only)
 };
 
 WaitEngine* StartThreadEngine(napi_env env) {

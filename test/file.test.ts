@@ -2,7 +2,7 @@ import { constants as bufferConstants } from 'node:buffer'
 import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MADV, MAP, PROT, map, mapFile, mmap, msync, munmap, pageSize } from '../lib/index.js'
+import { MADV, MAP, PROT, map, mapFile, mmap, msync, munmap, pageSize, regionCounts } from '../lib/index.js'
 import { tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
@@ -157,6 +157,15 @@ describe('mapFile', () => {
     expect(mapping.residency().resident).toBe(8)
     expect(mapping.flags & MAP.POPULATE).toBe(MAP.POPULATE)
     mapping.unmap()
+  })
+
+  it('unmaps what it mapped when the kernel refuses the advice, before it throws', () => {
+    const path = fileWith('advice.bin', pattern(4 * pageSize))
+    const before = regionCounts()
+    const error = thrown(() => mapFile(path, { advice: MADV.FREE })) // MADV_FREE is for private anonymous memory
+    expect(error).toMatchObject({ code: 'EINVAL', syscall: 'madvise' })
+    expect(regionCounts()).toEqual(before)
+    expect(fdsOn(path)).toBe(0)
   })
 
   it('maps a caller-owned fd, which stays open and is reported', () => {

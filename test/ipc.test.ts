@@ -1,11 +1,11 @@
 // Shared memory between Node processes: visibility, futex wake-ups, the
 // Mutex, the Channel, dead peers, sealing and names.
-import { existsSync, ftruncateSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, fstatSync, ftruncateSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
-  Channel, ChannelError, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, mapAnonymous,
+  Channel, ChannelError, MADV, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, madviseAsync, mapAnonymous,
 } from '../lib/index.js'
 import { SEAL } from '../lib/constants.js'
 import { VALUE } from '../lib/ipc/record.js'
@@ -44,6 +44,39 @@ describe('SharedMemory', () => {
     `, [memory]))
     expect(result.stdout).toBe('41\n')
     expect(memory.int32()[1]).toBe(42)
+  })
+
+  it('close() while an async call runs on it says EBUSY and leaves it open; closing again once it settled works', async () => {
+    const memory = SharedMemory.create(16 << 20)
+    const fd = memory.fd
+    const populating = madviseAsync(new Uint8Array(memory.buffer), MADV.POPULATE_WRITE!)
+    expect(thrown(() => memory.close())).toMatchObject({ code: 'EBUSY', syscall: 'munmap' })
+    expect(memory.closed).toBe(false)
+    expect(fstatSync(fd).size).toBe(16 << 20)
+    await populating
+    memory.close()
+    expect(memory.closed).toBe(true)
+    expect(thrown(() => fstatSync(fd)).code).toBe('EBADF')
+  })
+
+  it('hands a named region to a child, which maps it unsealed as the parent did; memfds stay sealed', async () => {
+    const name = `mman-test-inherit-${process.pid}`
+    using named = SharedMemory.createNamed(name, 4096)
+    using memfd = SharedMemory.create(4096)
+    try {
+      expect([named.sealed, memfd.sealed]).toEqual([false, true])
+      named.int32()[0] = 5
+      const result = await finished(child(`
+        const named = m.inheritedMemory(0)
+        const memfd = m.inheritedMemory(1)
+        named.int32()[1] = named.int32()[0] + 1
+        console.log(named.sealed, memfd.sealed)
+      `, [named, memfd]))
+      expect(result.stdout).toBe('false true\n')
+      expect(named.int32()[1]).toBe(6)
+    } finally {
+      SharedMemory.unlink(name)
+    }
   })
 
   it('creates, opens and unlinks named regions under /dev/shm with mode 0600', () => {
@@ -104,6 +137,15 @@ console.log('word', inheritedMemory(0).int32()[0])`)
 })
 
 describe('futex', () => {
+  it('says ERR_INVALID_STATE for a view of memory that was unmapped, as Mutex does', async () => {
+    const memory = mapAnonymous(4096, { shared: true })
+    const ints = new Int32Array(memory.buffer)
+    memory.unmap()
+    for (const call of [() => futexWait(ints, 0, 0, 0), () => futexWake(ints, 0)]) expect(thrown(call).code).toBe('ERR_INVALID_STATE')
+    await expect(futexWaitAsync(ints, 0, 0, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' })
+    expect(thrown(() => new Mutex(ints, 0)).code).toBe('ERR_INVALID_STATE')
+  })
+
   it('wakes a waiter in another process', async () => {
     using memory = SharedMemory.create(4096)
     const ints = memory.int32()

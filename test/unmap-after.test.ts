@@ -149,6 +149,23 @@ describe('unmapAfter()', () => {
     await mapping.unmapAfter(Promise.resolve()) // a second unmap does nothing
   })
 
+  // NOT FIXED (lib/mapping.ts, not this helper's to change): unmapAfter()
+  // calls unmap() as the stream finishes, and unmap() throws EBUSY while an
+  // async populate or msync is in flight, so the promise rejects. Used as the
+  // docs show it (not awaited), that is an unhandled rejection: the process
+  // exits with the EBUSY stack. It should wait for the operation (or retry).
+  it.fails('unmaps once an async populate still in flight when the stream finished has ended', async () => {
+    const mapping = mapAnonymous(256 * 2 ** 20)
+    const populating = mapping.populateAsync()
+    const stream = new PassThrough()
+    stream.end(mapping.bytes(0, 10))
+    stream.resume()
+    const unmapped = mapping.unmapAfter(stream).then(() => 'unmapped', (error: { code?: string }) => error.code)
+    await populating
+    expect(await unmapped).toBe('unmapped')
+    expect(mapping.unmapped).toBe(true)
+  })
+
   it('refuses anything else with ERR_INVALID_ARG_TYPE, and leaves the mapping alone', () => {
     const mapping = mapAnonymous(4096)
     for (const bad of [undefined, null, 1, {}, { then: 1 }, () => {}]) {

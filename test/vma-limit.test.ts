@@ -20,7 +20,8 @@ const EXERCISE = `
     remap: run(() => keep[3].remap(1 << 20)),
     futex: run(() => { const word = new Int32Array(keep[4].bytes().buffer); futexWait(word, 0, 7, 1); futexWake(word, 0) }),
     channel: run(() => Channel.create(65536).memory.close()),
-    unmap: run(() => keep.pop().unmap()),
+    // A failed unmap leaves the mapping mapped and usable: keep it, to unmap it later.
+    unmap: run(() => { const m = keep.pop(); try { m.unmap() } catch (e) { keep.push(m); m.bytes()[0] = 2; throw e } }),
   })
 `
 
@@ -110,10 +111,11 @@ describe('at vm.max_map_count', () => {
       expect(child.status, seen).toBe(0)
       const outcome = JSON.parse(child.stdout)
       expect(outcome.filled).toBe(true)
-      // New mappings (mapAnonymous, mmap, Channel) fail; the rest needs no new VMA here or answers ENOMEM itself.
-      expect(outcome.atLimit).toMatchObject({ map: 'ENOMEM', mmap: 'ENOMEM', view: 'ok', futex: 'ok', channel: 'ENOMEM', unmap: 'ok' })
-      expect(['ok', 'ENOMEM']).toContain(outcome.atLimit.protect)
-      expect(['ok', 'ENOMEM']).toContain(outcome.atLimit.remap)
+      // New mappings (mapAnonymous, mmap, Channel) fail; views and futexes need no VMA. Protect, remap and
+      // unmap may split one: unmapping a mapping the kernel merged with its neighbour (private anonymous
+      // memory next to private anonymous memory) is such a split, ENOMEM in 1 of 3 CI runs.
+      expect(outcome.atLimit).toMatchObject({ map: 'ENOMEM', mmap: 'ENOMEM', view: 'ok', futex: 'ok', channel: 'ENOMEM' })
+      for (const call of ['protect', 'remap', 'unmap']) expect(['ok', 'ENOMEM'], call).toContain(outcome.atLimit[call])
       expect(outcome.after).toEqual({ map: 'ok', mmap: 'ok', view: 'ok', protect: 'ok', remap: 'ok', futex: 'ok', channel: 'ok', unmap: 'ok' })
       expect(outcome.counts).toEqual({ regions: 0, reservedRanges: 0 })
     }

@@ -18,10 +18,31 @@ import type { SharedMemory } from './shared-memory.js'
  * @param memory The regions to pass (open SharedMemory objects).
  * @param env Environment variables to add for the worker, as cluster.fork(env) takes them.
  * @returns The cluster Worker.
- * @throws ERR_INVALID_STATE in a worker (only the primary forks workers);
- *   ERR_INVALID_ARG_TYPE for memory that is not an array of SharedMemory;
- *   ERR_INVALID_ARG_VALUE when cluster.settings.stdio is not one of fork()'s
- *   forms of the three standard streams.
+ * @throws
+ * - `Error` `ERR_INVALID_STATE`: this process is a cluster worker (only the primary forks workers), or a region of
+ *   `memory` was closed.
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `memory` is not an array of SharedMemory, or `env` is not an object.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: cluster.settings.stdio is not one of fork()'s forms of the three standard
+ *   streams.
+ * @example
+ * ```js
+ * import cluster from 'node:cluster'
+ * import { SharedMemory, clusterForkWithMemory, inheritedMemory } from 'mman'
+ *
+ * if (cluster.isPrimary) {
+ *   const memory = SharedMemory.create(4096)
+ *   for (let i = 0; i < 2; i++) clusterForkWithMemory([memory])
+ *   let exited = 0
+ *   cluster.on('exit', () => ++exited === 2 && console.log('hits:', memory.int32()[0]))
+ * } else {
+ *   Atomics.add(inheritedMemory(0).int32(), 0, 1)
+ *   cluster.worker.disconnect()
+ * }
+ * ```
+ *
+ * ```text
+ * hits: 2
+ * ```
  */
 export function clusterForkWithMemory(memory: SharedMemory[], env?: NodeJS.ProcessEnv): Worker {
   if (!cluster.isPrimary) throw invalidState('clusterForkWithMemory() forks workers from the cluster primary; this process is a worker')

@@ -23,6 +23,9 @@ import { BYTES, STRING, VALUE, type MessageKind } from './record.js'
  */
 export type Message = ArrayBufferView | string
 
+/** What send() writes: a string, or exactly the bytes of the message (messageSource()). */
+export type MessageSource = Uint8Array | string
+
 /** The kind of a message send() takes; anything else is ERR_INVALID_ARG_TYPE. */
 export function messageKind(message: unknown): MessageKind {
   if (typeof message === 'string') return STRING
@@ -30,14 +33,58 @@ export function messageKind(message: unknown): MessageKind {
   throw invalidArgType('message', 'a string, TypedArray, DataView or Buffer', message)
 }
 
-/** The bytes a message of its kind takes in the ring. */
-export const messageLength = (message: Message, kind: MessageKind) =>
-  kind === STRING ? Buffer.byteLength(message as string) : (message as ArrayBufferView).byteLength
+// A view's own slots, read with the built-in getters: a subclass can override
+// byteLength or buffer, and a getter that lied about the length (the ring took
+// more bytes than it reserved, over unread messages) or sent a message itself
+// (between the reservation and the write: a message nobody sent, then a
+// corrupt ring) must not run once room is reserved.
+const ownGetter = (prototype: object, name: PropertyKey) =>
+  Object.getOwnPropertyDescriptor(prototype, name)!.get! as (this: unknown) => never
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object
+const typedArrayTag = ownGetter(typedArrayPrototype, Symbol.toStringTag) as (this: unknown) => string | undefined
+const typedArrayBuffer = ownGetter(typedArrayPrototype, 'buffer') as (this: unknown) => ArrayBufferLike
+const typedArrayByteOffset = ownGetter(typedArrayPrototype, 'byteOffset') as (this: unknown) => number
+const typedArrayByteLength = ownGetter(typedArrayPrototype, 'byteLength') as (this: unknown) => number
+const dataViewBuffer = ownGetter(DataView.prototype, 'buffer') as (this: unknown) => ArrayBufferLike
+const dataViewByteOffset = ownGetter(DataView.prototype, 'byteOffset') as (this: unknown) => number
+const dataViewByteLength = ownGetter(DataView.prototype, 'byteLength') as (this: unknown) => number
+const NO_BYTES = new Uint8Array(0)
 
-/** Writes a message of `length` bytes at `at` of the ring's data area. */
-export function writeMessage(bytes: Uint8Array, text: Buffer, at: number, message: Message, length: number): void {
-  if (typeof message === 'string') text.write(message, at, length)
-  else bytes.set(message instanceof Uint8Array ? message : new Uint8Array(message.buffer, message.byteOffset, length), at)
+/**
+ * What send() writes for a message of `kind`: the string, or a Uint8Array of
+ * exactly the bytes the view covers (the view itself when it is one), made
+ * from its own slots without running any code of the caller's. A view whose
+ * buffer was detached (or shrunk under it) is no bytes.
+ */
+export function messageSource(message: Message, kind: MessageKind): MessageSource {
+  if (kind === STRING) return message as string
+  if (typedArrayTag.call(message) === 'Uint8Array') return message as Uint8Array
+  let buffer: ArrayBufferLike, byteOffset: number, byteLength: number
+  if (typedArrayTag.call(message) !== undefined) {
+    byteLength = typedArrayByteLength.call(message)
+    if (byteLength === 0) return NO_BYTES
+    buffer = typedArrayBuffer.call(message)
+    byteOffset = typedArrayByteOffset.call(message)
+  } else {
+    try {
+      byteLength = dataViewByteLength.call(message)
+    } catch {
+      return NO_BYTES // detached, or out of its resizable buffer's bounds
+    }
+    buffer = dataViewBuffer.call(message)
+    byteOffset = dataViewByteOffset.call(message)
+  }
+  return new Uint8Array(buffer, byteOffset, byteLength)
+}
+
+/** The bytes a message source takes in the ring. */
+export const sourceLength = (source: MessageSource) =>
+  typeof source === 'string' ? Buffer.byteLength(source) : typedArrayByteLength.call(source)
+
+/** Writes a message source of `length` bytes (sourceLength()) at `at` of the ring's data area. */
+export function writeMessage(bytes: Uint8Array, text: Buffer, at: number, source: MessageSource, length: number): void {
+  if (typeof source === 'string') text.write(source, at, length)
+  else if (length > 0) bytes.set(source, at)
 }
 
 /** The v8 serializer's bytes for a value, or a coded error for what it cannot carry (functions, SharedArrayBuffers, ...). */

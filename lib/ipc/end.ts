@@ -141,7 +141,8 @@ export abstract class End {
   protected target(ready: () => boolean, verify?: () => void): WaitTarget {
     const { ctl } = this
     const { state, doorbell, wakerCpu } = this.#own
-    const isReady = () => this.memory.closed || ready() || this.peerClosed
+    // This end closed (by a call made while this one waits) ends the wait too: its attempt then throws.
+    const isReady = () => this.memory.closed || this.closed || ready() || this.peerClosed
     return {
       words: ctl,
       index: doorbell,
@@ -187,12 +188,20 @@ export abstract class End {
     }
   }
 
-  /** Marks this end closed and wakes the peer, whatever it waits for. */
+  /**
+   * Marks this end closed and wakes the peer, whatever it waits for, and this
+   * end's own calls still waiting (an async one the caller did not await):
+   * they throw ERR_CHANNEL_CLOSED instead of waiting for a peer that may never move.
+   */
   protected markClosed(): void {
     if (this.closed || this.memory.closed) return
     this.closed = true
-    Atomics.or(this.ctl, this.#own.state, CLOSED_BIT)
-    Atomics.add(this.ctl, this.#peer.doorbell, 1)
-    futexWake(this.ctl, this.#peer.doorbell)
+    const { ctl } = this
+    const ownState = Atomics.or(ctl, this.#own.state, CLOSED_BIT)
+    Atomics.add(ctl, this.#peer.doorbell, 1)
+    futexWake(ctl, this.#peer.doorbell)
+    if ((ownState & ~CLOSED_BIT) === 0) return
+    Atomics.add(ctl, this.#own.doorbell, 1)
+    futexWake(ctl, this.#own.doorbell)
   }
 }

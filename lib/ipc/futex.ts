@@ -16,9 +16,10 @@ interface Word {
 
 function wordOf(int32: unknown, index: unknown): Word {
   if (!(int32 instanceof Int32Array)) throw invalidArgType('int32', 'an Int32Array over memory mman mapped', int32)
+  // Before the index: a view of unmapped memory is empty, and that is ERR_INVALID_STATE, as Mutex says.
+  const span = spanOf(int32, 'int32')
   const i = integer(index, 'index', 0, Math.max(0, int32.length - 1))
   if (int32.length === 0) throw invalidArgValue('int32', 'an empty Int32Array', 'has no element to wait on')
-  const span = spanOf(int32, 'int32')
   requireMapped(span, 'int32', 'futex')
   return { region: span.region, offset: span.start + i * 4 }
 }
@@ -48,14 +49,34 @@ function result(rc: number): WaitResult {
  * a moment, and a futexWake() then finds no waiter to count. The main thread
  * sleeps in one piece.
  * @param int32 An Int32Array over memory mman mapped, shared for other
- *   processes to see it (a SharedMemory's int32(), say). Other memory throws
- *   ERR_INVALID_ARG_VALUE, unmapped memory ERR_INVALID_STATE.
+ *   processes to see it (a SharedMemory's int32(), say); see below for what
+ *   other memory throws.
  * @param index The element to wait on (0 to int32.length - 1, else ERR_OUT_OF_RANGE).
  * @param expected A 32-bit signed integer: sleep only while int32[index] holds
  *   it, else answer 'not-equal' at once.
  * @param timeoutMs How long to sleep at most, in milliseconds (rounded down;
  *   undefined or Infinity: no limit), then answer 'timed-out'. A negative or
  *   NaN timeout throws ERR_INVALID_ARG_VALUE.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `int32` is not an Int32Array, `index` or `expected` is not a number or
+ *   bigint, or `timeoutMs` is not a number.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is fractional or outside 0 to int32.length - 1, or `expected` is
+ *   fractional or outside -2^31 to 2^31 - 1.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty, is over memory mman did not map or over sbrk() memory,
+ *   or `timeoutMs` is negative or NaN.
+ * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped (its views are empty then).
+ * - {@link SyscallError} `EFAULT` (`futex`): the word is in pages protected PROT.NONE.
+ * @example
+ * ```js
+ * import { SharedMemory, futexWait } from 'mman'
+ *
+ * const words = SharedMemory.create(4096).int32()
+ * console.log(futexWait(words, 0, 1), futexWait(words, 0, 0, 10)) // words[0] is 0: no sleep, then 10 ms of it
+ * ```
+ *
+ * ```text
+ * not-equal timed-out
+ * ```
  */
 export function futexWait(int32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
   const word = wordOf(int32, index)
@@ -90,6 +111,30 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
  *   it, else resolve 'not-equal' at once.
  * @param timeoutMs How long to sleep at most, in milliseconds (rounded down;
  *   undefined or Infinity: no limit), then resolve 'timed-out'.
+ * @throws The promise rejects with:
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `int32` is not an Int32Array, `index` or `expected` is not a number or
+ *   bigint, or `timeoutMs` is not a number.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is fractional or outside 0 to int32.length - 1, or `expected` is
+ *   fractional or outside -2^31 to 2^31 - 1.
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty, is over memory mman did not map or over sbrk() memory,
+ *   or `timeoutMs` is negative or NaN.
+ * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped (its views are empty then), or
+ *   was unmapped, remapped, replaced by a MAP.FIXED mapping or protected PROT.NONE while the wait was pending.
+ * - {@link SyscallError} `EFAULT` (`futex`): the word is in pages protected PROT.NONE.
+ * - {@link SyscallError} `ENOMEM` (`futex`): the wait could not be set up (out of memory).
+ * @example
+ * ```js
+ * import { SharedMemory, futexWaitAsync, futexWake } from 'mman'
+ *
+ * const words = SharedMemory.create(4096).int32()
+ * const woken = futexWaitAsync(words, 0, 0) // queued in the kernel when it returns
+ * Atomics.store(words, 0, 1)
+ * console.log(futexWake(words, 0), await woken)
+ * ```
+ *
+ * ```text
+ * 1 ok
+ * ```
  */
 export async function futexWaitAsync(int32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
   const word = wordOf(int32, index)
@@ -103,6 +148,27 @@ export async function futexWaitAsync(int32: Int32Array, index: number, expected:
  * @param int32 An Int32Array over memory mman mapped (a SharedMemory's int32(), say), as for futexWait().
  * @param index The element the waiters sleep on (0 to int32.length - 1).
  * @param count How many waiters to wake at most: an integer from 0 to 2^31 - 1, or Infinity (the default) for all.
+ * @throws
+ * - `TypeError` `ERR_INVALID_ARG_TYPE`: `int32` is not an Int32Array, or `index` or `count` is not a number or bigint.
+ * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is fractional or outside 0 to int32.length - 1, or `count` is
+ *   fractional, negative or above 2^31 - 1 (and not Infinity).
+ * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` is empty, or is over memory mman did not map or over sbrk() memory.
+ * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped (its views are empty then).
+ * - {@link SyscallError} `EFAULT` (`futex`): the word is in pages protected PROT.NONE.
+ * @example
+ * ```js
+ * import { SharedMemory, futexWaitAsync, futexWake } from 'mman'
+ *
+ * const words = SharedMemory.create(4096).int32()
+ * console.log(futexWake(words, 0)) // nobody waits
+ * const waits = [futexWaitAsync(words, 0, 0), futexWaitAsync(words, 0, 0)]
+ * console.log(futexWake(words, 0, 1), futexWake(words, 0), await Promise.all(waits))
+ * ```
+ *
+ * ```text
+ * 0
+ * 1 1 [ 'ok', 'ok' ]
+ * ```
  */
 export function futexWake(int32: Int32Array, index: number, count = Infinity): number {
   const word = wordOf(int32, index)

@@ -20,7 +20,31 @@ const WAITERS = 0x40000000
 /** How lock() got the mutex: 'recovered' means the previous holder died holding it, so the data it protected may be inconsistent. */
 export type LockResult = 'acquired' | 'recovered'
 
-/** What lock() throws (and lockAsync() rejects with) when its timeout passes first. */
+/**
+ * What lock() throws (and lockAsync() rejects with) when its timeout passes first.
+ * @example
+ * ```js
+ * import { Mutex, MutexError, SharedMemory } from 'mman'
+ * import { Worker, isMainThread, workerData } from 'node:worker_threads'
+ *
+ * if (isMainThread) {
+ *   const memory = SharedMemory.create(4096)
+ *   new Mutex(memory.int32()).lock() // held by the main thread until it exits
+ *   new Worker(new URL(import.meta.url), { workerData: memory.fd })
+ * } else {
+ *   const mutex = new Mutex(SharedMemory.attach(workerData).int32())
+ *   try {
+ *     mutex.lock(50)
+ *   } catch (error) {
+ *     console.log(error instanceof MutexError, error.code)
+ *   }
+ * }
+ * ```
+ *
+ * ```text
+ * true ERR_MUTEX_TIMEOUT
+ * ```
+ */
 export class MutexError extends Error {
   /** Always 'ERR_MUTEX_TIMEOUT': the timeout passed while another thread held the mutex. */
   readonly code = 'ERR_MUTEX_TIMEOUT'
@@ -39,6 +63,21 @@ export class MutexError extends Error {
  * the holder's identity (thread id and start time): a holder that died holding
  * it is noticed and the lock recovered ('recovered' from lock()). It is not
  * recursive, and only the thread holding it may unlock it.
+ * @example
+ * ```js
+ * import { Mutex, SharedMemory } from 'mman'
+ *
+ * const memory = SharedMemory.create(4096)
+ * const mutex = new Mutex(memory.int32(), 0) // every process makes one over the same 8 bytes
+ * console.log(mutex.lock(), mutex.holder === process.pid, mutex.tryLock())
+ * mutex.unlock()
+ * console.log(mutex.holder)
+ * ```
+ *
+ * ```text
+ * acquired true false
+ * 0
+ * ```
  */
 export class Mutex {
   readonly #low: Int32Array // the futex word (the identity's low half: tid | WAITERS)
@@ -56,26 +95,81 @@ export class Mutex {
    * @param index The element where the mutex's 8 bytes begin (default 0): at
    *   most int32.length - 2, at a byte offset in int32.buffer that is a
    *   multiple of 8 (else ERR_OUT_OF_RANGE or ERR_INVALID_ARG_VALUE).
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `int32` is not an Int32Array, or `index` is not a number or bigint.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: `index` is fractional or outside 0 to int32.length - 2.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `int32` has fewer than two elements, the mutex would not start on an
+   *   8-byte boundary, or `int32` is over memory mman did not map or over sbrk() memory.
+   * - `Error` `ERR_INVALID_STATE`: the memory under `int32` was unmapped or remapped (its views are empty then).
+   * @example
+   * ```js
+   * import { Mutex, SharedMemory } from 'mman'
+   *
+   * const words = SharedMemory.create(4096).int32()
+   * const mutexes = [new Mutex(words, 0), new Mutex(words, 2)] // 8 bytes each
+   * try {
+   *   new Mutex(words, 1)
+   * } catch (error) {
+   *   console.log(error.code)
+   * }
+   * ```
+   *
+   * ```text
+   * ERR_INVALID_ARG_VALUE
+   * ```
    */
   constructor(int32: Int32Array, index = 0) {
     if (!(int32 instanceof Int32Array)) throw invalidArgType('int32', 'an Int32Array over shared memory', int32)
+    // Before the lengths: a view of unmapped memory is empty, and that is ERR_INVALID_STATE.
+    const span = spanOf(int32, 'int32')
     const i = integer(index, 'index', 0, Math.max(0, int32.length - 2))
     if (int32.length < 2) throw invalidArgValue('int32', `${int32.length} elements`, 'must hold the mutex: two elements')
     if ((int32.byteOffset + i * 4) % 8 !== 0) throw invalidArgValue('index', index, 'must put the mutex on an 8-byte boundary')
     // Only mman's shared pages can be waited on from another process: refuse other memory now, not at the first contended lock().
-    requireMapped(spanOf(int32, 'int32'), 'int32', 'futex')
+    requireMapped(span, 'int32', 'futex')
     this.#low = int32
     this.#index = i
     this.#word = new BigInt64Array(int32.buffer, int32.byteOffset + i * 4, 1)
   }
 
-  /** The thread id holding the lock, or 0. */
+  /**
+   * The thread id holding the lock, or 0.
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: the mutex's shared memory was unmapped.
+   * @example
+   * ```js
+   * import { Mutex, SharedMemory } from 'mman'
+   *
+   * const mutex = new Mutex(SharedMemory.create(4096).int32())
+   * mutex.lock()
+   * console.log(mutex.holder === process.pid) // the main thread's id is the pid
+   * ```
+   *
+   * ```text
+   * true
+   * ```
+   */
   get holder(): number {
     this.#usable()
     return unpackIdentity(Atomics.load(this.#word, 0), WAITERS).tid
   }
 
-  /** Takes the lock if it is free; never waits. */
+  /**
+   * Takes the lock if it is free; never waits.
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: the mutex's shared memory was unmapped.
+   * @example
+   * ```js
+   * import { Mutex, SharedMemory } from 'mman'
+   *
+   * const mutex = new Mutex(SharedMemory.create(4096).int32())
+   * console.log(mutex.tryLock(), mutex.tryLock())
+   * ```
+   *
+   * ```text
+   * true false
+   * ```
+   */
   tryLock(): boolean {
     this.#usable()
     return Atomics.compareExchange(this.#word, 0, 0n, packIdentity(threadIdentity())) === 0n
@@ -90,6 +184,29 @@ export class Mutex {
    * @param timeoutMs How long to wait at most, in milliseconds (undefined or
    *   Infinity: no limit); then MutexError. A negative or NaN timeout throws
    *   ERR_INVALID_ARG_VALUE (a non-number ERR_INVALID_ARG_TYPE), even when the lock is free.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - `Error` `ERR_INVALID_STATE`: this thread already holds the mutex (it is not recursive), or its shared memory
+   *   was unmapped.
+   * - {@link MutexError} `ERR_MUTEX_TIMEOUT`: the timeout passed while another thread held the mutex.
+   * - {@link SyscallError} `EFAULT` (`futex`): its memory was protected PROT.NONE.
+   * @example
+   * ```js
+   * import { Mutex, SharedMemory } from 'mman'
+   *
+   * const memory = SharedMemory.create(4096)
+   * Atomics.store(memory.int32(), 0, 0x7ffffff0) // a holder that is no thread alive (one that died holding it)
+   * const mutex = new Mutex(memory.int32())
+   * console.log(mutex.lock(1000))
+   * mutex.unlock()
+   * console.log(mutex.lock(1000))
+   * ```
+   *
+   * ```text
+   * recovered
+   * acquired
+   * ```
    */
   lock(timeoutMs?: number): LockResult {
     checkTimeout(timeoutMs)
@@ -106,6 +223,25 @@ export class Mutex {
    * lock() waiting off the event loop (the promise rejects where lock() throws).
    * @param timeoutMs How long to wait at most, in milliseconds (undefined or
    *   Infinity: no limit); then the promise rejects with MutexError.
+   * @throws The promise rejects with:
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `timeoutMs` is not a number.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `timeoutMs` is negative or NaN.
+   * - `Error` `ERR_INVALID_STATE`: this thread already holds the mutex (it is not recursive), or its shared memory
+   *   was unmapped, or is unmapped while it waits.
+   * - {@link MutexError} `ERR_MUTEX_TIMEOUT`: the timeout passed while another thread held the mutex.
+   * - {@link SyscallError} `EFAULT` (`futex`): its memory was protected PROT.NONE.
+   * @example
+   * ```js
+   * import { Mutex, SharedMemory } from 'mman'
+   *
+   * const mutex = new Mutex(SharedMemory.create(4096).int32())
+   * console.log(await mutex.lockAsync(1000))
+   * mutex.unlock()
+   * ```
+   *
+   * ```text
+   * acquired
+   * ```
    */
   async lockAsync(timeoutMs?: number): Promise<LockResult> {
     checkTimeout(timeoutMs)
@@ -121,6 +257,25 @@ export class Mutex {
   /**
    * Releases the mutex and wakes one waiter, if any. Only the thread holding it
    * may: any other call throws ERR_INVALID_STATE.
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: this thread does not hold the mutex, or its shared memory was unmapped.
+   * @example
+   * ```js
+   * import { Mutex, SharedMemory } from 'mman'
+   *
+   * const mutex = new Mutex(SharedMemory.create(4096).int32())
+   * mutex.lock()
+   * mutex.unlock()
+   * try {
+   *   mutex.unlock()
+   * } catch (error) {
+   *   console.log(error.code)
+   * }
+   * ```
+   *
+   * ```text
+   * ERR_INVALID_STATE
+   * ```
    */
   unlock(): void {
     this.#usable()

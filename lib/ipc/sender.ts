@@ -4,7 +4,7 @@
 import { invalidArgValue, invalidState } from '../errors.js'
 import { integer, timeoutMs as checkTimeout } from '../validate.js'
 import { ChannelError } from './channel-error.js'
-import { messageKind, messageLength, serialized, writeMessage, type Message } from './codec.js'
+import { messageKind, messageSource, serialized, sourceLength, writeMessage, type Message, type MessageSource } from './codec.js'
 import { channelErrorOf, End, type ChannelEndOptions, type Role } from './end.js'
 import { BYTES, VALUE, maxMessageBytes } from './record.js'
 import { CLOSED_BIT, CONSUMER_STATE, type RingMemory } from './ring-layout.js'
@@ -53,7 +53,8 @@ export class ChannelSender extends End {
    */
   send(message: Message, timeoutMs?: number): void {
     const kind = messageKind(message)
-    this.#send(message, kind, this.#sendable(messageLength(message, kind), timeoutMs), timeoutMs)
+    const source = messageSource(message, kind)
+    this.#send(source, kind, this.#sendable(sourceLength(source), timeoutMs), timeoutMs)
   }
 
   /**
@@ -65,7 +66,8 @@ export class ChannelSender extends End {
    */
   async sendAsync(message: Message, timeoutMs?: number): Promise<void> {
     const kind = messageKind(message)
-    await this.#sendAsync(message, kind, this.#sendable(messageLength(message, kind), timeoutMs), timeoutMs)
+    const source = messageSource(message, kind)
+    await this.#sendAsync(source, kind, this.#sendable(sourceLength(source), timeoutMs), timeoutMs)
   }
 
   /**
@@ -165,12 +167,12 @@ export class ChannelSender extends End {
   }
 
   /** Writes a message into the ring, waiting for room when there is none. */
-  #send(message: Message, kind: number, length: number, timeoutMs: number | undefined): void {
+  #send(message: MessageSource, kind: number, length: number, timeoutMs: number | undefined): void {
     if (!this.#write(message, kind, length)) this.run(() => this.#writeAgain(message, kind, length), this.#room(length), timeoutMs)
   }
 
   /** #send() waiting off the event loop; nothing to wait for (undefined) when there was room. */
-  #sendAsync(message: Message, kind: number, length: number, timeoutMs: number | undefined): Promise<boolean> | undefined {
+  #sendAsync(message: MessageSource, kind: number, length: number, timeoutMs: number | undefined): Promise<boolean> | undefined {
     if (this.#write(message, kind, length)) return undefined
     return this.runAsync(() => this.#writeAgain(message, kind, length), this.#room(length), timeoutMs)
   }
@@ -220,7 +222,7 @@ export class ChannelSender extends End {
   }
 
   /** Writes a message #sendable() checked, if there is room for it now. */
-  #write(message: Message, kind: number, length: number): boolean {
+  #write(message: MessageSource, kind: number, length: number): boolean {
     const at = this.#reserve(length)
     if (at < 0) return false
     writeMessage(this.#bytes, this.#text, at, message, length)
@@ -229,7 +231,7 @@ export class ChannelSender extends End {
   }
 
   /** #write() after a wait, which can have changed what #sendable() checked. */
-  #writeAgain(message: Message, kind: number, length: number): true | NotYet {
+  #writeAgain(message: MessageSource, kind: number, length: number): true | NotYet {
     this.usable('sender')
     this.#noLoanOut()
     return this.#write(message, kind, length) || NOT_YET

@@ -43,12 +43,28 @@ function reserveSpace(fd: number, size: number): void {
  * attach()) for a parent and the processes it starts, or a named file in
  * /dev/shm (createNamed(), openNamed()) for unrelated ones. Disposable:
  * `using` closes it.
+ * @example
+ * ```js
+ * import { SharedMemory } from 'mman'
+ *
+ * const memory = SharedMemory.create(1 << 20)
+ * const other = SharedMemory.attach(memory.fd) // as a child process or a worker given the fd does
+ * new Uint8Array(memory.buffer)[0] = 42
+ * console.log(new Uint8Array(other.buffer)[0], other.size)
+ * other.close()
+ * memory.close()
+ * ```
+ *
+ * ```text
+ * 42 1048576
+ * ```
  */
 export class SharedMemory implements Disposable {
   readonly #fd: number
   readonly #mapping: Mapping
   readonly #region: Region
   readonly #ownsFd: boolean
+  readonly #sealed: boolean
   #closed = false
   #shared: SharedArrayBuffer | undefined
 
@@ -58,6 +74,9 @@ export class SharedMemory implements Disposable {
     const mapped = mapRegion({ addr: null, length: size, prot: PROT.READ | PROT.WRITE, flags: MAP.SHARED, fd, offset: 0 })
     this.#region = mapped.region
     this.#mapping = new Mapping(mapped)
+    // A file that is not a memfd has no seals: F_GET_SEALS answers EINVAL (negative).
+    const seals = native.getSeals(fd)
+    this.#sealed = seals >= 0 && (seals & SEAL.SHRINK) !== 0
   }
 
   /**
@@ -68,6 +87,29 @@ export class SharedMemory implements Disposable {
    * @param name The memfd's name, shown as /memfd:<name> in /proc/<pid>/fd
    *   and maps (default 'mman'): not empty, with no '/' or NUL (else
    *   ERR_INVALID_ARG_VALUE). It is a label: no other process can open it by name.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `size` is not a number or bigint, or `name` is not a string.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: `size` is below 1, fractional or above 2^53 - 1.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `name` is empty, longer than 249 bytes, holds '/' or NUL, or is '.' or
+   *   '..'.
+   * - {@link SyscallError} `EMFILE`, `ENFILE` (`memfd_create`): no file descriptor is free.
+   * - {@link SyscallError} `ENOMEM` (`memfd_create`): out of memory.
+   * - {@link SyscallError} `ENOMEM` (`mmap`): no room in the address space for `size` bytes, or the process has
+   *   vm.max_map_count mappings.
+   * - {@link SyscallError} `EMFILE`, `ENFILE` (`mmap`): no file descriptor is free for the duplicate the mapping keeps.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   * import { readlinkSync } from 'node:fs'
+   *
+   * const memory = SharedMemory.create(4096, 'counters')
+   * console.log(memory.size, readlinkSync(`/proc/self/fd/${memory.fd}`))
+   * memory.close()
+   * ```
+   *
+   * ```text
+   * 4096 /memfd:counters (deleted)
+   * ```
    */
   static create(size: number, name = 'mman'): SharedMemory {
     const bytes = integer(size, 'size', 1)
@@ -93,6 +135,38 @@ export class SharedMemory implements Disposable {
    *   allowUnsealed) one not sealed against shrinking, throws ERR_INVALID_ARG_VALUE.
    * @param options `allowUnsealed` (default false): map the file even if it is
    *   not a memfd sealed against shrinking.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `fd` is not a number or bigint, `options` is not an object, or
+   *   `allowUnsealed` is not a boolean.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: `fd` is negative, fractional or above 2^31 - 1.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: the file is empty, or (without `allowUnsealed`) not a memfd sealed against
+   *   shrinking: a FIFO, socket or directory included.
+   * - {@link SyscallError} `EBADF` (`fstat`): `fd` is not open.
+   * - {@link SyscallError} `EACCES` (`mmap`): `fd` is not open for reading and writing.
+   * - {@link SyscallError} `EPERM` (`mmap`): a memfd sealed against writing.
+   * - {@link SyscallError} `ENODEV` (`mmap`): with `allowUnsealed`, a directory, FIFO or socket.
+   * - {@link SyscallError} `ENOMEM` (`mmap`): no room in the address space, or the process has vm.max_map_count
+   *   mappings.
+   * - {@link SyscallError} `EMFILE`, `ENFILE` (`mmap`): no file descriptor is free for the duplicate the mapping keeps.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   * import { openSync, writeFileSync } from 'node:fs'
+   *
+   * writeFileSync('plain.bin', Buffer.alloc(4096))
+   * const fd = openSync('plain.bin', 'r+')
+   * try {
+   *   SharedMemory.attach(fd) // a file anyone holding it could truncate
+   * } catch (error) {
+   *   console.log(error.code)
+   * }
+   * console.log(SharedMemory.attach(fd, { allowUnsealed: true }).size)
+   * ```
+   *
+   * ```text
+   * ERR_INVALID_ARG_VALUE
+   * 4096
+   * ```
    */
   static attach(fd: number, options?: { allowUnsealed?: boolean }): SharedMemory {
     const descriptor = fileDescriptor(fd)
@@ -119,6 +193,34 @@ export class SharedMemory implements Disposable {
    * @param name The file's name in /dev/shm: 1-255 characters with no '/' or
    *   NUL, and not '.' or '..' (else ERR_INVALID_ARG_VALUE).
    * @param size The region's size in bytes: an integer of at least 1 (else ERR_OUT_OF_RANGE).
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `name` is not a string, or `size` is not a number or bigint.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: `size` is below 1, fractional or above 2^53 - 1.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `name` is empty, longer than 255 characters, holds '/' or NUL, or is '.'
+   *   or '..'.
+   * - {@link SyscallError} `EEXIST` (`open`): the name is taken (by a symlink too).
+   * - {@link SyscallError} `ENAMETOOLONG` (`open`): `name` is longer than 255 bytes in UTF-8.
+   * - {@link SyscallError} `EACCES`, `ENOENT`, `EMFILE`, `ENFILE` (`open`): /dev/shm is not writable or not there,
+   *   or no file descriptor is free.
+   * - {@link SyscallError} `ENOSPC` (`fallocate`): /dev/shm has no room for `size` bytes.
+   * - {@link SyscallError} `ENOMEM` (`mmap`): no room in the address space for `size` bytes, or the process has
+   *   vm.max_map_count mappings.
+   * - {@link SyscallError} `EMFILE`, `ENFILE` (`mmap`): no file descriptor is free for the duplicate the mapping keeps.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const name = `mman-example-${process.pid}`
+   * const memory = SharedMemory.createNamed(name, 4096)
+   * const other = SharedMemory.openNamed(name) // as an unrelated process does
+   * new Uint8Array(memory.buffer)[0] = 7
+   * console.log(new Uint8Array(other.buffer)[0])
+   * SharedMemory.unlink(name)
+   * ```
+   *
+   * ```text
+   * 7
+   * ```
    */
   static createNamed(name: string, size: number): SharedMemory {
     const path = `${SHM_DIR}/${validateName(name)}`
@@ -149,6 +251,35 @@ export class SharedMemory implements Disposable {
    * @param name The file's name in /dev/shm, as createNamed() was given it.
    * @param options `allowForeign` (default false): open a region another user
    *   owns, or that its group or others may write.
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `name` is not a string, `options` is not an object, or `allowForeign` is not
+   *   a boolean.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `name` is empty, longer than 255 characters, holds '/' or NUL, or is '.'
+   *   or '..'; or the region is not a regular file, is empty, or (without `allowForeign`) is another user's or
+   *   writable by others.
+   * - {@link SyscallError} `ENOENT` (`open`): nobody created a region of that name.
+   * - {@link SyscallError} `ELOOP` (`open`): the name is a symlink (never followed).
+   * - {@link SyscallError} `EISDIR` (`open`): the name is a directory.
+   * - {@link SyscallError} `EACCES`, `ENAMETOOLONG`, `EMFILE`, `ENFILE` (`open`): no permission to read and write
+   *   it, a name longer than 255 bytes in UTF-8, or no file descriptor free.
+   * - {@link SyscallError} `ENOSPC` (`fallocate`): /dev/shm has no room for the pages its creator left unallocated.
+   * - {@link SyscallError} `ENOMEM` (`mmap`): no room in the address space, or the process has
+   *   vm.max_map_count mappings.
+   * - {@link SyscallError} `EMFILE`, `ENFILE` (`mmap`): no file descriptor is free for the duplicate the mapping keeps.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * try {
+   *   SharedMemory.openNamed(`mman-missing-${process.pid}`)
+   * } catch (error) {
+   *   console.log(error.code, error.syscall)
+   * }
+   * ```
+   *
+   * ```text
+   * ENOENT open
+   * ```
    */
   static openNamed(name: string, options?: { allowForeign?: boolean }): SharedMemory {
     const path = `${SHM_DIR}/${validateName(name)}`
@@ -176,29 +307,132 @@ export class SharedMemory implements Disposable {
   /**
    * Removes a named region's name; processes that mapped it keep their mapping.
    * @param name The file's name in /dev/shm (ENOENT when there is none).
+   * @throws
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `name` is not a string.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `name` is empty, longer than 255 characters, holds '/' or NUL, or is '.'
+   *   or '..'.
+   * - {@link SyscallError} `ENOENT` (`unlink`): there is no region of that name.
+   * - {@link SyscallError} `EPERM`, `EACCES` (`unlink`): it is another user's region (/dev/shm is sticky).
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   * import { existsSync } from 'node:fs'
+   *
+   * const name = `mman-example-${process.pid}`
+   * const memory = SharedMemory.createNamed(name, 4096)
+   * SharedMemory.unlink(name) // the mapping stays, the name goes
+   * console.log(existsSync(`/dev/shm/${name}`), memory.size)
+   * ```
+   *
+   * ```text
+   * false 4096
+   * ```
    */
   static unlink(name: string): void {
     unlinkSync(`${SHM_DIR}/${validateName(name)}`)
   }
 
-  /** The file descriptor, to hand to a child process or a worker thread; ERR_INVALID_STATE once closed. */
+  /**
+   * The file descriptor, to hand to a child process or a worker thread; ERR_INVALID_STATE once closed.
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: the shared memory was closed.
+   * @example
+   * ```js
+   * import { SharedMemory, fstat } from 'mman'
+   *
+   * const memory = SharedMemory.create(4096)
+   * console.log(fstat(memory.fd).size)
+   * ```
+   *
+   * ```text
+   * 4096n
+   * ```
+   */
   get fd(): number {
     if (this.#closed) throw invalidState('the shared memory was closed')
     return this.#fd
   }
 
-  /** The region's size in bytes (the whole mapping). */
+  /**
+   * The region's size in bytes (the whole mapping).
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * console.log(SharedMemory.create(5000).size)
+   * ```
+   *
+   * ```text
+   * 5000
+   * ```
+   */
   get size(): number {
     return this.#mapping.length
   }
 
-  /** The Mapping of the region in this process; ERR_INVALID_STATE once closed. */
+  /**
+   * The Mapping of the region in this process; ERR_INVALID_STATE once closed.
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: the shared memory was closed.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const memory = SharedMemory.create(1 << 20)
+   * memory.mapping.populate()
+   * console.log(memory.mapping.residency().resident, memory.mapping.vmas()[0].perms)
+   * ```
+   *
+   * ```text
+   * 256 rw-s
+   * ```
+   */
   get mapping(): Mapping {
     if (this.#closed) throw invalidState('the shared memory was closed')
     return this.#mapping
   }
 
-  /** True once close() ran. */
+  /**
+   * True when no process can shrink the region under its mappings: a memfd
+   * sealed against shrinking, as create() makes them. False for a named region
+   * in /dev/shm and for a file attached with `allowUnsealed`: a process that
+   * truncates one makes touching the lost pages SIGBUS. forkWithMemory() passes
+   * this on, so the child maps an unsealed region too.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const memfd = SharedMemory.create(4096)
+   * const named = SharedMemory.createNamed(`example-${process.pid}`, 4096)
+   * console.log(memfd.sealed, named.sealed)
+   * SharedMemory.unlink(`example-${process.pid}`)
+   * memfd.close()
+   * named.close()
+   * ```
+   *
+   * ```text
+   * true false
+   * ```
+   */
+  get sealed(): boolean {
+    return this.#sealed
+  }
+
+  /**
+   * True once close() ran.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const memory = SharedMemory.create(4096)
+   * memory.close()
+   * console.log(memory.closed)
+   * ```
+   *
+   * ```text
+   * true
+   * ```
+   */
   get closed(): boolean {
     return this.#closed
   }
@@ -206,12 +440,42 @@ export class SharedMemory implements Disposable {
   /**
    * An ArrayBuffer over the whole region (the mapping's buffer; detached when
    * the region is closed); ERR_INVALID_STATE once closed.
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: the shared memory was closed.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: the region is longer than `buffer.constants.MAX_LENGTH` (4 GiB on Node 20):
+   *   use `mapping.window()`.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const memory = SharedMemory.create(4096)
+   * const view = new Float64Array(memory.buffer)
+   * view[0] = 0.5
+   * memory.close()
+   * console.log(view.length) // detached: nothing can reach the unmapped pages
+   * ```
+   *
+   * ```text
+   * 0
+   * ```
    */
   get buffer(): ArrayBuffer {
     return this.mapping.buffer
   }
 
-  /** Whether sharedBuffer is available in this runtime (Node >= 22.23: an experimental Node-API call). */
+  /**
+   * Whether sharedBuffer is available in this runtime (Node >= 22.23: an experimental Node-API call).
+   * @example Node ≥ 22.23, which has them
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * console.log(SharedMemory.sharedBuffersSupported)
+   * ```
+   *
+   * ```text
+   * true
+   * ```
+   */
   static get sharedBuffersSupported(): boolean {
     return native.sharedViews
   }
@@ -224,6 +488,23 @@ export class SharedMemory implements Disposable {
    * every thread (its views of other kinds are detached as usual); the fd is
    * closed at once. Throws ENOSYS where the runtime cannot make one (see
    * sharedBuffersSupported).
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: the shared memory was closed.
+   * - {@link SyscallError} `ENOSYS` (`mmap`): this Node cannot make a SharedArrayBuffer over mapped memory (before
+   *   22.23).
+   * @example Node ≥ 22.23
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const memory = SharedMemory.create(4096)
+   * const shared = memory.sharedBuffer // postMessage() it to a worker: no fd needed
+   * Atomics.add(new Int32Array(shared), 0, 5)
+   * console.log(shared instanceof SharedArrayBuffer, memory.int32()[0])
+   * ```
+   *
+   * ```text
+   * true 5
+   * ```
    */
   get sharedBuffer(): SharedArrayBuffer {
     if (this.#closed) throw invalidState('the shared memory was closed')
@@ -237,6 +518,25 @@ export class SharedMemory implements Disposable {
    *   to size (default 0), else ERR_INVALID_ARG_VALUE or ERR_OUT_OF_RANGE.
    * @param length How many elements: from 0 to as many as fit before the end of
    *   the region (the default), else ERR_OUT_OF_RANGE.
+   * @throws
+   * - `Error` `ERR_INVALID_STATE`: the shared memory was closed.
+   * - `TypeError` `ERR_INVALID_ARG_TYPE`: `byteOffset` or `length` is not a number or bigint.
+   * - `RangeError` `ERR_OUT_OF_RANGE`: `byteOffset` is negative, fractional or past the end; `length` reaches past
+   *   the end; or the region is longer than `buffer.constants.MAX_LENGTH`.
+   * - `TypeError` `ERR_INVALID_ARG_VALUE`: `byteOffset` is not a multiple of 4.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const memory = SharedMemory.create(4096)
+   * const counters = memory.int32(64, 4) // bytes 64 to 79
+   * Atomics.add(counters, 3, 1)
+   * console.log(memory.int32().length, counters.length, memory.int32()[19])
+   * ```
+   *
+   * ```text
+   * 1024 4 1
+   * ```
    */
   int32(byteOffset = 0, length?: number): Int32Array {
     const offset = integer(byteOffset, 'byteOffset', 0, this.size)
@@ -245,15 +545,62 @@ export class SharedMemory implements Disposable {
     return new Int32Array(this.buffer, offset, length === undefined ? fits : integer(length, 'length', 0, fits))
   }
 
-  /** Unmaps the region and closes the fd if this object opened it. Calling it again does nothing. */
+  /**
+   * Unmaps the region and closes the fd if this object opened it. Calling it again does nothing.
+   * @throws
+   * - {@link SyscallError} `EBUSY` (`munmap`): an async call on its mapping (syncAsync(), populateAsync(), or
+   *   msyncAsync() or madviseAsync() on a view of it) has not finished. The region stays open (mapped, and its
+   *   fd too): call close() again once that call has settled.
+   * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a
+   *   view may still point (at vm.max_map_count, or under strict overcommit).
+   * - {@link SyscallError} `EBADF` (`close`): the fd this object opened was closed by someone else.
+   * @example
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * const memory = SharedMemory.create(4096)
+   * memory.close()
+   * memory.close() // does nothing
+   * try {
+   *   memory.fd
+   * } catch (error) {
+   *   console.log(error.code)
+   * }
+   * ```
+   *
+   * ```text
+   * ERR_INVALID_STATE
+   * ```
+   */
   close(): void {
     if (this.#closed) return
-    this.#closed = true
+    // Unmapped first: EBUSY (an async call in flight) leaves the region open, to be closed again later.
     this.#mapping.unmap()
+    this.#closed = true
     if (this.#ownsFd) closeSync(this.#fd)
   }
 
-  /** close(), for `using`. */
+  /**
+   * close(), for `using`.
+   * @throws
+   * - {@link SyscallError} `EBUSY`, `ENOMEM` (`munmap`): as close().
+   * - {@link SyscallError} `EBADF` (`close`): as close().
+   * @example Node ≥ 24, which has using declarations
+   * ```js
+   * import { SharedMemory } from 'mman'
+   *
+   * let kept
+   * {
+   *   using memory = SharedMemory.create(4096)
+   *   kept = memory
+   * }
+   * console.log(kept.closed)
+   * ```
+   *
+   * ```text
+   * true
+   * ```
+   */
   [Symbol.dispose](): void {
     this.close()
   }
