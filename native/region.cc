@@ -21,8 +21,6 @@ namespace {
 std::atomic<long> liveRegions{0};
 std::atomic<long> zombieRanges{0};
 
-const napi_type_tag kRegionTag = {0x6d6d616e72656769ULL, 0x6f6e68616e646c65ULL};
-
 std::mutex& Orphans() {
   static std::mutex* mutex = new std::mutex();
   return *mutex;
@@ -153,7 +151,9 @@ void FreeUnpinnedZombies(Region* region) {
   }
 }
 
-void Delete(Region* region) {
+// `handles` is the table of the region's env, or nullptr once that env has ended.
+void Delete(Region* region, HandleTable* handles) {
+  if (handles != nullptr && region->handleSlot != UINT32_MAX) handles->Remove(region->handleSlot);
   delete region;
   liveRegions--;
 }
@@ -186,8 +186,9 @@ void Dispose(Region* region) {
     region->parent->children.Remove(region);
     Unref(region->parent);
   }
-  EnvOf(region->env)->regions->regions.Remove(region);
-  Delete(region);
+  EnvRegions* regions = EnvOf(region->env)->regions;
+  regions->regions.Remove(region);
+  Delete(region, &regions->handles);
 }
 
 Region* TopOf(Region* region) {
@@ -209,19 +210,19 @@ void PostOrder(Region* region, Visit visit) {
 // Deletes a tree of regions of an ended env (out of its list, views gone),
 // giving its ranges back unless `keepMapped`: then they stay mapped for
 // whoever may still use them, counted among the ranges mman keeps.
-void DisposeEndedTree(Region* top, bool keepMapped) {
+void DisposeEndedTree(Region* top, bool keepMapped, HandleTable* handles) {
   const bool heldRange = top->holdsRange;
   if (heldRange && !keepMapped) munmap(reinterpret_cast<void*>(top->base), top->size);
   DropRange(top);
   if (heldRange && keepMapped) zombieRanges++;
-  PostOrder(top, [keepMapped](Region* region) {
+  PostOrder(top, [keepMapped, handles](Region* region) {
     while (Zombie* zombie = region->zombies) {
       region->zombies = zombie->next;
       if (!keepMapped) FreeZombie(zombie->start, zombie->length);
       delete zombie;
     }
     CloseFile(region);
-    Delete(region);
+    Delete(region, handles);
   });
 }
 
@@ -339,11 +340,16 @@ void Unref(Region* region) {
 }
 
 napi_value WrapRegion(napi_env env, Region* region) {
+  HandleTable& handles = EnvOf(env)->regions->handles;
+  uint32_t slot = 0;
+  const double id = handles.Add(region, &slot);
   napi_value handle;
-  if (napi_create_external(env, region, nullptr, nullptr, &handle) != napi_ok ||
-      napi_type_tag_object(env, handle, &kRegionTag) != napi_ok) {
+  if (id < 0) return nullptr;
+  if (napi_create_double(env, id, &handle) != napi_ok) {
+    handles.Remove(slot);
     return nullptr;
   }
+  region->handleSlot = slot;
   Ref(region);
   region->handleAlive = true;
   return handle;
@@ -356,15 +362,10 @@ void DropHandle(Region* region) {
 }
 
 Region* UnwrapRegion(napi_env env, napi_value value) {
-  napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return nullptr;
-  bool tagged = false;
-  if (napi_check_object_type_tag(env, value, &kRegionTag, &tagged) != napi_ok || !tagged) {
-    return nullptr;
-  }
-  void* data = nullptr;
-  if (napi_get_value_external(env, value, &data) != napi_ok) return nullptr;
-  return static_cast<Region*>(data);
+  double handle = -1;
+  if (napi_get_value_double(env, value, &handle) != napi_ok) return nullptr;
+  EnvRegions* regions = EnvOf(env)->regions;
+  return regions == nullptr ? nullptr : regions->handles.Find(handle);
 }
 
 bool HasPendingAsync(const Region* region) {
@@ -532,7 +533,7 @@ void EndEnvRegions(napi_env env, EnvRegions* regions) {
           region->abandoned = pinned;
         });
       } else {
-        DisposeEndedTree(top, pinned);
+        DisposeEndedTree(top, pinned, &regions->handles);
       }
     }
   }
@@ -543,7 +544,7 @@ void EndEnvRegions(napi_env env, EnvRegions* regions) {
 void OrphanViewGone(View* view) {
   Region* top = TopOf(view->region);
   UnlistView(view);
-  if (!AnyViews(top)) DisposeEndedTree(top, top->abandoned);
+  if (!AnyViews(top)) DisposeEndedTree(top, top->abandoned, nullptr);
 }
 
 }  // namespace mman

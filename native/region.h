@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "handle_table.h"
 #include "links.h"
 #include "pending_frees.h"
 
@@ -90,6 +91,7 @@ struct Region {
   // the plain hints, or a MAP_FIXED child touched some of them.
   bool pagesAltered = false;
   bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
+  uint32_t handleSlot = UINT32_MAX;  // in its env's HandleTable, while its handle finds it
   bool released = false;  // explicitly unmapped (or cut off by brk)
   bool pagesDropped = false;  // released as a zombie: its pages were given back then
   // The address range is still mapped on this region's behalf (live, or a
@@ -106,6 +108,7 @@ struct Region {
 // teardown census needs (views.cc).
 struct EnvRegions {
   List<Region, &Region::envLinks> regions;
+  HandleTable handles;
   bool mainThread = false;  // its end is the process's: nothing is given back then
   uint64_t nextViewSerial = 1;
   // See TakeCensus (views.cc): views from sentinelSerial on were made after
@@ -134,14 +137,16 @@ void Unref(Region* region);
 // A view of the region died: ranges only it pinned are unmapped, its reference dropped.
 void ViewGone(Region* region);
 
-// The opaque handle JS keeps; it holds one reference until DropHandle. The
-// handle has no native finalizer: lib/ calls dropHandle from a
-// FinalizationRegistry once its Region object is collected, which costs far
-// less per mapping than a Node-API finalizer (measured: ~0.1 vs ~0.7 us).
-// nullptr (nothing referenced) when the handle could not be made.
+// The handle JS keeps (a number, see HandleTable); it holds one reference
+// until DropHandle. The handle has no native finalizer: lib/ calls dropHandle
+// once it lets go (unmap), from a FinalizationRegistry once its owner is
+// collected (cheaper than a Node-API finalizer: measured ~0.1 vs ~0.7 us), or
+// right after the first view when the views alone keep the region (the
+// syscall layer). nullptr (nothing referenced) when it could not be made.
 napi_value WrapRegion(napi_env env, Region* region);
+// Does nothing the second time: a handle dropped already, or stale.
 void DropHandle(Region* region);
-// nullptr (no exception) when value is not a region handle.
+// nullptr (no exception) when value is not the handle of a region not yet disposed.
 Region* UnwrapRegion(napi_env env, napi_value value);
 
 // Explicit unmap of a region and everything placed inside it: every view we

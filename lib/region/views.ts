@@ -67,7 +67,9 @@ class ViewStamp extends Passthrough {
 
 /** An external ArrayBuffer over [offset, offset + length) of the region. */
 export function createView(region: Region, offset: number, length: number, syscall: string): ArrayBuffer {
-  const buffer = check(native.view(region.handle, offset, length), syscall)
+  const handOver = region.handleGoesToNextView
+  const buffer = check(native.view(region.handle, offset, length, handOver), syscall)
+  if (handOver) region.handleTakenByView()
   ViewStamp.stamp(buffer, { region, offset, length, generation: region.generation })
   noteViewMade()
   return buffer
