@@ -31,7 +31,10 @@ const handles = new FinalizationRegistry<RegionHandle>((handle) => native.dropHa
 // Owners are registered at the end of the job that made them, and those
 // unmapped by then never are: a registration, and the collector's work and
 // the callback that follow it, cost about as much as the mmap() itself.
+// A job that maps many registers them every REGISTER_BATCH mappings, so the
+// list does not keep thousands of unmapped Regions alive into old space.
 let unregistered: Region[] = []
+const REGISTER_BATCH = 64
 
 function registerOwners(): void {
   const owners = unregistered
@@ -62,6 +65,7 @@ export class Region {
     this.#size = size
     if (keeper === 'owner') {
       if (unregistered.length === 0) queueMicrotask(registerOwners)
+      else if (unregistered.length >= REGISTER_BATCH) registerOwners()
       unregistered.push(this)
     }
   }
