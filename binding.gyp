@@ -21,6 +21,8 @@
         "native/addon.cc",
         "native/region.cc",
         "native/views.cc",
+        "native/pending_frees.cc",
+        "native/handle_table.cc",
         "native/env.cc",
         "native/async_wait.cc",
         "native/waiter.cc",

@@ -31,7 +31,7 @@ function grow(increment: number, syscall: string): ArrayBuffer {
   if (!isMainThread) throw refused(syscall, 'thread')
   const result = native.heapGrow(increment)
   if (typeof result === 'string') throw refused(syscall, result)
-  return createView(new Region(check(result, syscall), increment, 'heap'), 0, increment, syscall)
+  return createView(new Region(check(result, syscall), increment, 'heap', 'private', 0, 'views'), 0, increment, syscall)
 }
 
 function shrinkTo(newTop: bigint, syscall: string): void {

@@ -911,7 +911,6 @@ export class Mapping implements Disposable {
    * ```
    */
   unmap(): void {
-    if (this.#region.unmapped) return
     this.#region.unmap()
     this.#buffer = undefined
   }

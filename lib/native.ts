@@ -3,8 +3,8 @@
 // turns that into an Error. lib/ also validates every argument before calling.
 import { loadAddon, packageRoot } from './addon.js'
 
-/** Opaque native handle of one mapped region (or one sbrk growth). */
-export type RegionHandle = { readonly __brand: 'mman.Region' }
+/** Native handle of one mapped region (or one sbrk growth): a number that means nothing to anyone else. */
+export type RegionHandle = number & { readonly __brand: 'mman.Region' }
 
 type Constants = Record<'PROT' | 'MAP' | 'MADV' | 'MS' | 'MFD' | 'MREMAP' | 'MLOCK' | 'SEAL', Record<string, number>>
 
@@ -20,8 +20,10 @@ export interface Native {
     | 'unaligned'
     | 'not-owned'
     | 'overlaps'
-  munmap(region: RegionHandle): number
-  view(region: RegionHandle, offset: number, length: number): ArrayBuffer | number
+  /** dropHandle: lib/ lets go of the handle once the region is unmapped. */
+  munmap(region: RegionHandle, dropHandle: boolean): number
+  /** dropHandle: from now on the views alone keep the region. */
+  view(region: RegionHandle, offset: number, length: number, dropHandle: boolean): ArrayBuffer | number
   sharedView(region: RegionHandle, offset: number, length: number): SharedArrayBuffer | number
   address(region: RegionHandle): bigint
   released(region: RegionHandle): boolean

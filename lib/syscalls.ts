@@ -103,7 +103,7 @@ export function mmap(
       length,
     )
   }
-  const mapped = mapRegion({ addr, length, prot, flags, fd, offset, ...opts })
+  const mapped = mapRegion({ addr, length, prot, flags, fd, offset, ...opts, keeper: 'views' })
   try {
     return createView(mapped.region, mapped.delta, mapped.length, 'mmap')
   } catch (error) {
@@ -145,8 +145,9 @@ export function mmap(
 export function munmap(buf: MappedMemory): void {
   const span = spanOf(buf, 'buf', true)
   requireMapped(span, 'buf', 'munmap')
-  if (span.region.unmapped) return
   if (!span.wholeBuffer) {
+    // Every view of an unmapped region is detached, so it names no whole buffer.
+    if (span.region.unmapped) return
     spanOf(buf, 'buf') // a buffer mremap() detached is ERR_INVALID_STATE, which says so
     throw invalidArgValue(
       'buf',

@@ -114,13 +114,19 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   return Napi::Value(env, handle);
 }
 
+// munmap(handle, dropHandle) -> 0 | -errno. Unmapping a region released
+// already (by an earlier munmap, or with the region it was placed in) does
+// nothing. dropHandle: lib/ lets go of the handle once it is unmapped.
 Napi::Value Munmap(const Napi::CallbackInfo& info) {
   Region* region = RegionArg(info, 0);
   if (region == nullptr) return Errno(info.Env(), -EINVAL);
-  return Errno(info.Env(), Release(info.Env(), region));
+  const int rc = Release(info.Env(), region);
+  if (rc == 0 && BoolArg(info, 1)) DropHandle(region);
+  return Errno(info.Env(), rc);
 }
 
-// view(handle, offset, length) -> ArrayBuffer | -errno
+// view(handle, offset, length, dropHandle) -> ArrayBuffer | -errno.
+// dropHandle: from now on the views alone keep the region (see WrapRegion).
 Napi::Value RegionView(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Region* region = RegionArg(info, 0);
@@ -132,6 +138,7 @@ Napi::Value RegionView(const Napi::CallbackInfo& info) {
   napi_value buffer;
   int rc = CreateView(env, region, static_cast<size_t>(offset), static_cast<size_t>(length), &buffer);
   if (rc != 0) return Errno(env, rc);
+  if (BoolArg(info, 3)) DropHandle(region);
   return Napi::Value(env, buffer);
 }
 
@@ -159,6 +166,7 @@ Napi::Value RegionDropHandle(const Napi::CallbackInfo& info) {
 
 // lifetimeCounts() -> [regions not yet disposed, zombie ranges not yet unmapped]
 Napi::Value LifetimeCounts(const Napi::CallbackInfo& info) {
+  FlushFrees(info.Env());
   Napi::Array counts = Napi::Array::New(info.Env(), 2);
   counts.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(LiveRegions())));
   counts.Set(1u, Napi::Number::New(info.Env(), static_cast<double>(ZombieRanges())));
@@ -176,6 +184,7 @@ Napi::Value TeardownRelease(const Napi::CallbackInfo& info) {
 // Counted here, through a small buffer: near vm.max_map_count, a string of
 // the whole file could need memory the process can no longer map.
 Napi::Value VmaCount(const Napi::CallbackInfo& info) {
+  FlushFrees(info.Env());
   const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno(info.Env(), -errno);
   char chunk[16384];

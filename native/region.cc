@@ -21,8 +21,6 @@ namespace {
 std::atomic<long> liveRegions{0};
 std::atomic<long> zombieRanges{0};
 
-const napi_type_tag kRegionTag = {0x6d6d616e72656769ULL, 0x6f6e68616e646c65ULL};
-
 std::mutex& Orphans() {
   static std::mutex* mutex = new std::mutex();
   return *mutex;
@@ -59,6 +57,51 @@ int MakeZombie(const Region* region, uintptr_t base, size_t size) {
 void FreeZombie(uintptr_t base, size_t size) {
   munmap(reinterpret_cast<void*>(base), size);
   zombieRanges--;
+}
+
+void FlushQueuedFrees(napi_env env, napi_value /*js_callback*/, void* /*context*/, void* /*data*/) {
+  // A null env: the function is closing with its env, which flushes at its end.
+  if (env == nullptr) return;
+  EnvRegions* regions = EnvOf(env)->regions;
+  if (regions == nullptr) return;
+  regions->flushScheduled = false;
+  zombieRanges -= regions->frees.Flush();
+}
+
+void StopFlusher(void* arg) {
+  EnvRegions* regions = static_cast<EnvRegions*>(arg);
+  napi_release_threadsafe_function(regions->flusher, napi_tsfn_abort);
+  regions->flusher = nullptr;
+  regions->flushScheduled = false;
+}
+
+// The batch goes back at the end of this event-loop turn: a threadsafe
+// function's call runs at the loop's next poll, after the finalizers
+// (immediates) that fill the batch. False when that cannot be arranged.
+bool ScheduleFlush(napi_env env, EnvRegions* regions) {
+  if (regions->flushScheduled) return true;
+  if (regions->flusher == nullptr) {
+    napi_value name;
+    if (napi_create_string_utf8(env, "mman.freeZombies", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr, FlushQueuedFrees,
+                                        &regions->flusher) != napi_ok) {
+      regions->flusher = nullptr;
+      return false;
+    }
+    // Giving ranges back must not keep the process alive.
+    napi_unref_threadsafe_function(env, regions->flusher);
+    napi_add_env_cleanup_hook(env, StopFlusher, regions);
+  }
+  regions->flushScheduled = napi_call_threadsafe_function(regions->flusher, nullptr, napi_tsfn_nonblocking) == napi_ok;
+  return regions->flushScheduled;
+}
+
+// A zombie whose pages are gone and that nothing can reach: its range goes
+// back with the env's batch, at the end of this turn or once the batch is full.
+void FreeZombieLater(napi_env env, uintptr_t base, size_t size) {
+  EnvRegions* regions = EnvOf(env)->regions;
+  zombieRanges -= regions->frees.Add(base, size);
+  if (regions->frees.Count() > 0 && !ScheduleFlush(env, regions)) zombieRanges -= regions->frees.Flush();
 }
 
 // Gives a child's range back to its parent as the PROT_NONE reservation it
@@ -101,14 +144,16 @@ void FreeUnpinnedZombies(Region* region) {
     if (ViewsOverlap(region, zombie->start, zombie->length)) {
       link = &zombie->next;
     } else {
-      FreeZombie(zombie->start, zombie->length);
+      FreeZombieLater(region->env, zombie->start, zombie->length);
       *link = zombie->next;
       delete zombie;
     }
   }
 }
 
-void Delete(Region* region) {
+// `handles` is the table of the region's env, or nullptr once that env has ended.
+void Delete(Region* region, HandleTable* handles) {
+  if (handles != nullptr && region->handleSlot != UINT32_MAX) handles->Remove(region->handleSlot);
   delete region;
   liveRegions--;
 }
@@ -116,19 +161,23 @@ void Delete(Region* region) {
 void Dispose(Region* region) {
   if (region->kind == RegionKind::Mapped) {
     if (region->holdsRange) {
-      if (region->parent == nullptr) {
-        munmap(reinterpret_cast<void*>(region->base), region->size);
+      if (region->parent == nullptr && region->pagesDropped) {
+        FreeZombieLater(region->env, region->base, region->size);
       } else {
-        // Waits through the parent's views may watch words here (the waiter thread reads them).
-        CancelWaits(region->env, region->base, region->size);
-        RestoreReservation(region->base, region->size);
+        if (region->parent == nullptr) {
+          munmap(reinterpret_cast<void*>(region->base), region->size);
+        } else {
+          // Waits through the parent's views may watch words here (the waiter thread reads them).
+          CancelWaits(region->env, region->base, region->size);
+          RestoreReservation(region->base, region->size);
+        }
+        if (region->released) zombieRanges--;
       }
-      if (region->released) zombieRanges--;
     }
     MarkReleased(region);
     while (Zombie* zombie = region->zombies) {
       region->zombies = zombie->next;
-      FreeZombie(zombie->start, zombie->length);
+      FreeZombieLater(region->env, zombie->start, zombie->length);
       delete zombie;
     }
   }
@@ -137,8 +186,9 @@ void Dispose(Region* region) {
     region->parent->children.Remove(region);
     Unref(region->parent);
   }
-  EnvOf(region->env)->regions->regions.Remove(region);
-  Delete(region);
+  EnvRegions* regions = EnvOf(region->env)->regions;
+  regions->regions.Remove(region);
+  Delete(region, &regions->handles);
 }
 
 Region* TopOf(Region* region) {
@@ -160,19 +210,19 @@ void PostOrder(Region* region, Visit visit) {
 // Deletes a tree of regions of an ended env (out of its list, views gone),
 // giving its ranges back unless `keepMapped`: then they stay mapped for
 // whoever may still use them, counted among the ranges mman keeps.
-void DisposeEndedTree(Region* top, bool keepMapped) {
+void DisposeEndedTree(Region* top, bool keepMapped, HandleTable* handles) {
   const bool heldRange = top->holdsRange;
   if (heldRange && !keepMapped) munmap(reinterpret_cast<void*>(top->base), top->size);
   DropRange(top);
   if (heldRange && keepMapped) zombieRanges++;
-  PostOrder(top, [keepMapped](Region* region) {
+  PostOrder(top, [keepMapped, handles](Region* region) {
     while (Zombie* zombie = region->zombies) {
       region->zombies = zombie->next;
       if (!keepMapped) FreeZombie(zombie->start, zombie->length);
       delete zombie;
     }
     CloseFile(region);
-    Delete(region);
+    Delete(region, handles);
   });
 }
 
@@ -199,6 +249,11 @@ size_t PageSize() {
 }
 
 long LiveRegions() { return liveRegions.load(); }
+
+void FlushFrees(napi_env env) {
+  EnvRegions* regions = EnvOf(env)->regions;
+  if (regions != nullptr) zombieRanges -= regions->frees.Flush();
+}
 long ZombieRanges() { return zombieRanges.load(); }
 
 void LockOrphans() { Orphans().lock(); }
@@ -285,11 +340,16 @@ void Unref(Region* region) {
 }
 
 napi_value WrapRegion(napi_env env, Region* region) {
+  HandleTable& handles = EnvOf(env)->regions->handles;
+  uint32_t slot = 0;
+  const double id = handles.Add(region, &slot);
   napi_value handle;
-  if (napi_create_external(env, region, nullptr, nullptr, &handle) != napi_ok ||
-      napi_type_tag_object(env, handle, &kRegionTag) != napi_ok) {
+  if (id < 0) return nullptr;
+  if (napi_create_double(env, id, &handle) != napi_ok) {
+    handles.Remove(slot);
     return nullptr;
   }
+  region->handleSlot = slot;
   Ref(region);
   region->handleAlive = true;
   return handle;
@@ -302,15 +362,10 @@ void DropHandle(Region* region) {
 }
 
 Region* UnwrapRegion(napi_env env, napi_value value) {
-  napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return nullptr;
-  bool tagged = false;
-  if (napi_check_object_type_tag(env, value, &kRegionTag, &tagged) != napi_ok || !tagged) {
-    return nullptr;
-  }
-  void* data = nullptr;
-  if (napi_get_value_external(env, value, &data) != napi_ok) return nullptr;
-  return static_cast<Region*>(data);
+  double handle = -1;
+  if (napi_get_value_double(env, value, &handle) != napi_ok) return nullptr;
+  EnvRegions* regions = EnvOf(env)->regions;
+  return regions == nullptr ? nullptr : regions->handles.Find(handle);
 }
 
 bool HasPendingAsync(const Region* region) {
@@ -351,6 +406,7 @@ int Release(napi_env env, Region* region) {
     if (!AnySharedViews(region)) {
       int rc = MakeZombie(region, region->base, region->size);
       if (rc != 0) return rc;
+      region->pagesDropped = true;
     }
     zombieRanges++;
     // The parent's range covers every child's range too.
@@ -462,6 +518,7 @@ bool ReleaseHeap(napi_env env, Region* region, uintptr_t cut) {
 void EndEnvRegions(napi_env env, EnvRegions* regions) {
   // The main thread's env ends with the process: the kernel takes it all back.
   if (!regions->mainThread) {
+    zombieRanges -= regions->frees.Flush();
     while (Region* first = regions->regions.Front()) {
       Region* top = TopOf(first);
       PostOrder(top, [regions](Region* region) { regions->regions.Remove(region); });
@@ -476,7 +533,7 @@ void EndEnvRegions(napi_env env, EnvRegions* regions) {
           region->abandoned = pinned;
         });
       } else {
-        DisposeEndedTree(top, pinned);
+        DisposeEndedTree(top, pinned, &regions->handles);
       }
     }
   }
@@ -487,7 +544,7 @@ void EndEnvRegions(napi_env env, EnvRegions* regions) {
 void OrphanViewGone(View* view) {
   Region* top = TopOf(view->region);
   UnlistView(view);
-  if (!AnyViews(top)) DisposeEndedTree(top, top->abandoned);
+  if (!AnyViews(top)) DisposeEndedTree(top, top->abandoned, nullptr);
 }
 
 }  // namespace mman

@@ -20,7 +20,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "handle_table.h"
 #include "links.h"
+#include "pending_frees.h"
 
 namespace mman {
 
@@ -89,7 +91,9 @@ struct Region {
   // the plain hints, or a MAP_FIXED child touched some of them.
   bool pagesAltered = false;
   bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
+  uint32_t handleSlot = UINT32_MAX;  // in its env's HandleTable, while its handle finds it
   bool released = false;  // explicitly unmapped (or cut off by brk)
+  bool pagesDropped = false;  // released as a zombie: its pages were given back then
   // The address range is still mapped on this region's behalf (live, or a
   // zombie after release) and must be given back when it is disposed. False
   // for heap regions, and for children whose parent's range covers them.
@@ -104,6 +108,7 @@ struct Region {
 // teardown census needs (views.cc).
 struct EnvRegions {
   List<Region, &Region::envLinks> regions;
+  HandleTable handles;
   bool mainThread = false;  // its end is the process's: nothing is given back then
   uint64_t nextViewSerial = 1;
   // See TakeCensus (views.cc): views from sentinelSerial on were made after
@@ -113,6 +118,9 @@ struct EnvRegions {
   uintptr_t sentinelId = 0;
   napi_ref sentinel = nullptr;
   bool censusTaken = false;
+  PendingFrees frees;  // zombies no view can reach, unmapped in batches
+  napi_threadsafe_function flusher = nullptr;  // unmaps them at the end of the turn
+  bool flushScheduled = false;
 };
 
 // The env's books, made on first use; nullptr when that allocation fails.
@@ -129,14 +137,16 @@ void Unref(Region* region);
 // A view of the region died: ranges only it pinned are unmapped, its reference dropped.
 void ViewGone(Region* region);
 
-// The opaque handle JS keeps; it holds one reference until DropHandle. The
-// handle has no native finalizer: lib/ calls dropHandle from a
-// FinalizationRegistry once its Region object is collected, which costs far
-// less per mapping than a Node-API finalizer (measured: ~0.1 vs ~0.7 us).
-// nullptr (nothing referenced) when the handle could not be made.
+// The handle JS keeps (a number, see HandleTable); it holds one reference
+// until DropHandle. The handle has no native finalizer: lib/ calls dropHandle
+// once it lets go (unmap), from a FinalizationRegistry once its owner is
+// collected (cheaper than a Node-API finalizer: measured ~0.1 vs ~0.7 us), or
+// right after the first view when the views alone keep the region (the
+// syscall layer). nullptr (nothing referenced) when it could not be made.
 napi_value WrapRegion(napi_env env, Region* region);
+// Does nothing the second time: a handle dropped already, or stale.
 void DropHandle(Region* region);
-// nullptr (no exception) when value is not a region handle.
+// nullptr (no exception) when value is not the handle of a region not yet disposed.
 Region* UnwrapRegion(napi_env env, napi_value value);
 
 // Explicit unmap of a region and everything placed inside it: every view we
@@ -168,6 +178,9 @@ size_t PageSize();
 
 // Regions not yet disposed, in the whole process: what a leak would make grow.
 long LiveRegions();
+// Unmaps the env's zombies that wait to be given back in a batch, so that
+// counts (of ranges, of VMAs) are exact.
+void FlushFrees(napi_env env);
 // Ranges mman keeps mapped that no live region uses: zombies (whole released
 // regions and remap leftovers) not yet unmapped, and what an ended env left
 // behind because another thread may still use it.

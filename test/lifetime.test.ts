@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   MADV, MAP, PROT, addressOf, madvise, mapAnonymous, mmap, mprotect, msync, munmap, pageSize, maps, regionCounts, vmaAt,
 } from '../lib/index.js'
+import { native, type RegionHandle } from '../lib/native.js'
 import { collectUntil, runChild, thrown, vmaContaining } from './helpers.js'
 
 // Containment, not VMA boundaries: the kernel may merge a mapping with an adjacent one.
@@ -165,5 +166,37 @@ describe('GC finalization', () => {
     // Some of the 2,000 freed pages may have been mapped again by others since; not most.
     const vmas = maps()
     expect(addresses.filter((address) => vmaAt(address, vmas) !== undefined).length).toBeLessThan(100)
+  })
+})
+
+describe('region handles', () => {
+  const mapPage = () => native.mmap(0n, pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0, false) as RegionHandle
+
+  it('a handle whose region is gone finds nothing, also once its slot holds another region', () => {
+    const gone = mapPage()
+    expect(native.address(gone)).not.toBe(0n)
+    expect(native.munmap(gone, true)).toBe(0)
+    expect(native.address(gone)).toBe(0n)
+    expect(native.released(gone)).toBe(true)
+    expect(native.view(gone, 0, pageSize, false)).toBeLessThan(0)
+    expect(native.munmap(gone, true)).toBeLessThan(0)
+    // The freed slot is used again at once, with a new generation.
+    const next = mapPage()
+    expect(native.address(next)).not.toBe(0n)
+    expect(native.address(gone)).toBe(0n)
+    expect(native.view(gone, 0, pageSize, false)).toBeLessThan(0)
+    expect(native.munmap(next, true)).toBe(0)
+  })
+
+  it('numbers that are no handle, and values that are no number, find nothing', () => {
+    const live = mapPage()
+    const forged: unknown[] = [0, 1, -1, 0.5, NaN, Infinity, -Infinity, 2 ** 53, 2 ** 60, live + 1, live + 2 ** 24, live - 2 ** 24, live + 0.5, `${live}`, {}, undefined, null, BigInt(live)]
+    for (const handle of forged) {
+      expect(native.address(handle as RegionHandle)).toBe(0n)
+      expect(native.view(handle as RegionHandle, 0, pageSize, false)).toBeLessThan(0)
+      expect(native.munmap(handle as RegionHandle, true)).toBeLessThan(0)
+    }
+    expect(native.released(live)).toBe(false)
+    expect(native.munmap(live, true)).toBe(0)
   })
 })

@@ -8,7 +8,7 @@ import { native } from '../native.js'
 import { addressHint, bits, integer, mappingLength } from '../validate.js'
 import { roundDownToPage, roundUpToPage } from './pages.js'
 import { checkPolicy, fixedRefusal, mappableFile, protection, refuseBeyondEOF, type MapPolicy, type MappableFile } from './policy.js'
-import { Region } from './region.js'
+import { Region, type Keeper } from './region.js'
 import { spendVmas } from './vma-budget.js'
 
 export interface MapRequest extends MapPolicy {
@@ -20,6 +20,8 @@ export interface MapRequest extends MapPolicy {
   offset: unknown
   /** The fd's fstat, when the caller already has it. */
   file?: MappableFile
+  /** What keeps the region mapped (default: the Region object, until collected). */
+  keeper?: Keeper
 }
 
 /** A fresh mapping: the region, and where the caller's bytes start in it. */
@@ -57,6 +59,6 @@ export function mapRegion(request: MapRequest): MappedRegion {
   if (typeof result === 'string') throw fixedRefusal(addr, result)
   const handle = check(result, 'mmap')
   const backing = fileSize !== undefined ? 'file' : flags & MAP.SHARED ? 'shmem' : 'private'
-  const region = new Region(handle, roundUpToPage(length + delta), 'mapped', backing, offset - delta)
+  const region = new Region(handle, roundUpToPage(length + delta), 'mapped', backing, offset - delta, request.keeper)
   return { region, delta, length, prot, flags, fd, offset }
 }

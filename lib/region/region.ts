@@ -16,14 +16,39 @@ export type RegionKind = 'mapped' | 'heap'
  */
 export type Backing = 'private' | 'shmem' | 'file'
 
-// The native handle is referenced until its Region is collected; the addon
-// unmaps once the handle and every view are gone.
+/**
+ * What keeps the native region (the addon unmaps it once nothing does): its
+ * handle, held by the Region object until it is collected ('owner': a
+ * Mapping, SharedMemory), or its views alone ('views': the syscall layer and
+ * sbrk hand out only buffers, so the handle is let go with the first view).
+ */
+export type Keeper = 'owner' | 'views'
+
+// Drops the handle of an owner collected without unmap(). An owner unmapped
+// first is not unregistered: dropping a handle dropped already does nothing.
 const handles = new FinalizationRegistry<RegionHandle>((handle) => native.dropHandle(handle))
+
+// Owners are registered at the end of the job that made them, and those
+// unmapped by then never are: a registration, and the collector's work and
+// the callback that follow it, cost about as much as the mmap() itself.
+// A job that maps many registers them every REGISTER_BATCH mappings, so the
+// list does not keep thousands of unmapped Regions alive into old space.
+let unregistered: Region[] = []
+const REGISTER_BATCH = 64
+
+function registerOwners(): void {
+  const owners = unregistered
+  unregistered = []
+  for (const region of owners) {
+    if (!region.unmappedByOwner) handles.register(region, region.handle)
+  }
+}
 
 export class Region {
   #size: number
   #generation = 0
-  #dropped = false
+  #unmapped = false
+  #holdsHandle = true
 
   /**
    * @param size bytes, page-rounded for mappings
@@ -35,9 +60,19 @@ export class Region {
     readonly kind: RegionKind,
     readonly backing: Backing = 'private',
     readonly fileOffset = 0,
+    readonly keeper: Keeper = 'owner',
   ) {
     this.#size = size
-    handles.register(this, handle, this)
+    if (keeper === 'owner') {
+      if (unregistered.length === 0) queueMicrotask(registerOwners)
+      else if (unregistered.length >= REGISTER_BATCH) registerOwners()
+      unregistered.push(this)
+    }
+  }
+
+  /** Unmapped through this object (not by a parent or brk()): its handle is dropped already. */
+  get unmappedByOwner(): boolean {
+    return this.#unmapped
   }
 
   get size(): number {
@@ -51,25 +86,34 @@ export class Region {
 
   /** Unmapped explicitly, or together with the region it was placed in (MAP_FIXED), or released by brk(). */
   get unmapped(): boolean {
-    return this.#dropped || native.released(this.handle)
+    return this.#unmapped || native.released(this.handle)
   }
 
   get address(): bigint {
-    return this.#dropped ? 0n : native.address(this.handle)
+    return this.#unmapped ? 0n : native.address(this.handle)
+  }
+
+  /** Whether the next view made takes the handle over (the first view of a region its views keep, see Keeper). */
+  get handleGoesToNextView(): boolean {
+    return this.keeper === 'views' && this.#holdsHandle
+  }
+
+  /** The addon let go of the handle with the view just made. */
+  handleTakenByView(): void {
+    this.#holdsHandle = false
   }
 
   /** munmap(2) of the whole region and whatever was placed inside it. Does nothing the second time. */
   unmap(): void {
-    if (this.#dropped) return
+    if (this.#unmapped) return
     // Never refused: it is how memory comes back.
     noteUnmap()
-    check(native.munmap(this.handle), 'munmap', (code) =>
+    // Nothing will use the handle again: the addon lets it go with the unmap rather than after a GC.
+    check(native.munmap(this.handle, this.#holdsHandle), 'munmap', (code) =>
       code === 'EBUSY' ? 'an async msync/populate on this mapping has not finished' : undefined,
     )
-    // Nothing will use the handle again: let the addon free it now rather than after a GC.
-    this.#dropped = true
-    handles.unregister(this)
-    native.dropHandle(this.handle)
+    this.#unmapped = true
+    this.#holdsHandle = false
   }
 
   /** mremap(2) to `newSize` bytes (policy checked by the caller): it may move, and every view is detached. */
