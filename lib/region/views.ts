@@ -61,7 +61,7 @@ class ViewStamp extends Passthrough {
   }
 
   static recordOf(buffer: object): ViewRecord | undefined {
-    return #record in buffer ? (buffer as unknown as ViewStamp).#record : undefined
+    return #record in buffer ? (buffer).#record : undefined
   }
 }
 
