@@ -54,10 +54,20 @@ async function phase(name: string, cycles: number, body: (i: number) => void): P
   }
   const { regions: regionsAfter, reservedRanges: zombiesAfter } = regionCounts()
   return {
-    phase: name, cycles, seconds: (performance.now() - start) / 1e3, regionsBefore, regionsAfter,
-    zombiesBefore, zombiesPeak, zombiesAfter,
-    vmasBefore, vmasPeak, vmasAfter: vmaCount(),
-    rssBeforeMiB, rssPeakMiB, rssAfterMiB: rssMiB(),
+    phase: name,
+    cycles,
+    seconds: (performance.now() - start) / 1e3,
+    regionsBefore,
+    regionsAfter,
+    zombiesBefore,
+    zombiesPeak,
+    zombiesAfter,
+    vmasBefore,
+    vmasPeak,
+    vmasAfter: vmaCount(),
+    rssBeforeMiB,
+    rssPeakMiB,
+    rssAfterMiB: rssMiB(),
   }
 }
 
@@ -107,8 +117,10 @@ export async function soak(cycles: number): Promise<PhaseResult[]> {
  * and 24 alike), where a leak of even one VMA in a hundred cycles would add 1,000.
  */
 export const held = (r: PhaseResult) =>
-  r.regionsAfter <= r.regionsBefore && r.zombiesAfter <= r.zombiesBefore &&
-  r.vmasAfter - r.vmasBefore < Math.max(256, r.cycles / 100) && r.rssPeakMiB - r.rssBeforeMiB < 256
+  r.regionsAfter <= r.regionsBefore &&
+  r.zombiesAfter <= r.zombiesBefore &&
+  r.vmasAfter - r.vmasBefore < Math.max(256, r.cycles / 100) &&
+  r.rssPeakMiB - r.rssBeforeMiB < 256
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (gc === undefined) {
@@ -117,12 +129,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const cycles = Number(process.argv[2] ?? 100_000)
   const results = await soak(cycles)
-  console.log('| phase | cycles | s | live regions before / after | reserved ranges before / peak / after | VMAs before / peak / after | RSS MiB before / peak / after | held |')
+  console.log(
+    '| phase | cycles | s | live regions before / after | reserved ranges before / peak / after | VMAs before / peak / after | RSS MiB before / peak / after | held |',
+  )
   console.log('|---|---:|---:|---:|---:|---:|---:|---|')
   for (const r of results) {
-    console.log(`| ${r.phase} | ${r.cycles} | ${r.seconds.toFixed(1)} | ${r.regionsBefore} / ${r.regionsAfter} | ` +
-      `${r.zombiesBefore} / ${r.zombiesPeak} / ${r.zombiesAfter} | ${r.vmasBefore} / ${r.vmasPeak} / ${r.vmasAfter} | ` +
-      `${r.rssBeforeMiB.toFixed(0)} / ${r.rssPeakMiB.toFixed(0)} / ${r.rssAfterMiB.toFixed(0)} | ${held(r) ? 'yes' : 'NO'} |`)
+    console.log(
+      `| ${r.phase} | ${r.cycles} | ${r.seconds.toFixed(1)} | ${r.regionsBefore} / ${r.regionsAfter} | ` +
+        `${r.zombiesBefore} / ${r.zombiesPeak} / ${r.zombiesAfter} | ${r.vmasBefore} / ${r.vmasPeak} / ${r.vmasAfter} | ` +
+        `${r.rssBeforeMiB.toFixed(0)} / ${r.rssPeakMiB.toFixed(0)} / ${r.rssAfterMiB.toFixed(0)} | ${held(r) ? 'yes' : 'NO'} |`,
+    )
   }
   process.exitCode = results.every(held) ? 0 : 1
 }

@@ -17,7 +17,8 @@ const nodeGypBuild = createRequire(import.meta.url)('node-gyp-build') as (dir: s
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'binding.gyp'))) {
-    if (dirname(dir) === dir) throw new Error(`mman: cannot find the package root (binding.gyp) above ${import.meta.url}`)
+    if (dirname(dir) === dir)
+      throw new Error(`mman: cannot find the package root (binding.gyp) above ${import.meta.url}`)
     dir = dirname(dir)
   }
   return dir
@@ -35,9 +36,12 @@ export function loadAddon(dir: string): unknown {
     // node-gyp-build's own words: the target it found no binary for, or the binary that did not load and why.
     const tried = (error as Error).message.trim().replace(/\s*\n\s*/g, '; ')
     throw Object.assign(
-      new Error(`mman: no native addon loads from ${dir}: ${tried}. The package ships prebuilt binaries for ${shippedPrebuilds(dir)}. ${REBUILD_HINT}`, {
-        cause: error,
-      }),
+      new Error(
+        `mman: no native addon loads from ${dir}: ${tried}. The package ships prebuilt binaries for ${shippedPrebuilds(dir)}. ${REBUILD_HINT}`,
+        {
+          cause: error,
+        },
+      ),
       { code: 'ERR_MMAN_NO_NATIVE_BUILD' },
     )
   }
@@ -46,7 +50,9 @@ export function loadAddon(dir: string): unknown {
 /** The prebuilt binaries in `dir`, by target ("linux-x64 (mman.glibc.node), ..."), for the error message. */
 function shippedPrebuilds(dir: string): string {
   const prebuilds = join(dir, 'prebuilds')
-  const targets = existsSync(prebuilds) ? readdirSync(prebuilds, { withFileTypes: true }).filter((entry) => entry.isDirectory()) : []
+  const targets = existsSync(prebuilds)
+    ? readdirSync(prebuilds, { withFileTypes: true }).filter((entry) => entry.isDirectory())
+    : []
   if (targets.length === 0) return 'no target (this copy has no prebuilds/)'
   return targets.map((target) => `${target.name} (${readdirSync(join(prebuilds, target.name)).join(', ')})`).join(', ')
 }

@@ -168,4 +168,6 @@ export const KNOWN_MAP_BITS = (() => {
 })()
 export const KNOWN_MS_BITS = union(MS)
 export const KNOWN_MFD_BITS = union(MFD)
-export const KNOWN_MADV_VALUES: ReadonlySet<number> = new Set(Object.values(MADV).filter((v): v is number => v !== undefined))
+export const KNOWN_MADV_VALUES: ReadonlySet<number> = new Set(
+  Object.values(MADV).filter((v): v is number => v !== undefined),
+)

@@ -120,11 +120,13 @@ const FILE_MODES = {
 export function mapFile(file: string | Buffer | URL | number, options?: MapFileOptions): Mapping {
   const opts = optionsObject<MapFileOptions>(options)
   const mode = opts.mode === undefined ? 'r' : opts.mode
-  if (typeof mode !== 'string' || !Object.hasOwn(FILE_MODES, mode)) throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
+  if (typeof mode !== 'string' || !Object.hasOwn(FILE_MODES, mode))
+    throw invalidArgValue('options.mode', mode, "must be 'r', 'rw' or 'cow'")
   const { open, prot, share } = FILE_MODES[mode]
   const offset = opts.offset === undefined ? 0 : integer(opts.offset, 'options.offset', 0)
   const populate = flag(opts.populate, 'options.populate')
-  const advice = opts.advice === undefined ? undefined : oneOf(opts.advice, 'options.advice', KNOWN_MADV_VALUES, 'MADV value')
+  const advice =
+    opts.advice === undefined ? undefined : oneOf(opts.advice, 'options.advice', KNOWN_MADV_VALUES, 'MADV value')
   const ownsFd = typeof file !== 'number'
   // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, blocking the whole process.
   const fd = ownsFd ? openSync(file, open | O_NONBLOCK) : fileDescriptor(file, 'file')
@@ -132,9 +134,14 @@ export function mapFile(file: string | Buffer | URL | number, options?: MapFileO
     const stat = mappableFile(fd)
     let length = opts.length
     if (length === undefined) {
-      if (stat.kind !== 'file') throw invalidArgValue('options.length', length, `is needed: a ${stat.kind} has no size to map`)
+      if (stat.kind !== 'file')
+        throw invalidArgValue('options.length', length, `is needed: a ${stat.kind} has no size to map`)
       if (stat.size === 0) {
-        throw invalidArgValue('file', file, 'is an empty file: there is nothing to map (write to it first, or pass options.length with allowBeyondEOF)')
+        throw invalidArgValue(
+          'file',
+          file,
+          'is an empty file: there is nothing to map (write to it first, or pass options.length with allowBeyondEOF)',
+        )
       }
       if (offset >= stat.size) {
         throw outOfRange('options.offset', `< ${stat.size} (the file size) to map the rest of the file`, offset)
@@ -142,8 +149,14 @@ export function mapFile(file: string | Buffer | URL | number, options?: MapFileO
       length = stat.size - offset
     }
     const mapped = mapRegion({
-      addr: null, length, prot, flags: share | (populate ? MAP.POPULATE : 0), fd, offset,
-      allowBeyondEOF: opts.allowBeyondEOF, file: stat,
+      addr: null,
+      length,
+      prot,
+      flags: share | (populate ? MAP.POPULATE : 0),
+      fd,
+      offset,
+      allowBeyondEOF: opts.allowBeyondEOF,
+      file: stat,
     })
     const mapping = new Mapping(mapped, ownsFd ? -1 : fd)
     return advice === undefined ? mapping : advised(mapping, advice)
@@ -209,7 +222,8 @@ export interface MapAnonymousOptions {
  */
 export function mapAnonymous(length: number, options?: MapAnonymousOptions): Mapping {
   const opts = optionsObject<MapAnonymousOptions>(options)
-  const bitIf = (name: 'shared' | 'populate' | 'noReserve', bit: number) => (flag(opts[name], `options.${name}`) ? bit : 0)
+  const bitIf = (name: 'shared' | 'populate' | 'noReserve', bit: number) =>
+    flag(opts[name], `options.${name}`) ? bit : 0
   const hugePages = opts.hugePages
   if (hugePages !== undefined && hugePages !== 'hugetlb' && typeof hugePages !== 'boolean') {
     throw invalidArgValue('options.hugePages', hugePages, "must be true, false or 'hugetlb'")

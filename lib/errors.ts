@@ -76,7 +76,10 @@ function describe(value: unknown): string {
   if (typeof value === 'function' || typeof value === 'object') {
     let name: unknown
     try {
-      name = typeof value === 'function' ? value.name : (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name
+      name =
+        typeof value === 'function'
+          ? value.name
+          : (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name
     } catch {
       name = undefined
     }
@@ -85,9 +88,10 @@ function describe(value: unknown): string {
   }
   if (typeof value === 'symbol') return `type symbol (${value.description ?? ''})`
   if (typeof value === 'bigint') return `type bigint (${value}n)`
+  if (typeof value === 'string') return `type string ('${value.length > 28 ? `${value.slice(0, 25)}...` : value}')`
   // What is left is a number, a boolean or undefined: typeof does not narrow unknown that far.
   // eslint-disable-next-line @typescript-eslint/no-base-to-string
-  const shown = typeof value === 'string' ? `'${value.length > 28 ? `${value.slice(0, 25)}...` : value}'` : String(value)
+  const shown = String(value)
   return `type ${typeof value} (${shown})`
 }
 
@@ -117,10 +121,7 @@ export function outOfRange(name: string, range: string, actual: unknown): CodedE
 }
 
 export function invalidArgValue(name: string, actual: unknown, reason: string): CodedError<TypeError> {
-  return coded(
-    new TypeError(`The argument '${name}' ${reason}. Received ${shown(actual)}`),
-    'ERR_INVALID_ARG_VALUE',
-  )
+  return coded(new TypeError(`The argument '${name}' ${reason}. Received ${shown(actual)}`), 'ERR_INVALID_ARG_VALUE')
 }
 
 /** `new` on a class whose objects only the library makes (as Node's own such classes throw). */

@@ -10,8 +10,13 @@ export type FileKind = 'file' | 'directory' | 'fifo' | 'socket' | 'character dev
 
 const { S_IFMT, S_IFREG, S_IFDIR, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK, S_IFLNK } = fsConstants
 const KINDS = new Map<number, FileKind>([
-  [S_IFREG, 'file'], [S_IFDIR, 'directory'], [S_IFIFO, 'fifo'], [S_IFSOCK, 'socket'],
-  [S_IFCHR, 'character device'], [S_IFBLK, 'block device'], [S_IFLNK, 'symbolic link'],
+  [S_IFREG, 'file'],
+  [S_IFDIR, 'directory'],
+  [S_IFIFO, 'fifo'],
+  [S_IFSOCK, 'socket'],
+  [S_IFCHR, 'character device'],
+  [S_IFBLK, 'block device'],
+  [S_IFLNK, 'symbolic link'],
 ])
 
 function fileKind(mode: number): FileKind | undefined {
@@ -99,11 +104,25 @@ export function fstat(fd: number): Stat {
   const ctimeNs = ns(cSec!, cNsec!)
   const date = (timeNs: bigint) => new Date(Number(timeNs / 1_000_000n))
   return {
-    dev: dev!, ino: ino!, mode: mode!, nlink: nlink!, uid: uid!, gid: gid!, rdev: rdev!,
-    size: size!, blksize: blksize!, blocks: blocks!,
-    atimeNs, mtimeNs, ctimeNs,
-    atimeMs: atimeNs / 1_000_000n, mtimeMs: mtimeNs / 1_000_000n, ctimeMs: ctimeNs / 1_000_000n,
-    atime: date(atimeNs), mtime: date(mtimeNs), ctime: date(ctimeNs),
+    dev: dev!,
+    ino: ino!,
+    mode: mode!,
+    nlink: nlink!,
+    uid: uid!,
+    gid: gid!,
+    rdev: rdev!,
+    size: size!,
+    blksize: blksize!,
+    blocks: blocks!,
+    atimeNs,
+    mtimeNs,
+    ctimeNs,
+    atimeMs: atimeNs / 1_000_000n,
+    mtimeMs: mtimeNs / 1_000_000n,
+    ctimeMs: ctimeNs / 1_000_000n,
+    atime: date(atimeNs),
+    mtime: date(mtimeNs),
+    ctime: date(ctimeNs),
   }
 }
 

@@ -12,7 +12,8 @@ import { createView } from './region/views.js'
 import { integer, MAX_VIEW_LENGTH } from './validate.js'
 
 const REFUSALS = {
-  moved: "the program break is no longer where mman put it, so the top of the heap is malloc's and shrinking it would free memory in use",
+  moved:
+    "the program break is no longer where mman put it, so the top of the heap is malloc's and shrinking it would free memory in use",
   thread:
     "only the main thread may move the program break: it allocates from malloc's main arena, which grows and trims " +
     'the heap at any moment, and two threads moving the break at once are handed the same bytes',
@@ -21,7 +22,7 @@ const REFUSALS = {
     'or collected but not yet finalized: retry after the event loop turns)',
   threads:
     "this process has more threads than malloc has arenas, so another thread may be using malloc's main arena and " +
-    'move the break between mman\'s check and brk()',
+    "move the break between mman's check and brk()",
 } as const
 
 const refused = (syscall: string, reason: keyof typeof REFUSALS): Error =>
@@ -147,7 +148,8 @@ export function sbrk(increment: number | bigint): ArrayBuffer | bigint {
  * ```
  */
 export function brk(addr: bigint): ArrayBuffer | undefined {
-  if (typeof addr !== 'bigint') throw invalidArgType('addr', 'of type bigint (an address such as sbrk(0) returns)', addr)
+  if (typeof addr !== 'bigint')
+    throw invalidArgType('addr', 'of type bigint (an address such as sbrk(0) returns)', addr)
   const current = native.programBreak()
   if (addr > current) {
     const increment = addr - current

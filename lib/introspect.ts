@@ -348,10 +348,21 @@ export function smapsStats(start: bigint, end: bigint): MemoryStats {
   const to = validAddress(end, 'end')
   const byVma = smaps().filter((vma) => vma.start < to && from < vma.end)
   const stats: MemoryStats = {
-    size: 0, rss: 0, pss: 0, sharedClean: 0, sharedDirty: 0, privateClean: 0, privateDirty: 0,
-    anonymous: 0, anonHugePages: 0, swap: 0, vmas: byVma.length,
+    size: 0,
+    rss: 0,
+    pss: 0,
+    sharedClean: 0,
+    sharedDirty: 0,
+    privateClean: 0,
+    privateDirty: 0,
+    anonymous: 0,
+    anonHugePages: 0,
+    swap: 0,
+    vmas: byVma.length,
     exact: byVma.every((vma) => vma.start >= from && vma.end <= to),
-    flags: undefined, partialFlags: undefined, byVma,
+    flags: undefined,
+    partialFlags: undefined,
+    byVma,
   }
   for (const vma of byVma) {
     for (const [name, bytes] of Object.entries(vma.sizes)) {

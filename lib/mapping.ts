@@ -66,7 +66,8 @@ export class Mapping implements Disposable {
 
   /** @internal Use map(), mapFile() or mapAnonymous(). */
   constructor(mapped: MappedRegion, fd?: number) {
-    if (!((mapped as Partial<MappedRegion> | null)?.region instanceof Region)) throw illegalConstructor('map(), mapFile() or mapAnonymous()')
+    if (!((mapped as Partial<MappedRegion> | null)?.region instanceof Region))
+      throw illegalConstructor('map(), mapFile() or mapAnonymous()')
     this.#region = mapped.region
     this.#delta = mapped.delta
     this.#length = mapped.length
@@ -74,7 +75,8 @@ export class Mapping implements Disposable {
     this.#flags = mapped.flags
     this.#fd = fd ?? mapped.fd
     this.#offset = mapped.offset
-    this.#writesFile = mapped.region.backing === 'file' && (mapped.flags & MAP.SHARED) !== 0 && (mapped.prot & PROT.WRITE) !== 0
+    this.#writesFile =
+      mapped.region.backing === 'file' && (mapped.flags & MAP.SHARED) !== 0 && (mapped.prot & PROT.WRITE) !== 0
   }
 
   /**
@@ -819,7 +821,8 @@ export class Mapping implements Disposable {
     const length = integer(newLength, 'newLength', 1)
     const region = this.#region
     if (region.backing !== 'file') return this.remap(length)
-    if (!this.#writesFile) throw invalidState("resize() changes the file, which this mapping does not write: map it with mode 'rw'")
+    if (!this.#writesFile)
+      throw invalidState("resize() changes the file, which this mapping does not write: map it with mode 'rw'")
     const before = region.fileSize('fstat')
     const after = this.#offset + length
     if (after > before) {
@@ -997,7 +1000,8 @@ export class Mapping implements Disposable {
     this.#live()
     const offset = range.offset === undefined ? 0 : integer(range.offset, 'offset', 0, this.#length)
     const rest = this.#length - offset
-    if (range.length !== undefined) return { offset, length: integer(range.length, 'length', 0, Math.min(rest, maxLength)) }
+    if (range.length !== undefined)
+      return { offset, length: integer(range.length, 'length', 0, Math.min(rest, maxLength)) }
     if (rest > maxLength) {
       throw outOfRange(
         'length',
@@ -1015,7 +1019,9 @@ export class Mapping implements Disposable {
 
   /** A Buffer over part of the mapping, for searching: of its one buffer where it has one, else a window. */
   #windowAt(offset: number, length: number): Buffer {
-    return this.#length <= MAX_VIEW_LENGTH ? Buffer.from(this.buffer, offset, length) : Buffer.from(this.window(offset, length))
+    return this.#length <= MAX_VIEW_LENGTH
+      ? Buffer.from(this.buffer, offset, length)
+      : Buffer.from(this.window(offset, length))
   }
 
   /** A range rounded out to whole pages, relative to the region (what syscalls take). */
@@ -1030,7 +1036,10 @@ export class Mapping implements Disposable {
       throw invalidState('this system has no MADV_POPULATE_READ/WRITE (Linux >= 5.14)')
     }
     const copyOnWriteFile = (this.#flags & MAP.PRIVATE) !== 0 && (this.#flags & MAP.ANONYMOUS) === 0
-    const write = opts.write === undefined ? (this.#prot & PROT.WRITE) !== 0 && !copyOnWriteFile : boolean(opts.write, 'options.write')
+    const write =
+      opts.write === undefined
+        ? (this.#prot & PROT.WRITE) !== 0 && !copyOnWriteFile
+        : boolean(opts.write, 'options.write')
     return write ? MADV.POPULATE_WRITE : MADV.POPULATE_READ
   }
 }

@@ -14,12 +14,15 @@ export interface Native {
   /** Whether this runtime can make SharedArrayBuffers over memory it did not allocate (Node >= 22.23). */
   sharedViews: boolean
   /** A string says why MAP_FIXED was refused. */
-  mmap(hint: bigint, length: number, prot: number, flags: number, fd: number, offset: number, keepFd: boolean):
-    | RegionHandle
-    | number
-    | 'unaligned'
-    | 'not-owned'
-    | 'overlaps'
+  mmap(
+    hint: bigint,
+    length: number,
+    prot: number,
+    flags: number,
+    fd: number,
+    offset: number,
+    keepFd: boolean,
+  ): RegionHandle | number | 'unaligned' | 'not-owned' | 'overlaps'
   /** dropHandle: lib/ lets go of the handle once the region is unmapped. */
   munmap(region: RegionHandle, dropHandle: boolean): number
   /** dropHandle: from now on the views alone keep the region. */
@@ -53,7 +56,13 @@ export interface Native {
   fstat(fd: number, out: BigInt64Array): number
   memfdCreate(name: string, flags: number): number
   futexWait(region: RegionHandle, offset: number, expected: number, timeoutMs: number): number
-  futexWaitAsync(region: RegionHandle, offset: number, expected: number, timeoutMs: number, mayUseIoUring: boolean): Promise<number> | number
+  futexWaitAsync(
+    region: RegionHandle,
+    offset: number,
+    expected: number,
+    timeoutMs: number,
+    mayUseIoUring: boolean,
+  ): Promise<number> | number
   futexWake(region: RegionHandle, offset: number, count: number): number
   gettid(): number
   currentCpu(): number

@@ -25,7 +25,8 @@ export function needleBytes(needle: unknown): Uint8Array {
   else if (typeof needle === 'number') bytes = Uint8Array.of(integer(needle, 'needle', 0, 255))
   else if (ArrayBuffer.isView(needle)) bytes = new Uint8Array(needle.buffer, needle.byteOffset, needle.byteLength)
   else if (needle instanceof ArrayBuffer || needle instanceof SharedArrayBuffer) bytes = new Uint8Array(needle)
-  else throw invalidArgType('needle', 'a string, a byte value (0-255), an ArrayBuffer, a TypedArray or a DataView', needle)
+  else
+    throw invalidArgType('needle', 'a string, a byte value (0-255), an ArrayBuffer, a TypedArray or a DataView', needle)
   if (bytes.length > MAX_NEEDLE_LENGTH) throw outOfRange('needle.length', `<= ${MAX_NEEDLE_LENGTH}`, bytes.length)
   return bytes
 }
@@ -42,7 +43,13 @@ export function searchBound(value: unknown, name: string, length: number): numbe
 }
 
 /** The lowest position in [start, end - needle.length] where the needle is, or -1. */
-export function indexOfIn(windowAt: WindowAt, needle: Uint8Array, start: number, end: number, stride = SEARCH_STRIDE): number {
+export function indexOfIn(
+  windowAt: WindowAt,
+  needle: Uint8Array,
+  start: number,
+  end: number,
+  stride = SEARCH_STRIDE,
+): number {
   if (start > end) return -1
   if (needle.length === 0) return start
   for (let from = start; from + needle.length <= end; from += stride) {
@@ -53,7 +60,13 @@ export function indexOfIn(windowAt: WindowAt, needle: Uint8Array, start: number,
 }
 
 /** The highest position in [start, end - needle.length] where the needle is, or -1. */
-export function lastIndexOfIn(windowAt: WindowAt, needle: Uint8Array, start: number, end: number, stride = SEARCH_STRIDE): number {
+export function lastIndexOfIn(
+  windowAt: WindowAt,
+  needle: Uint8Array,
+  start: number,
+  end: number,
+  stride = SEARCH_STRIDE,
+): number {
   if (start > end) return -1
   if (needle.length === 0) return end
   // Each round looks at the matches that start in [from, last].

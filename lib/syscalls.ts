@@ -482,7 +482,11 @@ export function munlock(buf: MappedMemory): void {
  * 0 65536 7
  * ```
  */
-export function mremap(buf: MappedMemory, newLength: number | bigint, policy?: Pick<MapPolicy, 'allowBeyondEOF'>): ArrayBuffer {
+export function mremap(
+  buf: MappedMemory,
+  newLength: number | bigint,
+  policy?: Pick<MapPolicy, 'allowBeyondEOF'>,
+): ArrayBuffer {
   const opts = mapPolicy(policy)
   const span = mappedSpan(buf, 'mremap')
   const length = integer(newLength, 'newLength', 1, MAX_VIEW_LENGTH)

@@ -86,6 +86,7 @@ export function address(value: unknown, name = 'address'): bigint {
 export function timeoutMs(value: unknown, name = 'timeoutMs'): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
-  if (Number.isNaN(value) || value < 0) throw invalidArgValue(name, value, 'must be a non-negative number of milliseconds or Infinity')
+  if (Number.isNaN(value) || value < 0)
+    throw invalidArgValue(name, value, 'must be a non-negative number of milliseconds or Infinity')
   return value
 }

@@ -1,6 +1,6 @@
 #include "calls.h"
-#include "region.h"
 #include "env.h"
+#include "region.h"
 #include "views.h"
 
 namespace mman {
@@ -57,6 +57,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace mman
 
-static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return mman::Init(env, exports); }
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  return mman::Init(env, exports);
+}
 
 NODE_API_MODULE(mman, InitAddon)

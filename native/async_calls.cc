@@ -11,8 +11,8 @@
 #include <new>
 
 #include "args.h"
-#include "region_args.h"
 #include "calls.h"
+#include "region_args.h"
 
 namespace mman {
 
@@ -108,8 +108,12 @@ Napi::Value Start(const Napi::CallbackInfo& info, int (*syscall)(void*, size_t, 
 
 }  // namespace
 
-Napi::Value MsyncAsync(const Napi::CallbackInfo& info) { return Start(info, msync); }
+Napi::Value MsyncAsync(const Napi::CallbackInfo& info) {
+  return Start(info, msync);
+}
 
-Napi::Value MadviseAsync(const Napi::CallbackInfo& info) { return Start(info, madvise); }
+Napi::Value MadviseAsync(const Napi::CallbackInfo& info) {
+  return Start(info, madvise);
+}
 
 }  // namespace mman

@@ -21,7 +21,9 @@ EnvData* EnvOf(napi_env env) {
   return created;
 }
 
-void InitEnv(napi_env env) { EnvOf(env); }
+void InitEnv(napi_env env) {
+  EnvOf(env);
+}
 
 // Node-API refuses anything that may run JS once an env is stopping (Node
 // sets that before it joins a worker's thread, or tears an env down);
@@ -41,6 +43,8 @@ void NoticeTeardown(napi_env env) {
   if (!data->tearingDown) data->tearingDown = !CanCallIntoJs(env);
 }
 
-bool TearingDown(napi_env env) { return EnvOf(env)->tearingDown; }
+bool TearingDown(napi_env env) {
+  return EnvOf(env)->tearingDown;
+}
 
 }  // namespace mman

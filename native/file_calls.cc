@@ -26,11 +26,11 @@ Napi::Value Fstat(const Napi::CallbackInfo& info) {
   int64_t* out = static_cast<int64_t*>(info[1].As<Napi::TypedArray>().ArrayBuffer().Data()) +
                  info[1].As<Napi::TypedArray>().ByteOffset() / sizeof(int64_t);
   const int64_t fields[16] = {
-      static_cast<int64_t>(st.st_dev),     static_cast<int64_t>(st.st_ino),
-      static_cast<int64_t>(st.st_mode),    static_cast<int64_t>(st.st_nlink),
-      static_cast<int64_t>(st.st_uid),     static_cast<int64_t>(st.st_gid),
-      static_cast<int64_t>(st.st_rdev),    static_cast<int64_t>(st.st_size),
-      static_cast<int64_t>(st.st_blksize), static_cast<int64_t>(st.st_blocks),
+      static_cast<int64_t>(st.st_dev),         static_cast<int64_t>(st.st_ino),
+      static_cast<int64_t>(st.st_mode),        static_cast<int64_t>(st.st_nlink),
+      static_cast<int64_t>(st.st_uid),         static_cast<int64_t>(st.st_gid),
+      static_cast<int64_t>(st.st_rdev),        static_cast<int64_t>(st.st_size),
+      static_cast<int64_t>(st.st_blksize),     static_cast<int64_t>(st.st_blocks),
       static_cast<int64_t>(st.st_atim.tv_sec), static_cast<int64_t>(st.st_atim.tv_nsec),
       static_cast<int64_t>(st.st_mtim.tv_sec), static_cast<int64_t>(st.st_mtim.tv_nsec),
       static_cast<int64_t>(st.st_ctim.tv_sec), static_cast<int64_t>(st.st_ctim.tv_nsec),

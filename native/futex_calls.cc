@@ -14,10 +14,10 @@
 #include <cstdint>
 
 #include "args.h"
-#include "region_args.h"
 #include "async_wait.h"
 #include "calls.h"
 #include "env.h"
+#include "region_args.h"
 
 namespace mman {
 
@@ -58,8 +58,8 @@ int Wait(napi_env env, uint32_t* word, int32_t expected, int64_t timeoutMs, bool
     int64_t sleepMs = deadline < 0 ? -1 : std::max<int64_t>(0, deadline - NowMs());
     if (sliced && (sleepMs < 0 || sleepMs > kSliceMs)) sleepMs = kSliceMs;
     timespec timeout = {static_cast<time_t>(sleepMs / 1000), static_cast<long>(sleepMs % 1000) * 1000000};
-    if (syscall(SYS_futex, word, FUTEX_WAIT, static_cast<uint32_t>(expected), sleepMs < 0 ? nullptr : &timeout,
-                nullptr, 0) == 0) {
+    if (syscall(SYS_futex, word, FUTEX_WAIT, static_cast<uint32_t>(expected), sleepMs < 0 ? nullptr : &timeout, nullptr,
+                0) == 0) {
       return 0;
     }
     if (errno == EAGAIN) return first ? -EAGAIN : 0;
@@ -117,7 +117,6 @@ Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
   return Napi::Value(info.Env(), promise);
 }
 
-
 // futexWake(handle, offset, count) -> woken | -errno
 Napi::Value FutexWake(const Napi::CallbackInfo& info) {
   Region* region;
@@ -130,7 +129,9 @@ Napi::Value FutexWake(const Napi::CallbackInfo& info) {
 }
 
 // gettid() -> the calling thread's id
-Napi::Value Gettid(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), gettid()); }
+Napi::Value Gettid(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), gettid());
+}
 
 // currentCpu() -> the CPU the calling thread runs on | -errno
 Napi::Value CurrentCpu(const Napi::CallbackInfo& info) {

@@ -45,7 +45,7 @@ class HandleTable {
   // Mapped, not malloc'd: malloc could move the program break right where
   // sbrk() is about to (heap_calls.cc), and a mapping needs no growing arena.
   Slot** chunks_ = nullptr;  // kMaxChunks entries, mapped on first use
-  uint32_t used_ = 0;  // slots handed out so far, free or not
+  uint32_t used_ = 0;        // slots handed out so far, free or not
   uint32_t freeHead_ = kNoSlot;
 };
 

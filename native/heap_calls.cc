@@ -49,8 +49,8 @@ namespace {
 // Only the main thread grows the heap, so every growth is the main env's.
 struct HeapGuard {
   std::mutex mutex;
-  uintptr_t toolkitTop = 0;  // the break the toolkit last set; 0 before any growth
-  uintptr_t floor = 0;       // start of the toolkit's bytes that end at toolkitTop
+  uintptr_t toolkitTop = 0;    // the break the toolkit last set; 0 before any growth
+  uintptr_t floor = 0;         // start of the toolkit's bytes that end at toolkitTop
   Region* topChunk = nullptr;  // growths in that run, newest first (Region::chunkBelow)
 };
 
@@ -59,9 +59,13 @@ HeapGuard& Guard() {
   return *guard;
 }
 
-uintptr_t CurrentBreak() { return reinterpret_cast<uintptr_t>(sbrk(0)); }
+uintptr_t CurrentBreak() {
+  return reinterpret_cast<uintptr_t>(sbrk(0));
+}
 
-bool OnMainThread() { return syscall(SYS_gettid) == getpid(); }
+bool OnMainThread() {
+  return syscall(SYS_gettid) == getpid();
+}
 
 long ThreadCount() {
   DIR* dir = opendir("/proc/self/task");
@@ -113,7 +117,9 @@ const char* RefuseToMoveBreak() {
   return nullptr;
 }
 
-Napi::Value Refused(Napi::Env env, const char* reason) { return Napi::String::New(env, reason); }
+Napi::Value Refused(Napi::Env env, const char* reason) {
+  return Napi::String::New(env, reason);
+}
 
 // Forgets every growth: they are no longer on top and can never be shrunk safely.
 void DropChunks(HeapGuard& guard) {
@@ -125,7 +131,9 @@ void DropChunks(HeapGuard& guard) {
 
 }  // namespace
 
-Napi::Value ProgramBreak(const Napi::CallbackInfo& info) { return BigUint(info.Env(), CurrentBreak()); }
+Napi::Value ProgramBreak(const Napi::CallbackInfo& info) {
+  return BigUint(info.Env(), CurrentBreak());
+}
 
 // heapState() -> [current break, toolkit top (0 if none), floor]
 Napi::Value HeapState(const Napi::CallbackInfo& info) {

@@ -8,10 +8,10 @@
 #include <cerrno>
 
 #include "args.h"
-#include "region_args.h"
-#include "views.h"
 #include "async_wait.h"
 #include "calls.h"
+#include "region_args.h"
+#include "views.h"
 
 namespace mman {
 
@@ -42,7 +42,8 @@ const char* RefuseFixedPlacement(napi_env env, uintptr_t address, size_t length,
 
 // Gives a MAP_FIXED placement's range back to the reservation it replaced.
 void Unplace(uintptr_t address, size_t length) {
-  mmap(reinterpret_cast<void*>(address), length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+  mmap(reinterpret_cast<void*>(address), length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+       0);
 }
 
 // A file whose size another mapping, or another process, may cut below the
@@ -64,8 +65,8 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   uintptr_t hint = 0;
   int64_t length = 0, prot = 0, flags = 0, fd = 0, offset = 0;
   if (!UintptrArg(info, 0, &hint) || !Int64Arg(info, 1, &length) || !Int64Arg(info, 2, &prot) ||
-      !Int64Arg(info, 3, &flags) || !Int64Arg(info, 4, &fd) || !Int64Arg(info, 5, &offset) ||
-      length <= 0 || offset < 0) {
+      !Int64Arg(info, 3, &flags) || !Int64Arg(info, 4, &fd) || !Int64Arg(info, 5, &offset) || length <= 0 ||
+      offset < 0) {
     return Errno(env, -EINVAL);
   }
   const bool keepFd = BoolArg(info, 6);
@@ -131,8 +132,7 @@ Napi::Value RegionView(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Region* region = RegionArg(info, 0);
   int64_t offset = 0, length = 0;
-  if (region == nullptr || !Int64Arg(info, 1, &offset) || !Int64Arg(info, 2, &length) || offset < 0 ||
-      length < 0) {
+  if (region == nullptr || !Int64Arg(info, 1, &offset) || !Int64Arg(info, 2, &length) || offset < 0 || length < 0) {
     return Errno(env, -EINVAL);
   }
   napi_value buffer;
@@ -174,7 +174,9 @@ Napi::Value LifetimeCounts(const Napi::CallbackInfo& info) {
 }
 
 // Teardown (see views.h): holdViews() -> views in doubt | -errno; releaseViews().
-Napi::Value TeardownHold(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HoldViews(info.Env())); }
+Napi::Value TeardownHold(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), HoldViews(info.Env()));
+}
 Napi::Value TeardownRelease(const Napi::CallbackInfo& info) {
   ReleaseViews(info.Env());
   return info.Env().Undefined();

@@ -1,9 +1,5 @@
 #include "region.h"
 
-#include "env.h"
-#include "views.h"
-#include "async_wait.h"
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -13,6 +9,10 @@
 #include <cerrno>
 #include <mutex>
 #include <new>
+
+#include "async_wait.h"
+#include "env.h"
+#include "views.h"
 
 namespace mman {
 
@@ -48,7 +48,8 @@ int MakeZombie(const Region* region, uintptr_t base, size_t size) {
   // Plain private read-write pages need no new mapping: dropping them makes
   // the same fresh memory, in one cheaper call that splits no VMA (a 4 KiB
   // mmap() + munmap() of a referenced buffer: 10.5 -> 7-9 µs).
-  const bool plain = region->privateMemory && !region->pagesAltered && region->parent == nullptr && region->children.Empty();
+  const bool plain =
+      region->privateMemory && !region->pagesAltered && region->parent == nullptr && region->children.Empty();
   if (plain && madvise(reinterpret_cast<void*>(base), size, MADV_DONTNEED) == 0) return 0;
   if (region->privateMemory && Remap(base, size, PROT_READ | PROT_WRITE, flags) == 0) return 0;
   return Remap(base, size, PROT_READ | PROT_WRITE, flags | MAP_NORESERVE);
@@ -226,10 +227,13 @@ void DisposeEndedTree(Region* top, bool keepMapped, HandleTable* handles) {
   });
 }
 
-bool Indexed(const Region* region) { return region->kind == RegionKind::Mapped && !region->released; }
+bool Indexed(const Region* region) {
+  return region->kind == RegionKind::Mapped && !region->released;
+}
 
 bool Covers(const Region* region, uintptr_t start, size_t length) {
-  return start >= region->base && start - region->base <= region->size && length <= region->size - (start - region->base);
+  return start >= region->base && start - region->base <= region->size &&
+         length <= region->size - (start - region->base);
 }
 
 bool IsAncestor(const Region* ancestor, const Region* region) {
@@ -239,7 +243,9 @@ bool IsAncestor(const Region* ancestor, const Region* region) {
   return false;
 }
 
-bool OnMainThread() { return syscall(SYS_gettid) == getpid(); }
+bool OnMainThread() {
+  return syscall(SYS_gettid) == getpid();
+}
 
 }  // namespace
 
@@ -248,18 +254,28 @@ size_t PageSize() {
   return size;
 }
 
-long LiveRegions() { return liveRegions.load(); }
+long LiveRegions() {
+  return liveRegions.load();
+}
 
 void FlushFrees(napi_env env) {
   EnvRegions* regions = EnvOf(env)->regions;
   if (regions != nullptr) zombieRanges -= regions->frees.Flush();
 }
-long ZombieRanges() { return zombieRanges.load(); }
+long ZombieRanges() {
+  return zombieRanges.load();
+}
 
-void LockOrphans() { Orphans().lock(); }
-void UnlockOrphans() { Orphans().unlock(); }
+void LockOrphans() {
+  Orphans().lock();
+}
+void UnlockOrphans() {
+  Orphans().unlock();
+}
 
-void NoteProtect(Region* region) { region->pagesAltered = true; }
+void NoteProtect(Region* region) {
+  region->pagesAltered = true;
+}
 
 void NoteAdvice(Region* region, int advice) {
   switch (advice) {
@@ -328,7 +344,9 @@ Region* FindOwner(napi_env env, uintptr_t start, size_t length) {
   return owner;
 }
 
-void Ref(Region* region) { region->refs++; }
+void Ref(Region* region) {
+  region->refs++;
+}
 
 void ViewGone(Region* region) {
   FreeUnpinnedZombies(region);
@@ -477,10 +495,9 @@ int Remap(napi_env env, Region* region, size_t newSize) {
     // destination is given (MREMAP_FIXED), so the pages go to the start of a
     // reservation of the new size, whose tail is then freed to grow into.
     void* reservation = mmap(nullptr, newSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    void* moved = reservation == MAP_FAILED
-                      ? MAP_FAILED
-                      : mremap(reinterpret_cast<void*>(base), size, size,
-                               MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, reservation);
+    void* moved = reservation == MAP_FAILED ? MAP_FAILED
+                                            : mremap(reinterpret_cast<void*>(base), size, size,
+                                                     MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED, reservation);
     if (reservation == MAP_FAILED) {
       rc = -errno;
     } else if (moved == MAP_FAILED) {

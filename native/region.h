@@ -34,13 +34,13 @@ struct StoreMailbox;
 // One external ArrayBuffer (or SharedArrayBuffer) over part of a region.
 struct View {
   Region* region = nullptr;
-  Links<View> links;  // in region->views
+  Links<View> links;    // in region->views
   uintptr_t start = 0;  // absolute: views outlive moves of their region
   size_t length = 0;
   napi_ref weak = nullptr;  // the JS object, until it is collected
   // `weak` is strong for now: the object is kept for the teardown census (views.cc).
   bool held = false;
-  uint64_t serial = 0;  // creation order in its env (see TakeCensus in views.cc)
+  uint64_t serial = 0;      // creation order in its env (see TakeCensus in views.cc)
   bool storeAlive = true;   // the backing store (wherever it went) not yet freed
   bool objectAlive = true;  // the JS object not yet collected
   bool watched = false;     // an object finalizer is attached
@@ -72,8 +72,8 @@ struct Region {
   napi_env env = nullptr;  // regions are only used from the thread that made them
   Links<Region> envLinks;  // in its env's EnvRegions
   uintptr_t base = 0;
-  size_t size = 0;  // page-rounded for mapped regions
-  Region* parent = nullptr;  // set for MAP_FIXED mappings placed inside a region we own
+  size_t size = 0;             // page-rounded for mapped regions
+  Region* parent = nullptr;    // set for MAP_FIXED mappings placed inside a region we own
   Links<Region> siblingLinks;  // in parent->children
   List<Region, &Region::siblingLinks> children;
   // Every view not yet dead (object collected and store freed): those we
@@ -82,18 +82,18 @@ struct Region {
   int sharedViews = 0;  // SharedArrayBuffers among them
   Zombie* zombies = nullptr;
   Region* chunkBelow = nullptr;  // heap regions: the growth before this one (heap_calls.cc)
-  int refs = 0;  // handle + views + children + async operations
+  int refs = 0;                  // handle + views + children + async operations
   int pendingAsync = 0;
-  int fileFd = -1;  // a duplicate of the mapped file's fd (regular files), for size checks
+  int fileFd = -1;             // a duplicate of the mapped file's fd (regular files), for size checks
   bool privateMemory = false;  // private anonymous memory with ordinary commit accounting
   // Its pages may not be ordinary readable memory: mapped without PROT_READ,
   // a file that can shrink under it (SIGBUS), or mprotect, an madvise beyond
   // the plain hints, or a MAP_FIXED child touched some of them.
   bool pagesAltered = false;
-  bool handleAlive = false;  // lib/ still holds the handle (see DropHandle)
+  bool handleAlive = false;          // lib/ still holds the handle (see DropHandle)
   uint32_t handleSlot = UINT32_MAX;  // in its env's HandleTable, while its handle finds it
-  bool released = false;  // explicitly unmapped (or cut off by brk)
-  bool pagesDropped = false;  // released as a zombie: its pages were given back then
+  bool released = false;             // explicitly unmapped (or cut off by brk)
+  bool pagesDropped = false;         // released as a zombie: its pages were given back then
   // The address range is still mapped on this region's behalf (live, or a
   // zombie after release) and must be given back when it is disposed. False
   // for heap regions, and for children whose parent's range covers them.
@@ -118,7 +118,7 @@ struct EnvRegions {
   uintptr_t sentinelId = 0;
   napi_ref sentinel = nullptr;
   bool censusTaken = false;
-  PendingFrees frees;  // zombies no view can reach, unmapped in batches
+  PendingFrees frees;                          // zombies no view can reach, unmapped in batches
   napi_threadsafe_function flusher = nullptr;  // unmaps them at the end of the turn
   bool flushScheduled = false;
 };

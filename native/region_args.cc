@@ -9,8 +9,8 @@ Region* RegionArg(const Napi::CallbackInfo& info, size_t i) {
   return UnwrapRegion(info.Env(), info[i]);
 }
 
-bool RangeArgs(const Napi::CallbackInfo& info, size_t i, const Region* region,
-               bool alignedStart, uintptr_t* start, size_t* length) {
+bool RangeArgs(const Napi::CallbackInfo& info, size_t i, const Region* region, bool alignedStart, uintptr_t* start,
+               size_t* length) {
   int64_t offset = 0;
   int64_t size = 0;
   if (!Int64Arg(info, i, &offset) || !Int64Arg(info, i + 1, &size)) return false;

@@ -13,7 +13,7 @@ Region* RegionArg(const Napi::CallbackInfo& info, size_t i);
 
 // The [offset, offset + length) range of info[i], info[i + 1], checked
 // against the region; alignedStart demands a page-aligned offset.
-bool RangeArgs(const Napi::CallbackInfo& info, size_t i, const Region* region,
-               bool alignedStart, uintptr_t* start, size_t* length);
+bool RangeArgs(const Napi::CallbackInfo& info, size_t i, const Region* region, bool alignedStart, uintptr_t* start,
+               size_t* length);
 
 }  // namespace mman

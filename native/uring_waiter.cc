@@ -24,7 +24,7 @@ namespace {
 // opcode enum of Linux 6.7 goes on SEND_ZC, SENDMSG_ZC (48), READ_MULTISHOT,
 // WAITID, FUTEX_WAIT. The probe at setup checks the kernel agrees.
 constexpr uint8_t kOpFutexWait = 51;
-constexpr uint32_t kFutex2SizeU32 = 0x02;  // FUTEX2_SIZE_U32; not FUTEX2_PRIVATE: other processes wake us
+constexpr uint32_t kFutex2SizeU32 = 0x02;      // FUTEX2_SIZE_U32; not FUTEX2_PRIVATE: other processes wake us
 constexpr uint64_t kMatchAnyBit = 0xffffffff;  // FUTEX_BITSET_MATCH_ANY
 // user_data of the entries that are not waits (timeouts, cancellations): never a valid pointer.
 constexpr uint64_t kNotAWait = 1;
@@ -33,7 +33,9 @@ constexpr unsigned kEntries = 256;
 // average, before Cancel wakes the words instead (see Cancel).
 constexpr size_t kCancelSearchPerWait = 64;
 
-long Setup(unsigned entries, io_uring_params* params) { return syscall(__NR_io_uring_setup, entries, params); }
+long Setup(unsigned entries, io_uring_params* params) {
+  return syscall(__NR_io_uring_setup, entries, params);
+}
 
 long Enter(int fd, unsigned submit, unsigned complete, unsigned flags) {
   return syscall(__NR_io_uring_enter, fd, submit, complete, flags, nullptr, 0);
@@ -258,9 +260,9 @@ class UringEngine final : public WaitEngine {
     if (p.features & IORING_FEAT_SINGLE_MMAP) sqRingSize_ = cqRingSize_ = std::max(sqRingSize_, cqRingSize_);
     sqRing_ = mmap(nullptr, sqRingSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQ_RING);
     if (sqRing_ == MAP_FAILED) return false;
-    cqRing_ = (p.features & IORING_FEAT_SINGLE_MMAP)
-                  ? sqRing_
-                  : mmap(nullptr, cqRingSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_CQ_RING);
+    cqRing_ = (p.features & IORING_FEAT_SINGLE_MMAP) ? sqRing_
+                                                     : mmap(nullptr, cqRingSize_, PROT_READ | PROT_WRITE,
+                                                            MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_CQ_RING);
     if (cqRing_ == MAP_FAILED) return false;
     sqesSize_ = p.sq_entries * sizeof(io_uring_sqe);
     void* sqes = mmap(nullptr, sqesSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQES);
@@ -383,7 +385,6 @@ class UringEngine final : public WaitEngine {
     napi_close_callback_scope(env_, scope);
     napi_close_handle_scope(env_, handles);
   }
-
 
   napi_env env_;
   uv_thread_t setup_;

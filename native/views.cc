@@ -4,18 +4,19 @@
 // holds the object while its thread pool writes through a raw pointer).
 #include "views.h"
 
-#include "env.h"
-
 #include <cerrno>
 #include <mutex>
 #include <new>
+
+#include "env.h"
 
 // node_api_create_external_sharedarraybuffer is experimental Node-API (Node
 // 22.23+, 24, 26) and absent from Node 20's headers and binary: a weak
 // reference is null where the runtime lacks it (and, unlike dlsym, needs
 // nothing of glibc newer than README.md promises).
-extern "C" __attribute__((weak)) napi_status node_api_create_external_sharedarraybuffer(
-    napi_env, void*, size_t, void (*)(void*, void*), void*, napi_value*);
+extern "C" __attribute__((weak)) napi_status node_api_create_external_sharedarraybuffer(napi_env, void*, size_t,
+                                                                                        void (*)(void*, void*), void*,
+                                                                                        napi_value*);
 
 namespace mman {
 
@@ -64,7 +65,6 @@ bool Detach(napi_env env, napi_value buffer) {
   napi_get_value_bool(env, result, &detached);
   return detached;
 }
-
 
 void ForgetReferences(napi_env env, View* view) {
   if (view->weak != nullptr) napi_delete_reference(env, view->weak);
@@ -226,8 +226,6 @@ void FinalizeStore(napi_env env, void* /*data*/, void* hint) {
   MaybeDie(env, view);
 }
 
-
-
 }  // namespace
 
 void UnlistView(View* view) {
@@ -281,8 +279,8 @@ int CreateView(napi_env env, Region* region, size_t offset, size_t length, napi_
   view->start = region->base + offset;
   view->length = length;
   napi_value buffer;
-  napi_status status = napi_create_external_arraybuffer(
-      env, reinterpret_cast<void*>(view->start), length, FinalizeStore, view, &buffer);
+  napi_status status =
+      napi_create_external_arraybuffer(env, reinterpret_cast<void*>(view->start), length, FinalizeStore, view, &buffer);
   view->creating = false;
   if (status != napi_ok) {
     ClearPendingException(env);
@@ -317,7 +315,9 @@ namespace {
 
 using CreateExternalSab = decltype(&node_api_create_external_sharedarraybuffer);
 
-CreateExternalSab SabFactory() { return &node_api_create_external_sharedarraybuffer; }
+CreateExternalSab SabFactory() {
+  return &node_api_create_external_sharedarraybuffer;
+}
 
 // On the env's thread, for a SharedArrayBuffer whose store died somewhere.
 void SharedStoreGone(napi_env env, napi_value, void*, void* data) {
@@ -402,7 +402,9 @@ StoreMailbox* MailboxOf(napi_env env) {
 
 }  // namespace
 
-bool SharedViewsAvailable() { return SabFactory() != nullptr; }
+bool SharedViewsAvailable() {
+  return SabFactory() != nullptr;
+}
 
 int CreateSharedView(napi_env env, Region* region, size_t offset, size_t length, napi_value* result) {
   if (region->released) return -EINVAL;

@@ -86,7 +86,9 @@ int64_t NowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-long Futex(const void* word, int op, uint32_t value) { return syscall(SYS_futex, word, op, value, nullptr, nullptr, 0); }
+long Futex(const void* word, int op, uint32_t value) {
+  return syscall(SYS_futex, word, op, value, nullptr, nullptr, 0);
+}
 
 struct Sleeper;
 
@@ -94,13 +96,13 @@ struct ThreadWait : ListLink {
   Region* region = nullptr;
   const std::atomic<uint32_t>* word = nullptr;
   uint32_t expected = 0;
-  bool askKernel = false;  // its page may be unreadable: never loaded here (see LookAtWord)
+  bool askKernel = false;   // its page may be unreadable: never loaded here (see LookAtWord)
   int64_t deadlineNs = -1;  // CLOCK_MONOTONIC; -1: none
   napi_deferred deferred = nullptr;
   // Guarded by the engine's mutex:
   Sleeper* sleeper = nullptr;  // nullptr while polled
-  int result = kPending;  // settled: 0 or -errno
-  int early = kPending;   // what the JS thread saw once it was armed (0: changed; -EFAULT)
+  int result = kPending;       // settled: 0 or -errno
+  int early = kPending;        // what the JS thread saw once it was armed (0: changed; -EFAULT)
   bool cancelled = false;
   bool timedOut = false;
 };
@@ -530,8 +532,8 @@ class ThreadEngine final : public WaitEngine {
   bool hasWaitv_ = false;
   // The JS thread's own:
   uv_timer_t clock_;
-  int64_t tickAt_ = -1;  // when the clock is due; -1: not running
-  size_t pending_ = 0;   // waits not yet delivered
+  int64_t tickAt_ = -1;            // when the clock is due; -1: not running
+  size_t pending_ = 0;             // waits not yet delivered
   LinkedList<ThreadWait> polled_;  // waits no sleeper was free for, oldest first
   Sleeper* sleepers_[kMaxSleepers] = {};
   size_t sleeperCount_ = 0;

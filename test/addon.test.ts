@@ -24,7 +24,9 @@ describe('where the addons live', () => {
   })
 
   it('each addon directory yields its own addon: mman at the root, mman_tools in bench/native', () => {
-    expect(relative(repoRoot, addonBinary(repoRoot))).toMatch(new RegExp(`^(build/Release/mman\\.node|prebuilds/linux-${arch}/mman\\.glibc\\.node)$`))
+    expect(relative(repoRoot, addonBinary(repoRoot))).toMatch(
+      new RegExp(`^(build/Release/mman\\.node|prebuilds/linux-${arch}/mman\\.glibc\\.node)$`),
+    )
     expect(relative(toolsDir, addonBinary(toolsDir))).toMatch(
       new RegExp(`^(build/Release/mman_tools\\.node|prebuilds/linux-${arch}/mman_tools\\.glibc\\.node)$`),
     )
@@ -97,9 +99,13 @@ describe('loading', () => {
     const dir = fakeAddonDir({ [prebuild('mman.glibc.node', 'linux-riscv64')]: 'junk' })
     const { code, message } = loadInChild(dir)
     expect(code).toBe('ERR_MMAN_NO_NATIVE_BUILD')
-    expect(message).toContain(`mman: no native addon loads from ${dir}: No native build was found for platform=linux arch=${arch} `)
+    expect(message).toContain(
+      `mman: no native addon loads from ${dir}: No native build was found for platform=linux arch=${arch} `,
+    )
     expect(message).toContain(' libc=glibc ')
-    expect(message).toContain(`; loaded from: ${dir}. The package ships prebuilt binaries for linux-riscv64 (mman.glibc.node).`)
+    expect(message).toContain(
+      `; loaded from: ${dir}. The package ships prebuilt binaries for linux-riscv64 (mman.glibc.node).`,
+    )
     expect(message).toContain('`npm rebuild mman`')
     expect(message).toMatch(/python3, make and a C\+\+ compiler \(g\+\+\)/)
   })
@@ -108,13 +114,17 @@ describe('loading', () => {
     const dir = fakeAddonDir({ [prebuild('mman.glibc.node')]: 'junk' })
     const { code, message, cause } = loadInChild(dir)
     expect(code).toBe('ERR_MMAN_NO_NATIVE_BUILD')
-    expect(message).toContain(`no native addon loads from ${dir}: ${join(dir, prebuild('mman.glibc.node'))}: invalid ELF header.`)
+    expect(message).toContain(
+      `no native addon loads from ${dir}: ${join(dir, prebuild('mman.glibc.node'))}: invalid ELF header.`,
+    )
     expect(message).toContain(`ships prebuilt binaries for linux-${arch} (mman.glibc.node)`)
     expect(cause).toMatch(/invalid ELF header/)
   })
 
   it('this copy has no prebuilds/: the error says so', () => {
-    expect(loadInChild(fakeAddonDir({})).message).toContain('ships prebuilt binaries for no target (this copy has no prebuilds/)')
+    expect(loadInChild(fakeAddonDir({})).message).toContain(
+      'ships prebuilt binaries for no target (this copy has no prebuilds/)',
+    )
   })
 })
 
@@ -123,7 +133,10 @@ describe('installing (node-gyp-build in each addon directory, as the install scr
   function toolsCopy(prebuilt: 'loads' | 'junk'): { dir: string; cleanup: () => void } {
     const temp = tempDir()
     for (const file of ['native/args.cc', 'native/args.h']) cpSync(join(repoRoot, file), join(temp.dir, file))
-    cpSync(toolsDir, join(temp.dir, 'bench/native'), { recursive: true, filter: (path) => !/\/(build|prebuilds)$/.test(path) })
+    cpSync(toolsDir, join(temp.dir, 'bench/native'), {
+      recursive: true,
+      filter: (path) => !/\/(build|prebuilds)$/.test(path),
+    })
     symlinkSync(join(repoRoot, 'node_modules'), join(temp.dir, 'node_modules'))
     const dir = join(temp.dir, 'bench/native')
     mkdirSync(join(dir, 'prebuilds', `linux-${arch}`), { recursive: true })
@@ -162,7 +175,9 @@ describe('installing (node-gyp-build in each addon directory, as the install scr
   }
 
   it('the install script runs node-gyp-build in both addon directories', () => {
-    const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
     expect(scripts.install).toBe('node-gyp-build && cd bench/native && node-gyp-build')
   })
 

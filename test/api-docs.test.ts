@@ -25,7 +25,8 @@ function classesOfCodes(): Map<string, Set<string>> {
     const text = file.text
     for (const [, name, code] of text.matchAll(/coded\(\s*new (\w+)\([\s\S]*?'(ERR_\w+)',?\s*\)/g)) add(code!, name!)
     for (const [, name, code] of text.matchAll(/new (\w+)\('(ERR_\w+)'/g)) add(code!, name!)
-    for (const [, name, code] of text.matchAll(/class (\w+) extends Error \{[\s\S]*?\bcode = '(ERR_\w+)'/g)) add(code!, name!)
+    for (const [, name, code] of text.matchAll(/class (\w+) extends Error \{[\s\S]*?\bcode = '(ERR_\w+)'/g))
+      add(code!, name!)
   }
   return classes
 }
@@ -37,7 +38,11 @@ const table = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/syscall-erro
 const errnoOf = (code: string) => (constants.errno as Record<string, number | undefined>)[code]
 // The errnos a call may fail with, by number: libuv's ENOTSUP is the man pages' EOPNOTSUPP.
 const kernelErrnos = (syscall: string): Set<number> =>
-  new Set([...(table.manPages[syscall] ?? []), ...Object.keys(table.beyondTheManPages[syscall] ?? {})].map(errnoOf).filter((n) => n !== undefined))
+  new Set(
+    [...(table.manPages[syscall] ?? []), ...Object.keys(table.beyondTheManPages[syscall] ?? {})]
+      .map(errnoOf)
+      .filter((n) => n !== undefined),
+  )
 
 // The calls Node's own functions make, as their errors name them.
 const NODE_CALLS: Record<string, string[]> = {
@@ -69,7 +74,11 @@ function throwsItems(text: string): Array<ThrowsItem | string> {
     .map((line) => {
       const match = ITEM.exec(line)
       if (match === null) return line
-      return { errorClass: (match[1] ?? match[2])!, codes: [...match[3]!.matchAll(/`(\w+)`/g)].map((code) => code[1]!), syscall: match[4] }
+      return {
+        errorClass: (match[1] ?? match[2])!,
+        codes: [...match[3]!.matchAll(/`(\w+)`/g)].map((code) => code[1]!),
+        syscall: match[4],
+      }
     })
 }
 
@@ -88,11 +97,17 @@ describe('the API reference', () => {
   it('shows an example of every function, class, method and accessor a user calls', () => {
     const calls = [...publicCalls()]
     expect(calls.length).toBeGreaterThanOrEqual(90)
-    expect(calls.filter(([node]) => !tagsOf(node).some((tag) => tag.name === 'example')).map(([node]) => where(node))).toEqual([])
+    expect(
+      calls.filter(([node]) => !tagsOf(node).some((tag) => tag.name === 'example')).map(([node]) => where(node)),
+    ).toEqual([])
   })
 
   it('reads a @throws item as error class, codes and syscall', () => {
-    expect(throwsItems('The promise rejects with:\n- `TypeError` `ERR_X`: when\n  more\n- {@link SyscallError} `EIO`, `ENOSPC` (`msync`): when\n- TypeError ERR_X: bad')).toEqual([
+    expect(
+      throwsItems(
+        'The promise rejects with:\n- `TypeError` `ERR_X`: when\n  more\n- {@link SyscallError} `EIO`, `ENOSPC` (`msync`): when\n- TypeError ERR_X: bad',
+      ),
+    ).toEqual([
       { errorClass: 'TypeError', codes: ['ERR_X'], syscall: undefined },
       { errorClass: 'SyscallError', codes: ['EIO', 'ENOSPC'], syscall: 'msync' },
       '- TypeError ERR_X: bad',
@@ -102,35 +117,43 @@ describe('the API reference', () => {
   const documented = documentedThrows()
   const classes = classesOfCodes()
 
-  it.each(documented.map(({ node, tag }) => [where(node), node, tag] as const))('%s: each code its @throws names can be thrown', (_name, node, tag) => {
-    const reached = reachedFrom(node)
-    const items = throwsItems(tag.text)
-    expect(items.length).toBeGreaterThan(0)
-    const wrong: string[] = []
-    for (const item of items) {
-      if (typeof item === 'string') {
-        wrong.push(`not "- ErrorClass CODE (syscall): when": ${item}`)
-        continue
-      }
-      for (const code of item.codes) {
-        if (code.startsWith('ERR_')) {
-          if (!classes.get(code)?.has(item.errorClass)) wrong.push(`${code} is made with ${[...(classes.get(code) ?? ['no class'])].join(' or ')}, not ${item.errorClass}`)
-          if (!reached.strings.has(code)) wrong.push(`${code} is in no code ${nameOf(node)} reaches`)
+  it.each(documented.map(({ node, tag }) => [where(node), node, tag] as const))(
+    '%s: each code its @throws names can be thrown',
+    (_name, node, tag) => {
+      const reached = reachedFrom(node)
+      const items = throwsItems(tag.text)
+      expect(items.length).toBeGreaterThan(0)
+      const wrong: string[] = []
+      for (const item of items) {
+        if (typeof item === 'string') {
+          wrong.push(`not "- ErrorClass CODE (syscall): when": ${item}`)
           continue
         }
-        const errno = errnoOf(code)
-        if (item.errorClass !== 'SyscallError') wrong.push(`${code} is a SyscallError, not ${item.errorClass}`)
-        if (errno === undefined) wrong.push(`${code} is no errno of this system`)
-        if (item.syscall === undefined) {
-          wrong.push(`${code} names no syscall`)
-          continue
-        }
-        if (!makesSyscall(reached, item.syscall)) wrong.push(`${nameOf(node)} makes no ${item.syscall} call`)
-        if (!reached.strings.has(code) && (errno === undefined || !kernelErrnos(item.syscall).has(errno))) {
-          wrong.push(`${code} is neither in ${item.syscall}(2)'s ERRORS (test/fixtures/syscall-errors.json) nor made by mman in code ${nameOf(node)} reaches`)
+        for (const code of item.codes) {
+          if (code.startsWith('ERR_')) {
+            if (!classes.get(code)?.has(item.errorClass))
+              wrong.push(
+                `${code} is made with ${[...(classes.get(code) ?? ['no class'])].join(' or ')}, not ${item.errorClass}`,
+              )
+            if (!reached.strings.has(code)) wrong.push(`${code} is in no code ${nameOf(node)} reaches`)
+            continue
+          }
+          const errno = errnoOf(code)
+          if (item.errorClass !== 'SyscallError') wrong.push(`${code} is a SyscallError, not ${item.errorClass}`)
+          if (errno === undefined) wrong.push(`${code} is no errno of this system`)
+          if (item.syscall === undefined) {
+            wrong.push(`${code} names no syscall`)
+            continue
+          }
+          if (!makesSyscall(reached, item.syscall)) wrong.push(`${nameOf(node)} makes no ${item.syscall} call`)
+          if (!reached.strings.has(code) && (errno === undefined || !kernelErrnos(item.syscall).has(errno))) {
+            wrong.push(
+              `${code} is neither in ${item.syscall}(2)'s ERRORS (test/fixtures/syscall-errors.json) nor made by mman in code ${nameOf(node)} reaches`,
+            )
+          }
         }
       }
-    }
-    expect(wrong).toEqual([])
-  })
+      expect(wrong).toEqual([])
+    },
+  )
 })

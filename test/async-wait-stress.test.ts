@@ -156,24 +156,33 @@ describe.each([
   it.each([
     ['on an idle machine', 300, 0],
     ['with one busy loop per core', 100, availableParallelism()],
-  ])('loses no counted wake and is armed when it returns, %s', (_load, rounds, busyLoops) => {
-    const report = stress(env, rounds, busyLoops)
-    expect(report.lost).toEqual([])
-    // Every wake found its wait queued (exactly one waiter each), and every wait ended woken.
-    const firstWaits = Math.max(4, Math.floor(rounds / 20))
-    expect(report.counts).toEqual({ 'pair 1': 2 * rounds, 'armed 1': rounds, 'eight 1': 8 * rounds, 'first 1': firstWaits })
-    expect(report.results).toEqual({
-      'pair ok': 2 * rounds,
-      'armed ok': rounds,
-      'eight ok': 8 * rounds,
-      'first ok': firstWaits,
-      'waker ok': expect.any(Number),
-    })
-    // Each wake the other thread counted ended one wait here: no more, no fewer.
-    const { counted, ended } = report.waker
-    expect(ended).toEqual(counted)
-    expect(Math.min(...counted)).toBeGreaterThanOrEqual(rounds)
-  }, RUN_BOUND_MS)
+  ])(
+    'loses no counted wake and is armed when it returns, %s',
+    (_load, rounds, busyLoops) => {
+      const report = stress(env, rounds, busyLoops)
+      expect(report.lost).toEqual([])
+      // Every wake found its wait queued (exactly one waiter each), and every wait ended woken.
+      const firstWaits = Math.max(4, Math.floor(rounds / 20))
+      expect(report.counts).toEqual({
+        'pair 1': 2 * rounds,
+        'armed 1': rounds,
+        'eight 1': 8 * rounds,
+        'first 1': firstWaits,
+      })
+      expect(report.results).toEqual({
+        'pair ok': 2 * rounds,
+        'armed ok': rounds,
+        'eight ok': 8 * rounds,
+        'first ok': firstWaits,
+        'waker ok': expect.any(Number),
+      })
+      // Each wake the other thread counted ended one wait here: no more, no fewer.
+      const { counted, ended } = report.waker
+      expect(ended).toEqual(counted)
+      expect(Math.min(...counted)).toBeGreaterThanOrEqual(rounds)
+    },
+    RUN_BOUND_MS,
+  )
 })
 
 const CANCELLED = `
@@ -219,21 +228,27 @@ describe.each([
   ['io_uring', {}],
   ['threads of its own', { MMAN_NO_IO_URING: '1' }],
 ])('close() and unmap() through %s', (_engine, env) => {
-  it('reject 30,000 pending waits, each with ERR_INVALID_STATE (also waits older than many others, or beside woken ones)', () => {
-    const child = run(CANCELLED, [], env)
-    expect(child.stderr).toBe('')
-    const { halves, ...rest } = JSON.parse(child.stdout) as { halves: Record<string, number>[] }
-    expect(rest).toEqual({
-      closed: { ERR_INVALID_STATE: 30000 },
-      unmapped: { ERR_INVALID_STATE: 30000 },
-      underNewer: { ERR_INVALID_STATE: 15000 },
-      newer: { ERR_INVALID_STATE: 15000 },
-    })
-    // Woken just before: resolved 'ok' (0), or rejected if the unmap came first to the engine.
-    expect(Object.keys(halves[0] ?? {}).every((code) => ['resolved ok', 'ERR_INVALID_STATE'].includes(code))).toBe(true)
-    expect(Object.values(halves[0] ?? {}).reduce((a, b) => a + b, 0)).toBe(15000)
-    expect(halves[1]).toEqual({ ERR_INVALID_STATE: 15000 })
-  }, RUN_BOUND_MS)
+  it(
+    'reject 30,000 pending waits, each with ERR_INVALID_STATE (also waits older than many others, or beside woken ones)',
+    () => {
+      const child = run(CANCELLED, [], env)
+      expect(child.stderr).toBe('')
+      const { halves, ...rest } = JSON.parse(child.stdout) as { halves: Record<string, number>[] }
+      expect(rest).toEqual({
+        closed: { ERR_INVALID_STATE: 30000 },
+        unmapped: { ERR_INVALID_STATE: 30000 },
+        underNewer: { ERR_INVALID_STATE: 15000 },
+        newer: { ERR_INVALID_STATE: 15000 },
+      })
+      // Woken just before: resolved 'ok' (0), or rejected if the unmap came first to the engine.
+      expect(Object.keys(halves[0] ?? {}).every((code) => ['resolved ok', 'ERR_INVALID_STATE'].includes(code))).toBe(
+        true,
+      )
+      expect(Object.values(halves[0] ?? {}).reduce((a, b) => a + b, 0)).toBe(15000)
+      expect(halves[1]).toEqual({ ERR_INVALID_STATE: 15000 })
+    },
+    RUN_BOUND_MS,
+  )
 })
 
 const THREADS = `
@@ -266,12 +281,16 @@ console.log(JSON.stringify({ afterWorker, during, after }))
 `
 
 describe('futexWaitAsync through threads of its own', () => {
-  it('ends its threads: a worker takes its own, idle ones beyond four retire', () => {
-    const child = run(THREADS, [], { MMAN_NO_IO_URING: '1' })
-    expect(child.stderr).toBe('')
-    const { afterWorker, during, after } = JSON.parse(child.stdout) as Record<string, number>
-    expect(afterWorker).toBeLessThanOrEqual(0)
-    expect(during).toBeGreaterThanOrEqual(64)
-    expect(after).toBeLessThanOrEqual(4)
-  }, RUN_BOUND_MS)
+  it(
+    'ends its threads: a worker takes its own, idle ones beyond four retire',
+    () => {
+      const child = run(THREADS, [], { MMAN_NO_IO_URING: '1' })
+      expect(child.stderr).toBe('')
+      const { afterWorker, during, after } = JSON.parse(child.stdout) as Record<string, number>
+      expect(afterWorker).toBeLessThanOrEqual(0)
+      expect(during).toBeGreaterThanOrEqual(64)
+      expect(after).toBeLessThanOrEqual(4)
+    },
+    RUN_BOUND_MS,
+  )
 })

@@ -151,7 +151,8 @@ describe.each([
     // Calls made while the worker's env is going away get failures from
     // Node-API: they must end the worker, never the process (an abort and an
     // unset promise handed to V8 did, 12 of 12 and 4 of 12 runs).
-    const child = runChild(`
+    const child = runChild(
+      `
       import { Worker } from 'node:worker_threads'
       import { SharedMemory } from 'mman'
       const memory = SharedMemory.create(4096)
@@ -175,15 +176,21 @@ describe.each([
         await worker.terminate()
       }
       console.log('survived')
-    `, [], env)
+    `,
+      [],
+      env,
+    )
     expect(child.stderr).toBe('')
     expect(child.signal).toBeNull()
     expect(child.stdout).toBe('survived\n')
     expect(child.status).toBe(0)
   })
 
-  it.runIf(engine === 'io_uring' && ioUringFutexExpected())('waits through one io_uring per thread once it is set up (on a thread of its own)', () => {
-    const child = runChild(`
+  it.runIf(engine === 'io_uring' && ioUringFutexExpected())(
+    'waits through one io_uring per thread once it is set up (on a thread of its own)',
+    () => {
+      const child = runChild(
+        `
       import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
       import { mapAnonymous, futexWaitAsync } from 'mman'
       const rings = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]' } catch { return false } })
@@ -196,9 +203,13 @@ describe.each([
       const probed = completions(ring)
       await Promise.all([futexWaitAsync(ints, 0, 0, 10), futexWaitAsync(ints, 1, 0, 10)])
       console.log(JSON.stringify({ more: more.length, added: completions(ring) - probed }))
-    `, [], env)
-    expect(child.stderr).toBe('')
-    // Each timed wait completes twice: the wait, and its linked timeout.
-    expect(JSON.parse(child.stdout)).toEqual({ more: 0, added: 4 })
-  })
+    `,
+        [],
+        env,
+      )
+      expect(child.stderr).toBe('')
+      // Each timed wait completes twice: the wait, and its linked timeout.
+      expect(JSON.parse(child.stdout)).toEqual({ more: 0, added: 4 })
+    },
+  )
 })

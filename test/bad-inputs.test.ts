@@ -6,8 +6,30 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as syscalls from '../lib/index.js'
 import {
-  ChannelReceiver, ChannelSender, MADV, MAP, MS, Mapping, Mutex, PROT, SharedMemory, forkWithMemory, inheritedMemory,
-  mapAnonymous, mapFile, map, madvise, mincore, mlock, mmap, mprotect, mremap, msync, munmap, pageSize, parseMapsLine,
+  ChannelReceiver,
+  ChannelSender,
+  MADV,
+  MAP,
+  MS,
+  Mapping,
+  Mutex,
+  PROT,
+  SharedMemory,
+  forkWithMemory,
+  inheritedMemory,
+  mapAnonymous,
+  mapFile,
+  map,
+  madvise,
+  mincore,
+  mlock,
+  mmap,
+  mprotect,
+  mremap,
+  msync,
+  munmap,
+  pageSize,
+  parseMapsLine,
   vmasIn,
 } from '../lib/index.js'
 import { runChild, tempDir, thrown } from './helpers.js'
@@ -34,7 +56,12 @@ const withFd = <T>(path: string, use: (fd: number) => T): T => {
   }
 }
 
-type Case = [label: string, call: () => unknown, kind: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor, code: string]
+type Case = [
+  label: string,
+  call: () => unknown,
+  kind: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor,
+  code: string,
+]
 
 const anon = () => mmap(null, pageSize, RW, ANON, -1, 0)
 
@@ -47,7 +74,12 @@ const cases: Case[] = [
   ['mmap length Infinity', () => mmap(null, Infinity, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mmap length huge', () => mmap(null, 2 ** 60, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mmap length huge bigint', () => mmap(null, 2n ** 70n, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
-  ['mmap length above MAX_LENGTH', () => mmap(null, bufferConstants.MAX_LENGTH + 1, RW, ANON | MAP.NORESERVE, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
+  [
+    'mmap length above MAX_LENGTH',
+    () => mmap(null, bufferConstants.MAX_LENGTH + 1, RW, ANON | MAP.NORESERVE, -1, 0),
+    RangeError,
+    'ERR_OUT_OF_RANGE',
+  ],
   ['mmap length string', () => mmap(null, '4096' as never, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['mmap length object', () => mmap(null, {} as never, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
   // mmap: prot and flags
@@ -64,25 +96,55 @@ const cases: Case[] = [
   ['mmap fd fractional', () => mmap(null, 4096, RW, ANON, 1.5, 0), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mmap offset negative', () => mmap(null, 4096, RW, ANON, -1, -1), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mmap offset NaN', () => mmap(null, 4096, RW, ANON, -1, NaN), RangeError, 'ERR_OUT_OF_RANGE'],
-  ['mmap past EOF', () => withFd(smallFile, (fd) => mmap(null, 8192, PROT.READ, MAP.PRIVATE, fd, 0)), RangeError, 'ERR_OUT_OF_RANGE'],
+  [
+    'mmap past EOF',
+    () => withFd(smallFile, (fd) => mmap(null, 8192, PROT.READ, MAP.PRIVATE, fd, 0)),
+    RangeError,
+    'ERR_OUT_OF_RANGE',
+  ],
   // mmap: address and options
   ['mmap addr negative', () => mmap(-1n, 4096, RW, ANON, -1, 0), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mmap addr string', () => mmap('0x1000' as never, 4096, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['mmap MAP.FIXED outside mman', () => mmap(0x10000n, 4096, RW, ANON | MAP.FIXED, -1, 0), TypeError, 'ERR_INVALID_ARG_VALUE'],
-  ['mmap options not an object', () => mmap(null, 4096, RW, ANON, -1, 0, 5 as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['mmap allowWriteExec not boolean', () => mmap(null, 4096, RW, ANON, -1, 0, { allowWriteExec: 1 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  [
+    'mmap MAP.FIXED outside mman',
+    () => mmap(0x10000n, 4096, RW, ANON | MAP.FIXED, -1, 0),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
+  [
+    'mmap options not an object',
+    () => mmap(null, 4096, RW, ANON, -1, 0, 5 as never),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
+  [
+    'mmap allowWriteExec not boolean',
+    () => mmap(null, 4096, RW, ANON, -1, 0, { allowWriteExec: 1 as never }),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
   // calls taking memory
   ['munmap foreign ArrayBuffer', () => munmap(new ArrayBuffer(4096)), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['munmap Buffer from the pool', () => munmap(Buffer.alloc(10)), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['munmap number', () => munmap(4096 as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['munmap null', () => munmap(null as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['munmap a SharedArrayBuffer mman did not map', () => munmap(new SharedArrayBuffer(8) as never), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  [
+    'munmap a SharedArrayBuffer mman did not map',
+    () => munmap(new SharedArrayBuffer(8) as never),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
   ['munmap part of a buffer', () => munmap(new Uint8Array(anon(), 1, 10)), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['mprotect foreign view', () => mprotect(new Uint8Array(8), PROT.READ), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['mprotect unknown bits', () => mprotect(anon(), 0x1000), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['madvise unknown advice', () => madvise(anon(), 9999), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['madvise advice NaN', () => madvise(anon(), NaN), RangeError, 'ERR_OUT_OF_RANGE'],
-  ['madvise foreign DataView', () => madvise(new DataView(new ArrayBuffer(8)), MADV.DONTNEED), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  [
+    'madvise foreign DataView',
+    () => madvise(new DataView(new ArrayBuffer(8)), MADV.DONTNEED),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
   ['msync unknown flags', () => msync(anon(), 0x100), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['msync SYNC|ASYNC', () => msync(anon(), MS.SYNC | MS.ASYNC), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['mincore string', () => mincore('buf' as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
@@ -94,7 +156,12 @@ const cases: Case[] = [
   ['mapFile bad mode', () => mapFile(smallFile, { mode: 'w' as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['mapFile past EOF', () => mapFile(smallFile, { length: 100 }), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mapFile offset at EOF', () => mapFile(smallFile, { offset: 4 }), RangeError, 'ERR_OUT_OF_RANGE'],
-  ['mapFile empty file', () => mapFile((writeFileSync(join(dir, 'empty'), ''), join(dir, 'empty'))), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  [
+    'mapFile empty file',
+    () => mapFile((writeFileSync(join(dir, 'empty'), ''), join(dir, 'empty'))),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
   ['mapFile closed fd', () => mapFile(closedFd), Error, 'EBADF'],
   ['mapFile fd fractional', () => mapFile(2.5), RangeError, 'ERR_OUT_OF_RANGE'],
   ['mapFile options array', () => mapFile(smallFile, [] as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
@@ -113,28 +180,96 @@ const cases: Case[] = [
     'ERR_INVALID_STATE',
   ]),
   // Found by the fuzzer: describing a bad argument must not call into it.
-  ['mapFile mode with a poisoned toString', () => mapFile(smallFile, { mode: { toString: false } as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
-  ['mmap length a Proxy whose traps throw', () => mmap(null, new Proxy({}, { getPrototypeOf() { throw new Error('trap') }, get() { throw new Error('trap') } }) as never, RW, ANON, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['mmap flags a Symbol', () => mmap(null, 4096, RW, Symbol('flags') as never, -1, 0), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  [
+    'mapFile mode with a poisoned toString',
+    () => mapFile(smallFile, { mode: { toString: false } as never }),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
+  [
+    'mmap length a Proxy whose traps throw',
+    () =>
+      mmap(
+        null,
+        new Proxy(
+          {},
+          {
+            getPrototypeOf() {
+              throw new Error('trap')
+            },
+            get() {
+              throw new Error('trap')
+            },
+          },
+        ) as never,
+        RW,
+        ANON,
+        -1,
+        0,
+      ),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
+  [
+    'mmap flags a Symbol',
+    () => mmap(null, 4096, RW, Symbol('flags') as never, -1, 0),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
   ['mapFile advice unknown', () => mapFile(smallFile, { advice: 777 }), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['mapAnonymous length 0', () => mapAnonymous(0), RangeError, 'ERR_OUT_OF_RANGE'],
-  ['mapAnonymous shared not boolean', () => mapAnonymous(4096, { shared: 'yes' as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['mapAnonymous hugePages bad', () => mapAnonymous(4096, { hugePages: 'always' as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  [
+    'mapAnonymous shared not boolean',
+    () => mapAnonymous(4096, { shared: 'yes' as never }),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
+  [
+    'mapAnonymous hugePages bad',
+    () => mapAnonymous(4096, { hugePages: 'always' as never }),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
   ['map W^X', () => map(4096, RW | PROT.EXEC, ANON, -1), TypeError, 'ERR_INVALID_ARG_VALUE'],
   ['map closed fd', () => map(4096, PROT.READ, MAP.SHARED, closedFd), Error, 'EBADF'],
   ['Mapping.bytes negative', () => mapAnonymous(4096).bytes(-1), RangeError, 'ERR_OUT_OF_RANGE'],
   ['Mapping.window too long', () => mapAnonymous(4096).window(0, 4097), RangeError, 'ERR_OUT_OF_RANGE'],
   ['Mapping.protect W^X', () => mapAnonymous(4096).protect(RW | PROT.EXEC), TypeError, 'ERR_INVALID_ARG_VALUE'],
-  ['Mapping.advise range string', () => mapAnonymous(4096).advise(MADV.NORMAL, { offset: '1' as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  [
+    'Mapping.advise range string',
+    () => mapAnonymous(4096).advise(MADV.NORMAL, { offset: '1' as never }),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
   ['Mapping.remap NaN', () => mapAnonymous(4096).remap(NaN), RangeError, 'ERR_OUT_OF_RANGE'],
-  ['Mapping.sync async not boolean', () => mapAnonymous(4096).sync({ async: 1 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['Mapping.lock onFault not boolean', () => mapAnonymous(4096).lock({ onFault: 'y' as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  [
+    'Mapping.sync async not boolean',
+    () => mapAnonymous(4096).sync({ async: 1 as never }),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
+  [
+    'Mapping.lock onFault not boolean',
+    () => mapAnonymous(4096).lock({ onFault: 'y' as never }),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
   ['mapFile mode null', () => mapFile(smallFile, { mode: null as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
   // objects only the library makes
   ['new Mapping({})', () => new Mapping({} as never), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR'],
   ['new Mapping(null)', () => new Mapping(null as never), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR'],
-  ['new ChannelSender()', () => new ChannelSender(SharedMemory.create(8192), {} as never, 'sender'), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR'],
-  ['new ChannelReceiver()', () => new (ChannelReceiver as unknown as new () => unknown)(), TypeError, 'ERR_ILLEGAL_CONSTRUCTOR'],
+  [
+    'new ChannelSender()',
+    () => new ChannelSender(SharedMemory.create(8192), {} as never, 'sender'),
+    TypeError,
+    'ERR_ILLEGAL_CONSTRUCTOR',
+  ],
+  [
+    'new ChannelReceiver()',
+    () => new (ChannelReceiver as unknown as new () => unknown)(),
+    TypeError,
+    'ERR_ILLEGAL_CONSTRUCTOR',
+  ],
   // introspection
   ['parseMapsLine number', () => parseMapsLine(5 as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['vmasIn strings', () => vmasIn('a' as never, 'b' as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
@@ -142,20 +277,78 @@ const cases: Case[] = [
   ['vmasIn list not an array', () => vmasIn(0n, 10n, {} as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['vmasIn list of numbers', () => vmasIn(0n, 10n, [1] as never), TypeError, 'ERR_INVALID_ARG_VALUE'],
   // shared memory
-  ['SharedMemory.int32 length too long', () => SharedMemory.create(4096).int32(0, 1025), RangeError, 'ERR_OUT_OF_RANGE'],
-  ['SharedMemory.int32 length string', () => SharedMemory.create(4096).int32(0, '2' as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['SharedMemory.fd once closed', () => { const memory = SharedMemory.create(4096); memory.close(); return memory.fd }, Error, 'ERR_INVALID_STATE'],
+  [
+    'SharedMemory.int32 length too long',
+    () => SharedMemory.create(4096).int32(0, 1025),
+    RangeError,
+    'ERR_OUT_OF_RANGE',
+  ],
+  [
+    'SharedMemory.int32 length string',
+    () => SharedMemory.create(4096).int32(0, '2' as never),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
+  [
+    'SharedMemory.fd once closed',
+    () => {
+      const memory = SharedMemory.create(4096)
+      memory.close()
+      return memory.fd
+    },
+    Error,
+    'ERR_INVALID_STATE',
+  ],
   ['inheritedMemory index string', () => inheritedMemory('0' as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['inheritedMemory index negative', () => inheritedMemory(-1), RangeError, 'ERR_OUT_OF_RANGE'],
   ['forkWithMemory args not an array', () => forkWithMemory('x.js', 5 as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
   ['forkWithMemory options null', () => forkWithMemory('x.js', [], null as never), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['forkWithMemory memory not an array', () => forkWithMemory('x.js', [], { memory: 3 as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['forkWithMemory memory of fds', () => forkWithMemory('x.js', [], { memory: [3] as never }), TypeError, 'ERR_INVALID_ARG_TYPE'],
-  ['forkWithMemory memory closed', () => { const memory = SharedMemory.create(4096); memory.close(); return forkWithMemory('x.js', [], { memory: [memory] }) }, Error, 'ERR_INVALID_STATE'],
-  ['forkWithMemory stdio an unknown preset', () => forkWithMemory('x.js', [], { stdio: 'bogus' as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
-  ['forkWithMemory stdio of four without ipc', () => forkWithMemory('x.js', [], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
-  ['forkWithMemory stdio of two', () => forkWithMemory('x.js', [], { stdio: ['inherit', 'inherit'] as never }), TypeError, 'ERR_INVALID_ARG_VALUE'],
-  ['Mutex on memory mman did not map', () => new Mutex(new Int32Array(new SharedArrayBuffer(8))), TypeError, 'ERR_INVALID_ARG_VALUE'],
+  [
+    'forkWithMemory memory not an array',
+    () => forkWithMemory('x.js', [], { memory: 3 as never }),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
+  [
+    'forkWithMemory memory of fds',
+    () => forkWithMemory('x.js', [], { memory: [3] as never }),
+    TypeError,
+    'ERR_INVALID_ARG_TYPE',
+  ],
+  [
+    'forkWithMemory memory closed',
+    () => {
+      const memory = SharedMemory.create(4096)
+      memory.close()
+      return forkWithMemory('x.js', [], { memory: [memory] })
+    },
+    Error,
+    'ERR_INVALID_STATE',
+  ],
+  [
+    'forkWithMemory stdio an unknown preset',
+    () => forkWithMemory('x.js', [], { stdio: 'bogus' as never }),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
+  [
+    'forkWithMemory stdio of four without ipc',
+    () => forkWithMemory('x.js', [], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] as never }),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
+  [
+    'forkWithMemory stdio of two',
+    () => forkWithMemory('x.js', [], { stdio: ['inherit', 'inherit'] as never }),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
+  [
+    'Mutex on memory mman did not map',
+    () => new Mutex(new Int32Array(new SharedArrayBuffer(8))),
+    TypeError,
+    'ERR_INVALID_ARG_VALUE',
+  ],
   ['Mutex on a plain Int32Array', () => new Mutex(new Int32Array(8)), TypeError, 'ERR_INVALID_ARG_VALUE'],
 ]
 

@@ -25,7 +25,16 @@ function expectBalanced(svg: string) {
 
 describe('axis', () => {
   it('labels ticks as people write them: no exponents, thousands grouped, powers of ten for the tiny', () => {
-    expect([0, 2.5, 5000, 15000, 20000, 1234567, 0.001, 0.05].map(tickLabel)).toEqual(['0', '2.5', '5000', '15 000', '20 000', '1 230 000', '0.001', '0.05'])
+    expect([0, 2.5, 5000, 15000, 20000, 1234567, 0.001, 0.05].map(tickLabel)).toEqual([
+      '0',
+      '2.5',
+      '5000',
+      '15 000',
+      '20 000',
+      '1 230 000',
+      '0.001',
+      '0.05',
+    ])
     expect([1e-5, 2e-5, 1e8].map(tickLabel)).toEqual(['10⁻⁵', '2×10⁻⁵', '10⁸'])
   })
 
@@ -44,7 +53,12 @@ describe('axis', () => {
   })
 
   it('covers a log range with whole decades, and 2 and 5 between them when it is short', () => {
-    expect(logAxis(1.87, 3630)).toEqual({ lo: 0, hi: 4, ticks: [1, 10, 100, 1000, 10000], guides: [2, 5, 20, 50, 200, 500, 2000, 5000] })
+    expect(logAxis(1.87, 3630)).toEqual({
+      lo: 0,
+      hi: 4,
+      ticks: [1, 10, 100, 1000, 10000],
+      guides: [2, 5, 20, 50, 200, 500, 2000, 5000],
+    })
     expect(logAxis(0.3, 8)).toMatchObject({ ticks: [0.1, 0.2, 0.5, 1, 2, 5, 10], guides: [] })
     expect(logAxis(5, 5)).toMatchObject({ lo: 0, hi: 1 })
   })
@@ -86,10 +100,19 @@ describe('dot chart', () => {
     reference: { value: 1, label: 'B' },
     tickSuffix: '×',
     groups: [
-      { label: 'group', rows: [
-        { label: 'Channel', points: [{ series: '64 B', median: 2.9, low: 1.9, high: 27, mark: 27 }, { series: '1 MiB', median: 193, low: 168, high: 260, mark: 260 }] },
-        { label: 'shm', points: [], note: 'not installed: npm i shm-typed-array' },
-      ] },
+      {
+        label: 'group',
+        rows: [
+          {
+            label: 'Channel',
+            points: [
+              { series: '64 B', median: 2.9, low: 1.9, high: 27, mark: 27 },
+              { series: '1 MiB', median: 193, low: 168, high: 260, mark: 260 },
+            ],
+          },
+          { label: 'shm', points: [], note: 'not installed: npm i shm-typed-array' },
+        ],
+      },
     ],
   })
 
@@ -98,21 +121,27 @@ describe('dot chart', () => {
     expect(count(svg, /<circle class="median"/g)).toBe(2)
     expect(count(svg, /class="range"/g)).toBe(2)
     expect(count(svg, /class="mark"/g)).toBe(2)
-    expect(texts(svg)).toEqual(expect.arrayContaining(['not installed: npm i shm-typed-array', 'group', 'B', '64 B', '1 MiB', 'p99', 'median']))
+    expect(texts(svg)).toEqual(
+      expect.arrayContaining(['not installed: npm i shm-typed-array', 'group', 'B', '64 B', '1 MiB', 'p99', 'median']),
+    )
   })
 
   it('has a log axis of whole decades, labelled with the suffix', () => {
     expect(texts(svg)).toEqual(expect.arrayContaining(['1×', '10×', '100×', '1000×', 'µs (log scale)']))
   })
 
-  it('draws every suite\'s chart from its rows, with a median mark for every measured row', () => {
+  it("draws every suite's chart from its rows, with a median mark for every measured row", () => {
     for (const result of suiteResults()) {
       const { svg: chart } = rendered(presentSection(result)!)
       expectBalanced(chart)
       const medians = count(chart, /class="median"/g)
       // The file chart shows the scans; the IPC chart the pair and the stand-alone round trips (load, fan-out and idle CPU are tables).
       const charted = (r: Row) =>
-        result.suite === 'file' ? r.mode.startsWith('scan-') : result.suite === 'ipc' ? ['idle', 'pair'].includes(r.scenario as string) : !r.mode.startsWith('seed-')
+        result.suite === 'file'
+          ? r.mode.startsWith('scan-')
+          : result.suite === 'ipc'
+            ? ['idle', 'pair'].includes(r.scenario as string)
+            : !r.mode.startsWith('seed-')
       const expected = result.rows.filter(charted).length
       expect(medians, result.suite).toBe(expected)
       for (const entry of result.unmeasured) expect(chart).toContain(`${entry.status}: ${entry.detail}`)

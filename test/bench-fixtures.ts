@@ -10,12 +10,29 @@ import type { Presentation, Row, SuiteResult, Unmeasured } from '../bench/report
 import { resultsFile, type ResultsFile } from '../bench/report/results-file.js'
 
 /** min/median/max around `median`, ±`spread` (a fraction). */
-export const around = (median: number, spread = 0.05) => ({ minMs: median * (1 - spread), medianMs: median, maxMs: median * (1 + spread) })
+export const around = (median: number, spread = 0.05) => ({
+  minMs: median * (1 - spread),
+  medianMs: median,
+  maxMs: median * (1 + spread),
+})
 
 export function zeroingRows(scale = 1): Row[] {
   const row = (mode: string, label: string, ms: number, extra: Record<string, unknown> = {}): Row => ({
-    suite: 'zeroing', mode, label, sizeMiB: 100, reps: 15, ...around(ms * scale), minorFaults: 25600, gbPerS: 104857600 / (ms / 1e3) / 1e9,
-    usPerFault: (ms * 1e3) / 25600, vsBMedian: ms / 60, vsBMin: (ms / 60) * 0.9, vsBMax: (ms / 60) * 1.1, anonHugeMiB: 0, valid: true, ...extra,
+    suite: 'zeroing',
+    mode,
+    label,
+    sizeMiB: 100,
+    reps: 15,
+    ...around(ms * scale),
+    minorFaults: 25600,
+    gbPerS: 104857600 / (ms / 1e3) / 1e9,
+    usPerFault: (ms * 1e3) / 25600,
+    vsBMedian: ms / 60,
+    vsBMin: (ms / 60) * 0.9,
+    vsBMax: (ms / 60) * 1.1,
+    anonHugeMiB: 0,
+    valid: true,
+    ...extra,
   })
   return [
     row('malloc-memset0', 'A malloc + memset(0)', 61, { mallocUsedMmapTrials: 15 }),
@@ -27,21 +44,61 @@ export function zeroingRows(scale = 1): Row[] {
     row('shared-anon-memset1', 'G MAP_SHARED anon + memset(1)', 75),
     row('js-arraybuffer', 'JS new ArrayBuffer(n)', 0.5, { minorFaults: 4 }),
     row('js-mmap-fill1', 'JS mmap + Uint8Array.fill(1)', 63),
-    { suite: 'zeroing', mode: 'seed-program-malloc', label: 'seed program: malloc + memset 0', sizeMiB: 100, reps: 15, ...around(62 * scale), vsSeedMmapMedian: 1.01, vsSeedMmapMin: 0.9, vsSeedMmapMax: 1.1 },
-    { suite: 'zeroing', mode: 'seed-program-mmap', label: 'seed program: mmap + memset 1', sizeMiB: 100, reps: 15, ...around(61 * scale) },
+    {
+      suite: 'zeroing',
+      mode: 'seed-program-malloc',
+      label: 'seed program: malloc + memset 0',
+      sizeMiB: 100,
+      reps: 15,
+      ...around(62 * scale),
+      vsSeedMmapMedian: 1.01,
+      vsSeedMmapMin: 0.9,
+      vsSeedMmapMax: 1.1,
+    },
+    {
+      suite: 'zeroing',
+      mode: 'seed-program-mmap',
+      label: 'seed program: mmap + memset 1',
+      sizeMiB: 100,
+      reps: 15,
+      ...around(61 * scale),
+    },
   ]
 }
 
 export function fileRows(): Row[] {
   const scan = (key: string, label: string, ms: number): Row => ({
-    suite: 'file', mode: `scan-${key}`, label, sizeMiB: 1024, reps: 15, ...around(ms), gbPerS: 1073741824 / (ms / 1e3) / 1e9,
-    speedVsReadFileSync: 900 / ms, speedVsReadFileSyncMin: 900 / ms / 1.1, speedVsReadFileSyncMax: (900 / ms) * 1.1, maxRssDeltaMiB: 1025, rssAnonDeltaMiB: key === 'readFileSync' ? 1024 : 0.4,
+    suite: 'file',
+    mode: `scan-${key}`,
+    label,
+    sizeMiB: 1024,
+    reps: 15,
+    ...around(ms),
+    gbPerS: 1073741824 / (ms / 1e3) / 1e9,
+    speedVsReadFileSync: 900 / ms,
+    speedVsReadFileSyncMin: 900 / ms / 1.1,
+    speedVsReadFileSyncMax: (900 / ms) * 1.1,
+    maxRssDeltaMiB: 1025,
+    rssAnonDeltaMiB: key === 'readFileSync' ? 1024 : 0.4,
   })
   const random = (method: string, label: string, warmNs: number, coldNs: number): Row => ({
-    suite: 'file', mode: `random-${method}`, label, sizeMiB: 4096, reps: 15, reads: 100000, ...around((warmNs * 100000) / 1e6),
-    coldNsPerRead: coldNs, coldNsPerReadMin: coldNs * 0.9, coldNsPerReadMax: coldNs * 1.1, warmNsPerRead: warmNs,
-    warmSpeedVsPread: 1700 / warmNs, warmSpeedVsPreadMin: 1700 / warmNs / 1.2, warmSpeedVsPreadMax: (1700 / warmNs) * 1.2,
-    coldSpeedVsPread: 1900 / coldNs, coldSpeedVsPreadMin: 1900 / coldNs / 1.2, coldSpeedVsPreadMax: (1900 / coldNs) * 1.2,
+    suite: 'file',
+    mode: `random-${method}`,
+    label,
+    sizeMiB: 4096,
+    reps: 15,
+    reads: 100000,
+    ...around((warmNs * 100000) / 1e6),
+    coldNsPerRead: coldNs,
+    coldNsPerReadMin: coldNs * 0.9,
+    coldNsPerReadMax: coldNs * 1.1,
+    warmNsPerRead: warmNs,
+    warmSpeedVsPread: 1700 / warmNs,
+    warmSpeedVsPreadMin: 1700 / warmNs / 1.2,
+    warmSpeedVsPreadMax: (1700 / warmNs) * 1.2,
+    coldSpeedVsPread: 1900 / coldNs,
+    coldSpeedVsPreadMin: 1900 / coldNs / 1.2,
+    coldSpeedVsPreadMax: (1900 / coldNs) * 1.2,
   })
   return [
     scan('readFileSync', 'fs.readFileSync', 900),
@@ -55,7 +112,16 @@ export function fileRows(): Row[] {
 
 export function overheadRows(): Row[] {
   const row = (mode: string, label: string, ns: number): Row => ({
-    suite: 'overhead', mode, label, reps: 15, iterations: 50000, ...around(ns / 1e6), nsPerPair: ns, vsCMedian: ns / 3000, vsCMin: (ns / 3000) * 0.9, vsCMax: (ns / 3000) * 1.1,
+    suite: 'overhead',
+    mode,
+    label,
+    reps: 15,
+    iterations: 50000,
+    ...around(ns / 1e6),
+    nsPerPair: ns,
+    vsCMedian: ns / 3000,
+    vsCMin: (ns / 3000) * 0.9,
+    vsCMax: (ns / 3000) * 1.1,
   })
   return [
     row('c-loop', 'C loop in the addon', 3000),
@@ -67,8 +133,28 @@ export function overheadRows(): Row[] {
 
 export function loopRows(asyncP99 = 0.8): Row[] {
   return [
-    { suite: 'loop', mode: 'async', label: 'async: syncAsync 1024 MiB dirty + populateAsync 1024 MiB + futexWaitAsync 500 ms', reps: 400, minMs: 0.01, medianMs: 0.1, maxMs: 1.2, p99Ms: asyncP99, workMs: 900 },
-    { suite: 'loop', mode: 'blocking', label: 'blocking: sync 1024 MiB dirty, populate 1024 MiB, futexWait 500 ms', reps: 12, minMs: 0.01, medianMs: 0.1, maxMs: 950, p99Ms: 950, workMs: 950 },
+    {
+      suite: 'loop',
+      mode: 'async',
+      label: 'async: syncAsync 1024 MiB dirty + populateAsync 1024 MiB + futexWaitAsync 500 ms',
+      reps: 400,
+      minMs: 0.01,
+      medianMs: 0.1,
+      maxMs: 1.2,
+      p99Ms: asyncP99,
+      workMs: 900,
+    },
+    {
+      suite: 'loop',
+      mode: 'blocking',
+      label: 'blocking: sync 1024 MiB dirty, populate 1024 MiB, futexWait 500 ms',
+      reps: 12,
+      minMs: 0.01,
+      medianMs: 0.1,
+      maxMs: 950,
+      p99Ms: 950,
+      workMs: 950,
+    },
   ]
 }
 
@@ -95,7 +181,16 @@ const PAIR_LABELS: Record<string, string> = {
 
 /** One run of a pair as suites/ipc/conditions.ts records it: an idle machine, the ends on two CPUs, unless changed. */
 export function runConditions(change: Partial<RunConditions> = {}): RunConditions {
-  return { sameCpuShare: 0, samples: 40, othersRunnableMean: 0.05, loadAvgBefore: 0.1, loadAvgAfter: 1.9, runnableBefore: 0, runnableAfter: 0, ...change }
+  return {
+    sameCpuShare: 0,
+    samples: 40,
+    othersRunnableMean: 0.05,
+    loadAvgBefore: 0.1,
+    loadAvgAfter: 1.9,
+    runnableBefore: 0,
+    runnableAfter: 0,
+    ...change,
+  }
 }
 
 /** The engines mman's transports record: 'sync' unless the row awaits through an engine. */
@@ -106,11 +201,31 @@ function enginesOf(transport: string): Partial<RunConditions> {
 }
 
 /** One stand-alone IPC row; `us` is the median round trip, its batch medians within ±5 %; one run, idle, unless `runs` says otherwise. */
-export function ipcRow(transport: string, messageBytes: number, us: number, throughputMBps: number, runs: RunConditions[] = [runConditions(enginesOf(transport))]): Row {
+export function ipcRow(
+  transport: string,
+  messageBytes: number,
+  us: number,
+  throughputMBps: number,
+  runs: RunConditions[] = [runConditions(enginesOf(transport))],
+): Row {
   return {
-    suite: 'ipc', scenario: 'idle', mode: transport, transport, label: IPC_LABELS[transport], messageBytes, reps: 10, ...around(us / 1e3), roundTrips: 2000,
-    roundTripMedianUs: us, roundTripP99Us: us * 8, roundTripMinUs: us * 0.6, roundTripMaxUs: us * 300, throughputMBps,
-    runs: runs.length, runMediansUs: runs.map(() => us), conditions: runs,
+    suite: 'ipc',
+    scenario: 'idle',
+    mode: transport,
+    transport,
+    label: IPC_LABELS[transport],
+    messageBytes,
+    reps: 10,
+    ...around(us / 1e3),
+    roundTrips: 2000,
+    roundTripMedianUs: us,
+    roundTripP99Us: us * 8,
+    roundTripMinUs: us * 0.6,
+    roundTripMaxUs: us * 300,
+    throughputMBps,
+    runs: runs.length,
+    runMediansUs: runs.map(() => us),
+    conditions: runs,
   }
 }
 
@@ -119,9 +234,21 @@ export function pairRow(transport: string, runMediansUs: number[], change: Parti
   const sorted = [...runMediansUs].sort((a, b) => a - b)
   const median = sorted[Math.floor(sorted.length / 2)]!
   return {
-    suite: 'ipc', scenario: 'pair', mode: `${transport} (one pair)`, transport, label: PAIR_LABELS[transport], messageBytes: 64,
-    reps: runMediansUs.length, minMs: sorted[0]! / 1e3, medianMs: median / 1e3, maxMs: sorted.at(-1)! / 1e3,
-    runs: runMediansUs.length, roundTripsPerBlock: 2000, roundTripMedianUs: median, runMediansUs, runBlocks: runMediansUs.map(() => 21),
+    suite: 'ipc',
+    scenario: 'pair',
+    mode: `${transport} (one pair)`,
+    transport,
+    label: PAIR_LABELS[transport],
+    messageBytes: 64,
+    reps: runMediansUs.length,
+    minMs: sorted[0]! / 1e3,
+    medianMs: median / 1e3,
+    maxMs: sorted.at(-1)! / 1e3,
+    runs: runMediansUs.length,
+    roundTripsPerBlock: 2000,
+    roundTripMedianUs: median,
+    runMediansUs,
+    runBlocks: runMediansUs.map(() => 21),
     conditions: runMediansUs.map(() => runConditions({ ...enginesOf(transport), ...change })),
   }
 }
@@ -140,13 +267,32 @@ export function pairRows(): Row[] {
 }
 
 /** A transport's row under load: one median and one p99 per run (each run's ends on two CPUs unless `sameCpu` says otherwise). */
-export function ipcLoadRow(transport: string, runMediansUs: number[], runP99sUs: number[], sameCpu: number[] = runMediansUs.map(() => 0)): Row {
+export function ipcLoadRow(
+  transport: string,
+  runMediansUs: number[],
+  runP99sUs: number[],
+  sameCpu: number[] = runMediansUs.map(() => 0),
+): Row {
   const sorted = [...runMediansUs].sort((a, b) => a - b)
   const median = sorted[Math.floor(sorted.length / 2)]!
   return {
-    suite: 'ipc', scenario: 'load', mode: `${transport} under load`, transport, label: IPC_LABELS[transport], messageBytes: 64, reps: runMediansUs.length,
-    minMs: sorted[0]! / 1e3, medianMs: median / 1e3, maxMs: sorted.at(-1)! / 1e3, runMediansUs, runP99sUs, roundTripMedianUs: median, roundTripP99Us: runP99sUs[0],
-    conditions: sameCpu.map((share) => runConditions({ sameCpuShare: share, othersRunnableMean: 0, ...enginesOf(transport) })),
+    suite: 'ipc',
+    scenario: 'load',
+    mode: `${transport} under load`,
+    transport,
+    label: IPC_LABELS[transport],
+    messageBytes: 64,
+    reps: runMediansUs.length,
+    minMs: sorted[0]! / 1e3,
+    medianMs: median / 1e3,
+    maxMs: sorted.at(-1)! / 1e3,
+    runMediansUs,
+    runP99sUs,
+    roundTripMedianUs: median,
+    roundTripP99Us: runP99sUs[0],
+    conditions: sameCpu.map((share) =>
+      runConditions({ sameCpuShare: share, othersRunnableMean: 0, ...enginesOf(transport) }),
+    ),
   }
 }
 
@@ -160,8 +306,21 @@ export function ipcRows(): Row[] {
     ]
   })
   const fanout = (transport: string, requestsPerSecond: number, p50Us: number): Row => ({
-    suite: 'ipc', scenario: 'fanout', mode: `${transport} fan-out`, transport, label: IPC_LABELS[transport], messageBytes: 64, reps: 1,
-    minMs: p50Us / 1e3, medianMs: p50Us / 1e3, maxMs: p50Us / 1e3, children: 4, requests: 8000, requestsPerSecond, p50Us, p99Us: p50Us * 10,
+    suite: 'ipc',
+    scenario: 'fanout',
+    mode: `${transport} fan-out`,
+    transport,
+    label: IPC_LABELS[transport],
+    messageBytes: 64,
+    reps: 1,
+    minMs: p50Us / 1e3,
+    medianMs: p50Us / 1e3,
+    maxMs: p50Us / 1e3,
+    children: 4,
+    requests: 8000,
+    requestsPerSecond,
+    p50Us,
+    p99Us: p50Us * 10,
   })
   return [
     ...pairRows(),
@@ -175,11 +334,28 @@ export function ipcRows(): Row[] {
     fanout('channel', 25000, 50),
     fanout('process-json', 18000, 180),
     fanout('worker', 35000, 60),
-    { suite: 'ipc', scenario: 'idle-cpu', mode: 'channel waiting for nothing', transport: 'channel', reps: 1, minMs: 3, medianMs: 3, maxMs: 3, cpuMs: 3, wallMs: 1000 },
+    {
+      suite: 'ipc',
+      scenario: 'idle-cpu',
+      mode: 'channel waiting for nothing',
+      transport: 'channel',
+      reps: 1,
+      minMs: 3,
+      medianMs: 3,
+      maxMs: 3,
+      cpuMs: 3,
+      wallMs: 1000,
+    },
   ]
 }
 
-export const shmMissing: Unmeasured = { suite: 'ipc', mode: 'shm-polling', label: 'shm-typed-array, polling', status: 'not installed', detail: 'npm i shm-typed-array' }
+export const shmMissing: Unmeasured = {
+  suite: 'ipc',
+  mode: 'shm-polling',
+  label: 'shm-typed-array, polling',
+  status: 'not installed',
+  detail: 'npm i shm-typed-array',
+}
 export const shmMissingInPair: Unmeasured = { ...shmMissing, mode: 'shm-polling (one pair)', scenario: 'pair' }
 
 /** A whole run's SuiteResults, presented from the rows as a saved run would be. */
@@ -187,12 +363,27 @@ export function suiteResults(options: { zeroingScale?: number } = {}): SuiteResu
   const sections: [string, Row[], Unmeasured[]][] = [
     ['zeroing', zeroingRows(options.zeroingScale), []],
     ['file', fileRows(), []],
-    ['overhead', overheadRows(), [{ suite: 'overhead', mode: 'koffi', label: 'libc mmap + munmap through koffi', status: 'not installed', detail: 'npm i koffi' }]],
+    [
+      'overhead',
+      overheadRows(),
+      [
+        {
+          suite: 'overhead',
+          mode: 'koffi',
+          label: 'libc mmap + munmap through koffi',
+          status: 'not installed',
+          detail: 'npm i koffi',
+        },
+      ],
+    ],
     ['loop', loopRows(), []],
     ['ipc', ipcRows().filter((r) => r.transport !== 'shm-polling'), [shmMissing, shmMissingInPair]],
   ]
   return sections.map(([suite, rows, unmeasured]) => ({
-    suite, rows, unmeasured, ...presentSection({ suite, rows, unmeasured })!,
+    suite,
+    rows,
+    unmeasured,
+    ...presentSection({ suite, rows, unmeasured })!,
   }))
 }
 
@@ -200,7 +391,17 @@ export function fixtureFile(options: { quick?: boolean; zeroingScale?: number; n
   return resultsFile(suiteResults(options), {
     command: 'mman bench --json fixture.json',
     options: { quick: options.quick ?? false, inProcess: false },
-    machine: { cpu: 'Test CPU', cpus: 2, memoryBytes: 8 * 2 ** 30, kernel: '6.18.0-test', arch: 'x64', pageSize: 4096, thp: 'madvise', thpShmem: 'never', glibc: '2.36' },
+    machine: {
+      cpu: 'Test CPU',
+      cpus: 2,
+      memoryBytes: 8 * 2 ** 30,
+      kernel: '6.18.0-test',
+      arch: 'x64',
+      pageSize: 4096,
+      thp: 'madvise',
+      thpShmem: 'never',
+      glibc: '2.36',
+    },
     mman: '0.1.0',
     node: options.node ?? 'v20.20.2',
     createdAt: new Date('2026-01-02T03:04:05Z'),
@@ -208,4 +409,7 @@ export function fixtureFile(options: { quick?: boolean; zeroingScale?: number; n
 }
 
 /** A presentation as the report writes it: its markdown, and its chart. */
-export const rendered = (presentation: Presentation) => ({ markdown: markdown(presentation.blocks), svg: chartOf(presentation.blocks) })
+export const rendered = (presentation: Presentation) => ({
+  markdown: markdown(presentation.blocks),
+  svg: chartOf(presentation.blocks),
+})

@@ -42,13 +42,26 @@ describe('report', () => {
   })
 
   it('writes blocks as markdown: one blank line between them, tables with figures right-aligned, no chart', () => {
-    const blocks = [heading(2, 'T'), paragraph([{ strong: 'bold' }, ' and ', { code: 'a|b' }]), table(['a', 'b'], [[1, 'x|y']]), chart('<svg/>'), list(['one', 'two'])]
-    expect(markdown(blocks)).toBe('## T\n\n**bold** and `a|b`\n\n| a | b |\n|---|---:|\n| 1 | x\\|y |\n\n- one\n- two\n')
+    const blocks = [
+      heading(2, 'T'),
+      paragraph([{ strong: 'bold' }, ' and ', { code: 'a|b' }]),
+      table(['a', 'b'], [[1, 'x|y']]),
+      chart('<svg/>'),
+      list(['one', 'two']),
+    ]
+    expect(markdown(blocks)).toBe(
+      '## T\n\n**bold** and `a|b`\n\n| a | b |\n|---|---:|\n| 1 | x\\|y |\n\n- one\n- two\n',
+    )
     expect(markdown([table(['a', 'b'], [], true)])).toBe('| a | b |\n|---|---|\n')
   })
 
   it('writes times in the unit that suits them', () => {
-    expect([duration(0.00289), duration(65.9), duration(1200), duration(0.0000021)]).toEqual(['2.89 µs', '65.9 ms', '1.20 s', '2.10 ns'])
+    expect([duration(0.00289), duration(65.9), duration(1200), duration(0.0000021)]).toEqual([
+      '2.89 µs',
+      '65.9 ms',
+      '1.20 s',
+      '2.10 ns',
+    ])
   })
 })
 
@@ -68,18 +81,21 @@ describe('trial kernels', () => {
     expect(() => zeroingTrial('no-such-mode', bytes)).toThrow(/EINVAL/)
   })
 
-  it.skipIf(sanitized)("sees glibc's malloc serve a large block with mmap, and raise its threshold after freeing one", () => {
-    // Above the threshold's 32 MiB ceiling: always mmap. A page: always the heap.
-    expect(zeroingTrial('malloc-memset0', 64 * 1024 * 1024).mallocUsedMmap).toBe(true)
-    expect(zeroingTrial('malloc-memset0', 4096).mallocUsedMmap).toBe(false)
-    // In a fresh process the first 4 MiB block is mmapped; freeing it raises the
-    // threshold, so the second comes from the heap, and the third reuses the
-    // pages the heap kept: no faults at all.
-    const child = runChild(`
+  it.skipIf(sanitized)(
+    "sees glibc's malloc serve a large block with mmap, and raise its threshold after freeing one",
+    () => {
+      // Above the threshold's 32 MiB ceiling: always mmap. A page: always the heap.
+      expect(zeroingTrial('malloc-memset0', 64 * 1024 * 1024).mallocUsedMmap).toBe(true)
+      expect(zeroingTrial('malloc-memset0', 4096).mallocUsedMmap).toBe(false)
+      // In a fresh process the first 4 MiB block is mmapped; freeing it raises the
+      // threshold, so the second comes from the heap, and the third reuses the
+      // pages the heap kept: no faults at all.
+      const child = runChild(`
       import { zeroingTrial } from './dist/bench/suites/zeroing/trial.js'
       const [first, second, third] = [1, 2, 3].map(() => zeroingTrial('malloc-memset0', 4 << 20))
       console.log(first.mallocUsedMmap, second.mallocUsedMmap, third.mallocUsedMmap, third.minorFaults < first.minorFaults / 10)
     `)
-    expect(child.stdout).toBe('true false false true\n')
-  })
+      expect(child.stdout).toBe('true false false true\n')
+    },
+  )
 })

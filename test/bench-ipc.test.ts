@@ -39,7 +39,8 @@ describe('ipc conditions', () => {
 
 describe('the wait engine probe', () => {
   const probe = (env: NodeJS.ProcessEnv) =>
-    runChild(`
+    runChild(
+      `
       import { mapAnonymous, futexWaitAsync } from 'mman'
       import { asyncEngineProbe } from './dist/bench/suites/ipc/conditions.js'
       const engine = asyncEngineProbe()
@@ -47,7 +48,10 @@ describe('the wait engine probe', () => {
       // The io_uring ring is set up on a thread of its own: the first waits may go to the waiter thread meanwhile.
       for (let i = 0; i < 20; i++) await futexWaitAsync(ints, 0, 0, 5)
       console.log(engine())
-    `, [], env)
+    `,
+      [],
+      env,
+    )
 
   it('names the waiter thread when MMAN_NO_IO_URING=1', () => {
     const child = probe({ MMAN_NO_IO_URING: '1' })
@@ -55,11 +59,14 @@ describe('the wait engine probe', () => {
     expect(child.stdout).toBe('thread\n')
   })
 
-  it.runIf(ioUringFutexExpected())('names io_uring where the kernel has futex operations and nothing forbids it', () => {
-    const child = probe({ MMAN_NO_IO_URING: undefined })
-    expect(child.stderr).toBe('')
-    expect(child.stdout).toBe('io_uring\n')
-  })
+  it.runIf(ioUringFutexExpected())(
+    'names io_uring where the kernel has futex operations and nothing forbids it',
+    () => {
+      const child = probe({ MMAN_NO_IO_URING: undefined })
+      expect(child.stderr).toBe('')
+      expect(child.stdout).toBe('io_uring\n')
+    },
+  )
 })
 
 describe('the pair', () => {
@@ -68,19 +75,34 @@ describe('the pair', () => {
     const { dir, cleanup } = tempDir()
     const program = join(dir, 'pair.mjs')
     const dist = (path: string) => pathToFileURL(join(repoRoot, 'dist/bench/suites', path)).href
-    writeFileSync(program, `
+    writeFileSync(
+      program,
+      `
       import { pairRuns } from '${dist('ipc/pair.js')}'
       import { pairTransports } from '${dist('ipc/pair-transports.js')}'
       import { loadShm } from '${dist('peers.js')}'
       const shm = await loadShm()
       const [run] = await pairRuns(() => pairTransports(shm), { runs: 1, blocks: 3, roundsPerBlock: 50, warmUpMs: 0, budgetMs: 0 }, () => {})
       console.log(JSON.stringify({ installed: shm !== undefined, run }))
-    `)
+    `,
+    )
     const child = spawnSync(process.execPath, [program], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 })
     cleanup()
     expect(child.stderr).toBe('')
-    const { installed, run } = JSON.parse(child.stdout) as { installed: boolean; run: { blockNs: Record<string, number[]>; conditions: Record<string, Record<string, unknown>> } }
-    const keys = ['spin', 'c-floor', 'zero-copy-ring', 'copy-ring', ...(installed ? ['shm-polling'] : []), 'channel-zero-copy', 'channel', 'channel-receive']
+    const { installed, run } = JSON.parse(child.stdout) as {
+      installed: boolean
+      run: { blockNs: Record<string, number[]>; conditions: Record<string, Record<string, unknown>> }
+    }
+    const keys = [
+      'spin',
+      'c-floor',
+      'zero-copy-ring',
+      'copy-ring',
+      ...(installed ? ['shm-polling'] : []),
+      'channel-zero-copy',
+      'channel',
+      'channel-receive',
+    ]
     expect(Object.keys(run.blockNs)).toEqual(keys)
     for (const key of keys) {
       expect(run.blockNs[key]!.length, key).toBe(1)

@@ -6,7 +6,13 @@ import { blocksHtml, htmlReport } from '../bench/report/html.js'
 import { markdown } from '../bench/report/markdown.js'
 import { presentSection } from '../bench/suites/index.js'
 import type { Presentation } from '../bench/report/rows.js'
-import { parseResults, ResultsFileError, RESULTS_FORMAT, rowKey, type ResultsFile } from '../bench/report/results-file.js'
+import {
+  parseResults,
+  ResultsFileError,
+  RESULTS_FORMAT,
+  rowKey,
+  type ResultsFile,
+} from '../bench/report/results-file.js'
 import { unitsOf } from '../bench/report/units.js'
 import { fixtureFile } from './bench-fixtures.js'
 
@@ -24,12 +30,20 @@ const expectRefused = (json: string, message: RegExp) => {
 describe('results file', () => {
   it('carries format, versions, machine, options, and every suite with rows, units, unmeasured rows and conclusions', () => {
     const file = fixtureFile()
-    expect(file).toMatchObject({ format: RESULTS_FORMAT, version: 1, mman: '0.1.0', node: 'v20.20.2', machine: { cpu: 'Test CPU', thp: 'madvise' }, options: { quick: false } })
+    expect(file).toMatchObject({
+      format: RESULTS_FORMAT,
+      version: 1,
+      mman: '0.1.0',
+      node: 'v20.20.2',
+      machine: { cpu: 'Test CPU', thp: 'madvise' },
+      options: { quick: false },
+    })
     expect(file.suites.map((s) => s.suite)).toEqual(['zeroing', 'file', 'overhead', 'loop', 'ipc'])
     for (const section of file.suites) {
       expect(section.rows.length).toBeGreaterThan(0)
       expect(section.conclusions.length).toBeGreaterThan(0)
-      for (const row of section.rows) for (const field of ['minMs', 'medianMs', 'maxMs']) expect(typeof row[field]).toBe('number')
+      for (const row of section.rows)
+        for (const field of ['minMs', 'medianMs', 'maxMs']) expect(typeof row[field]).toBe('number')
       expect(section.units).toMatchObject({ minMs: 'ms', medianMs: 'ms', maxMs: 'ms' })
     }
     expect(file.suites.find((s) => s.suite === 'ipc')!.unmeasured).toEqual([
@@ -43,12 +57,25 @@ describe('results file', () => {
     const timed = ipc.rows.filter((r) => ['pair', 'idle', 'load'].includes(r.scenario as string))
     expect(timed.length).toBeGreaterThan(0)
     for (const row of timed) {
-      expect((row.conditions as unknown[]).length, row.mode).toBe(row.runMediansUs ? (row.runMediansUs as number[]).length : row.runs)
+      expect((row.conditions as unknown[]).length, row.mode).toBe(
+        row.runMediansUs ? (row.runMediansUs as number[]).length : row.runs,
+      )
       for (const run of row.conditions as Record<string, unknown>[]) {
-        expect(Object.keys(run)).toEqual(expect.arrayContaining(['sameCpuShare', 'samples', 'othersRunnableMean', 'loadAvgBefore', 'loadAvgAfter', 'runnableBefore', 'runnableAfter']))
+        expect(Object.keys(run)).toEqual(
+          expect.arrayContaining([
+            'sameCpuShare',
+            'samples',
+            'othersRunnableMean',
+            'loadAvgBefore',
+            'loadAvgAfter',
+            'runnableBefore',
+            'runnableAfter',
+          ]),
+        )
       }
     }
-    const engines = (transport: string) => (ipc.rows.find((r) => r.mode === transport)!.conditions as { parentEngine?: string; peerEngine?: string }[])[0]
+    const engines = (transport: string) =>
+      (ipc.rows.find((r) => r.mode === transport)!.conditions as { parentEngine?: string; peerEngine?: string }[])[0]
     expect(engines('channel-async')).toMatchObject({ parentEngine: 'io_uring', peerEngine: 'io_uring' })
     expect(engines('channel-async-thread')).toMatchObject({ parentEngine: 'thread', peerEngine: 'thread' })
     expect(engines('process-json')).not.toHaveProperty('parentEngine')
@@ -56,7 +83,10 @@ describe('results file', () => {
 
   it('names the unit of every numeric field the suites write', () => {
     for (const section of fixtureFile().suites) expect(unitsOf(section.rows).unknown, section.suite).toEqual([])
-    expect(unitsOf([{ medianMs: 1, fancyNewField: 2, label: 'x' }])).toEqual({ units: { medianMs: 'ms' }, unknown: ['fancyNewField'] })
+    expect(unitsOf([{ medianMs: 1, fancyNewField: 2, label: 'x' }])).toEqual({
+      units: { medianMs: 'ms' },
+      unknown: ['fancyNewField'],
+    })
   })
 
   it('reads back what it wrote', () => {
@@ -75,18 +105,39 @@ describe('results file', () => {
     expectRefused('{"format": ', /^x\.json is not JSON/)
     expectRefused('[{"suite": "zeroing"}]', /bare list of rows, written by mman bench before results format 1/)
     expectRefused('{"rows": []}', /not an mman bench results file/)
-    expectRefused(edited((f) => (f.version = 2)), /results format version 2; this mman reads version 1/)
-    expectRefused(edited((f) => delete f.machine), /machine is not an object/)
-    expectRefused(edited((f) => (f.suites[0].rows[0].medianMs = 'fast')), /suites\[0\]\.rows\[0\]\.medianMs is not a number/)
-    expectRefused(edited((f) => (f.suites[0].rows[0].minMs = 1e9)), /suites\[0\]\.rows\[0\] has minMs .* out of order/)
-    expectRefused(edited((f) => f.suites[0].rows.push(f.suites[0].rows[0])), /suites\[0\] has two rows named 'malloc-memset0 @ 100 MiB'/)
-    expectRefused(edited((f) => (f.suites[1].rows[0].suite = 'zeroing')), /suites\[1\]\.rows\[0\]\.suite is not 'file'/)
-    expectRefused(edited((f) => (f.suites[4].unmeasured[0].status = 'missing')), /status is neither 'not installed' nor 'failed'/)
+    expectRefused(
+      edited((f) => (f.version = 2)),
+      /results format version 2; this mman reads version 1/,
+    )
+    expectRefused(
+      edited((f) => delete f.machine),
+      /machine is not an object/,
+    )
+    expectRefused(
+      edited((f) => (f.suites[0].rows[0].medianMs = 'fast')),
+      /suites\[0\]\.rows\[0\]\.medianMs is not a number/,
+    )
+    expectRefused(
+      edited((f) => (f.suites[0].rows[0].minMs = 1e9)),
+      /suites\[0\]\.rows\[0\] has minMs .* out of order/,
+    )
+    expectRefused(
+      edited((f) => f.suites[0].rows.push(f.suites[0].rows[0])),
+      /suites\[0\] has two rows named 'malloc-memset0 @ 100 MiB'/,
+    )
+    expectRefused(
+      edited((f) => (f.suites[1].rows[0].suite = 'zeroing')),
+      /suites\[1\]\.rows\[0\]\.suite is not 'file'/,
+    )
+    expectRefused(
+      edited((f) => (f.suites[4].unmeasured[0].status = 'missing')),
+      /status is neither 'not installed' nor 'failed'/,
+    )
   })
 })
 
 describe('compare', () => {
-  it('gives, per row, B\'s median over A\'s and a verdict from both spreads', () => {
+  it("gives, per row, B's median over A's and a verdict from both spreads", () => {
     const a = fixtureFile()
     const b = fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0' })
     const comparison = compareResults(a, b, 'a.json', 'b.json')
@@ -109,17 +160,23 @@ describe('compare', () => {
     expect(rows.find((r) => r.key === 'worker @ 64 B')).toMatchObject({ bMissing: 'not in B' })
     expect(rows.find((r) => r.key === 'worker @ 64 B')!.verdict).toBeUndefined()
     expect(rows.find((r) => r.key === 'worker')).toMatchObject({ aMissing: 'not in A', bMissing: 'failed: boom' })
-    expect(rows.find((r) => r.key === 'shm-polling')).toMatchObject({ aMissing: 'not installed: npm i shm-typed-array' })
+    expect(rows.find((r) => r.key === 'shm-polling')).toMatchObject({
+      aMissing: 'not installed: npm i shm-typed-array',
+    })
     const compared = markdown(comparisonBlocks(comparison))
     expect(compared).toContain('| worker postMessage, 64 B | 35.0 µs [33.3 µs–36.8 µs] | not in B | – | – |')
     expect(compared).toMatch(/B is faster in 0 rows, slower in 0, within noise in \d+\./)
   })
 
   it('refuses a quick run against a full one, and runs with nothing in common', () => {
-    expect(() => compareResults(fixtureFile({ quick: true }), fixtureFile(), 'q.json', 'f.json')).toThrow(/q\.json is a --quick smoke run and f\.json a full run/)
+    expect(() => compareResults(fixtureFile({ quick: true }), fixtureFile(), 'q.json', 'f.json')).toThrow(
+      /q\.json is a --quick smoke run and f\.json a full run/,
+    )
     const onlyLoop = { ...fixtureFile(), suites: fixtureFile().suites.filter((s) => s.suite === 'loop') }
     const onlyIpc = { ...fixtureFile(), suites: fixtureFile().suites.filter((s) => s.suite === 'ipc') }
-    expect(() => compareResults(onlyLoop, onlyIpc, 'a.json', 'b.json')).toThrow(/a\.json \(suites: loop\) and b\.json \(suites: ipc\) have no suite in common/)
+    expect(() => compareResults(onlyLoop, onlyIpc, 'a.json', 'b.json')).toThrow(
+      /a\.json \(suites: loop\) and b\.json \(suites: ipc\) have no suite in common/,
+    )
   })
 })
 
@@ -135,7 +192,15 @@ describe('HTML report', () => {
   })
 
   it('names the machine: CPU, kernel, THP mode, Node and mman versions', () => {
-    for (const fact of ['2 × Test CPU', 'Linux 6.18.0-test (x64)', 'enabled: madvise, shmem: never', 'v20.20.2', '0.1.0', 'A quick smoke run']) expect(html).toContain(fact)
+    for (const fact of [
+      '2 × Test CPU',
+      'Linux 6.18.0-test (x64)',
+      'enabled: madvise, shmem: never',
+      'v20.20.2',
+      '0.1.0',
+      'A quick smoke run',
+    ])
+      expect(html).toContain(fact)
   })
 
   it('has every suite with its chart inline, its tables and its conclusions', () => {
@@ -145,7 +210,12 @@ describe('HTML report', () => {
       const body = html.slice(start, html.indexOf('</section>', start))
       expect(body).toContain('<svg xmlns=')
       expect(body).toContain('<table>')
-      expect(body).toContain(section.conclusions[0]!.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'))
+      expect(body).toContain(
+        section.conclusions[0]!.replace(/&/g, '&amp;')
+          .replace(/</g, '&lt;')
+          .replace(/>/g, '&gt;')
+          .replace(/"/g, '&quot;'),
+      )
     }
   })
 

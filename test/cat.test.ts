@@ -16,7 +16,10 @@ execFileSync('cc', ['-O2', '-o', reference, join(repoRoot, 'test/fixtures/mmap_e
 
 const cli = join(repoRoot, 'dist/bench/cli/index.js')
 const file = join(dir, 'text.txt')
-writeFileSync(file, Buffer.concat([Buffer.from('line one\nline two\n'), Buffer.alloc(5000, 'x'), Buffer.from('\nthe end\n')]))
+writeFileSync(
+  file,
+  Buffer.concat([Buffer.from('line one\nline two\n'), Buffer.alloc(5000, 'x'), Buffer.from('\nthe end\n')]),
+)
 const size = 18 + 5000 + 9
 
 const run = (command: string, args: string[], options: SpawnSyncOptions = {}) => {
@@ -85,8 +88,16 @@ describe('mman cat, where the C program is wrong', () => {
   })
 
   it('refuses a negative OFFSET or LENGTH as a usage error (the C program handed it to mmap)', () => {
-    expect(run(reference, [file, '-5', '3'])).toMatchObject({ status: 1, stdout: '', stderr: 'mmap: Value too large for defined data type\n' })
-    expect(run(reference, [file, '1', '-1'])).toMatchObject({ status: 1, stdout: '', stderr: 'mmap: Invalid argument\n' })
+    expect(run(reference, [file, '-5', '3'])).toMatchObject({
+      status: 1,
+      stdout: '',
+      stderr: 'mmap: Value too large for defined data type\n',
+    })
+    expect(run(reference, [file, '1', '-1'])).toMatchObject({
+      status: 1,
+      stdout: '',
+      stderr: 'mmap: Invalid argument\n',
+    })
     usageError(mman([file, '-5', '3']), notByteCount('OFFSET', '-5'))
     usageError(mman([file, '1', '-1']), notByteCount('LENGTH', '-1'))
   })
@@ -101,10 +112,18 @@ describe('mman cat, where the C program is wrong', () => {
   })
 
   it('prints its usage for --help, and reads a file named like an option after --', () => {
-    expect(mman(['--help'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: mman cat FILE OFFSET \[LENGTH\]\n/), stderr: '' })
+    expect(mman(['--help'])).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/^Usage: mman cat FILE OFFSET \[LENGTH\]\n/),
+      stderr: '',
+    })
     const dashed = join(dir, '-x')
     writeFileSync(dashed, 'dash')
-    expect(run(process.execPath, [cli, 'cat', '--', '-x', '1'], { cwd: dir })).toEqual({ status: 0, stdout: 'ash', stderr: '' })
+    expect(run(process.execPath, [cli, 'cat', '--', '-x', '1'], { cwd: dir })).toEqual({
+      status: 0,
+      stdout: 'ash',
+      stderr: '',
+    })
   })
 
   it('prints nothing for a LENGTH of 0 at any offset (the C program asked mmap for 0 bytes at a page boundary: EINVAL)', () => {
@@ -113,7 +132,7 @@ describe('mman cat, where the C program is wrong', () => {
     expect(mman([file, '0', '0'])).toEqual({ status: 0, stdout: '', stderr: '' })
   })
 
-  it('refuses a FIFO at once with mmap\'s ENODEV (the C program waits in open() for a writer, forever)', () => {
+  it("refuses a FIFO at once with mmap's ENODEV (the C program waits in open() for a writer, forever)", () => {
     const fifo = join(dir, 'fifo')
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
     const c = spawnSync(reference, [fifo, '0'], { timeout: 1000 })
@@ -178,10 +197,15 @@ describe('mman cat past 2 GiB and 4 GiB (the C program read offsets and lengths 
     const offset = 2 * GiB - 3
     const length = 4 * GiB + 10 - offset // from 2^31 - 3 to past 2^32: 2^31 + 13 bytes
     // atoi() made the length negative, and size_t made that huge; without a length, write() moved less than asked.
-    expect(run(reference, [sparse, String(offset), String(length)])).toMatchObject({ status: 1, stderr: 'mmap: Cannot allocate memory\n' })
+    expect(run(reference, [sparse, String(offset), String(length)])).toMatchObject({
+      status: 1,
+      stderr: 'mmap: Cannot allocate memory\n',
+    })
     const toEnd = spawnSync(reference, [sparse, '0'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
     expect({ status: toEnd.status, stderr: toEnd.stderr }).toEqual({ status: 1, stderr: 'partial write' })
-    const child = spawn(process.execPath, [cli, 'cat', sparse, String(offset), String(length)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [cli, 'cat', sparse, String(offset), String(length)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let count = 0
     const seen = new Map<number, string>()
     child.stdout.on('data', (chunk: Buffer) => {
@@ -189,7 +213,11 @@ describe('mman cat past 2 GiB and 4 GiB (the C program read offsets and lengths 
       for (const [position, text] of markers) {
         const from = Math.max(position, offset + count)
         const to = Math.min(position + text.length, offset + count + chunk.length)
-        if (from < to) seen.set(position, (seen.get(position) ?? '') + chunk.toString('latin1', from - offset - count, to - offset - count))
+        if (from < to)
+          seen.set(
+            position,
+            (seen.get(position) ?? '') + chunk.toString('latin1', from - offset - count, to - offset - count),
+          )
       }
       count += chunk.length
     })
@@ -197,7 +225,12 @@ describe('mman cat past 2 GiB and 4 GiB (the C program read offsets and lengths 
     child.stderr.on('data', (chunk) => (stderr += chunk))
     const status = await new Promise((resolve) => child.on('close', resolve))
     expect({ status, stderr, count }).toEqual({ status: 0, stderr: '', count: length })
-    expect(seen).toEqual(new Map([[2 * GiB - 3, 'two'], [4 * GiB, 'four']]))
+    expect(seen).toEqual(
+      new Map([
+        [2 * GiB - 3, 'two'],
+        [4 * GiB, 'four'],
+      ]),
+    )
   }, 180_000)
 })
 
@@ -216,7 +249,9 @@ describe('mman cat writes all of its output, whatever stdout is', () => {
 
   it('a pipe whose reader starts late', () => {
     expect(shell(`${mmanLine([big, '0'])} | (sleep 0.5; cat)`)).toEqual(whole)
-    expect(shell(`${mmanLine([big, '12345', '9000000'])} | (sleep 0.5; cat)`)).toEqual(digest(content.subarray(12345, 12345 + 9_000_000)))
+    expect(shell(`${mmanLine([big, '12345', '9000000'])} | (sleep 0.5; cat)`)).toEqual(
+      digest(content.subarray(12345, 12345 + 9_000_000)),
+    )
   })
 
   it('a FIFO whose reader starts late', () => {
@@ -225,7 +260,7 @@ describe('mman cat writes all of its output, whatever stdout is', () => {
     expect(shell(`${mmanLine([big, '0'])} > '${fifo}' & sleep 0.5; cat '${fifo}'; wait $!`)).toEqual(whole)
   })
 
-  it('a socket whose reader starts late (a parent\'s stdio pipe is a socketpair)', async () => {
+  it("a socket whose reader starts late (a parent's stdio pipe is a socketpair)", async () => {
     const child = spawn(process.execPath, [cli, 'cat', big, '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
     await new Promise((resolve) => setTimeout(resolve, 500))
     const chunks: Buffer[] = []
@@ -248,7 +283,10 @@ describe('mman cat writes all of its output, whatever stdout is', () => {
     // Bytes a terminal passes through unchanged ('x', no newline).
     const xs = join(dir, 'xs')
     writeFileSync(xs, Buffer.alloc(1_000_000, 'x'))
-    const result = spawnSync('script', ['-q', '-e', '-c', mmanLine([xs, '0']), '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
+    const result = spawnSync('script', ['-q', '-e', '-c', mmanLine([xs, '0']), '/dev/null'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    })
     expect(result.status).toBe(0)
     expect(digest(result.stdout)).toEqual(digest(readFileSync(xs)))
   })
@@ -257,13 +295,21 @@ describe('mman cat writes all of its output, whatever stdout is', () => {
 describe("the guide's mman cat transcript", () => {
   it('prints what the guide shows, command by command', () => {
     const guide = readFileSync(join(repoRoot, 'docs/guide.md'), 'utf8')
-    const block = [...guide.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!).find((text) => text.includes('$ npx mman cat'))
+    const block = [...guide.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .map((match) => match[1]!)
+      .find((text) => text.includes('$ npx mman cat'))
     // The guide's files are in /tmp; the test's, in its own directory.
     const here = (text: string) => text.replaceAll('/tmp/', `${dir}/`)
-    const steps = block!.split(/^\$ /m).slice(1).map((step) => {
-      const [command, ...printed] = step.trimEnd().split('\n')
-      return { command: here(command!).replace(/^npx mman /, `'${process.execPath}' '${cli}' `), printed: printed.map((line) => `${here(line)}\n`).join('') }
-    })
+    const steps = block!
+      .split(/^\$ /m)
+      .slice(1)
+      .map((step) => {
+        const [command, ...printed] = step.trimEnd().split('\n')
+        return {
+          command: here(command!).replace(/^npx mman /, `'${process.execPath}' '${cli}' `),
+          printed: printed.map((line) => `${here(line)}\n`).join(''),
+        }
+      })
     expect(steps.filter((step) => step.command.includes(' cat ')).length).toBeGreaterThanOrEqual(3)
     for (const { command, printed } of steps) {
       const result = spawnSync('sh', ['-c', command], { encoding: 'utf8', timeout: 60_000 })

@@ -11,7 +11,10 @@ afterEach(() => {
 })
 
 const outcome = (promise: Promise<unknown>) =>
-  promise.then((value) => ({ value }), (error: { code?: string }) => ({ code: error.code }))
+  promise.then(
+    (value) => ({ value }),
+    (error: { code?: string }) => ({ code: error.code }),
+  )
 
 /** A sender and receiver whose ring has no room for another 1000 bytes. */
 function fullChannel() {
@@ -44,7 +47,9 @@ describe.each([
       const empty = Channel.create(4096)
       const rx = empty.receiver()
       empty.sender()
-      const receiving = [rx.receiveAsync(), rx.receiveViewAsync(), rx.receiveStringAsync(), rx.receiveValueAsync()].map(outcome)
+      const receiving = [rx.receiveAsync(), rx.receiveViewAsync(), rx.receiveStringAsync(), rx.receiveValueAsync()].map(
+        outcome,
+      )
       const full = fullChannel()
       const sending = outcome(full.tx.sendAsync(new Uint8Array(1000)))
       const lender = fullChannel()

@@ -25,7 +25,11 @@ const refused = (argv: string[]) => {
 
 describe('readArgs', () => {
   it('reads options anywhere, values inline or after, and operands in order', () => {
-    expect(readArgs(line, ['x', '--quick', '--out', 'o.json', '1'])).toEqual({ values: { quick: true, out: 'o.json' }, operands: ['x', '1'], argv: ['x', '--quick', '--out', 'o.json', '1'] })
+    expect(readArgs(line, ['x', '--quick', '--out', 'o.json', '1'])).toEqual({
+      values: { quick: true, out: 'o.json' },
+      operands: ['x', '1'],
+      argv: ['x', '--quick', '--out', 'o.json', '1'],
+    })
     expect(readArgs(line, ['--out=o.json', 'x']).values).toEqual({ out: 'o.json' })
   })
 

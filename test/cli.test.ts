@@ -55,7 +55,7 @@ describe('mman', () => {
     }
   })
 
-  it('prints each command\'s own usage', () => {
+  it("prints each command's own usage", () => {
     expect(mman('help', 'bench').stdout).toMatch(/^Usage: mman bench/)
     expect(mman('bench', '--help').stdout).toMatch(/^Usage: mman bench/)
     expect(mman('help', 'demo').stdout).toMatch(/^Usage: mman demo/)
@@ -80,11 +80,17 @@ describe('mman', () => {
     expectRefused(mman('bench', '--reps'), /^mman bench: --reps needs a value/)
     expectRefused(mman('bench', '--reps', '0'), /^mman bench: --reps takes a positive integer, not '0'/)
     expectRefused(mman('bench', '--reps', '-5'), /^mman bench: --reps takes a positive integer, not '-5'/)
-    expectRefused(mman('bench', '--sizes', '1,x'), /^mman bench: --sizes takes a comma-separated list of positive numbers, not '1,x'/)
+    expectRefused(
+      mman('bench', '--sizes', '1,x'),
+      /^mman bench: --sizes takes a comma-separated list of positive numbers, not '1,x'/,
+    )
     expectRefused(mman('bench', '--json='), /^mman bench: --json needs a value/)
     expectRefused(mman('bench', '--quick=yes'), /^mman bench: --quick takes no value/)
     expectRefused(mman('bench', '-5'), /^mman bench: unknown option -5/)
-    expectRefused(mman('bench', 'seed', '5', '6'), /^mman bench seed: takes \[MB\], not 2 arguments\n\nUsage: mman bench seed /)
+    expectRefused(
+      mman('bench', 'seed', '5', '6'),
+      /^mman bench seed: takes \[MB\], not 2 arguments\n\nUsage: mman bench seed /,
+    )
     expectRefused(mman('bench', 'seed', '--quick'), /^mman bench seed: unknown option --quick/)
     expectRefused(mman('bench', 'seed', '3000'), /^mman bench seed: takes a size in MB from 1 to 2047/)
     expectRefused(mman('cat', 'package.json'), /^mman cat: takes FILE OFFSET \[LENGTH\], not 1 argument/)
@@ -105,7 +111,10 @@ describe('mman demo', () => {
 
   it('refuses unknown demos and arguments a demo does not take', () => {
     expectRefused(mman('demo', 'nope'), /^mman demo: unknown demo 'nope'/)
-    expectRefused(mman('demo', 'vma-split', 'extra'), /^mman demo vma-split: takes no arguments, not 'extra'\n\nUsage: mman demo vma-split\n/)
+    expectRefused(
+      mman('demo', 'vma-split', 'extra'),
+      /^mman demo vma-split: takes no arguments, not 'extra'\n\nUsage: mman demo vma-split\n/,
+    )
     expectRefused(mman('demo', 'fork', '--shared'), /^mman demo fork: unknown option --shared/)
     expectRefused(mman('demo', 'jit', '1', 'x'), /^mman demo jit: 'x' is not an integer/)
     expectRefused(mman('demo', 'jit', '1', '2', '3'), /^mman demo jit: takes \[A B\], not 3 arguments/)
@@ -119,7 +128,12 @@ describe('mman info', () => {
     const result = mman('info', '--json')
     expect(result.status).toBe(0)
     const data = JSON.parse(result.stdout)
-    expect(data).toMatchObject({ node: process.version, arch: process.arch, pageSize: expect.any(Number), PROT: { READ: 1 } })
+    expect(data).toMatchObject({
+      node: process.version,
+      arch: process.arch,
+      pageSize: expect.any(Number),
+      PROT: { READ: 1 },
+    })
     const text = mman('info').stdout
     expect(text).toContain(`page size         ${data.pageSize} bytes`)
     expect(text).toContain(`max_map_count     ${data.maxMapCount}`)
@@ -137,12 +151,21 @@ writeFileSync(b, JSON.stringify(fixtureFile({ zeroingScale: 0.5, node: 'v24.1.0'
 describe('mman bench outputs, compare and render', () => {
   it('checks output paths before running anything', () => {
     const started = Date.now()
-    expectRefused(mman('bench', '--json', '/nonexistent/x.json'), /^mman bench: --json \/nonexistent\/x\.json: directory \/nonexistent does not exist/)
+    expectRefused(
+      mman('bench', '--json', '/nonexistent/x.json'),
+      /^mman bench: --json \/nonexistent\/x\.json: directory \/nonexistent does not exist/,
+    )
     expect(Date.now() - started).toBeLessThan(10_000)
     expectRefused(mman('bench', 'zeroing', '--json', dir), /--json .*: that is a directory; --json takes a file name/)
-    expectRefused(mman('bench', '--svg', join(dir, 'z.svg')), /--svg takes a directory \(files are written as .*z\/bench-<suite>\.svg\), not a file name/)
+    expectRefused(
+      mman('bench', '--svg', join(dir, 'z.svg')),
+      /--svg takes a directory \(files are written as .*z\/bench-<suite>\.svg\), not a file name/,
+    )
     expectRefused(mman('bench', '--report', a), /--report .*a\.json: exists and is not a directory/)
-    expectRefused(mman('bench', '--report', join(dir, 'page.html')), /--report takes a directory \(files are written as .*page\/report\.html\), not a file name/)
+    expectRefused(
+      mman('bench', '--report', join(dir, 'page.html')),
+      /--report takes a directory \(files are written as .*page\/report\.html\), not a file name/,
+    )
   })
 
   it('renders a saved run: the report on stdout, one chart per suite by the naming rule, the page, each file named', () => {
@@ -150,7 +173,9 @@ describe('mman bench outputs, compare and render', () => {
     const report = join(dir, 'report')
     const result = mman('bench', 'render', a, '--svg', charts, '--report', report)
     expect(result.status).toBe(0)
-    expect(result.stdout).toMatch(/^# mman benchmarks\n\n2 × Test CPU, 8\.0 GiB, Linux 6\.18\.0-test \(x64\), THP madvise, glibc 2\.36, Node v20\.20\.2, mman 0\.1\.0; recorded 2026-01-02T03:04:05\.000Z/)
+    expect(result.stdout).toMatch(
+      /^# mman benchmarks\n\n2 × Test CPU, 8\.0 GiB, Linux 6\.18\.0-test \(x64\), THP madvise, glibc 2\.36, Node v20\.20\.2, mman 0\.1\.0; recorded 2026-01-02T03:04:05\.000Z/,
+    )
     for (const suite of Object.keys(SUITES)) {
       expect(result.stderr).toContain(`wrote ${join(charts, `bench-${suite}.svg`)} (${suite} chart)`)
       expect(readFileSync(join(charts, `bench-${suite}.svg`), 'utf8')).toMatch(/^<svg /)
@@ -164,7 +189,9 @@ describe('mman bench outputs, compare and render', () => {
     const result = mman('bench', 'compare', a, b)
     expect(result.status).toBe(0)
     expect(result.stdout).toMatch(/^# mman bench compare\n/)
-    expect(result.stdout).toContain('| B mmap private anon + memset(1), 100 MiB | 60.0 ms [57.0 ms–63.0 ms] | 30.0 ms [28.5 ms–31.5 ms] | 0.500× | 2.00× faster |')
+    expect(result.stdout).toContain(
+      '| B mmap private anon + memset(1), 100 MiB | 60.0 ms [57.0 ms–63.0 ms] | 30.0 ms [28.5 ms–31.5 ms] | 0.500× | 2.00× faster |',
+    )
     const json = JSON.parse(mman('bench', 'compare', a, b, '--json').stdout)
     expect(json.counts.faster).toBeGreaterThan(0)
   })
@@ -173,7 +200,10 @@ describe('mman bench outputs, compare and render', () => {
     const corrupt = join(dir, 'corrupt.json')
     writeFileSync(corrupt, '{"format": "mman-bench-results", ')
     const legacy = join(dir, 'legacy.json')
-    writeFileSync(legacy, JSON.stringify([{ suite: 'zeroing', mode: 'calloc', reps: 1, minMs: 1, medianMs: 1, maxMs: 1 }]))
+    writeFileSync(
+      legacy,
+      JSON.stringify([{ suite: 'zeroing', mode: 'calloc', reps: 1, minMs: 1, medianMs: 1, maxMs: 1 }]),
+    )
     const quick = join(dir, 'quick.json')
     writeFileSync(quick, JSON.stringify(fixtureFile({ quick: true })))
     expectFailed(mman('bench', 'compare', a, corrupt), /^mman bench compare: .*corrupt\.json is not JSON/)
@@ -233,17 +263,27 @@ describe('a reader that stops reading ends the command quietly, with status 0', 
     ['bench', 'seed', '1'],
     ['bench', 'zeroing', '--quick', '--reps', '1', '--sizes', '1'],
   ]
-  it.each(commands.map((args) => [args.join(' ').replaceAll(dir, '…'), args] as const))('mman %s', async (_name, args) => {
-    const [atOnce, afterLine] = await Promise.all([readerLeaves(args, 'at once'), readerLeaves(args, 'after a line')])
-    expect(atOnce).toEqual({ status: 0, signal: null, stderr: '', firstLine: '' })
-    expect(afterLine).toEqual({ status: 0, signal: null, stderr: '', firstLine: expect.stringMatching(/./) })
-  })
+  it.each(commands.map((args) => [args.join(' ').replaceAll(dir, '…'), args] as const))(
+    'mman %s',
+    async (_name, args) => {
+      const [atOnce, afterLine] = await Promise.all([readerLeaves(args, 'at once'), readerLeaves(args, 'after a line')])
+      expect(atOnce).toEqual({ status: 0, signal: null, stderr: '', firstLine: '' })
+      expect(afterLine).toEqual({ status: 0, signal: null, stderr: '', firstLine: expect.stringMatching(/./) })
+    },
+  )
 
   it('in a shell pipeline into head, with pipefail on', () => {
-    for (const [args, lines] of [['demo ipc', 2], ['demo fork', 1], [`cat '${big}' 0`, 1]] as const) {
+    for (const [args, lines] of [
+      ['demo ipc', 2],
+      ['demo fork', 1],
+      [`cat '${big}' 0`, 1],
+    ] as const) {
       const line = `set -o pipefail; '${process.execPath}' '${cli}' ${args} | head -${lines}`
       const result = spawnSync('bash', ['-c', line], { encoding: 'utf8', timeout: 60_000 })
-      expect({ status: result.status, stderr: result.stderr, lines: result.stdout.split('\n').length - 1 }, args).toEqual({ status: 0, stderr: '', lines })
+      expect(
+        { status: result.status, stderr: result.stderr, lines: result.stdout.split('\n').length - 1 },
+        args,
+      ).toEqual({ status: 0, stderr: '', lines })
     }
   })
 })
@@ -273,7 +313,8 @@ describe("README's mman examples", () => {
     try {
       mkdirSync(join(dir, 'out'))
       writeFileSync(join(dir, 'out', 'results.json'), JSON.stringify(fixtureFile()))
-      for (const name of ['theirs.json', 'A.json', 'B.json']) writeFileSync(join(dir, name), JSON.stringify(fixtureFile({ zeroingScale: 0.8 })))
+      for (const name of ['theirs.json', 'A.json', 'B.json'])
+        writeFileSync(join(dir, name), JSON.stringify(fixtureFile({ zeroingScale: 0.8 })))
       const runnable = commands.filter((args) => !benchRun(args) && !synopsis(args))
       expect(runnable.length).toBeGreaterThanOrEqual(7)
       for (const args of runnable) {

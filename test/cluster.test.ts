@@ -16,7 +16,10 @@ afterAll(cleanup)
 function runCluster(name: string, source: string): unknown {
   const path = join(dir, `${name}.mjs`)
   const mman = pathToFileURL(join(repoRoot, 'dist/lib/index.js')).href
-  writeFileSync(path, `import cluster from 'node:cluster'\nimport { once } from 'node:events'\nimport * as m from '${mman}'\n${source}`)
+  writeFileSync(
+    path,
+    `import cluster from 'node:cluster'\nimport { once } from 'node:events'\nimport * as m from '${mman}'\n${source}`,
+  )
   const child = spawnSync(process.execPath, [path], { encoding: 'utf8', timeout: 120_000 })
   expect(child.stderr).toBe('')
   expect(child.status).toBe(0)
@@ -25,7 +28,9 @@ function runCluster(name: string, source: string): unknown {
 
 describe('clusterForkWithMemory()', () => {
   it('hands a region to every worker: 4 workers add 100,000 each with Atomics, the primary reads 400,000', () => {
-    const result = runCluster('count', `
+    const result = runCluster(
+      'count',
+      `
 if (cluster.isPrimary) {
   const memory = m.SharedMemory.create(4096)
   const workers = [0, 1, 2, 3].map(() => m.clusterForkWithMemory([memory], { ROUNDS: '100000' }))
@@ -37,12 +42,15 @@ if (cluster.isPrimary) {
   for (let i = 0; i < Number(process.env.ROUNDS); i++) Atomics.add(counts, 0, 1)
   memory.close()
   process.exit(0)
-}`)
+}`,
+    )
     expect(result).toEqual({ total: 400_000, codes: [0, 0, 0, 0] })
   })
 
   it("keeps the primary's own settings, puts its stdio back after each fork, and passes several regions in order", () => {
-    const result = runCluster('settings', `
+    const result = runCluster(
+      'settings',
+      `
 if (cluster.isPrimary) {
   cluster.setupPrimary({ silent: true, args: ['from-settings'] })
   const first = m.SharedMemory.create(4096)
@@ -67,7 +75,8 @@ if (cluster.isPrimary) {
   try { m.inheritedMemory(0) } catch (error) { code = error.code }
   console.log(JSON.stringify({ code }))
   process.exit(0)
-}`)
+}`,
+    )
     expect(result).toEqual({
       worker: { sizes: [4096, 8192], argv: ['from-settings'], refused: 'ERR_INVALID_STATE' },
       plain: { code: 'ERR_INVALID_ARG_VALUE' },
@@ -86,11 +95,14 @@ if (cluster.isPrimary) {
   })
 
   it('refuses a primary stdio setting it cannot add the regions to', () => {
-    const result = runCluster('bad-stdio', `
+    const result = runCluster(
+      'bad-stdio',
+      `
 cluster.setupPrimary({ stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] })
 let code
 try { m.clusterForkWithMemory([m.SharedMemory.create(4096)]) } catch (error) { code = error.code }
-console.log(JSON.stringify({ code, workers: Object.keys(cluster.workers).length }))`)
+console.log(JSON.stringify({ code, workers: Object.keys(cluster.workers).length }))`,
+    )
     expect(result).toEqual({ code: 'ERR_INVALID_ARG_VALUE', workers: 0 })
   })
 })

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { repoRoot, sanitized } from './helpers.js'
 
 function demo(name: string, ...args: string[]) {
-  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', name, '--json', ...args], { encoding: 'utf8' })
+  const child = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', name, '--json', ...args],
+    { encoding: 'utf8' },
+  )
   expect(child.stderr).toBe('')
   expect(child.status).toBe(0)
   return JSON.parse(child.stdout)
@@ -39,16 +43,19 @@ describe('mman demo', () => {
     expect(data.privateDirtyAfter).toBe(2 * 4096)
   })
 
-  it.skipIf(sanitized)("brk-pool: the seed's pool moves the break up and back, and the guard refuses the unsafe shrink", () => {
-    const data = demo('brk-pool')
-    const [init, first, second, reset, , again] = data.events
-    expect(init.break).toBe(data.memorypool)
-    expect(BigInt(first.break) - BigInt(init.break)).toBe(4096n)
-    expect(BigInt(second.break) - BigInt(first.break)).toBe(65536n)
-    expect(reset.break).toBe(data.memorypool)
-    expect(reset.viewsDetached).toBe(true)
-    expect(again).toMatchObject({ refused: true, error: { code: 'EBUSY' }, stillUsable: 8192 })
-  })
+  it.skipIf(sanitized)(
+    "brk-pool: the seed's pool moves the break up and back, and the guard refuses the unsafe shrink",
+    () => {
+      const data = demo('brk-pool')
+      const [init, first, second, reset, , again] = data.events
+      expect(init.break).toBe(data.memorypool)
+      expect(BigInt(first.break) - BigInt(init.break)).toBe(4096n)
+      expect(BigInt(second.break) - BigInt(first.break)).toBe(65536n)
+      expect(reset.break).toBe(data.memorypool)
+      expect(reset.viewsDetached).toBe(true)
+      expect(again).toMatchObject({ refused: true, error: { code: 'EBUSY' }, stillUsable: 8192 })
+    },
+  )
 
   it('hugepages: huge pages when THP allows, a clear answer when not', () => {
     const data = demo('hugepages')
@@ -85,7 +92,7 @@ describe('mman demo', () => {
     ])
   })
 
-  it('fork --private: copy-on-write keeps the child\'s private pages at string 1', () => {
+  it("fork --private: copy-on-write keeps the child's private pages at string 1", () => {
     const { parentPid, childPid, lines } = demo('fork', '--private')
     expect(lines).toEqual([
       `PID ${parentPid}:\tanonymous string 1, zero-backed string 1`,
@@ -99,7 +106,7 @@ describe('mman demo', () => {
     ])
   })
 
-  it('ipc: a Node child maps the inherited memfd and sees the parent\'s write', () => {
+  it("ipc: a Node child maps the inherited memfd and sees the parent's write", () => {
     const { parentPid, childPid, childExit, lines } = demo('ipc')
     expect(childExit).toBe(0)
     expect(lines).toEqual([

@@ -44,7 +44,11 @@ export function blockTags(comment: string, firstLine = 1): BlockTag[] {
 export function docComments(source: string): DocComment[] {
   return [...source.matchAll(/\/\*\*[\s\S]*?\*\//g)].map((match) => {
     const line = source.slice(0, match.index).split('\n').length
-    const after = source.slice(match.index + match[0].length).split('\n').find((text) => text.trim() !== '') ?? ''
+    const after =
+      source
+        .slice(match.index + match[0].length)
+        .split('\n')
+        .find((text) => text.trim() !== '') ?? ''
     return { line, declaration: after.trim(), tags: blockTags(match[0], line) }
   })
 }
@@ -52,7 +56,9 @@ export function docComments(source: string): DocComment[] {
 /** lib/'s TypeScript files, relative to the repository root. */
 export function libFiles(dir = join(repoRoot, 'lib')): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? libFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : []))
+    .flatMap((entry) =>
+      entry.isDirectory() ? libFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    )
     .map((path) => relative(repoRoot, path))
     .sort()
 }

@@ -27,13 +27,18 @@ describe.each(['README.md', 'docs/guide.md'])('examples in %s', (file) => {
 
   it('has examples, each followed by the output it prints', () => {
     expect(examples.length).toBeGreaterThanOrEqual(4)
-    expect(examples.filter((example) => example.output === undefined).map((example) => `line ${example.line}`)).toEqual([])
+    expect(examples.filter((example) => example.output === undefined).map((example) => `line ${example.line}`)).toEqual(
+      [],
+    )
   })
 
-  it.each(examples.map((example) => [example.line, example] as const))('the example at line %i prints what the docs show', (_line, example) => {
-    const child = run(example.source)
-    expect(child.stderr).toBe('')
-    expect(child.status).toBe(0)
-    expect(matchedOutput(example.output ?? '', child.stdout)).toBe((example.output ?? '').trimEnd())
-  })
+  it.each(examples.map((example) => [example.line, example] as const))(
+    'the example at line %i prints what the docs show',
+    (_line, example) => {
+      const child = run(example.source)
+      expect(child.stderr).toBe('')
+      expect(child.status).toBe(0)
+      expect(matchedOutput(example.output ?? '', child.stdout)).toBe((example.output ?? '').trimEnd())
+    },
+  )
 })

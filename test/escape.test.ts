@@ -13,7 +13,10 @@ import { collectUntil, runChild, tempDir, vmaContaining } from './helpers.js'
 const { dir, cleanup } = tempDir()
 afterAll(cleanup)
 
-type Transferable = ArrayBuffer & { transfer(length?: number): ArrayBuffer; transferToFixedLength(length?: number): ArrayBuffer }
+type Transferable = ArrayBuffer & {
+  transfer(length?: number): ArrayBuffer
+  transferToFixedLength(length?: number): ArrayBuffer
+}
 const canTransfer = typeof (ArrayBuffer.prototype as Partial<Transferable>).transfer === 'function'
 const zombies = () => regionCounts().reservedRanges
 
@@ -76,7 +79,10 @@ describe.runIf(canTransfer)('ArrayBuffer.prototype.transfer() (Node >= 22)', () 
   })
 
   it('transferToFixedLength() and a transfer to another length (a copy) leave no stale alias either', async () => {
-    for (const move of [(b: Transferable) => b.transferToFixedLength(), (b: Transferable) => b.transfer(3 * pageSize)]) {
+    for (const move of [
+      (b: Transferable) => b.transferToFixedLength(),
+      (b: Transferable) => b.transfer(3 * pageSize),
+    ]) {
       const m = mapAnonymous(pageSize)
       m.bytes()[0] = 5
       let moved: ArrayBuffer | undefined = move(m.buffer as Transferable)
@@ -90,7 +96,7 @@ describe.runIf(canTransfer)('ArrayBuffer.prototype.transfer() (Node >= 22)', () 
 })
 
 describe.runIf(canTransfer)('a buffer moved out of a worker that then unmaps and exits', () => {
-  it('stays valid in the main thread (Node runs the worker\'s finalizers at its exit: nothing may be unmapped then)', () => {
+  it("stays valid in the main thread (Node runs the worker's finalizers at its exit: nothing may be unmapped then)", () => {
     const child = runChild(`
       import { Worker } from 'node:worker_threads'
       const worker = new Worker(\`
@@ -154,7 +160,9 @@ describe('native consumers holding a pointer across unmap()', () => {
     for (let round = 0; round < 20; round++) {
       const m = mapAnonymous(size)
       const address = m.address
-      const done = new Promise<number>((resolve, reject) => read(fd, m.bytes(), 0, size, 0, (error, n) => (error ? reject(error) : resolve(n))))
+      const done = new Promise<number>((resolve, reject) =>
+        read(fd, m.bytes(), 0, size, 0, (error, n) => (error ? reject(error) : resolve(n))),
+      )
       m.unmap()
       const next = map(size, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0, address)
       await done
@@ -188,7 +196,9 @@ describe('native consumers holding a pointer across unmap()', () => {
     for (let round = 0; round < 10; round++) {
       const m = mapAnonymous(4 << 20)
       m.bytes().fill(round)
-      const zipped = new Promise<Buffer>((resolve, reject) => gzip(m.bytes(), (error, out) => (error ? reject(error) : resolve(out))))
+      const zipped = new Promise<Buffer>((resolve, reject) =>
+        gzip(m.bytes(), (error, out) => (error ? reject(error) : resolve(out))),
+      )
       const hash = createHash('sha256')
       hash.update(m.bytes())
       m.unmap()

@@ -30,7 +30,10 @@ export function examplesOf(markdown: string): Example[] {
   return blocks.flatMap((block, i) => {
     if (block.language !== 'js') return []
     const next = blocks[i + 1]
-    const attached = next !== undefined && (next.language === '' || next.language === 'text') && markdown.slice(block.end, next.start).trim() === ''
+    const attached =
+      next !== undefined &&
+      (next.language === '' || next.language === 'text') &&
+      markdown.slice(block.end, next.start).trim() === ''
     const line = markdown.slice(0, block.start).split('\n').length
     return [{ line, source: block.body, output: attached ? next.body : undefined }]
   })
@@ -45,7 +48,12 @@ export function matchedOutput(expected: string, actual: string): string {
     .map((line, i) => {
       const pattern = wanted[i]
       if (pattern === undefined) return line
-      const regex = new RegExp(`^${pattern.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*?')}$`)
+      const regex = new RegExp(
+        `^${pattern
+          .split('…')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*?')}$`,
+      )
       return regex.test(line.trimEnd()) ? pattern : line
     })
     .join('\n')
@@ -58,7 +66,10 @@ export function matchedOutput(expected: string, actual: string): string {
  * process in 100, sbrk() growth rightly fails with ENOMEM (V8 has a mapping
  * right above the heap): such a run is repeated in a fresh process.
  */
-export function exampleRunner(name: string): { run(source: string, cwd?: string): SpawnSyncReturns<string>; cleanup(): void } {
+export function exampleRunner(name: string): {
+  run(source: string, cwd?: string): SpawnSyncReturns<string>
+  cleanup(): void
+} {
   const dir = join(repoRoot, `.vitest-${name}-${process.pid}`)
   mkdirSync(dir, { recursive: true })
   let files = 0

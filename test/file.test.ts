@@ -1,5 +1,14 @@
 import { constants as bufferConstants } from 'node:buffer'
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { MADV, MAP, PROT, map, mapFile, mmap, msync, munmap, pageSize, regionCounts } from '../lib/index.js'
@@ -63,7 +72,11 @@ describe('mapFile', () => {
     const mapping = mapFile(path, { mode: 'rw' })
     mapping.bytes().set(Buffer.from('hello, file'), pageSize + 3)
     mapping.sync()
-    expect(readFileSync(path).subarray(pageSize + 3, pageSize + 14).toString()).toBe('hello, file')
+    expect(
+      readFileSync(path)
+        .subarray(pageSize + 3, pageSize + 14)
+        .toString(),
+    ).toBe('hello, file')
     mapping.unmap()
   })
 
@@ -142,8 +155,12 @@ describe('mapFile', () => {
   it('takes only its switches from a policy object: other keys cannot stand in for the arguments', () => {
     const fd = openSync(fileWith('five.bin', 'hello'), 'r')
     const forged = { file: { kind: 'file', size: 2 ** 30 }, length: pageSize, prot: PROT.READ | PROT.WRITE }
-    expect(thrown(() => map(2 * pageSize, PROT.READ, MAP.PRIVATE, fd, 0, null, forged as never)).code).toBe('ERR_OUT_OF_RANGE')
-    expect(thrown(() => mmap(null, 2 * pageSize, PROT.READ, MAP.PRIVATE, fd, 0, forged as never)).code).toBe('ERR_OUT_OF_RANGE')
+    expect(thrown(() => map(2 * pageSize, PROT.READ, MAP.PRIVATE, fd, 0, null, forged as never)).code).toBe(
+      'ERR_OUT_OF_RANGE',
+    )
+    expect(thrown(() => mmap(null, 2 * pageSize, PROT.READ, MAP.PRIVATE, fd, 0, forged as never)).code).toBe(
+      'ERR_OUT_OF_RANGE',
+    )
     const mapping = map(5, PROT.READ, MAP.PRIVATE, fd, 0, null, forged as never)
     expect(mapping.prot).toBe(PROT.READ)
     expect(thrown(() => mapping.remap(2 * pageSize)).code).toBe('ERR_OUT_OF_RANGE')

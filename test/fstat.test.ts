@@ -3,8 +3,24 @@ import { describe, expect, it } from 'vitest'
 import { MAP, MFD, PROT, fstat, memfdCreate, mmap, munmap, pageSize } from '../lib/index.js'
 import { expectSyscallError, thrown } from './helpers.js'
 
-const FIELDS = ['dev', 'ino', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'size', 'blksize', 'blocks',
-  'atimeNs', 'mtimeNs', 'ctimeNs', 'atimeMs', 'mtimeMs', 'ctimeMs'] as const
+const FIELDS = [
+  'dev',
+  'ino',
+  'mode',
+  'nlink',
+  'uid',
+  'gid',
+  'rdev',
+  'size',
+  'blksize',
+  'blocks',
+  'atimeNs',
+  'mtimeNs',
+  'ctimeNs',
+  'atimeMs',
+  'mtimeMs',
+  'ctimeMs',
+] as const
 
 describe('fstat', () => {
   it('equals fs.fstatSync(fd, { bigint: true }) field by field', () => {

@@ -79,8 +79,11 @@ describe('brk and sbrk', () => {
   // was re-checked right before brk() (with nothing allocating in between),
   // this crashed with a corrupted malloc heap (SIGSEGV, or "malloc assertion
   // failure in sysmalloc") in most runs of either kind.
-  it.each(['zlib', 'worker'])('survives shrinking while %s works in the background: each reset succeeds or says EBUSY', (background) => {
-    const run = () => runChild(`
+  it.each(['zlib', 'worker'])(
+    'survives shrinking while %s works in the background: each reset succeeds or says EBUSY',
+    (background) => {
+      const run = () =>
+        runChild(`
       import { brk, sbrk } from 'mman'
       import { gzip } from 'node:zlib'
       import { Worker } from 'node:worker_threads'
@@ -106,20 +109,24 @@ describe('brk and sbrk', () => {
       await worker?.terminate()
       console.log(JSON.stringify(outcomes))
     `)
-    // A process whose break cannot grow at all (see runChildGrowingHeap) resets nothing: take another.
-    const grewNothing = (stdout: string) => /"ENOMEM"/.test(stdout) && !/"reset"/.test(stdout)
-    let child = run()
-    for (let i = 0; i < 4 && grewNothing(child.stdout); i++) child = run()
-    const seen = `stdout: ${child.stdout}\nstderr: ${child.stderr}`
-    expect(child.signal, seen).toBeNull()
-    expect(child.status, seen).toBe(0)
-    expect(child.stderr, seen).toBe('')
-    const outcomes = JSON.parse(child.stdout) as Record<string, number>
-    // A reset refused because malloc got there first (EBUSY), or a pool mark below a new
-    // floor (the break moved between sbrk(0) and sbrk(n)), is the guard doing its job.
-    expect(Object.keys(outcomes).filter((what) => !['reset', 'EBUSY', 'ERR_OUT_OF_RANGE', 'ENOMEM'].includes(what)), seen).toEqual([])
-    if (!sanitized) expect(outcomes.reset, seen).toBeGreaterThan(0)
-  })
+      // A process whose break cannot grow at all (see runChildGrowingHeap) resets nothing: take another.
+      const grewNothing = (stdout: string) => /"ENOMEM"/.test(stdout) && !/"reset"/.test(stdout)
+      let child = run()
+      for (let i = 0; i < 4 && grewNothing(child.stdout); i++) child = run()
+      const seen = `stdout: ${child.stdout}\nstderr: ${child.stderr}`
+      expect(child.signal, seen).toBeNull()
+      expect(child.status, seen).toBe(0)
+      expect(child.stderr, seen).toBe('')
+      const outcomes = JSON.parse(child.stdout) as Record<string, number>
+      // A reset refused because malloc got there first (EBUSY), or a pool mark below a new
+      // floor (the break moved between sbrk(0) and sbrk(n)), is the guard doing its job.
+      expect(
+        Object.keys(outcomes).filter((what) => !['reset', 'EBUSY', 'ERR_OUT_OF_RANGE', 'ENOMEM'].includes(what)),
+        seen,
+      ).toEqual([])
+      if (!sanitized) expect(outcomes.reset, seen).toBeGreaterThan(0)
+    },
+  )
 
   // glibc's sbrk() reads the break, then sets it, and the main thread always
   // allocates from malloc's main arena, which moves the break under its own
@@ -157,11 +164,16 @@ describe('brk and sbrk', () => {
       const seen = `stdout: ${child.stdout}\nstderr: ${child.stderr}`
       expect(child.signal, seen).toBeNull()
       expect(child.status, seen).toBe(0)
-      expect(Object.keys(JSON.parse(child.stdout)).sort(), seen).toEqual(['brk EBUSY', 'brk grow EBUSY', 'grow EBUSY', 'shrink EBUSY'])
+      expect(Object.keys(JSON.parse(child.stdout)).sort(), seen).toEqual([
+        'brk EBUSY',
+        'brk grow EBUSY',
+        'grow EBUSY',
+        'shrink EBUSY',
+      ])
     }
   })
 
-  it("says why a worker may not move the break, and still reads it", () => {
+  it('says why a worker may not move the break, and still reads it', () => {
     const child = runChild(`
       import { Worker } from 'node:worker_threads'
       const worker = new Worker(\`

@@ -114,7 +114,9 @@ export function mmanChild(source: string, memory: SharedMemory[] = [], args: str
 }
 
 /** Waits for a child to end, with what it printed. */
-export function finished(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+export function finished(
+  proc: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   let stdout = ''
   let stderr = ''
   proc.stdout?.on('data', (d) => (stdout += d))

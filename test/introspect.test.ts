@@ -13,7 +13,13 @@ describe('maps()', () => {
 
   it('parses a line with and without a path, and rejects non-lines', () => {
     expect(parseMapsLine('7f00-7f10 r-xp 00001000 08:01 1234   /usr/lib/x.so')).toEqual({
-      start: 0x7f00n, end: 0x7f10n, perms: 'r-xp', offset: 0x1000n, dev: '08:01', inode: 1234, path: '/usr/lib/x.so',
+      start: 0x7f00n,
+      end: 0x7f10n,
+      perms: 'r-xp',
+      offset: 0x1000n,
+      dev: '08:01',
+      inode: 1234,
+      path: '/usr/lib/x.so',
     })
     expect(parseMapsLine('1000-2000 rw-p 00000000 00:00 0 ')?.path).toBe('')
     expect(parseMapsLine('Rss:   4 kB')).toBeUndefined()
@@ -23,7 +29,14 @@ describe('maps()', () => {
 describe('Mapping.vmas() and stats()', () => {
   it('shows one VMA, three after protecting the middle page, one again after restoring', () => {
     const guard = map(5 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS, -1)
-    const mapping = map(3 * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+    const mapping = map(
+      3 * pageSize,
+      PROT.READ | PROT.WRITE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      guard.address + BigInt(pageSize),
+    )
     expect(mapping.vmas().map((v) => v.perms)).toEqual(['rw-p'])
     mapping.protect(PROT.READ, { offset: pageSize, length: pageSize })
     expect(mapping.vmas().map((v) => v.perms)).toEqual(['rw-p', 'r--p', 'rw-p'])
@@ -35,7 +48,14 @@ describe('Mapping.vmas() and stats()', () => {
   it('counts resident and dirty bytes from smaps as pages are written', () => {
     // PROT_NONE guards keep the kernel from merging a neighbour into our VMA.
     const guard = map(10 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS, -1)
-    const mapping = map(8 * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+    const mapping = map(
+      8 * pageSize,
+      PROT.READ | PROT.WRITE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      guard.address + BigInt(pageSize),
+    )
     expect(mapping.stats()).toMatchObject({ rss: 0, privateDirty: 0, anonymous: 0, exact: true })
     mapping.bytes(0, 3 * pageSize).fill(1)
     const stats = mapping.stats()
@@ -48,7 +68,14 @@ describe('Mapping.vmas() and stats()', () => {
 
   it('says when a merged neighbour makes the figures inexact', () => {
     const guard = map(4 * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1)
-    const inner = map(pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+    const inner = map(
+      pageSize,
+      PROT.READ | PROT.WRITE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      guard.address + BigInt(pageSize),
+    )
     const stats = inner.stats()
     expect(stats.exact).toBe(false)
     expect(stats.size).toBeGreaterThanOrEqual(4 * pageSize)

@@ -13,17 +13,23 @@ const { dir, cleanup } = tempDir()
 afterAll(cleanup)
 
 const hasPython = spawnSync('python3', ['-c', 'import mmap']).status === 0
-const headerOf = (channel: Channel) => ({ ctl: channel.memory.int32(0, 64), ids: new BigInt64Array(channel.memory.buffer, 0, 32) })
+const headerOf = (channel: Channel) => ({
+  ctl: channel.memory.int32(0, 64),
+  ids: new BigInt64Array(channel.memory.buffer, 0, 32),
+})
 const code = (fn: () => unknown) => (thrown(fn) as { code?: string }).code
 
 /** A child that takes the Mutex at word 0 of `memory` and holds it until killed; resolves once it holds it. */
 async function lockHolder(memory: SharedMemory) {
-  const holder = child(`
+  const holder = child(
+    `
     const ints = m.inheritedMemory(0).int32()
     new m.Mutex(ints, 0).lock()
     process.send('locked')
     setInterval(() => {}, 1000)
-  `, [memory])
+  `,
+    [memory],
+  )
   await new Promise((resolve) => holder.once('message', resolve))
   return holder
 }
@@ -31,12 +37,17 @@ async function lockHolder(memory: SharedMemory) {
 describe('an untrusted ring', () => {
   /** Runs `source` in a third process that maps the channel's memory as `ctl` (the header) and `words` (the ring). */
   async function thirdProcess(channel: Channel, source: string) {
-    const scribbler = await finished(child(`
+    const scribbler = await finished(
+      child(
+        `
       const memory = m.inheritedMemory(0)
       const ctl = memory.int32(0, 64)
       const words = memory.int32(256)
       ${source}
-    `, [channel.memory]))
+    `,
+        [channel.memory],
+      ),
+    )
     expect(scribbler.stderr).toBe('')
     expect(scribbler.code).toBe(0)
   }
@@ -95,18 +106,24 @@ describe('an untrusted ring', () => {
     }
   })
 
-  it.runIf(hasPython)('random words a Python peer writes over header and ring: only messages that were sent come out, then a coded error or the end', () => {
-    const rounds = 30
-    const channels = Array.from({ length: rounds }, () => Channel.create(4096))
-    const sent = (i: number) => `message ${i} ${'z'.repeat(i * 13)}`
-    const ends = channels.map((channel) => {
-      const tx = channel.sender()
-      const rx = channel.receiver()
-      for (let i = 0; i < 6; i++) tx.send(sent(i))
-      for (let i = 0; i < 2; i++) expect(rx.receiveString()).toBe(sent(i))
-      return { tx, rx }
-    })
-    const python = spawnSync('python3', ['-c', `
+  it.runIf(hasPython)(
+    'random words a Python peer writes over header and ring: only messages that were sent come out, then a coded error or the end',
+    () => {
+      const rounds = 30
+      const channels = Array.from({ length: rounds }, () => Channel.create(4096))
+      const sent = (i: number) => `message ${i} ${'z'.repeat(i * 13)}`
+      const ends = channels.map((channel) => {
+        const tx = channel.sender()
+        const rx = channel.receiver()
+        for (let i = 0; i < 6; i++) tx.send(sent(i))
+        for (let i = 0; i < 2; i++) expect(rx.receiveString()).toBe(sent(i))
+        return { tx, rx }
+      })
+      const python = spawnSync(
+        'python3',
+        [
+          '-c',
+          `
 import mmap, random, struct
 for i in range(${rounds}):
     memory = mmap.mmap(3 + i, 256 + 4096)
@@ -115,39 +132,50 @@ for i in range(${rounds}):
         word = rng.randrange(40) if rng.random() < 0.3 else 64 + rng.randrange(160)
         struct.pack_into('<i', memory, 4 * word, rng.randrange(-2**31, 2**31))
     memory.close()
-`], { stdio: ['ignore', 'pipe', 'pipe', ...channels.map((c) => c.memory.fd)], encoding: 'utf8' })
-    expect(python.stderr).toBe('')
-    expect(python.status).toBe(0)
-    const outcomes = new Map<string, number>()
-    for (const { tx, rx } of ends) {
-      let next = 2
-      for (;;) {
-        let message: Uint8Array | null
+`,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe', ...channels.map((c) => c.memory.fd)], encoding: 'utf8' },
+      )
+      expect(python.stderr).toBe('')
+      expect(python.status).toBe(0)
+      const outcomes = new Map<string, number>()
+      for (const { tx, rx } of ends) {
+        let next = 2
+        for (;;) {
+          let message: Uint8Array | null
+          try {
+            message = rx.receiveView(0)
+          } catch (error) {
+            const { code } = error as ChannelError
+            expect([
+              'ERR_CHANNEL_CORRUPT',
+              'ERR_CHANNEL_TIMEOUT',
+              'ERR_CHANNEL_PEER_DIED',
+              'ERR_CHANNEL_CLOSED',
+            ]).toContain(code)
+            outcomes.set(code, (outcomes.get(code) ?? 0) + 1)
+            break
+          }
+          if (message === null) {
+            outcomes.set('end', (outcomes.get('end') ?? 0) + 1)
+            break
+          }
+          // A word written into a message's bytes changes them (the peer may write bytes); a message nobody sent never comes.
+          expect(next).toBeLessThan(6)
+          expect(message.length).toBe(Buffer.byteLength(sent(next++)))
+        }
         try {
-          message = rx.receiveView(0)
+          tx.send('after', 0)
         } catch (error) {
-          const { code } = error as ChannelError
-          expect(['ERR_CHANNEL_CORRUPT', 'ERR_CHANNEL_TIMEOUT', 'ERR_CHANNEL_PEER_DIED', 'ERR_CHANNEL_CLOSED']).toContain(code)
-          outcomes.set(code, (outcomes.get(code) ?? 0) + 1)
-          break
+          expect(['ERR_CHANNEL_CORRUPT', 'ERR_CHANNEL_TIMEOUT', 'ERR_CHANNEL_CLOSED']).toContain(
+            (error as ChannelError).code,
+          )
         }
-        if (message === null) {
-          outcomes.set('end', (outcomes.get('end') ?? 0) + 1)
-          break
-        }
-        // A word written into a message's bytes changes them (the peer may write bytes); a message nobody sent never comes.
-        expect(next).toBeLessThan(6)
-        expect(message.length).toBe(Buffer.byteLength(sent(next++)))
       }
-      try {
-        tx.send('after', 0)
-      } catch (error) {
-        expect(['ERR_CHANNEL_CORRUPT', 'ERR_CHANNEL_TIMEOUT', 'ERR_CHANNEL_CLOSED']).toContain((error as ChannelError).code)
-      }
-    }
-    expect(outcomes.get('ERR_CHANNEL_CORRUPT')).toBeGreaterThan(0)
-    for (const channel of channels) channel.memory.close()
-  })
+      expect(outcomes.get('ERR_CHANNEL_CORRUPT')).toBeGreaterThan(0)
+      for (const channel of channels) channel.memory.close()
+    },
+  )
 
   it('a scribbled or misaligned position is ERR_CHANNEL_CORRUPT when an end is taken, and leaves the end untaken', () => {
     const channel = Channel.create(4096)
@@ -207,11 +235,14 @@ describe('dead peers', () => {
   it("a SIGKILLed child: the parent's blocking receive() says ERR_CHANNEL_PEER_DIED (a zombie is dead)", async () => {
     const channel = Channel.create(4096)
     const rx = channel.receiver()
-    const sender = child(`
+    const sender = child(
+      `
       const tx = m.Channel.attach(m.inheritedMemory(0)).sender()
       tx.send('hello')
       setInterval(() => {}, 1000)
-    `, [channel.memory])
+    `,
+      [channel.memory],
+    )
     expect(rx.receive()!.toString()).toBe('hello')
     sender.kill('SIGKILL')
     // receive() blocks the event loop, so the killed child stays an unreaped zombie meanwhile.
@@ -222,11 +253,14 @@ describe('dead peers', () => {
   it("a SIGKILLed receiver: the parent's send() into a full ring says ERR_CHANNEL_PEER_DIED", async () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
-    const receiver = child(`
+    const receiver = child(
+      `
       m.Channel.attach(m.inheritedMemory(0)).receiver()
       process.send('claimed')
       setInterval(() => {}, 1000)
-    `, [channel.memory])
+    `,
+      [channel.memory],
+    )
     await new Promise((resolve) => receiver.once('message', resolve))
     const big = new Uint8Array(channel.maxMessageBytes)
     tx.send(big)
@@ -302,7 +336,9 @@ describe('async waits and the thread pool', () => {
     writeFileSync(path, 'x')
     // With the default 4 pool threads, 16 waits on the pool would hold all four until they time out.
     const read = await Promise.race([
-      new Promise<string>((resolve, reject) => readFile(path, 'utf8', (error, text) => (error ? reject(error) : resolve(text)))),
+      new Promise<string>((resolve, reject) =>
+        readFile(path, 'utf8', (error, text) => (error ? reject(error) : resolve(text))),
+      ),
       Promise.all(waits).then(() => 'the waits ended first'),
     ])
     expect(read).toBe('x')
@@ -361,7 +397,9 @@ describe('named regions', () => {
   })
 
   it('reserve their space at creation: too big for /dev/shm is ENOSPC, not SIGBUS later', () => {
-    const free = Number(execFileSync('df', ['--output=avail', '-B1', '/dev/shm'], { encoding: 'utf8' }).trim().split('\n')[1])
+    const free = Number(
+      execFileSync('df', ['--output=avail', '-B1', '/dev/shm'], { encoding: 'utf8' }).trim().split('\n')[1],
+    )
     expect(code(() => SharedMemory.createNamed(name, free + 2 ** 30))).toBe('ENOSPC')
     expect(() => SharedMemory.openNamed(name)).toThrow()
   })

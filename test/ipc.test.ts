@@ -5,12 +5,28 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
-  Channel, ChannelError, MADV, Mutex, SharedMemory, forkWithMemory, futexWait, futexWaitAsync, futexWake, madviseAsync, mapAnonymous,
+  Channel,
+  ChannelError,
+  MADV,
+  Mutex,
+  SharedMemory,
+  forkWithMemory,
+  futexWait,
+  futexWaitAsync,
+  futexWake,
+  madviseAsync,
+  mapAnonymous,
 } from '../lib/index.js'
 import { SEAL } from '../lib/constants.js'
 import { VALUE } from '../lib/ipc/record.js'
 import {
-  CAPACITY, CONSUMER_DOORBELL, CONSUMER_STATE, KEY, PRODUCER_DOORBELL, PRODUCER_STATE, ringMemory,
+  CAPACITY,
+  CONSUMER_DOORBELL,
+  CONSUMER_STATE,
+  KEY,
+  PRODUCER_DOORBELL,
+  PRODUCER_STATE,
+  ringMemory,
 } from '../lib/ipc/ring-layout.js'
 import { RingWriter } from '../lib/ipc/ring.js'
 import { native } from '../lib/native.js'
@@ -24,24 +40,34 @@ describe('SharedMemory', () => {
     using memory = SharedMemory.create(8192)
     expect(native.getSeals(memory.fd) & (SEAL.SHRINK | SEAL.GROW | SEAL.SEAL)).toBe(SEAL.SHRINK | SEAL.GROW | SEAL.SEAL)
     expect(thrown(() => ftruncateSync(memory.fd, 4096)).code).toBe('EPERM')
-    const peer = await finished(child(`
+    const peer = await finished(
+      child(
+        `
       import { ftruncateSync } from 'node:fs'
       const memory = m.inheritedMemory(0)
       try { ftruncateSync(memory.fd, 0) } catch (error) { console.log(error.code) }
-    `, [memory]))
+    `,
+        [memory],
+      ),
+    )
     expect(peer.stdout).toBe('EPERM\n')
     expect(memory.size).toBe(8192)
   })
 
-  it('makes a child\'s writes visible to the parent and the parent\'s to the child', async () => {
+  it("makes a child's writes visible to the parent and the parent's to the child", async () => {
     using memory = SharedMemory.create(4096)
     memory.int32()[0] = 41
-    const result = await finished(child(`
+    const result = await finished(
+      child(
+        `
       const memory = m.inheritedMemory(0)
       const ints = memory.int32()
       console.log(ints[0])
       ints[1] = ints[0] + 1
-    `, [memory]))
+    `,
+        [memory],
+      ),
+    )
     expect(result.stdout).toBe('41\n')
     expect(memory.int32()[1]).toBe(42)
   })
@@ -66,12 +92,17 @@ describe('SharedMemory', () => {
     try {
       expect([named.sealed, memfd.sealed]).toEqual([false, true])
       named.int32()[0] = 5
-      const result = await finished(child(`
+      const result = await finished(
+        child(
+          `
         const named = m.inheritedMemory(0)
         const memfd = m.inheritedMemory(1)
         named.int32()[1] = named.int32()[0] + 1
         console.log(named.sealed, memfd.sealed)
-      `, [named, memfd]))
+      `,
+          [named, memfd],
+        ),
+      )
       expect(result.stdout).toBe('false true\n')
       expect(named.int32()[1]).toBe(6)
     } finally {
@@ -97,7 +128,9 @@ describe('SharedMemory', () => {
 
   it('refuses bad names, sizes and fds', () => {
     for (const name of ['', '.', '..', 'a/b', 'x\0y', 'n'.repeat(256)]) {
-      expect(thrown(() => SharedMemory.createNamed(name, 4096)).code, JSON.stringify(name)).toBe('ERR_INVALID_ARG_VALUE')
+      expect(thrown(() => SharedMemory.createNamed(name, 4096)).code, JSON.stringify(name)).toBe(
+        'ERR_INVALID_ARG_VALUE',
+      )
     }
     expect(thrown(() => SharedMemory.createNamed(3 as never, 4096)).code).toBe('ERR_INVALID_ARG_TYPE')
     expect(thrown(() => SharedMemory.create(0)).code).toBe('ERR_OUT_OF_RANGE')
@@ -109,12 +142,15 @@ describe('SharedMemory', () => {
   it('can be attached by fd in a worker thread', async () => {
     const { Worker } = await import('node:worker_threads')
     using memory = SharedMemory.create(4096)
-    const worker = new Worker(`
+    const worker = new Worker(
+      `
       import('${mman}').then((m) => {
         const memory = m.SharedMemory.attach(require('node:worker_threads').workerData.fd)
         memory.int32()[0] = 99
         memory.close()
-      })`, { eval: true, workerData: { fd: memory.fd } })
+      })`,
+      { eval: true, workerData: { fd: memory.fd } },
+    )
     await new Promise((resolve, reject) => worker.on('exit', resolve).on('error', reject))
     expect(memory.int32()[0]).toBe(99)
   })
@@ -125,9 +161,17 @@ describe('forkWithMemory', () => {
     const memory = SharedMemory.create(4096)
     memory.int32()[0] = 42
     const script = join(dir, 'print-word.mjs')
-    writeFileSync(script, `import { inheritedMemory } from '${mman}'
-console.log('word', inheritedMemory(0).int32()[0])`)
-    const forms = [{ stdio: 'pipe' }, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }, { stdio: ['ignore', 'pipe', 'inherit'] }, { silent: true }] as const
+    writeFileSync(
+      script,
+      `import { inheritedMemory } from '${mman}'
+console.log('word', inheritedMemory(0).int32()[0])`,
+    )
+    const forms = [
+      { stdio: 'pipe' },
+      { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { silent: true },
+    ] as const
     for (const form of forms) {
       const result = await finished(forkWithMemory(script, [], { memory: [memory], ...form } as never))
       expect({ form, code: result.code, stdout: result.stdout.trim() }).toEqual({ form, code: 0, stdout: 'word 42' })
@@ -141,7 +185,8 @@ describe('futex', () => {
     const memory = mapAnonymous(4096, { shared: true })
     const ints = new Int32Array(memory.buffer)
     memory.unmap()
-    for (const call of [() => futexWait(ints, 0, 0, 0), () => futexWake(ints, 0)]) expect(thrown(call).code).toBe('ERR_INVALID_STATE')
+    for (const call of [() => futexWait(ints, 0, 0, 0), () => futexWake(ints, 0)])
+      expect(thrown(call).code).toBe('ERR_INVALID_STATE')
     await expect(futexWaitAsync(ints, 0, 0, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_STATE' })
     expect(thrown(() => new Mutex(ints, 0)).code).toBe('ERR_INVALID_STATE')
   })
@@ -149,11 +194,14 @@ describe('futex', () => {
   it('wakes a waiter in another process', async () => {
     using memory = SharedMemory.create(4096)
     const ints = memory.int32()
-    const proc = child(`
+    const proc = child(
+      `
       const ints = m.inheritedMemory(0).int32()
       Atomics.store(ints, 1, 1)                   // ready
       console.log(m.futexWait(ints, 0, 0, 10000))
-    `, [memory])
+    `,
+      [memory],
+    )
     const done = finished(proc)
     while (Atomics.load(ints, 1) !== 1) await new Promise((r) => setTimeout(r, 5))
     let woken = 0
@@ -214,12 +262,15 @@ describe('Mutex', () => {
   it('recovers a lock whose holder died, and says so', async () => {
     using memory = SharedMemory.create(4096)
     const ints = memory.int32()
-    const holder = child(`
+    const holder = child(
+      `
       const ints = m.inheritedMemory(0).int32()
       new m.Mutex(ints, 0).lock()
       Atomics.store(ints, 2, 1)
       setInterval(() => {}, 1000)
-    `, [memory])
+    `,
+      [memory],
+    )
     const done = finished(holder)
     while (Atomics.load(ints, 2) !== 1) await new Promise((r) => setTimeout(r, 5))
     const mutex = new Mutex(ints, 0)
@@ -241,7 +292,8 @@ describe('Channel', () => {
   it('delivers 100000 messages in order with their checksums intact', async () => {
     const channel = Channel.create(1 << 16)
     const rx = channel.receiver()
-    const proc = child(`
+    const proc = child(
+      `
       const tx = m.Channel.attach(m.inheritedMemory(0)).sender()
       for (let i = 0; i < 100000; i++) {
         const length = 1 + (i * 7919) % 300
@@ -254,7 +306,9 @@ describe('Channel', () => {
         tx.send(message)
       }
       tx.close()
-    `, [channel.memory])
+    `,
+      [channel.memory],
+    )
     const done = finished(proc)
     let count = 0
     let bad = 0
@@ -262,7 +316,8 @@ describe('Channel', () => {
       const view = new DataView(message.buffer, message.byteOffset, message.length)
       let sum = 0
       for (let j = 8; j < message.length; j++) sum = (sum + message[j]!) | 0
-      if (view.getUint32(0) !== count || view.getInt32(4) !== sum || message.length !== 9 + ((count * 7919) % 300)) bad++
+      if (view.getUint32(0) !== count || view.getInt32(4) !== sum || message.length !== 9 + ((count * 7919) % 300))
+        bad++
       count++
     }
     expect((await done).code).toBe(0)
@@ -272,10 +327,13 @@ describe('Channel', () => {
   it('gives the receiver an error, not a hang, when the sender is killed mid-stream', async () => {
     const channel = Channel.create(4096)
     const rx = channel.receiver()
-    const proc = child(`
+    const proc = child(
+      `
       const tx = m.Channel.attach(m.inheritedMemory(0)).sender()
       for (let i = 0; ; i++) tx.send('message ' + i)
-    `, [channel.memory])
+    `,
+      [channel.memory],
+    )
     const done = finished(proc)
     expect((await rx.receiveAsync(10000))?.toString()).toBe('message 0')
     proc.kill('SIGKILL')
@@ -339,12 +397,17 @@ describe('Channel', () => {
     const view = rx.receiveView(2000)!
     expect(Buffer.from(view).toString()).toBe('first')
     // Its space is still held: the ring (4096) cannot take two more 1500-byte messages yet.
-    expect(thrown(() => { tx.send(new Uint8Array(1500), 2000); tx.send(new Uint8Array(1500), 50) }).code).toBe('ERR_CHANNEL_TIMEOUT')
+    expect(
+      thrown(() => {
+        tx.send(new Uint8Array(1500), 2000)
+        tx.send(new Uint8Array(1500), 50)
+      }).code,
+    ).toBe('ERR_CHANNEL_TIMEOUT')
     expect(rx.receiveView(2000)!.length).toBe(1500)
     expect(rx.receive(2000)!.length).toBe(1500)
   })
 
-  it('values and strings are the receiver\'s own: later messages do not show through them', () => {
+  it("values and strings are the receiver's own: later messages do not show through them", () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
     const rx = channel.receiver()
@@ -453,7 +516,8 @@ describe('Channel', () => {
     slot.set([1, 2, 3, 4, 5, 6, 7, 8])
     tx.publish(8)
     expect(thrown(() => tx.publish()).code).toBe('ERR_INVALID_STATE')
-    for (const bad of [-1, 0.5, channel.maxMessageBytes + 1, Infinity]) expect(thrown(() => tx.loan(bad)).code).toBe('ERR_OUT_OF_RANGE')
+    for (const bad of [-1, 0.5, channel.maxMessageBytes + 1, Infinity])
+      expect(thrown(() => tx.loan(bad)).code).toBe('ERR_OUT_OF_RANGE')
     expect(thrown(() => tx.loan('8' as never)).code).toBe('ERR_INVALID_ARG_TYPE')
     expect(thrown(() => tx.loan(8, -1)).code).toBe('ERR_INVALID_ARG_VALUE')
     expect([...rx.receive()!]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
@@ -500,7 +564,11 @@ describe('Channel', () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
     const rx = channel.receiver()
-    for (const [bad, code] of [['abc', 'ERR_INVALID_ARG_TYPE'], [-5, 'ERR_INVALID_ARG_VALUE'], [Number.NaN, 'ERR_INVALID_ARG_VALUE']]) {
+    for (const [bad, code] of [
+      ['abc', 'ERR_INVALID_ARG_TYPE'],
+      [-5, 'ERR_INVALID_ARG_VALUE'],
+      [Number.NaN, 'ERR_INVALID_ARG_VALUE'],
+    ]) {
       expect(thrown(() => tx.send('x', bad as never)).code).toBe(code)
       await expect(tx.sendAsync('x', bad as never)).rejects.toMatchObject({ code })
     }
@@ -574,7 +642,7 @@ describe('Channel wake-ups', () => {
     expect(Atomics.load(ctl, PRODUCER_STATE)).toBe(0)
   })
 
-  it('closing an end rings the other end\'s doorbell, so a sleeper sees it at once', async () => {
+  it("closing an end rings the other end's doorbell, so a sleeper sees it at once", async () => {
     const channel = Channel.create(4096)
     const tx = channel.sender()
     const rx = channel.receiver()

@@ -15,11 +15,15 @@ interface Cruise {
 }
 
 const cruise = (...paths: string[]): Cruise => {
-  const run = spawnSync(process.execPath, [join(repoRoot, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--output-type', 'json', ...paths], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-  })
+  const run = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--output-type', 'json', ...paths],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    },
+  )
   return JSON.parse(run.stdout) as Cruise
 }
 

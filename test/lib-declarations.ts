@@ -7,12 +7,16 @@ import { blockTags, type BlockTag } from './doc-comments.js'
 import { repoRoot } from './helpers.js'
 
 const libDir = join(repoRoot, 'lib') + sep
-const config = ts.getParsedCommandLineOfConfigFile(join(repoRoot, 'tsconfig.json'), {}, {
-  ...ts.sys,
-  onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-    throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))
+const config = ts.getParsedCommandLineOfConfigFile(
+  join(repoRoot, 'tsconfig.json'),
+  {},
+  {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))
+    },
   },
-})!
+)!
 const program = ts.createProgram({ rootNames: [join(libDir, 'index.ts')], options: config.options })
 const checker = program.getTypeChecker()
 export const libSources = program.getSourceFiles().filter((file) => file.fileName.startsWith(libDir))
@@ -41,7 +45,9 @@ export const tagsOf = (node: ts.Node): BlockTag[] => {
 export function nameOf(node: ts.Node): string {
   const own = ts.isConstructorDeclaration(node) ? 'constructor' : ((node as ts.NamedDeclaration).name?.getText() ?? '?')
   const owner = node.parent
-  return (ts.isClassDeclaration(owner) || ts.isInterfaceDeclaration(owner)) && owner.name ? `${owner.name.text}.${own}` : own
+  return (ts.isClassDeclaration(owner) || ts.isInterfaceDeclaration(owner)) && owner.name
+    ? `${owner.name.text}.${own}`
+    : own
 }
 
 export const where = (node: ts.Node) =>
@@ -51,7 +57,8 @@ const isInternal = (node: ts.Node) => tagsOf(node).some((tag) => tag.name === 'i
 const isPrivate = (member: ts.ClassElement) =>
   (member.name !== undefined && ts.isPrivateIdentifier(member.name)) ||
   (ts.getCombinedModifierFlags(member) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0
-const extendsError = (node: ts.ClassDeclaration) => node.heritageClauses?.some((clause) => clause.types.some((type) => type.expression.getText() === 'Error')) === true
+const extendsError = (node: ts.ClassDeclaration) =>
+  node.heritageClauses?.some((clause) => clause.types.some((type) => type.expression.getText() === 'Error')) === true
 
 /** The declarations of the public API whose pages a user reads for how to call them, by the export they belong to. */
 export function publicCalls(): Map<ts.Node, string> {
@@ -68,15 +75,19 @@ export function publicCalls(): Map<ts.Node, string> {
       if (ts.isClassDeclaration(declaration)) {
         add(declaration)
         // An error's constructor is the library's to call; its class page shows the error.
-        for (const member of declaration.members.filter(ts.isConstructorDeclaration)) if (!extendsError(declaration) && !isPrivate(member) && !isInternal(member)) add(member)
+        for (const member of declaration.members.filter(ts.isConstructorDeclaration))
+          if (!extendsError(declaration) && !isPrivate(member) && !isInternal(member)) add(member)
         // Methods and accessors, static and inherited ones too (a base class's show on each page).
         const sides = [checker.getDeclaredTypeOfSymbol(symbol), checker.getTypeOfSymbolAtLocation(symbol, declaration)]
-        for (const member of sides.flatMap((side) => checker.getPropertiesOfType(side)).flatMap((property) => property.declarations ?? [])) {
+        for (const member of sides
+          .flatMap((side) => checker.getPropertiesOfType(side))
+          .flatMap((property) => property.declarations ?? [])) {
           if (!(ts.isMethodDeclaration(member) || ts.isGetAccessorDeclaration(member)) || !inLib(member)) continue
           if (!isPrivate(member) && !isInternal(member)) add(member)
         }
       }
-      if (ts.isInterfaceDeclaration(declaration)) for (const member of declaration.members.filter(ts.isMethodSignature)) add(member)
+      if (ts.isInterfaceDeclaration(declaration))
+        for (const member of declaration.members.filter(ts.isMethodSignature)) add(member)
     }
   }
   return calls
@@ -100,7 +111,8 @@ function bodiesOf(node: ts.Node): ts.Node[] {
     return found
   }
   // Naming a class runs its constructor and its fields' initializers, not its methods.
-  if (ts.isClassDeclaration(node)) return node.members.filter((member) => ts.isConstructorDeclaration(member) || ts.isPropertyDeclaration(member))
+  if (ts.isClassDeclaration(node))
+    return node.members.filter((member) => ts.isConstructorDeclaration(member) || ts.isPropertyDeclaration(member))
   return [node]
 }
 

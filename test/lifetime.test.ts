@@ -1,7 +1,20 @@
 import { constants as bufferConstants } from 'node:buffer'
 import { describe, expect, it } from 'vitest'
 import {
-  MADV, MAP, PROT, addressOf, madvise, mapAnonymous, mmap, mprotect, msync, munmap, pageSize, maps, regionCounts, vmaAt,
+  MADV,
+  MAP,
+  PROT,
+  addressOf,
+  madvise,
+  mapAnonymous,
+  mmap,
+  mprotect,
+  msync,
+  munmap,
+  pageSize,
+  maps,
+  regionCounts,
+  vmaAt,
 } from '../lib/index.js'
 import { native, type RegionHandle } from '../lib/native.js'
 import { collectUntil, runChild, thrown, vmaContaining } from './helpers.js'
@@ -54,7 +67,12 @@ describe('use after munmap', () => {
     const mapping = mapAnonymous(pageSize)
     mapping.unmap()
     expect(mapping.unmapped).toBe(true)
-    for (const call of [() => mapping.buffer, () => mapping.bytes(), () => mapping.advise(MADV.DONTNEED), () => mapping.address]) {
+    for (const call of [
+      () => mapping.buffer,
+      () => mapping.bytes(),
+      () => mapping.advise(MADV.DONTNEED),
+      () => mapping.address,
+    ]) {
       expect(thrown(call).code).toBe('ERR_INVALID_STATE')
     }
   })
@@ -170,7 +188,8 @@ describe('GC finalization', () => {
 })
 
 describe('region handles', () => {
-  const mapPage = () => native.mmap(0n, pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0, false) as RegionHandle
+  const mapPage = () =>
+    native.mmap(0n, pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0, false) as RegionHandle
 
   it('a handle whose region is gone finds nothing, also once its slot holds another region', () => {
     const gone = mapPage()
@@ -190,7 +209,26 @@ describe('region handles', () => {
 
   it('numbers that are no handle, and values that are no number, find nothing', () => {
     const live = mapPage()
-    const forged: unknown[] = [0, 1, -1, 0.5, NaN, Infinity, -Infinity, 2 ** 53, 2 ** 60, live + 1, live + 2 ** 24, live - 2 ** 24, live + 0.5, `${live}`, {}, undefined, null, BigInt(live)]
+    const forged: unknown[] = [
+      0,
+      1,
+      -1,
+      0.5,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 53,
+      2 ** 60,
+      live + 1,
+      live + 2 ** 24,
+      live - 2 ** 24,
+      live + 0.5,
+      `${live}`,
+      {},
+      undefined,
+      null,
+      BigInt(live),
+    ]
     for (const handle of forged) {
       expect(native.address(handle as RegionHandle)).toBe(0n)
       expect(native.view(handle as RegionHandle, 0, pageSize, false)).toBeLessThan(0)

@@ -132,7 +132,14 @@ describe('Mapping', () => {
     const mapping = map(pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS, -1, 0, null)
     expect(mapping.length).toBe(pageSize)
     const reservation = map(4 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS, -1)
-    const inner = map(pageSize, PROT.READ, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, reservation.address + BigInt(pageSize))
+    const inner = map(
+      pageSize,
+      PROT.READ,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      reservation.address + BigInt(pageSize),
+    )
     expect(inner.address).toBe(reservation.address + BigInt(pageSize))
     reservation.unmap()
     expect(inner.unmapped).toBe(true)

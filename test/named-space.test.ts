@@ -9,17 +9,23 @@ import { repoRoot } from './helpers.js'
 
 const SMALL_SHM = 'mount -t tmpfs -o size=1m tmpfs /dev/shm'
 // As root a mount namespace is enough; elsewhere a user namespace maps us to root inside it.
-const unshare = [['-m'], ['-r', '-m']].find((args) => spawnSync('unshare', [...args, 'sh', '-c', SMALL_SHM]).status === 0)
+const unshare = [['-m'], ['-r', '-m']].find(
+  (args) => spawnSync('unshare', [...args, 'sh', '-c', SMALL_SHM]).status === 0,
+)
 const hasPython = spawnSync('python3', ['-c', 'from multiprocessing import shared_memory']).status === 0
 
 /** Runs `prepare` (shell) and then `source` (an ES module importing 'mman') with a 1 MiB /dev/shm. */
 function withSmallShm(prepare: string, source: string) {
-  const result = spawnSync('unshare', [...unshare!, 'sh', '-c', `${SMALL_SHM} && ${prepare} && exec "$NODE" --input-type=module -e "$SOURCE"`], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE: process.execPath, SOURCE: source },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
+  const result = spawnSync(
+    'unshare',
+    [...unshare!, 'sh', '-c', `${SMALL_SHM} && ${prepare} && exec "$NODE" --input-type=module -e "$SOURCE"`],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, NODE: process.execPath, SOURCE: source },
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  )
   return { status: result.status, signal: result.signal, stdout: result.stdout.trim(), stderr: result.stderr }
 }
 
@@ -49,7 +55,7 @@ describe.runIf(unshare !== undefined)('openNamed() of a sparse region on a /dev/
     expect(child.stdout).toBe('ENOSPC fallocate true true')
   })
 
-  it.runIf(hasPython)("allocates a Python region that fits: every page is there before it is written", () => {
+  it.runIf(hasPython)('allocates a Python region that fits: every page is there before it is written', () => {
     const child = withSmallShm(pythonRegion(512 * 1024), openAndFill)
     expect(child.stderr).toBe('')
     expect(child.stdout).toBe(`filled ${512 * 1024} allocated before the first write: true`)

@@ -4,7 +4,16 @@
 // installed with --ignore-scripts (and under qemu on the arm64 prebuilds:
 // test/package/install.sh).
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { addonBinary, repoRoot, tempDir } from './helpers.js'
@@ -15,7 +24,10 @@ describe('the tarball (npm pack --dry-run)', () => {
   let files: string[] = []
   beforeAll(() => {
     // --ignore-scripts: prepack's prebuild check is tested on its own below.
-    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8' })
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    })
     expect(pack.status).toBe(0)
     files = (JSON.parse(pack.stdout) as [{ files: { path: string }[] }])[0].files.map((file) => file.path).sort()
   })
@@ -36,8 +48,17 @@ describe('the tarball (npm pack --dry-run)', () => {
     expect(files.filter((file) => !allowed.some((pattern) => pattern.test(file)))).toEqual([])
   })
 
-  it('has the entry points, the command, both addons\' binding.gyp, the license and the changelog', () => {
-    for (const file of ['LICENSE', 'README.md', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/bench/cli/index.js', 'binding.gyp', 'bench/native/binding.gyp']) {
+  it("has the entry points, the command, both addons' binding.gyp, the license and the changelog", () => {
+    for (const file of [
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'dist/lib/index.js',
+      'dist/lib/index.d.ts',
+      'dist/bench/cli/index.js',
+      'binding.gyp',
+      'bench/native/binding.gyp',
+    ]) {
       expect(files).toContain(file)
     }
   })
@@ -62,7 +83,9 @@ describe('the tarball (npm pack --dry-run)', () => {
 
   it('has every C++ source both binding.gyp compile, so an install without a matching prebuild can compile', () => {
     const sourcesOf = (dir: string) =>
-      [...readFileSync(join(repoRoot, dir, 'binding.gyp'), 'utf8').matchAll(/"([\w/.]+\.cc)"/g)].map((match) => join(dir, match[1]!))
+      [...readFileSync(join(repoRoot, dir, 'binding.gyp'), 'utf8').matchAll(/"([\w/.]+\.cc)"/g)].map((match) =>
+        join(dir, match[1]!),
+      )
     const library = sourcesOf('.')
     const tools = sourcesOf('bench/native')
     expect(library.length).toBeGreaterThan(10)
@@ -74,8 +97,12 @@ describe('the tarball (npm pack --dry-run)', () => {
     const documents = files.filter((file) => file === 'README.md' || /^docs\/[\w-]+\.md$/.test(file))
     const broken = documents.flatMap((doc) => {
       const dir = doc.includes('/') ? doc.slice(0, doc.lastIndexOf('/') + 1) : ''
-      const targets = [...readFileSync(join(repoRoot, doc), 'utf8').matchAll(/\]\(([^)\s#]+)[^)]*\)/g)].map((match) => match[1]!)
-      return targets.filter((target) => !/^[a-z]+:/.test(target) && !files.includes(join(dir, target))).map((target) => `${doc} -> ${target}`)
+      const targets = [...readFileSync(join(repoRoot, doc), 'utf8').matchAll(/\]\(([^)\s#]+)[^)]*\)/g)].map(
+        (match) => match[1]!,
+      )
+      return targets
+        .filter((target) => !/^[a-z]+:/.test(target) && !files.includes(join(dir, target)))
+        .map((target) => `${doc} -> ${target}`)
     })
     expect(documents.length).toBeGreaterThanOrEqual(4)
     expect(broken).toEqual([])
@@ -92,13 +119,17 @@ describe('the tarball (npm pack --dry-run)', () => {
         'prebuilds/linux-x64/mman.glibc.node',
       ])
     } else {
-      expect(check.stderr).toMatch(/^mman: not packing without the prebuilt addons for linux-x64 and linux-arm64: .+ Run `npm run prebuilds` first/)
+      expect(check.stderr).toMatch(
+        /^mman: not packing without the prebuilt addons for linux-x64 and linux-arm64: .+ Run `npm run prebuilds` first/,
+      )
     }
   })
 })
 
 describe('npm pack refuses prebuilds it must not ship (prepack, in a temporary copy of the sources)', () => {
-  const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const { scripts } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>
+  }
   const machines = { x64: 62, arm64: 183 }
   let copy: { dir: string; cleanup: () => void }
 
@@ -119,9 +150,16 @@ describe('npm pack refuses prebuilds it must not ship (prepack, in a temporary c
   // The sources, both addons' prebuilds for both architectures, stamped: what `npm run prebuilds` leaves.
   beforeEach(() => {
     copy = tempDir()
-    writeFileSync(join(copy.dir, 'package.json'), JSON.stringify({ name: 'mman', version: '0.0.0', files: ['prebuilds'], scripts: { prepack: scripts.prepack } }))
-    for (const path of ['binding.gyp', 'native', 'test/package/prebuilds.mjs']) cpSync(join(repoRoot, path), join(copy.dir, path), { recursive: true })
-    cpSync(join(repoRoot, 'bench/native'), join(copy.dir, 'bench/native'), { recursive: true, filter: (path) => !/\/(build|prebuilds)$/.test(path) })
+    writeFileSync(
+      join(copy.dir, 'package.json'),
+      JSON.stringify({ name: 'mman', version: '0.0.0', files: ['prebuilds'], scripts: { prepack: scripts.prepack } }),
+    )
+    for (const path of ['binding.gyp', 'native', 'test/package/prebuilds.mjs'])
+      cpSync(join(repoRoot, path), join(copy.dir, path), { recursive: true })
+    cpSync(join(repoRoot, 'bench/native'), join(copy.dir, 'bench/native'), {
+      recursive: true,
+      filter: (path) => !/\/(build|prebuilds)$/.test(path),
+    })
     symlinkSync(join(repoRoot, 'node_modules'), join(copy.dir, 'node_modules'))
     for (const arch of ['x64', 'arm64'] as const) {
       putPrebuild('.', 'mman', arch)
@@ -135,29 +173,43 @@ describe('npm pack refuses prebuilds it must not ship (prepack, in a temporary c
     expect(pack()).toEqual({ status: 0, refusal: '' })
   })
 
-  it.each(['native/region.cc', 'native/args.cc', 'binding.gyp', 'bench/native/bench_kernels.cc', 'bench/native/binding.gyp'])(
-    'refuses when %s changed after the prebuilds were built (a stale prebuild)',
-    (source) => {
-      appendFileSync(join(copy.dir, source), '# changed\n')
-      expect(pack().refusal).toBe(
-        'mman: not packing without the prebuilt addons for linux-x64 and linux-arm64: they were built from other sources than ' +
-          'binding.gyp, native/ and bench/native/ hold now. Run `npm run prebuilds` first (it needs g++-aarch64-linux-gnu; see README.md).',
-      )
-    },
-  )
+  it.each([
+    'native/region.cc',
+    'native/args.cc',
+    'binding.gyp',
+    'bench/native/bench_kernels.cc',
+    'bench/native/binding.gyp',
+  ])('refuses when %s changed after the prebuilds were built (a stale prebuild)', (source) => {
+    appendFileSync(join(copy.dir, source), '# changed\n')
+    expect(pack().refusal).toBe(
+      'mman: not packing without the prebuilt addons for linux-x64 and linux-arm64: they were built from other sources than ' +
+        'binding.gyp, native/ and bench/native/ hold now. Run `npm run prebuilds` first (it needs g++-aarch64-linux-gnu; see README.md).',
+    )
+  })
 
   it('refuses when a prebuild is missing, and names it', () => {
     rmSync(join(copy.dir, 'bench/native/prebuilds/linux-arm64/mman_tools.glibc.node'))
-    expect(pack()).toMatchObject({ status: 1, refusal: expect.stringContaining(': bench/native/prebuilds/linux-arm64/mman_tools.glibc.node is missing.') })
+    expect(pack()).toMatchObject({
+      status: 1,
+      refusal: expect.stringContaining(': bench/native/prebuilds/linux-arm64/mman_tools.glibc.node is missing.'),
+    })
   })
 
   it('refuses a binary of another machine, one needing a newer glibc, and a leftover node-gyp-build could load instead', () => {
-    cpSync(join(copy.dir, 'prebuilds/linux-x64/mman.glibc.node'), join(copy.dir, 'prebuilds/linux-arm64/mman.glibc.node'))
+    cpSync(
+      join(copy.dir, 'prebuilds/linux-x64/mman.glibc.node'),
+      join(copy.dir, 'prebuilds/linux-arm64/mman.glibc.node'),
+    )
     putPrebuild('bench/native', 'mman_tools', 'x64', 'GLIBC_2.99\0')
-    cpSync(join(copy.dir, 'prebuilds/linux-x64/mman.glibc.node'), join(copy.dir, 'prebuilds/linux-x64/mman_tools.glibc.node'))
+    cpSync(
+      join(copy.dir, 'prebuilds/linux-x64/mman.glibc.node'),
+      join(copy.dir, 'prebuilds/linux-x64/mman_tools.glibc.node'),
+    )
     const { refusal } = pack()
     expect(refusal).toContain('prebuilds/linux-arm64/mman.glibc.node is not a linux-arm64 binary')
-    expect(refusal).toContain('bench/native/prebuilds/linux-x64/mman_tools.glibc.node needs glibc 2.99, newer than the 2.33 README.md promises')
+    expect(refusal).toContain(
+      'bench/native/prebuilds/linux-x64/mman_tools.glibc.node needs glibc 2.99, newer than the 2.33 README.md promises',
+    )
     expect(refusal).toContain('prebuilds/linux-x64 holds mman_tools.glibc.node besides mman.glibc.node')
   })
 })
@@ -172,7 +224,11 @@ describe('loading the package by its name', () => {
 
   it('require() from CommonJS gets the same exports as import (require(esm), Node >= 20.19)', () => {
     const required = keysBy(['-e', `const m = require('mman'); console.log(JSON.stringify(Object.keys(m).sort()))`])
-    const imported = keysBy(['--input-type=module', '-e', `import * as m from 'mman'; console.log(JSON.stringify(Object.keys(m).sort()))`])
+    const imported = keysBy([
+      '--input-type=module',
+      '-e',
+      `import * as m from 'mman'; console.log(JSON.stringify(Object.keys(m).sort()))`,
+    ])
     expect(required).toContain('mapFile')
     expect(required).toContain('Channel')
     expect(required).toEqual(imported)

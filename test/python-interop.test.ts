@@ -15,7 +15,11 @@ const hasPython = python.status === 0
 describe.runIf(hasPython)('regions shared with Python (multiprocessing.shared_memory)', () => {
   it('a region Python created opens with openNamed(): numbers written on each side are read on the other', async () => {
     const name = `mman-py-${process.pid}`
-    const py = spawn('python3', ['-c', `
+    const py = spawn(
+      'python3',
+      [
+        '-c',
+        `
 import struct, sys
 from multiprocessing import shared_memory
 shm = shared_memory.SharedMemory(name=${JSON.stringify(name)}, create=True, size=4096)
@@ -25,7 +29,10 @@ sys.stdin.readline()
 print(*struct.unpack_from('<2d', shm.buf, 64), flush=True)
 shm.close()
 shm.unlink()
-`], { stdio: ['pipe', 'pipe', 'inherit'] })
+`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    )
     let out = ''
     py.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
     while (!out.includes('ready')) await once(py.stdout, 'data')
@@ -44,7 +51,11 @@ shm.unlink()
     const memory = SharedMemory.createNamed(name, 4096)
     try {
       memory.int32(0, 3).set([7, 8, 9])
-      const py = spawnSync('python3', ['-c', `
+      const py = spawnSync(
+        'python3',
+        [
+          '-c',
+          `
 import struct
 from multiprocessing import shared_memory, resource_tracker
 shm = shared_memory.SharedMemory(name=${JSON.stringify(name)})
@@ -52,7 +63,10 @@ resource_tracker.unregister(shm._name, 'shared_memory')  # not Python's to unlin
 print(*struct.unpack_from('<3i', shm.buf, 0))
 struct.pack_into('<i', shm.buf, 12, 1000)
 shm.close()
-`], { encoding: 'utf8' })
+`,
+        ],
+        { encoding: 'utf8' },
+      )
       expect(py.stderr).toBe('')
       expect(py.stdout.trim()).toBe('7 8 9')
       expect(memory.int32()[3]).toBe(1000)

@@ -8,7 +8,10 @@ import { repoRoot } from './helpers.js'
 
 describe('soak', () => {
   it('10k map/unmap/remap cycles and 10k mappings left to the GC leave no region or reserved range behind, RSS bounded', () => {
-    const child = spawnSync(process.execPath, ['--expose-gc', join(repoRoot, 'dist/bench/soak.js'), '10000'], { encoding: 'utf8', timeout: 120_000 })
+    const child = spawnSync(process.execPath, ['--expose-gc', join(repoRoot, 'dist/bench/soak.js'), '10000'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
     expect(child.stderr).toBe('')
     expect(child.stdout).not.toMatch(/\| NO \|/)
     expect(child.stdout.match(/\| yes \|/g)).toHaveLength(5)

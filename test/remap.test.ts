@@ -4,7 +4,19 @@
 import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MAP, PROT, map, mapAnonymous, mapFile, mmap, mremap, munmap, pageSize, type Mapping, regionCounts } from '../lib/index.js'
+import {
+  MAP,
+  PROT,
+  map,
+  mapAnonymous,
+  mapFile,
+  mmap,
+  mremap,
+  munmap,
+  pageSize,
+  type Mapping,
+  regionCounts,
+} from '../lib/index.js'
 import { collectUntil, tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
@@ -95,7 +107,7 @@ describe('views that nothing can reach never block remap()', () => {
     const mapping = mapAnonymous(pageSize)
     for (let round = 0; round < 3000; round++) {
       for (let j = 0; j < 50; j++) mapping.window(0, pageSize)
-      mapping.remap((round % 3 + 1) * pageSize)
+      mapping.remap(((round % 3) + 1) * pageSize)
     }
     mapping.unmap()
   })

@@ -46,20 +46,23 @@ describe('the ring', () => {
   it('carries messages of every size and kind in order, wrapping many times, and applies backpressure', () => {
     const kinds = [BYTES, STRING, VALUE]
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: maxMessageBytes(CAPACITY_BYTES) }), { minLength: 1, maxLength: 200 }), (sizes) => {
-        const { memory, writer, reader } = ring()
-        const pending: { kind: number; bytes: Uint8Array }[] = []
-        for (const [i, size] of sizes.entries()) {
-          const message = { kind: kinds[i % 3]!, bytes: new Uint8Array(size).fill(i & 0xff) }
-          while (!write(writer, memory, message.bytes, message.kind)) {
-            // Full: the oldest message must come out first, intact.
-            expect(read(reader, memory)).toEqual(pending.shift())
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: maxMessageBytes(CAPACITY_BYTES) }), { minLength: 1, maxLength: 200 }),
+        (sizes) => {
+          const { memory, writer, reader } = ring()
+          const pending: { kind: number; bytes: Uint8Array }[] = []
+          for (const [i, size] of sizes.entries()) {
+            const message = { kind: kinds[i % 3]!, bytes: new Uint8Array(size).fill(i & 0xff) }
+            while (!write(writer, memory, message.bytes, message.kind)) {
+              // Full: the oldest message must come out first, intact.
+              expect(read(reader, memory)).toEqual(pending.shift())
+            }
+            pending.push(message)
           }
-          pending.push(message)
-        }
-        for (const expected of pending) expect(read(reader, memory)).toEqual(expected)
-        expect(read(reader, memory)).toBeUndefined()
-      }),
+          for (const expected of pending) expect(read(reader, memory)).toEqual(expected)
+          expect(read(reader, memory)).toBeUndefined()
+        },
+      ),
     )
   })
 
@@ -153,7 +156,11 @@ describe('forged and replayed records', () => {
   })
 
   it('a length changed within range, or a kind changed, fails the record check', () => {
-    for (const forge of [(word: number) => word + 1, (word: number) => word - 8, (word: number) => kindAndLength(VALUE, word & 0xffff)]) {
+    for (const forge of [
+      (word: number) => word + 1,
+      (word: number) => word - 8,
+      (word: number) => kindAndLength(VALUE, word & 0xffff),
+    ]) {
       const { memory, writer, reader } = ring()
       write(writer, memory, new Uint8Array(64))
       memory.words[1] = forge(memory.words[1]!)
@@ -191,7 +198,12 @@ describe('forged and replayed records', () => {
   })
 
   it('a valid check over an impossible kind or length is RingCorruption', () => {
-    for (const word of [kindAndLength(0, 8), kindAndLength(5, 8), kindAndLength(BYTES, maxMessageBytes(CAPACITY_BYTES) + 8), kindAndLength(WRAP, 8)]) {
+    for (const word of [
+      kindAndLength(0, 8),
+      kindAndLength(5, 8),
+      kindAndLength(BYTES, maxMessageBytes(CAPACITY_BYTES) + 8),
+      kindAndLength(WRAP, 8),
+    ]) {
       const { memory, reader } = ring()
       memory.words[1] = word
       memory.words[0] = checkOf(0, word, KEY)
@@ -230,7 +242,10 @@ describe('forged and replayed records', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 40 }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 + CAPACITY_BYTES / 4 }), fc.integer()), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 + CAPACITY_BYTES / 4 }), fc.integer()), {
+          minLength: 1,
+          maxLength: 20,
+        }),
         (count, scribbles) => {
           const { memory, writer, reader } = ring()
           const written: string[] = []

@@ -110,7 +110,11 @@ describe('Mapping.indexOf() and lastIndexOf()', () => {
     mapping.unmap()
   })
 
-  const python = spawnSync('python3', ['-c', `
+  const python = spawnSync(
+    'python3',
+    [
+      '-c',
+      `
 import json, mmap
 data = b'one two ones'
 m = mmap.mmap(-1, len(data))
@@ -118,15 +122,27 @@ m.write(data)
 bounds = range(-len(data) - 3, len(data) + 3)
 print(json.dumps([[p.decode(), i, j, m.find(p, i, j), m.rfind(p, i, j)]
                   for i in bounds for j in bounds for p in [b'o', b'on', b'two', b'ones', b's', b'']]))
-`], { encoding: 'utf8' })
-  it.runIf(python.status === 0)("answer what CPython's mmap.find()/rfind() answer for every start and end around the mapping", () => {
-    const mapping = mapAnonymous(12)
-    mapping.bytes().set(Buffer.from('one two ones'))
-    const cases = JSON.parse(python.stdout) as [string, number, number, number, number][]
-    const answers = cases.map(([needle, start, end]) => [needle, start, end, mapping.indexOf(needle, start, end), mapping.lastIndexOf(needle, start, end)])
-    expect(answers).toEqual(cases)
-    mapping.unmap()
-  })
+`,
+    ],
+    { encoding: 'utf8' },
+  )
+  it.runIf(python.status === 0)(
+    "answer what CPython's mmap.find()/rfind() answer for every start and end around the mapping",
+    () => {
+      const mapping = mapAnonymous(12)
+      mapping.bytes().set(Buffer.from('one two ones'))
+      const cases = JSON.parse(python.stdout) as [string, number, number, number, number][]
+      const answers = cases.map(([needle, start, end]) => [
+        needle,
+        start,
+        end,
+        mapping.indexOf(needle, start, end),
+        mapping.lastIndexOf(needle, start, end),
+      ])
+      expect(answers).toEqual(cases)
+      mapping.unmap()
+    },
+  )
 
   it('refuse what they cannot search, with codes', () => {
     const mapping = mapAnonymous(4096)
@@ -167,7 +183,8 @@ print(json.dumps([[p.decode(), i, j, m.find(p, i, j), m.rfind(p, i, j)]
       for (let at = mapping.indexOf(needle); at !== -1; at = mapping.indexOf(needle, at + 1)) forward.push(at)
       expect(forward).toEqual(places)
       const backward = []
-      for (let at = mapping.lastIndexOf(needle); at !== -1; at = mapping.lastIndexOf(needle, 0, at + needle.length - 1)) backward.push(at)
+      for (let at = mapping.lastIndexOf(needle); at !== -1; at = mapping.lastIndexOf(needle, 0, at + needle.length - 1))
+        backward.push(at)
       expect(backward).toEqual([...places].reverse())
 
       const past2GiB = 2 ** 31 + 100

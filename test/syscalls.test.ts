@@ -1,8 +1,24 @@
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
-  MADV, MAP, MLOCK, MS, PROT, addressOf, madvise, madviseAsync, mincore, mlock, mmap, mprotect, mremap,
-  msync, msyncAsync, munlock, munmap, pageSize,
+  MADV,
+  MAP,
+  MLOCK,
+  MS,
+  PROT,
+  addressOf,
+  madvise,
+  madviseAsync,
+  mincore,
+  mlock,
+  mmap,
+  mprotect,
+  mremap,
+  msync,
+  msyncAsync,
+  munlock,
+  munmap,
+  pageSize,
 } from '../lib/index.js'
 import { collectUntil, expectSyscallError, runChild, thrown, vmaContaining } from './helpers.js'
 
@@ -64,20 +80,42 @@ describe('mmap', () => {
   })
 
   it('accepts MAP.FIXED only inside a region mman owns, and never straddling a live fixed mapping', async () => {
-    let reservation: ArrayBuffer | undefined = mmap(null, 4 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1, 0)
+    let reservation: ArrayBuffer | undefined = mmap(
+      null,
+      4 * pageSize,
+      PROT.NONE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE,
+      -1,
+      0,
+    )
     const base = addressOf(reservation)
-    let inner: ArrayBuffer | undefined = mmap(base + BigInt(pageSize), pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)
+    let inner: ArrayBuffer | undefined = mmap(
+      base + BigInt(pageSize),
+      pageSize,
+      RW,
+      MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS,
+      -1,
+      0,
+    )
     expect(addressOf(inner)).toBe(base + BigInt(pageSize))
     new Uint8Array(inner)[0] = 1
     expect(vmaContaining(addressOf(inner))?.split(' ')[1]).toBe('rw-p')
 
     // A range that straddles the inner mapping would leave two owners for its pages.
-    expect(thrown(() => mmap(base, 2 * pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)))
-      .toMatchObject({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/overlaps/) })
-    expect(thrown(() => mmap(base + 1n, pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)))
-      .toMatchObject({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/multiple of the page size/) })
-    expect(thrown(() => mmap(base + BigInt(3 * pageSize), 2 * pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)))
-      .toMatchObject({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringMatching(/not inside a mapping made by mman/) })
+    expect(thrown(() => mmap(base, 2 * pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0))).toMatchObject({
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: expect.stringMatching(/overlaps/),
+    })
+    expect(thrown(() => mmap(base + 1n, pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0))).toMatchObject({
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: expect.stringMatching(/multiple of the page size/),
+    })
+    expect(
+      thrown(() => mmap(base + BigInt(3 * pageSize), 2 * pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)),
+    ).toMatchObject({
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: expect.stringMatching(/not inside a mapping made by mman/),
+    })
 
     // Unmapping the inner mapping drops its pages at once, but its range takes no
     // new MAP.FIXED mapping while a view of it may still be in use (a stale
@@ -85,8 +123,9 @@ describe('mmap', () => {
     // reservation's PROT_NONE again, not a hole.
     munmap(inner)
     expect(inner.byteLength).toBe(0)
-    expect(thrown(() => mmap(base + BigInt(pageSize), pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)).code)
-      .toBe('ERR_INVALID_ARG_VALUE')
+    expect(
+      thrown(() => mmap(base + BigInt(pageSize), pageSize, RW, MAP.FIXED | MAP.PRIVATE | MAP.ANONYMOUS, -1, 0)).code,
+    ).toBe('ERR_INVALID_ARG_VALUE')
     inner = undefined
     expect(await collectUntil(() => vmaContaining(base + BigInt(pageSize))?.split(' ')[1] === '---p')).toBe(true)
     // Unmapping the reservation detaches what was placed inside it too; the

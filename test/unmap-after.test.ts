@@ -62,7 +62,13 @@ async function slowRead(send: (served: Served) => void, readBytes = Infinity) {
   server.close()
   const response = Buffer.concat(chunks)
   const headerEnd = response.indexOf('\r\n\r\n') + 4
-  return { ...served, pendingAtEnd, mappedAtEnd, status: response.subarray(9, 12).toString(), received: response.subarray(headerEnd) }
+  return {
+    ...served,
+    pendingAtEnd,
+    mappedAtEnd,
+    status: response.subarray(9, 12).toString(),
+    received: response.subarray(headerEnd),
+  }
 }
 
 describe('unmapAfter()', () => {
@@ -135,7 +141,9 @@ describe('unmapAfter()', () => {
     for (const outcome of ['fulfilled', 'rejected'] as const) {
       const mapping = mapAnonymous(4096)
       let settle!: () => void
-      const done = new Promise<void>((resolve, reject) => (settle = outcome === 'fulfilled' ? resolve : () => reject(new Error('failed'))))
+      const done = new Promise<void>(
+        (resolve, reject) => (settle = outcome === 'fulfilled' ? resolve : () => reject(new Error('failed'))),
+      )
       const unmapped = mapping.unmapAfter(done)
       await new Promise((resolve) => setImmediate(resolve))
       expect(mapping.unmapped).toBe(false)
@@ -160,7 +168,10 @@ describe('unmapAfter()', () => {
     const stream = new PassThrough()
     stream.end(mapping.bytes(0, 10))
     stream.resume()
-    const unmapped = mapping.unmapAfter(stream).then(() => 'unmapped', (error: { code?: string }) => error.code)
+    const unmapped = mapping.unmapAfter(stream).then(
+      () => 'unmapped',
+      (error: { code?: string }) => error.code,
+    )
     await populating
     expect(await unmapped).toBe('unmapped')
     expect(mapping.unmapped).toBe(true)

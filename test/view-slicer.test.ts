@@ -104,7 +104,12 @@ describe('hyparquet reading a mapped file through viewSlicer()', () => {
   it("an uncompressed binary column's values are views of the mapping: empty after unmap(), unless copied", async () => {
     const blobs = join(dir, 'blobs.parquet')
     const data = Array.from({ length: 1000 }, (_, i) => Uint8Array.of(i & 255, 1, 2))
-    writeFileSync(blobs, new Uint8Array(parquetWriteBuffer({ codec: 'UNCOMPRESSED', columnData: [{ name: 'blob', data, type: 'BYTE_ARRAY' }] })))
+    writeFileSync(
+      blobs,
+      new Uint8Array(
+        parquetWriteBuffer({ codec: 'UNCOMPRESSED', columnData: [{ name: 'blob', data, type: 'BYTE_ARRAY' }] }),
+      ),
+    )
     const mapping = mapFile(blobs)
     const read = (await parquetReadObjects({ file: mapping.viewSlicer(), utf8: false })) as { blob: Uint8Array }[]
     const kept = read[5]!.blob.slice()

@@ -6,7 +6,17 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
-  MADV, MAP, PROT, VM_FLAG_NAMES, map, mapAnonymous, pageSize, parseSmaps, smaps, smapsStats, vmFlags,
+  MADV,
+  MAP,
+  PROT,
+  VM_FLAG_NAMES,
+  map,
+  mapAnonymous,
+  pageSize,
+  parseSmaps,
+  smaps,
+  smapsStats,
+  vmFlags,
   type Mapping,
 } from '../lib/index.js'
 import { mappedAfterFork } from '../bench/cli/demos/fork-probe.js'
@@ -34,7 +44,15 @@ describe('parseSmaps()', () => {
 
   it('keeps a code it has no name for, in the kernel order, named by itself', () => {
     expect(anonymous!.flags!.codes).toEqual(['rd', 'wr', 'mr', 'mw', 'me', 'zq', 'ac'])
-    expect(anonymous!.flags!.names).toEqual(['readable', 'writable', 'may read', 'may write', 'may execute', 'zq', 'area is accountable'])
+    expect(anonymous!.flags!.names).toEqual([
+      'readable',
+      'writable',
+      'may read',
+      'may write',
+      'may execute',
+      'zq',
+      'area is accountable',
+    ])
   })
 
   it('leaves flags undefined for a VMA without a VmFlags line (kernels before 3.8)', () => {
@@ -56,13 +74,20 @@ describe('parseSmaps()', () => {
 describe('vmFlags() and VM_FLAG_NAMES', () => {
   it("names the seed's flags as proc(5) does", () => {
     expect(vmFlags(['rd', 'wr', 'ex', 'sh', 'dc', 'sr', 'rr', 'io']).names).toEqual([
-      'readable', 'writable', 'executable', 'shared', 'do not copy area on fork',
-      'sequential read advise provided', 'random read advise provided', 'memory mapped I/O area',
+      'readable',
+      'writable',
+      'executable',
+      'shared',
+      'do not copy area on fork',
+      'sequential read advise provided',
+      'random read advise provided',
+      'memory mapped I/O area',
     ])
   })
 
   it('knows every code proc.rst lists today, and only two-letter codes', () => {
-    const documented = 'rd wr ex sh mr mw me ms gd pf lo io sr rr dc de ac nr ht sf ar wf dd sd mm hg nh mg bt mt um uw ui ur ss sl lf dp gu'
+    const documented =
+      'rd wr ex sh mr mw me ms gd pf lo io sr rr dc de ac nr ht sf ar wf dd sd mm hg nh mg bt mt um uw ui ur ss sl lf dp gu'
     for (const code of documented.split(' ')) expect(VM_FLAG_NAMES[code], code).toBeTypeOf('string')
     for (const code of Object.keys(VM_FLAG_NAMES)) expect(code).toMatch(/^[a-z]{2}$/)
   })
@@ -85,7 +110,14 @@ describe('vmFlags() and VM_FLAG_NAMES', () => {
 /** A private read-write mapping between PROT_NONE guards, so no neighbour merges into its VMA. */
 function guarded(pages: number, flags = MAP.PRIVATE): { mapping: Mapping; guard: Mapping } {
   const guard = map((pages + 2) * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-  const mapping = map(pages * pageSize, PROT.READ | PROT.WRITE, flags | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+  const mapping = map(
+    pages * pageSize,
+    PROT.READ | PROT.WRITE,
+    flags | MAP.ANONYMOUS | MAP.FIXED,
+    -1,
+    0,
+    guard.address + BigInt(pageSize),
+  )
   return { mapping, guard }
 }
 
@@ -239,7 +271,11 @@ describe('mman demo vma-flags', () => {
   }
 
   it('shows each transition: sr, rr, dc with the child losing the range, the mprotect split, sh', () => {
-    const child = spawnSync(process.execPath, [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', 'vma-flags', '--json'], { encoding: 'utf8' })
+    const child = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', 'vma-flags', '--json'],
+      { encoding: 'utf8' },
+    )
     expect(child.stderr).toBe('')
     expect(child.status).toBe(0)
     const steps = (JSON.parse(child.stdout) as { steps: Step[] }).steps

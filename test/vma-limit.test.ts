@@ -26,9 +26,12 @@ const EXERCISE = `
 `
 
 describe('at vm.max_map_count', () => {
-  it.skipIf(sanitized)('mman refuses with ENOMEM before V8 is starved: every call after it answers, and mapping works again once memory is unmapped (3 processes)', { timeout: 240_000 }, () => {
-    for (let run = 0; run < 3; run++) {
-      const child = runChild(`
+  it.skipIf(sanitized)(
+    'mman refuses with ENOMEM before V8 is starved: every call after it answers, and mapping works again once memory is unmapped (3 processes)',
+    { timeout: 240_000 },
+    () => {
+      for (let run = 0; run < 3; run++) {
+        const child = runChild(`
         import { Channel, MAP, PROT, futexWait, futexWake, mapAnonymous, mmap, munmap, regionCounts } from 'mman'
         ${EXERCISE}
         const keep = Array.from({ length: 8 }, () => mapAnonymous(8192))
@@ -49,20 +52,31 @@ describe('at vm.max_map_count', () => {
           work, after, counts: regionCounts(), many: mapped > 30000,
         }))
       `)
-      const seen = `status ${child.status} signal ${child.signal}\n${child.stderr}`
-      expect(child.signal, seen).toBeNull()
-      expect(child.status, seen).toBe(0)
-      const outcome = JSON.parse(child.stdout)
-      expect(outcome.refusal).toEqual(['ENOMEM', 'mmap', true])
-      // Views, futexes and unmapping need no new VMA; what maps or splits is refused (or fits in what an unmap freed).
-      for (const answer of outcome.atLimit) expect(answer, answer).toMatch(/^(channel|map|mmap|protect|remap) (ok|ENOMEM)$|^(futex|unmap|view) ok$/)
-      expect(outcome.atLimit).toContain('map ENOMEM')
-      expect(outcome.work).toBe(199990000)
-      expect(outcome.after).toEqual({ map: 'ok', mmap: 'ok', view: 'ok', protect: 'ok', remap: 'ok', futex: 'ok', channel: 'ok', unmap: 'ok' })
-      expect(outcome.counts).toEqual({ regions: 0, reservedRanges: 0 })
-      expect(outcome.many).toBe(true)
-    }
-  })
+        const seen = `status ${child.status} signal ${child.signal}\n${child.stderr}`
+        expect(child.signal, seen).toBeNull()
+        expect(child.status, seen).toBe(0)
+        const outcome = JSON.parse(child.stdout)
+        expect(outcome.refusal).toEqual(['ENOMEM', 'mmap', true])
+        // Views, futexes and unmapping need no new VMA; what maps or splits is refused (or fits in what an unmap freed).
+        for (const answer of outcome.atLimit)
+          expect(answer, answer).toMatch(/^(channel|map|mmap|protect|remap) (ok|ENOMEM)$|^(futex|unmap|view) ok$/)
+        expect(outcome.atLimit).toContain('map ENOMEM')
+        expect(outcome.work).toBe(199990000)
+        expect(outcome.after).toEqual({
+          map: 'ok',
+          mmap: 'ok',
+          view: 'ok',
+          protect: 'ok',
+          remap: 'ok',
+          futex: 'ok',
+          channel: 'ok',
+          unmap: 'ok',
+        })
+        expect(outcome.counts).toEqual({ regions: 0, reservedRanges: 0 })
+        expect(outcome.many).toBe(true)
+      }
+    },
+  )
 
   // Another library takes the VMAs (libc's mmap through koffi), behind mman's
   // back: the kernel refuses mman's calls. The child runs with V8 compiling
@@ -70,9 +84,12 @@ describe('at vm.max_map_count', () => {
   // V8 itself needs no new mapping while the limit is reached (otherwise it
   // is V8 that ends the process: seen on Node 26, a parallel collection's
   // worklist, in 2 of 10 runs of 3 children).
-  it.skipIf(sanitized)("answers the kernel's ENOMEM with codes and keeps its books: counts back to 0 once the VMAs are free (3 processes)", { timeout: 240_000 }, () => {
-    for (let run = 0; run < 3; run++) {
-      const source = `
+  it.skipIf(sanitized)(
+    "answers the kernel's ENOMEM with codes and keeps its books: counts back to 0 once the VMAs are free (3 processes)",
+    { timeout: 240_000 },
+    () => {
+      for (let run = 0; run < 3; run++) {
+        const source = `
         import koffi from 'koffi'
         import { Channel, MAP, PROT, futexWait, futexWake, mapAnonymous, mmap, munmap, regionCounts } from 'mman'
         ${EXERCISE}
@@ -99,25 +116,42 @@ describe('at vm.max_map_count', () => {
         for (let i = 0; i < 10; i++) { globalThis.gc(); await new Promise((resolve) => setImmediate(resolve)) }
         console.log(JSON.stringify({ filled: count > 30000, atLimit, after, counts: regionCounts() }))
       `
-      // GC threads allocate from malloc arenas of their own, which mmap: at the limit only the main thread's can grow.
-      const flags = ['--expose-gc', '--no-lazy', '--jitless', '--single-threaded-gc']
-      const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', source], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        timeout: 120_000,
-      })
-      const seen = `status ${child.status} signal ${child.signal}\n${child.stderr}`
-      expect(child.signal, seen).toBeNull()
-      expect(child.status, seen).toBe(0)
-      const outcome = JSON.parse(child.stdout)
-      expect(outcome.filled).toBe(true)
-      // New mappings (mapAnonymous, mmap, Channel) fail; views and futexes need no VMA. Protect, remap and
-      // unmap may split one: unmapping a mapping the kernel merged with its neighbour (private anonymous
-      // memory next to private anonymous memory) is such a split, ENOMEM in 1 of 3 CI runs.
-      expect(outcome.atLimit).toMatchObject({ map: 'ENOMEM', mmap: 'ENOMEM', view: 'ok', futex: 'ok', channel: 'ENOMEM' })
-      for (const call of ['protect', 'remap', 'unmap']) expect(['ok', 'ENOMEM'], call).toContain(outcome.atLimit[call])
-      expect(outcome.after).toEqual({ map: 'ok', mmap: 'ok', view: 'ok', protect: 'ok', remap: 'ok', futex: 'ok', channel: 'ok', unmap: 'ok' })
-      expect(outcome.counts).toEqual({ regions: 0, reservedRanges: 0 })
-    }
-  })
+        // GC threads allocate from malloc arenas of their own, which mmap: at the limit only the main thread's can grow.
+        const flags = ['--expose-gc', '--no-lazy', '--jitless', '--single-threaded-gc']
+        const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', source], {
+          cwd: repoRoot,
+          encoding: 'utf8',
+          timeout: 120_000,
+        })
+        const seen = `status ${child.status} signal ${child.signal}\n${child.stderr}`
+        expect(child.signal, seen).toBeNull()
+        expect(child.status, seen).toBe(0)
+        const outcome = JSON.parse(child.stdout)
+        expect(outcome.filled).toBe(true)
+        // New mappings (mapAnonymous, mmap, Channel) fail; views and futexes need no VMA. Protect, remap and
+        // unmap may split one: unmapping a mapping the kernel merged with its neighbour (private anonymous
+        // memory next to private anonymous memory) is such a split, ENOMEM in 1 of 3 CI runs.
+        expect(outcome.atLimit).toMatchObject({
+          map: 'ENOMEM',
+          mmap: 'ENOMEM',
+          view: 'ok',
+          futex: 'ok',
+          channel: 'ENOMEM',
+        })
+        for (const call of ['protect', 'remap', 'unmap'])
+          expect(['ok', 'ENOMEM'], call).toContain(outcome.atLimit[call])
+        expect(outcome.after).toEqual({
+          map: 'ok',
+          mmap: 'ok',
+          view: 'ok',
+          protect: 'ok',
+          remap: 'ok',
+          futex: 'ok',
+          channel: 'ok',
+          unmap: 'ok',
+        })
+        expect(outcome.counts).toEqual({ regions: 0, reservedRanges: 0 })
+      }
+    },
+  )
 })

@@ -9,7 +9,14 @@ import { repoRoot, thrown } from './helpers.js'
 describe('vmaAt()', () => {
   it("finds a mapping's VMA from its first byte, a byte inside and its last byte", () => {
     const guard = map(5 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-    const mapping = map(3 * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+    const mapping = map(
+      3 * pageSize,
+      PROT.READ | PROT.WRITE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      guard.address + BigInt(pageSize),
+    )
     const start = mapping.address
     const end = start + BigInt(3 * pageSize)
     for (const address of [start, start + 4097n, end - 1n]) {
@@ -23,7 +30,14 @@ describe('vmaAt()', () => {
 
   it('follows a split: each page of a mapping split by mprotect is found in its own VMA', () => {
     const guard = map(5 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-    const mapping = map(3 * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+    const mapping = map(
+      3 * pageSize,
+      PROT.READ | PROT.WRITE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      guard.address + BigInt(pageSize),
+    )
     mapping.protect(PROT.READ, { offset: pageSize, length: pageSize })
     const middle = mapping.address + BigInt(pageSize)
     expect(vmaAt(middle)).toMatchObject({ start: middle, end: middle + BigInt(pageSize), perms: 'r--p' })
@@ -49,7 +63,14 @@ describe('vmaAt()', () => {
 
   it('returns the entry of the list it is given: from smaps(), with its flags', () => {
     const guard = map(3 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-    const mapping = map(pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+    const mapping = map(
+      pageSize,
+      PROT.READ | PROT.WRITE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      guard.address + BigInt(pageSize),
+    )
     const vma = vmaAt(mapping.address, smaps())
     expect(vma?.flags?.codes).toEqual(expect.arrayContaining(['rd', 'wr']))
     expect(vma?.sizes.Size).toBe(pageSize)
@@ -73,15 +94,31 @@ describe('vmaAt()', () => {
 
 describe('mman demo vma-split', () => {
   it('asks vmaAt() for the middle page at each step: its own VMA only while it alone is read-only', () => {
-    const child = spawnSync(process.execPath, [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', 'vma-split', '--json'], { encoding: 'utf8' })
+    const child = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'dist/bench/cli/index.js'), 'demo', 'vma-split', '--json'],
+      { encoding: 'utf8' },
+    )
     expect(child.stderr).toBe('')
-    const { steps, pastEnd } = JSON.parse(child.stdout) as { steps: { middlePageVma: string }[]; pastEnd: { vma: string } }
+    const { steps, pastEnd } = JSON.parse(child.stdout) as {
+      steps: { middlePageVma: string }[]
+      pastEnd: { vma: string }
+    }
     const pages = (vma: string) => {
-      const [start, end] = vma.split(' ')[0]!.split('-').map((hex) => BigInt(hex))
+      const [start, end] = vma
+        .split(' ')[0]!
+        .split('-')
+        .map((hex) => BigInt(hex))
       return Number(end! - start!) / pageSize
     }
     expect(steps.map((step) => [step.middlePageVma.split(' ')[1], pages(step.middlePageVma)])).toEqual([
-      ['rw-p', 3], ['r--p', 1], ['rw-p', 3], ['rw-p', 2], ['rw-p', 3], ['rw-p', 2], ['rw-p', 3],
+      ['rw-p', 3],
+      ['r--p', 1],
+      ['rw-p', 3],
+      ['rw-p', 2],
+      ['rw-p', 3],
+      ['rw-p', 2],
+      ['rw-p', 3],
     ])
     expect(pastEnd.vma).toMatch(/ ---p$/)
   })

@@ -50,7 +50,9 @@ async function runWorkers(mapping: string, ending: keyof typeof ENDINGS, fd: num
     })`
   const workers = Array.from({ length: count }, () => new Worker(source, { eval: true, workerData: { fd } }))
   const exited = Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))))
-  const reports = await Promise.all(workers.map((worker) => new Promise<Report>((resolve) => worker.once('message', resolve))))
+  const reports = await Promise.all(
+    workers.map((worker) => new Promise<Report>((resolve) => worker.once('message', resolve))),
+  )
   if (ending === 'terminate()') await Promise.all(workers.map((worker) => worker.terminate()))
   await exited
   return reports
@@ -80,7 +82,8 @@ describe('a worker that maps and ends without unmapping leaves nothing behind', 
         await collectUntil(() => false, 3)
         const before = regionCounts()
         const reports: Report[] = []
-        for (let round = 0; round < 5; round++) reports.push(...(await runWorkers(MAPPINGS[mapping], ending, memory.fd, 3)))
+        for (let round = 0; round < 5; round++)
+          reports.push(...(await runWorkers(MAPPINGS[mapping], ending, memory.fd, 3)))
         expect(await collectUntil(() => regionCounts().regions === before.regions)).toBe(true)
         expect(regionCounts()).toEqual(before)
         expect(leftInMaps(reports)).toEqual([])

@@ -88,22 +88,30 @@ export function readArgs<O extends Options>(line: CommandLine<O>, argv: string[]
   try {
     parsed = parseArgs({ args, options: { ...line.options, help: HELP_OPTION }, allowPositionals: true, strict: true })
   } catch (error) {
-    if (typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS_')) {
+    if (
+      typeof (error as { code?: unknown }).code === 'string' &&
+      (error as { code: string }).code.startsWith('ERR_PARSE_ARGS_')
+    ) {
       throw new UsageError(complaint(error as Error))
     }
     throw error
   }
   const { operands: spec } = line
   parsed.positionals.forEach((operand, place) => {
-    if (operand.startsWith(MARK) && !spec.numbers?.includes(place)) throw new UsageError(`unknown option ${unmark(operand)}`)
+    if (operand.startsWith(MARK) && !spec.numbers?.includes(place))
+      throw new UsageError(`unknown option ${unmark(operand)}`)
   })
   const operands = parsed.positionals.map(unmark)
-  const values = Object.fromEntries(Object.entries(parsed.values).map(([name, value]) => [name, typeof value === 'string' ? unmark(value) : value]))
+  const values = Object.fromEntries(
+    Object.entries(parsed.values).map(([name, value]) => [name, typeof value === 'string' ? unmark(value) : value]),
+  )
   const empty = Object.keys(values).find((name) => values[name] === '')
   if (empty !== undefined) throw new UsageError(`--${empty} needs a value`)
   if (values.help !== true && (operands.length < spec.min || operands.length > spec.max)) {
     throw new UsageError(
-      spec.max === 0 ? `takes no arguments, not '${operands.join(' ')}'` : `takes ${spec.names}, not ${plural(operands.length, 'argument')}`,
+      spec.max === 0
+        ? `takes no arguments, not '${operands.join(' ')}'`
+        : `takes ${spec.names}, not ${plural(operands.length, 'argument')}`,
     )
   }
   return { values: values as Values<O>, operands, argv }

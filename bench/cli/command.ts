@@ -35,7 +35,9 @@ function subcommandOf(command: Command, argv: string[]): { name: string; at: num
   const at = argv.findIndex((arg) => arg === '--' || !arg.startsWith('-'))
   const name = argv[at]
   const commands = command.subcommands?.commands
-  return at >= 0 && name !== '--' && commands !== undefined && Object.hasOwn(commands, name!) ? { name: name!, at } : undefined
+  return at >= 0 && name !== '--' && commands !== undefined && Object.hasOwn(commands, name!)
+    ? { name: name!, at }
+    : undefined
 }
 
 /** The command `path` names below `root` (['bench', 'compare']), or undefined. */
@@ -51,7 +53,12 @@ export function commandAt(root: Command, path: string[]): Command | undefined {
 /** Runs the command that argv names below `command` (whose own name is `path`); throws a CommandFailure. */
 export async function dispatch(command: Command, path: string[], argv: string[]): Promise<number> {
   const sub = subcommandOf(command, argv)
-  if (sub !== undefined) return dispatch(command.subcommands!.commands[sub.name]!, [...path, sub.name], [...argv.slice(0, sub.at), ...argv.slice(sub.at + 1)])
+  if (sub !== undefined)
+    return dispatch(
+      command.subcommands!.commands[sub.name]!,
+      [...path, sub.name],
+      [...argv.slice(0, sub.at), ...argv.slice(sub.at + 1)],
+    )
   try {
     const args = readArgs(command.line, argv)
     if (args.values.help === true) {

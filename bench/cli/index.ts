@@ -22,7 +22,8 @@ const help: Command = {
   },
   run({ operands }) {
     const command = commandAt(mman, operands)
-    if (command === undefined) throw new UsageError(`no command 'mman ${operands.join(' ')}' (commands: ${Object.keys(COMMANDS).join(', ')})`)
+    if (command === undefined)
+      throw new UsageError(`no command 'mman ${operands.join(' ')}' (commands: ${Object.keys(COMMANDS).join(', ')})`)
     process.stdout.write(usage(command, ['mman', ...operands]))
     return 0
   },
@@ -64,7 +65,9 @@ try {
   } else {
     // A failure while running (a trial that died, a file that cannot be written): its message, not a stack.
     const { message, code } = error as { message?: string; code?: string }
-    process.stderr.write(`${command}: ${message ?? String(error)}${code !== undefined && !String(message).includes(code) ? ` (${code})` : ''}\n`)
+    process.stderr.write(
+      `${command}: ${message ?? String(error)}${code !== undefined && !String(message).includes(code) ? ` (${code})` : ''}\n`,
+    )
     process.exitCode = 1
   }
 }

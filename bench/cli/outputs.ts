@@ -53,14 +53,18 @@ function checkFile(flag: string, path: string): void {
 /** Creates the directory (and its parents) now, so that a path that cannot be one fails before the run. */
 function prepareDirectory(flag: string, path: string, wrongExtension: RegExp, fileName: string): void {
   if (wrongExtension.test(path)) {
-    throw new UsageError(`${flag} takes a directory (files are written as ${join(path.replace(wrongExtension, ''), fileName)}), not a file name: ${path}`)
+    throw new UsageError(
+      `${flag} takes a directory (files are written as ${join(path.replace(wrongExtension, ''), fileName)}), not a file name: ${path}`,
+    )
   }
   const what = kind(path)
   if (what !== 'directory' && what !== 'missing') throw new UsageError(`${flag} ${path}: exists and is not a directory`)
   try {
     mkdirSync(path, { recursive: true })
   } catch (error) {
-    throw new UsageError(`${flag} ${path}: cannot create it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw new UsageError(
+      `${flag} ${path}: cannot create it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    )
   }
   if (!writable(path)) throw new UsageError(`${flag} ${path}: not writable`)
 }
@@ -79,8 +83,6 @@ interface OutputFile {
   description: string
 }
 
-
-
 /** The files a run (or a saved run rendered again) writes, by the naming rule above. */
 function outputFiles(file: ResultsFile, presentations: Map<string, Presentation>, paths: OutputPaths): OutputFile[] {
   const json = `${JSON.stringify(file, null, 2)}\n`
@@ -89,17 +91,30 @@ function outputFiles(file: ResultsFile, presentations: Map<string, Presentation>
   const files: OutputFile[] = []
   if (paths.json !== undefined) files.push({ path: paths.json, contents: json, description: results })
   if (paths.svg !== undefined) {
-    for (const [suite, presentation] of presentations) files.push({ path: join(paths.svg, svgFileName(suite)), contents: chartOf(presentation.blocks), description: `${suite} chart` })
+    for (const [suite, presentation] of presentations)
+      files.push({
+        path: join(paths.svg, svgFileName(suite)),
+        contents: chartOf(presentation.blocks),
+        description: `${suite} chart`,
+      })
   }
   if (paths.report !== undefined) {
-    files.push({ path: join(paths.report, REPORT_PAGE), contents: htmlReport(file, presentations), description: 'the report page, self-contained: open it in a browser or attach it' })
+    files.push({
+      path: join(paths.report, REPORT_PAGE),
+      contents: htmlReport(file, presentations),
+      description: 'the report page, self-contained: open it in a browser or attach it',
+    })
     files.push({ path: join(paths.report, REPORT_RESULTS), contents: json, description: results })
   }
   return files
 }
 
 /** Writes the run's files (the results first, so a later failure loses the least); returns the lines that say where each went. */
-export function writeOutputs(file: ResultsFile, presentations: Map<string, Presentation>, paths: OutputPaths): string[] {
+export function writeOutputs(
+  file: ResultsFile,
+  presentations: Map<string, Presentation>,
+  paths: OutputPaths,
+): string[] {
   return outputFiles(file, presentations, paths).map((output) => {
     writeFileSync(output.path, output.contents)
     return `wrote ${output.path} (${output.description})`

@@ -38,10 +38,12 @@ const MAX_WRITE = 2 ** 30
  */
 export async function writeAll(bytes: Uint8Array): Promise<void> {
   try {
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const chunk = bytes.subarray(at, at + MAX_WRITE)
       if (process.stdout instanceof Socket) {
-        await new Promise<void>((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())))
+        await new Promise<void>((resolve, reject) =>
+          process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())),
+        )
         at += chunk.length
       } else {
         at += writeSync(1, chunk)

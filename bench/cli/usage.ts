@@ -11,7 +11,9 @@ function flag(name: string, option: Option): string {
 /** Two columns: the first padded to the widest, the second's further lines indented under its first. */
 function columns(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([left]) => left.length))
-  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right.replaceAll('\n', `\n${' '.repeat(width + 4)}`)}`).join('\n')
+  return rows
+    .map(([left, right]) => `  ${left.padEnd(width)}  ${right.replaceAll('\n', `\n${' '.repeat(width + 4)}`)}`)
+    .join('\n')
 }
 
 /** A command's forms, after its name (`path`): the ones it states, or its operands and options. */
@@ -33,7 +35,8 @@ function subcommandList(command: Command, prefix: string[]): [string, string][] 
 export function usage(command: Command, path: string[]): string {
   const { line, subcommands } = command
   const forms = [...synopsis(line, path)]
-  if (subcommands?.forms) for (const [name, sub] of Object.entries(subcommands.commands)) forms.push(synopsis(sub.line, [...path, name])[0]!)
+  if (subcommands?.forms)
+    for (const [name, sub] of Object.entries(subcommands.commands)) forms.push(synopsis(sub.line, [...path, name])[0]!)
   const parts = [forms.map((form, i) => `${i === 0 ? 'Usage: ' : '       '}${form}`).join('\n')]
   if (line.about !== undefined) parts.push(line.about)
   if (subcommands !== undefined) parts.push(`${subcommands.title}:\n${columns(subcommandList(command, []))}`)

@@ -23,6 +23,8 @@ Napi::Object InitTools(Napi::Env env, Napi::Object exports) {
 
 }  // namespace mman
 
-static Napi::Object Init(Napi::Env env, Napi::Object exports) { return mman::InitTools(env, exports); }
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  return mman::InitTools(env, exports);
+}
 
 NODE_API_MODULE(mman_tools, Init)

@@ -79,7 +79,9 @@ class Timer {
 };
 
 // Bytes malloc holds in blocks it got from mmap() (glibc's public statistics).
-size_t MmappedBytes() { return mallinfo2().hblkhd; }
+size_t MmappedBytes() {
+  return mallinfo2().hblkhd;
+}
 
 Trial RunMalloc(size_t bytes, bool callocOnly, bool touch) {
   Trial trial;

@@ -120,7 +120,8 @@ size_t ReadFull(int fd, char* data, size_t length) {
 Napi::Value ForkDemo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t sleepMs = 0, outFd = 1;
-  if (info.Length() < 3 || !info[0].IsArray() || !Int64Arg(info, 1, &sleepMs) || sleepMs < 0 || !Int64Arg(info, 2, &outFd)) {
+  if (info.Length() < 3 || !info[0].IsArray() || !Int64Arg(info, 1, &sleepMs) || sleepMs < 0 ||
+      !Int64Arg(info, 2, &outFd)) {
     return Errno(env, -EINVAL);
   }
   Napi::Array addresses = info[0].As<Napi::Array>();

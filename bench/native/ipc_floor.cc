@@ -48,7 +48,8 @@ bool FloorArgs(const Napi::CallbackInfo& info, Floor* floor) {
   if (turn < 0 || rounds < 0 || timeoutMs <= 0 || turn + rounds > INT32_MAX / 2) return false;
   Napi::ArrayBuffer buffer = info[0].As<Napi::ArrayBuffer>();
   auto* base = static_cast<char*>(buffer.Data());
-  if (base == nullptr || buffer.ByteLength() < kBytesNeeded || reinterpret_cast<uintptr_t>(base) % 64 != 0) return false;
+  if (base == nullptr || buffer.ByteLength() < kBytesNeeded || reinterpret_cast<uintptr_t>(base) % 64 != 0)
+    return false;
   floor->flag = reinterpret_cast<std::atomic<uint32_t>*>(base);
   floor->payload = reinterpret_cast<uint32_t*>(base + kPayloadOffset);
   floor->turn = static_cast<uint32_t>(turn);
@@ -65,8 +66,10 @@ bool AwaitFlag(const Floor& floor, uint32_t value) {
     if (floor.flag->load(std::memory_order_acquire) == value) return true;
     if ((spins & 0xffff) != 0) continue;
     const int64_t now = MonotonicNs();
-    if (since == 0) since = now;
-    else if (now - since > floor.timeoutNs) return false;
+    if (since == 0)
+      since = now;
+    else if (now - since > floor.timeoutNs)
+      return false;
   }
 }
 

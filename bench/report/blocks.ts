@@ -37,7 +37,10 @@ export function table(header: Text[], rows: (Text | number)[][], textColumns = f
 }
 
 /** The section every suite ends with: its conclusions as a list. */
-export const conclusionsSection = (conclusions: string[]): Block[] => [heading(3, 'What the numbers say'), list(conclusions)]
+export const conclusionsSection = (conclusions: string[]): Block[] => [
+  heading(3, 'What the numbers say'),
+  list(conclusions),
+]
 
 /** The one chart among a suite's blocks. */
 export function chartOf(blocks: Block[]): string {

@@ -39,35 +39,51 @@ export interface Comparison {
 }
 
 const caseText = (row: Row | Unmeasured) =>
-  [row.sizeMiB === undefined ? '' : `${String(row.sizeMiB)} MiB`, row.messageBytes === undefined ? '' : `${String(row.messageBytes)} B`].filter(Boolean).join(', ')
+  [
+    row.sizeMiB === undefined ? '' : `${String(row.sizeMiB)} MiB`,
+    row.messageBytes === undefined ? '' : `${String(row.messageBytes)} B`,
+  ]
+    .filter(Boolean)
+    .join(', ')
 const labelOf = (row: Row | Unmeasured) => [row.label ?? row.mode, caseText(row)].filter(Boolean).join(', ')
 const measured = (row: Row) => ({ min: row.minMs, median: row.medianMs, max: row.maxMs, reps: row.reps })
 
 function side(path: string, file: ResultsFile): SideSummary {
-  return { path, machine: machineLine(file.machine, file.node, file.mman), createdAt: file.createdAt, command: file.command }
+  return {
+    path,
+    machine: machineLine(file.machine, file.node, file.mman),
+    createdAt: file.createdAt,
+    command: file.command,
+  }
 }
 
 /** Row by row; throws ResultsFileError when the two runs cannot be compared. */
 export function compareResults(a: ResultsFile, b: ResultsFile, pathA: string, pathB: string): Comparison {
   if (a.options.quick !== b.options.quick) {
     const [quick, full] = a.options.quick ? [pathA, pathB] : [pathB, pathA]
-    throw new ResultsFileError(`${quick} is a --quick smoke run and ${full} a full run: their sizes and repetitions differ, so their rows do not compare`)
+    throw new ResultsFileError(
+      `${quick} is a --quick smoke run and ${full} a full run: their sizes and repetitions differ, so their rows do not compare`,
+    )
   }
   const suitesB = new Map(b.suites.map((s) => [s.suite, s]))
   const common = a.suites.filter((s) => suitesB.has(s.suite))
   if (common.length === 0) {
-    throw new ResultsFileError(`${pathA} (suites: ${a.suites.map((s) => s.suite).join(', ') || 'none'}) and ${pathB} (suites: ${b.suites.map((s) => s.suite).join(', ') || 'none'}) have no suite in common`)
+    throw new ResultsFileError(
+      `${pathA} (suites: ${a.suites.map((s) => s.suite).join(', ') || 'none'}) and ${pathB} (suites: ${b.suites.map((s) => s.suite).join(', ') || 'none'}) have no suite in common`,
+    )
   }
   const counts: Record<Direction, number> = { faster: 0, slower: 0, 'within noise': 0 }
   const suites = common.map((sectionA) => {
     const sectionB = suitesB.get(sectionA.suite)!
-    const entries = (section: typeof sectionA) => new Map<string, Row | Unmeasured>([...section.rows, ...section.unmeasured].map((r) => [rowKey(r), r]))
+    const entries = (section: typeof sectionA) =>
+      new Map<string, Row | Unmeasured>([...section.rows, ...section.unmeasured].map((r) => [rowKey(r), r]))
     const [inA, inB] = [entries(sectionA), entries(sectionB)]
     const keys = [...inA.keys(), ...[...inB.keys()].filter((key) => !inA.has(key))]
     const rows = keys.map((key): RowComparison => {
       const [ra, rb] = [inA.get(key), inB.get(key)]
       const row: RowComparison = { key, label: labelOf((ra ?? rb)!) }
-      const missing = (entry: Row | Unmeasured | undefined, other: string) => (entry === undefined ? `not in ${other}` : 'status' in entry ? unmeasuredText(entry as Unmeasured) : undefined)
+      const missing = (entry: Row | Unmeasured | undefined, other: string) =>
+        entry === undefined ? `not in ${other}` : 'status' in entry ? unmeasuredText(entry as Unmeasured) : undefined
       row.aMissing = missing(ra, 'A')
       row.bMissing = missing(rb, 'B')
       if (row.aMissing === undefined) row.a = measured(ra as Row)
@@ -83,29 +99,38 @@ export function compareResults(a: ResultsFile, b: ResultsFile, pathA: string, pa
     })
     return { suite: sectionA.suite, rows }
   })
-  if (Object.values(counts).every((n) => n === 0)) throw new ResultsFileError(`${pathA} and ${pathB} have no measured row in common`)
+  if (Object.values(counts).every((n) => n === 0))
+    throw new ResultsFileError(`${pathA} and ${pathB} have no measured row in common`)
   return {
     a: side(pathA, a),
     b: side(pathB, b),
     suites,
-    suitesOnlyIn: { a: a.suites.filter((s) => !suitesB.has(s.suite)).map((s) => s.suite), b: b.suites.filter((s) => !a.suites.some((x) => x.suite === s.suite)).map((s) => s.suite) },
+    suitesOnlyIn: {
+      a: a.suites.filter((s) => !suitesB.has(s.suite)).map((s) => s.suite),
+      b: b.suites.filter((s) => !a.suites.some((x) => x.suite === s.suite)).map((s) => s.suite),
+    },
     counts,
   }
 }
 
-const figure = (value: RowComparison['a']) => (value === undefined ? '' : `${duration(value.median)} [${duration(value.min)}–${duration(value.max)}]`)
+const figure = (value: RowComparison['a']) =>
+  value === undefined ? '' : `${duration(value.median)} [${duration(value.min)}–${duration(value.max)}]`
 
 /** The comparison as a report: the two runs, then each suite's rows side by side, then the count of verdicts. */
 export function comparisonBlocks(comparison: Comparison): Block[] {
   const { a, b } = comparison
   const blocks = [
     heading(1, 'mman bench compare'),
-    table(['', 'A', 'B'], [
-      ['file', a.path, b.path],
-      ['machine', a.machine, b.machine],
-      ['recorded', a.createdAt, b.createdAt],
-      ['command', a.command, b.command],
-    ], true),
+    table(
+      ['', 'A', 'B'],
+      [
+        ['file', a.path, b.path],
+        ['machine', a.machine, b.machine],
+        ['recorded', a.createdAt, b.createdAt],
+        ['command', a.command, b.command],
+      ],
+      true,
+    ),
     paragraph(
       "Times are each row's main measure (median [min–max] over its repetitions). B/A is B's median over A's: below 1, B took less time. " +
         "B is faster or slower when each median lies beyond the other's whole range; anything less is within noise.",
@@ -113,18 +138,27 @@ export function comparisonBlocks(comparison: Comparison): Block[] {
   ]
   for (const suite of comparison.suites) {
     blocks.push(heading(2, suite.suite))
-    blocks.push(table(['row', 'A', 'B', 'B/A', 'B vs A'], suite.rows.map((row) => [
-      row.label,
-      row.aMissing ?? figure(row.a),
-      row.bMissing ?? figure(row.b),
-      row.ratio === undefined ? '–' : `${fmt(row.ratio)}×`,
-      row.text ?? '–',
-    ])))
+    blocks.push(
+      table(
+        ['row', 'A', 'B', 'B/A', 'B vs A'],
+        suite.rows.map((row) => [
+          row.label,
+          row.aMissing ?? figure(row.a),
+          row.bMissing ?? figure(row.b),
+          row.ratio === undefined ? '–' : `${fmt(row.ratio)}×`,
+          row.text ?? '–',
+        ]),
+      ),
+    )
   }
   for (const [which, suites] of Object.entries(comparison.suitesOnlyIn)) {
     if (suites.length > 0) blocks.push(paragraph(`Only in ${which.toUpperCase()}: ${suites.join(', ')}.`))
   }
   const { counts } = comparison
-  blocks.push(paragraph(`B is faster in ${counts.faster} rows, slower in ${counts.slower}, within noise in ${counts['within noise']}.`))
+  blocks.push(
+    paragraph(
+      `B is faster in ${counts.faster} rows, slower in ${counts.slower}, within noise in ${counts['within noise']}.`,
+    ),
+  )
   return blocks
 }

@@ -6,7 +6,8 @@ import type { Block, Span, Text } from './blocks.js'
 import type { Presentation } from './rows.js'
 import type { ResultsFile } from './results-file.js'
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 
 function span(part: Span): string {
   if (typeof part === 'string') return escapeHtml(part)
@@ -16,7 +17,8 @@ function span(part: Span): string {
 const text = (value: Text) => (typeof value === 'string' ? escapeHtml(value) : value.map(span).join(''))
 
 function tableHtml({ header, rows, align }: Extract<Block, { kind: 'table' }>): string {
-  const cell = (tag: string, value: Text, i: number) => `<${tag}${align[i] === 'right' ? ' class="num"' : ''}>${text(value)}</${tag}>`
+  const cell = (tag: string, value: Text, i: number) =>
+    `<${tag}${align[i] === 'right' ? ' class="num"' : ''}>${text(value)}</${tag}>`
   return [
     '<table>',
     `<thead><tr>${header.map((value, i) => cell('th', value, i)).join('')}</tr></thead>`,
@@ -80,7 +82,8 @@ function machineTable(file: ResultsFile): string {
 /** The page: the machine, then each suite's section. */
 export function htmlReport(file: ResultsFile, presentations: Map<string, Presentation>): string {
   const sections = file.suites.map(
-    (section) => `<section id="${escapeHtml(section.suite)}">\n${blocksHtml(presentations.get(section.suite)!.blocks)}\n</section>`,
+    (section) =>
+      `<section id="${escapeHtml(section.suite)}">\n${blocksHtml(presentations.get(section.suite)!.blocks)}\n</section>`,
   )
   const title = `mman benchmarks — ${file.machine.cpu ?? 'unknown CPU'}, ${file.createdAt.slice(0, 10)}`
   return `<!doctype html>

@@ -91,7 +91,10 @@ export function resultsFile(results: SuiteResult[], context: RunContext): Result
 
 /** The name of a row within its suite, the same in every run that measured the same case: "mmap-memset1 @ 100 MiB". */
 export function rowKey(row: Row | Unmeasured): string {
-  const cases = [row.sizeMiB === undefined ? '' : ` @ ${row.sizeMiB} MiB`, row.messageBytes === undefined ? '' : ` @ ${String(row.messageBytes)} B`]
+  const cases = [
+    row.sizeMiB === undefined ? '' : ` @ ${row.sizeMiB} MiB`,
+    row.messageBytes === undefined ? '' : ` @ ${String(row.messageBytes)} B`,
+  ]
   return `${row.mode}${cases.join('')}`
 }
 
@@ -113,16 +116,27 @@ function checkRow(row: unknown, suite: string, source: string, where: string): v
   check(row.suite === suite, source, `${where}.suite`, `is not '${suite}', the suite it is listed under`)
   check(typeof row.mode === 'string' && row.mode !== '', source, `${where}.mode`, 'is not a name')
   check(isFiniteNumber(row.reps) && row.reps >= 0, source, `${where}.reps`, 'is not a count')
-  for (const field of ['minMs', 'medianMs', 'maxMs']) check(isFiniteNumber(row[field]), source, `${where}.${field}`, 'is not a number')
+  for (const field of ['minMs', 'medianMs', 'maxMs'])
+    check(isFiniteNumber(row[field]), source, `${where}.${field}`, 'is not a number')
   const [min, median, max] = [row.minMs, row.medianMs, row.maxMs] as number[]
-  check(min! <= median! && median! <= max!, source, where, `has minMs ${min} / medianMs ${median} / maxMs ${max} out of order`)
+  check(
+    min! <= median! && median! <= max!,
+    source,
+    where,
+    `has minMs ${min} / medianMs ${median} / maxMs ${max} out of order`,
+  )
 }
 
 function checkUnmeasured(entry: unknown, suite: string, source: string, where: string): void {
   check(isObject(entry), source, where, 'is not an object')
   check(entry.suite === suite, source, `${where}.suite`, `is not '${suite}'`)
   check(typeof entry.mode === 'string' && typeof entry.label === 'string', source, where, 'has no mode or label')
-  check(entry.status === 'not installed' || entry.status === 'failed', source, `${where}.status`, "is neither 'not installed' nor 'failed'")
+  check(
+    entry.status === 'not installed' || entry.status === 'failed',
+    source,
+    `${where}.status`,
+    "is neither 'not installed' nor 'failed'",
+  )
   check(typeof entry.detail === 'string', source, `${where}.detail`, 'is not text')
 }
 
@@ -140,15 +154,46 @@ export function parseResults(text: string, source: string): ResultsFile {
         'Run mman bench --json again to get a file compare can use.',
     )
   }
-  check(isObject(data) && data.format === RESULTS_FORMAT, source, 'is', `not an mman bench results file (no "format": "${RESULTS_FORMAT}")`)
-  check(data.version === RESULTS_VERSION, source, 'is', `results format version ${JSON.stringify(data.version)}; this mman reads version ${RESULTS_VERSION}`)
-  for (const field of ['createdAt', 'command', 'mman', 'node']) check(typeof data[field] === 'string', source, field, 'is not text')
+  check(
+    isObject(data) && data.format === RESULTS_FORMAT,
+    source,
+    'is',
+    `not an mman bench results file (no "format": "${RESULTS_FORMAT}")`,
+  )
+  check(
+    data.version === RESULTS_VERSION,
+    source,
+    'is',
+    `results format version ${JSON.stringify(data.version)}; this mman reads version ${RESULTS_VERSION}`,
+  )
+  for (const field of ['createdAt', 'command', 'mman', 'node'])
+    check(typeof data[field] === 'string', source, field, 'is not text')
   const machine = data.machine
   check(isObject(machine), source, 'machine', 'is not an object')
-  check(isStringOrNull(machine.cpu) && isFiniteNumber(machine.cpus) && isFiniteNumber(machine.memoryBytes), source, 'machine', 'lacks cpu, cpus or memoryBytes')
-  check(typeof machine.kernel === 'string' && typeof machine.arch === 'string', source, 'machine', 'lacks kernel or arch')
-  check(isStringOrNull(machine.thp) && isStringOrNull(machine.thpShmem) && isStringOrNull(machine.glibc), source, 'machine', 'has a THP mode or glibc that is not text')
-  check(isObject(data.options) && typeof data.options.quick === 'boolean', source, 'options.quick', 'is not true or false')
+  check(
+    isStringOrNull(machine.cpu) && isFiniteNumber(machine.cpus) && isFiniteNumber(machine.memoryBytes),
+    source,
+    'machine',
+    'lacks cpu, cpus or memoryBytes',
+  )
+  check(
+    typeof machine.kernel === 'string' && typeof machine.arch === 'string',
+    source,
+    'machine',
+    'lacks kernel or arch',
+  )
+  check(
+    isStringOrNull(machine.thp) && isStringOrNull(machine.thpShmem) && isStringOrNull(machine.glibc),
+    source,
+    'machine',
+    'has a THP mode or glibc that is not text',
+  )
+  check(
+    isObject(data.options) && typeof data.options.quick === 'boolean',
+    source,
+    'options.quick',
+    'is not true or false',
+  )
   check(Array.isArray(data.suites), source, 'suites', 'is not a list')
   const seen = new Set<string>()
   data.suites.forEach((section: unknown, i: number) => {
@@ -157,9 +202,18 @@ export function parseResults(text: string, source: string): ResultsFile {
     check(!seen.has(section.suite), source, where, `repeats suite '${section.suite}'`)
     seen.add(section.suite)
     check(Array.isArray(section.rows) && Array.isArray(section.unmeasured), source, where, 'lacks rows or unmeasured')
-    check(isObject(section.units) && Array.isArray(section.conclusions) && typeof section.title === 'string', source, where, 'lacks units, title or conclusions')
-    section.rows.forEach((row: unknown, j: number) => checkRow(row, section.suite as string, source, `${where}.rows[${j}]`))
-    section.unmeasured.forEach((entry: unknown, j: number) => checkUnmeasured(entry, section.suite as string, source, `${where}.unmeasured[${j}]`))
+    check(
+      isObject(section.units) && Array.isArray(section.conclusions) && typeof section.title === 'string',
+      source,
+      where,
+      'lacks units, title or conclusions',
+    )
+    section.rows.forEach((row: unknown, j: number) =>
+      checkRow(row, section.suite as string, source, `${where}.rows[${j}]`),
+    )
+    section.unmeasured.forEach((entry: unknown, j: number) =>
+      checkUnmeasured(entry, section.suite as string, source, `${where}.unmeasured[${j}]`),
+    )
     const keys = new Set<string>()
     for (const row of [...(section.rows as Row[]), ...(section.unmeasured as Unmeasured[])]) {
       const key = rowKey(row)
@@ -176,7 +230,9 @@ export function readResults(path: string): ResultsFile {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException
-    throw new ResultsFileError(code === 'ENOENT' ? `${path} does not exist` : code === 'EISDIR' ? `${path} is a directory` : message)
+    throw new ResultsFileError(
+      code === 'ENOENT' ? `${path} does not exist` : code === 'EISDIR' ? `${path} is a directory` : message,
+    )
   }
   return parseResults(text, path)
 }

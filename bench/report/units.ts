@@ -66,7 +66,10 @@ const UNITS: Record<string, string> = {
 }
 
 /** The units of the numeric fields present in `rows`; fields missing from UNITS are listed as unknown. */
-export function unitsOf(rows: readonly Record<string, unknown>[]): { units: Record<string, string>; unknown: string[] } {
+export function unitsOf(rows: readonly Record<string, unknown>[]): {
+  units: Record<string, string>
+  unknown: string[]
+} {
   const units: Record<string, string> = {}
   const unknown = new Set<string>()
   for (const row of rows) {

@@ -52,7 +52,8 @@ export function relationText(comparison: Comparison): string {
 
 /** A sentence part: "the Channel is 17× slower than process.send", "A is within noise of B (median ratio 1.02×)". */
 export function relationClause(subject: string, object: string, comparison: Comparison): string {
-  if (comparison.direction === 'within noise') return `${subject} is within noise of ${object} (median ratio ${times(comparison.ratio)})`
+  if (comparison.direction === 'within noise')
+    return `${subject} is within noise of ${object} (median ratio ${times(comparison.ratio)})`
   return `${subject} is ${times(comparison.factor)} ${comparison.direction} than ${object}${single(comparison)}`
 }
 

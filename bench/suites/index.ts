@@ -42,13 +42,20 @@ export const SUITES: Record<string, Suite> = {
     present: (rows) => presentLoop(rows),
   },
   ipc: {
-    summary: 'parent/child round trips and throughput: mman Channel vs the floors, process.send, postMessage, shm-typed-array',
+    summary:
+      'parent/child round trips and throughput: mman Channel vs the floors, process.send, postMessage, shm-typed-array',
     run: ipcSuite,
     present: presentIpc,
   },
 }
 
 /** The presentation of a saved suite; undefined for a suite this version does not know. */
-export function presentSection(section: { suite: string; rows: Row[]; unmeasured: Unmeasured[] }): Presentation | undefined {
-  return Object.hasOwn(SUITES, section.suite) ? SUITES[section.suite]!.present(section.rows, section.unmeasured) : undefined
+export function presentSection(section: {
+  suite: string
+  rows: Row[]
+  unmeasured: Unmeasured[]
+}): Presentation | undefined {
+  return Object.hasOwn(SUITES, section.suite)
+    ? SUITES[section.suite]!.present(section.rows, section.unmeasured)
+    : undefined
 }

@@ -40,7 +40,15 @@ export const loadShm = () => optional<Shm>('shm-typed-array')
  * The polling protocol over a shm-typed-array segment (Int32 indices, and bytes
  * after the header): the parent's message, then the peer's reply.
  */
-export const SHM_LAYOUT = { seq: 0, ack: 16, length: 32, replyLength: 48, dataOffset: 256, dataBytes: 1 << 20, replyOffset: 256 + (1 << 20) } as const
+export const SHM_LAYOUT = {
+  seq: 0,
+  ack: 16,
+  length: 32,
+  replyLength: 48,
+  dataOffset: 256,
+  dataBytes: 1 << 20,
+  replyOffset: 256 + (1 << 20),
+} as const
 
 /** The npm packages of the peers, for the "not installed: npm i …" rows. */
 export const PEER_PACKAGES = { mmapIo: '@riaskov/mmap-io', shm: 'shm-typed-array', koffi: 'koffi' } as const

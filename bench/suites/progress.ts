@@ -4,7 +4,10 @@ export class Progress {
   #done = 0
   readonly #enabled = process.stderr.isTTY === true
 
-  constructor(private readonly total: number, private readonly title: string) {}
+  constructor(
+    private readonly total: number,
+    private readonly title: string,
+  ) {}
 
   step(label: string): void {
     this.#done++

@@ -37,7 +37,9 @@ export function pairedRatio(a: readonly number[], b: readonly number[]): Summary
 export function batchMedians(values: readonly number[], batches: number): Summary & { count: number } {
   const count = Math.max(1, Math.min(batches, Math.floor(values.length / 5)))
   const size = values.length / count
-  const medians = Array.from({ length: count }, (_, i) => median(values.slice(Math.round(i * size), Math.round((i + 1) * size))))
+  const medians = Array.from({ length: count }, (_, i) =>
+    median(values.slice(Math.round(i * size), Math.round((i + 1) * size))),
+  )
   return { ...summarize(medians), count }
 }
 

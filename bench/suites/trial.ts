@@ -29,7 +29,9 @@ export async function runTrial<T>(kind: string, args: object, inProcess: boolean
     maxBuffer: 1 << 20,
   })
   if (child.status !== 0) {
-    throw new Error(`trial ${kind} ${JSON.stringify(args)} failed (${child.signal ?? child.status}): ${child.stderr.trim()}`)
+    throw new Error(
+      `trial ${kind} ${JSON.stringify(args)} failed (${child.signal ?? child.status}): ${child.stderr.trim()}`,
+    )
   }
   const lines = child.stdout.trim().split('\n')
   return JSON.parse(lines[lines.length - 1]!) as T

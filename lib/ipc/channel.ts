@@ -11,7 +11,17 @@ import { adoptRing, channelErrorOf, type ChannelEndOptions, type Role } from './
 import { ChannelReceiver } from './receiver.js'
 import { maxMessageBytes } from './record.js'
 import {
-  CAPACITY, CONSUMER_ID, HEADER_BYTES, KEY, MAGIC, MAGIC_VALUE, MAX_CAPACITY, MIN_CAPACITY, PRODUCER_ID, isCapacity, ringMemory,
+  CAPACITY,
+  CONSUMER_ID,
+  HEADER_BYTES,
+  KEY,
+  MAGIC,
+  MAGIC_VALUE,
+  MAX_CAPACITY,
+  MIN_CAPACITY,
+  PRODUCER_ID,
+  isCapacity,
+  ringMemory,
   type RingMemory,
 } from './ring-layout.js'
 import { ChannelSender } from './sender.js'
@@ -134,7 +144,12 @@ export class Channel {
     const header = memory.size >= HEADER_BYTES ? memory.int32(0, HEADER_BYTES / 4) : undefined
     // The header is another process's words: check them before trusting the capacity.
     const capacity = header ? Atomics.load(header, CAPACITY) : 0
-    if (header === undefined || Atomics.load(header, MAGIC) !== MAGIC_VALUE || !isCapacity(capacity) || HEADER_BYTES + capacity > memory.size) {
+    if (
+      header === undefined ||
+      Atomics.load(header, MAGIC) !== MAGIC_VALUE ||
+      !isCapacity(capacity) ||
+      HEADER_BYTES + capacity > memory.size
+    ) {
       throw invalidArgValue('memory', memory, 'does not hold an mman channel')
     }
     return new Channel(memory, capacity, Atomics.load(header, KEY))
@@ -237,7 +252,7 @@ export class Channel {
 
   /** The end `make` builds, claimed for this thread only once it is built: a corrupt ring leaves the end untaken. */
   #take<T>(role: Role, make: () => T): T {
-    if (this.memory.closed) throw invalidState('the channel\'s shared memory was closed')
+    if (this.memory.closed) throw invalidState("the channel's shared memory was closed")
     let end: T
     try {
       end = make()
@@ -256,7 +271,11 @@ export class Channel {
 function endOptions(options_: unknown): ChannelEndOptions {
   const options = optionsOf<ChannelEndOptions>(options_)
   const peer = options.peer
-  if (peer !== undefined && typeof peer !== 'number' && (typeof peer !== 'object' || peer === null || !('pid' in peer))) {
+  if (
+    peer !== undefined &&
+    typeof peer !== 'number' &&
+    (typeof peer !== 'object' || peer === null || !('pid' in peer))
+  ) {
     throw invalidArgType('options.peer', 'a ChildProcess or a pid', peer)
   }
   if (typeof peer === 'number') integer(peer, 'options.peer', 1, 2 ** 31 - 1)

@@ -45,7 +45,8 @@ import type { SharedMemory } from './shared-memory.js'
  * ```
  */
 export function clusterForkWithMemory(memory: SharedMemory[], env?: NodeJS.ProcessEnv): Worker {
-  if (!cluster.isPrimary) throw invalidState('clusterForkWithMemory() forks workers from the cluster primary; this process is a worker')
+  if (!cluster.isPrimary)
+    throw invalidState('clusterForkWithMemory() forks workers from the cluster primary; this process is a worker')
   const extraEnv = optionsOf<NodeJS.ProcessEnv>(env, 'env')
   const { stdio, silent } = cluster.settings
   const passing = passMemory(memory, 'memory', stdio, silent, 'cluster.settings.stdio')

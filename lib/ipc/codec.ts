@@ -122,6 +122,9 @@ export function deserialized(copy: Uint8Array): unknown {
   try {
     return deserialize(copy)
   } catch (error) {
-    throw new ChannelError('ERR_CHANNEL_CORRUPT', `the message is not a value sendValue() wrote: ${(error as Error).message}`)
+    throw new ChannelError(
+      'ERR_CHANNEL_CORRUPT',
+      `the message is not a value sendValue() wrote: ${(error as Error).message}`,
+    )
   }
 }

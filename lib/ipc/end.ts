@@ -12,8 +12,16 @@ import { ChannelError } from './channel-error.js'
 import { currentCpu, futexWake } from './futex.js'
 import { isAlive, isProcessAlive, unpackIdentity } from './identity.js'
 import {
-  CLOSED_BIT, CONSUMER_DOORBELL, CONSUMER_ID, CONSUMER_STATE, CONSUMER_WAKER_CPU, PRODUCER_DOORBELL, PRODUCER_ID,
-  PRODUCER_STATE, PRODUCER_WAKER_CPU, type RingMemory,
+  CLOSED_BIT,
+  CONSUMER_DOORBELL,
+  CONSUMER_ID,
+  CONSUMER_STATE,
+  CONSUMER_WAKER_CPU,
+  PRODUCER_DOORBELL,
+  PRODUCER_ID,
+  PRODUCER_STATE,
+  PRODUCER_WAKER_CPU,
+  type RingMemory,
 } from './ring-layout.js'
 import { RingCorruption } from './ring.js'
 import type { SharedMemory } from './shared-memory.js'
@@ -43,7 +51,8 @@ export function adoptRing(ring: RingMemory): void {
 
 /** A RingCorruption as the ChannelError callers get; anything else as it is. */
 export function channelErrorOf(error: unknown): unknown {
-  if (error instanceof RingCorruption) return new ChannelError('ERR_CHANNEL_CORRUPT', `the channel's ring was written by something else: ${error.message}`)
+  if (error instanceof RingCorruption)
+    return new ChannelError('ERR_CHANNEL_CORRUPT', `the channel's ring was written by something else: ${error.message}`)
   return error
 }
 
@@ -117,7 +126,11 @@ export abstract class End {
   }
 
   /** run() off the event loop. */
-  protected async runAsync<T>(attempt: () => T | NotYet, target: WaitTarget, timeoutMs: number | undefined): Promise<T> {
+  protected async runAsync<T>(
+    attempt: () => T | NotYet,
+    target: WaitTarget,
+    timeoutMs: number | undefined,
+  ): Promise<T> {
     try {
       return await this.#waiter.runAsync(attempt, target, timeoutMs ?? this.#timeoutMs)
     } catch (error) {
@@ -128,7 +141,10 @@ export abstract class End {
   /** What a wait threw, as a ChannelError where it is one: the futex wait ends with its own error when the memory is closed under it. */
   #waitError(error: unknown): unknown {
     if (this.memory.closed && !(error instanceof ChannelError)) {
-      return new ChannelError('ERR_CHANNEL_CLOSED', `the channel's shared memory was closed while a call waited for the ${this.#peerName}`)
+      return new ChannelError(
+        'ERR_CHANNEL_CLOSED',
+        `the channel's shared memory was closed while a call waited for the ${this.#peerName}`,
+      )
     }
     return channelErrorOf(error)
   }
@@ -163,7 +179,8 @@ export abstract class End {
       check: (deadline, peer) => {
         if (this.memory.closed) return
         if (peer) this.#checkPeerAlive()
-        if (Date.now() >= deadline) throw new ChannelError('ERR_CHANNEL_TIMEOUT', `no ${this.#peerName} progress before the timeout`)
+        if (Date.now() >= deadline)
+          throw new ChannelError('ERR_CHANNEL_TIMEOUT', `no ${this.#peerName} progress before the timeout`)
       },
     }
   }
@@ -174,17 +191,28 @@ export abstract class End {
     const id = Atomics.load(this.#ids, this.#peer.id)
     if (id !== 0n) {
       const peer = unpackIdentity(id)
-      if (!isAlive(peer)) throw new ChannelError('ERR_CHANNEL_PEER_DIED', `the ${this.#peerName} (thread ${peer.tid}) died without closing the channel`)
+      if (!isAlive(peer))
+        throw new ChannelError(
+          'ERR_CHANNEL_PEER_DIED',
+          `the ${this.#peerName} (thread ${peer.tid}) died without closing the channel`,
+        )
       return
     }
     const expected = this.#expectedPeer
     if (expected === undefined) return
-    const gone = typeof expected === 'number'
-      ? !isProcessAlive(expected)
-      : expected.exitCode !== null || expected.signalCode !== null || expected.pid === undefined || !isProcessAlive(expected.pid)
+    const gone =
+      typeof expected === 'number'
+        ? !isProcessAlive(expected)
+        : expected.exitCode !== null ||
+          expected.signalCode !== null ||
+          expected.pid === undefined ||
+          !isProcessAlive(expected.pid)
     if (gone) {
       const pid = typeof expected === 'number' ? expected : expected.pid
-      throw new ChannelError('ERR_CHANNEL_PEER_DIED', `the ${this.#peerName}'s process (${pid}) exited before it took its end of the channel`)
+      throw new ChannelError(
+        'ERR_CHANNEL_PEER_DIED',
+        `the ${this.#peerName}'s process (${pid}) exited before it took its end of the channel`,
+      )
     }
   }
 

@@ -35,7 +35,8 @@ function result(rc: number): WaitResult {
   if (rc === 0 || rc === errno('EINTR')) return 'ok'
   if (rc === errno('EAGAIN')) return 'not-equal'
   if (rc === errno('ETIMEDOUT')) return 'timed-out'
-  if (rc === errno('ECANCELED')) throw invalidState('the memory was unmapped, remapped, replaced or made unreadable while the wait was pending')
+  if (rc === errno('ECANCELED'))
+    throw invalidState('the memory was unmapped, remapped, replaced or made unreadable while the wait was pending')
   return check(rc, 'futex') as never
 }
 
@@ -80,7 +81,14 @@ function result(rc: number): WaitResult {
  */
 export function futexWait(int32: Int32Array, index: number, expected: number, timeoutMs?: number): WaitResult {
   const word = wordOf(int32, index)
-  return result(native.futexWait(word.region.handle, word.offset, integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1), timeout(timeoutMs)))
+  return result(
+    native.futexWait(
+      word.region.handle,
+      word.offset,
+      integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1),
+      timeout(timeoutMs),
+    ),
+  )
 }
 
 /**
@@ -136,7 +144,12 @@ export function futexWait(int32: Int32Array, index: number, expected: number, ti
  * 1 ok
  * ```
  */
-export async function futexWaitAsync(int32: Int32Array, index: number, expected: number, timeoutMs?: number): Promise<WaitResult> {
+export async function futexWaitAsync(
+  int32: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs?: number,
+): Promise<WaitResult> {
   const word = wordOf(int32, index)
   const value = integer(expected, 'expected', -(2 ** 31), 2 ** 31 - 1)
   const mayUseIoUring = process.env.MMAN_NO_IO_URING === undefined

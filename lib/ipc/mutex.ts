@@ -123,8 +123,10 @@ export class Mutex {
     // Before the lengths: a view of unmapped memory is empty, and that is ERR_INVALID_STATE.
     const span = spanOf(int32, 'int32')
     const i = integer(index, 'index', 0, Math.max(0, int32.length - 2))
-    if (int32.length < 2) throw invalidArgValue('int32', `${int32.length} elements`, 'must hold the mutex: two elements')
-    if ((int32.byteOffset + i * 4) % 8 !== 0) throw invalidArgValue('index', index, 'must put the mutex on an 8-byte boundary')
+    if (int32.length < 2)
+      throw invalidArgValue('int32', `${int32.length} elements`, 'must hold the mutex: two elements')
+    if ((int32.byteOffset + i * 4) % 8 !== 0)
+      throw invalidArgValue('index', index, 'must put the mutex on an 8-byte boundary')
     // Only mman's shared pages can be waited on from another process: refuse other memory now, not at the first contended lock().
     requireMapped(span, 'int32', 'futex')
     this.#low = int32
@@ -281,7 +283,8 @@ export class Mutex {
     this.#usable()
     const me = threadIdentity()
     const holder = unpackIdentity(Atomics.load(this.#word, 0), WAITERS)
-    if (holder.tid !== me.tid || holder.start !== me.start) throw invalidState(`unlock() by thread ${me.tid}, but the mutex is held by ${holder.tid || 'nobody'}`)
+    if (holder.tid !== me.tid || holder.start !== me.start)
+      throw invalidState(`unlock() by thread ${me.tid}, but the mutex is held by ${holder.tid || 'nobody'}`)
     const was = Atomics.exchange(this.#word, 0, 0n)
     if (Number(BigInt.asUintN(32, was)) & WAITERS) futexWake(this.#low, this.#index, 1)
   }
@@ -292,7 +295,9 @@ export class Mutex {
       this.#recovered = false
       return 'recovered'
     }
-    return Atomics.compareExchange(this.#word, 0, 0n, packIdentity(threadIdentity(), WAITERS)) === 0n ? 'acquired' : undefined
+    return Atomics.compareExchange(this.#word, 0, 0n, packIdentity(threadIdentity(), WAITERS)) === 0n
+      ? 'acquired'
+      : undefined
   }
 
   /** A wait until the word is free, or its holder is found dead and the lock taken over. */
@@ -308,7 +313,8 @@ export class Mutex {
           const seen = Atomics.load(word, 0)
           if (seen === 0n) return undefined
           const low = Number(BigInt.asUintN(32, seen))
-          if (low & WAITERS || Atomics.compareExchange(word, 0, seen, seen | BigInt(WAITERS)) === seen) return low | WAITERS
+          if (low & WAITERS || Atomics.compareExchange(word, 0, seen, seen | BigInt(WAITERS)) === seen)
+            return low | WAITERS
         }
       },
       retract: () => {},
@@ -316,13 +322,15 @@ export class Mutex {
         this.#usable()
         const seen = Atomics.load(word, 0)
         const holder = unpackIdentity(seen, WAITERS)
-        if (holder.tid === me.tid && holder.start === me.start) throw invalidState(`thread ${me.tid} already holds this mutex (it is not recursive)`)
+        if (holder.tid === me.tid && holder.start === me.start)
+          throw invalidState(`thread ${me.tid} already holds this mutex (it is not recursive)`)
         // A word naming thread 0 was never written by a holder: take it at once.
         if (seen !== 0n && (holder.tid === 0 || (peer && !isAlive(holder)))) {
           this.#recovered = Atomics.compareExchange(word, 0, seen, packIdentity(me, WAITERS)) === seen
           if (this.#recovered) return
         }
-        if (Date.now() >= deadline) throw new MutexError(`the mutex is still held by thread ${holder.tid} after the timeout`)
+        if (Date.now() >= deadline)
+          throw new MutexError(`the mutex is still held by thread ${holder.tid} after the timeout`)
       },
     }
   }

@@ -21,7 +21,8 @@ export interface ForkWithMemoryOptions extends Omit<ForkOptions, 'stdio'> {
    * if given, must be 'ipc'). The IPC channel and the regions follow them.
    * Default: inherit all three, or pipe them when `silent` is true.
    */
-  stdio?: 'pipe' | 'inherit' | 'ignore' | 'overlapped' | [unknown, unknown, unknown] | [unknown, unknown, unknown, 'ipc']
+  stdio?:
+    'pipe' | 'inherit' | 'ignore' | 'overlapped' | [unknown, unknown, unknown] | [unknown, unknown, unknown, 'ipc']
 }
 
 const STDIO_PRESETS: readonly string[] = ['pipe', 'inherit', 'ignore', 'overlapped']
@@ -57,7 +58,11 @@ const STDIO_PRESETS: readonly string[] = ['pipe', 'inherit', 'ignore', 'overlapp
  * exit 0 wrote 42
  * ```
  */
-export function forkWithMemory(modulePath: string | URL, args: string[] = [], options?: ForkWithMemoryOptions): ChildProcess {
+export function forkWithMemory(
+  modulePath: string | URL,
+  args: string[] = [],
+  options?: ForkWithMemoryOptions,
+): ChildProcess {
   if (!Array.isArray(args)) throw invalidArgType('args', 'an array of strings', args)
   const { memory = [], stdio, ...rest } = optionsOf<ForkWithMemoryOptions>(options)
   const passing = passMemory(memory, 'options.memory', stdio, rest.silent, 'options.stdio')
@@ -78,7 +83,13 @@ export interface MemoryPassing {
  * The stdio and environment that pass `memory` (open SharedMemory objects) to
  * a Node child, whose standard streams are `stdio` as fork() takes it.
  */
-export function passMemory(memory: unknown, memoryName: string, stdio: unknown, silent: unknown, stdioName: string): MemoryPassing {
+export function passMemory(
+  memory: unknown,
+  memoryName: string,
+  stdio: unknown,
+  silent: unknown,
+  stdioName: string,
+): MemoryPassing {
   if (!Array.isArray(memory)) throw invalidArgType(memoryName, 'an array of SharedMemory', memory)
   const regions = memory.map((region: unknown, i) => {
     if (!(region instanceof SharedMemory)) throw invalidArgType(`${memoryName}[${i}]`, 'a SharedMemory', region)
@@ -94,7 +105,8 @@ export function passMemory(memory: unknown, memoryName: string, stdio: unknown, 
 function standardStreams(stdio: unknown, silent: unknown, name: string): unknown[] {
   if (stdio === undefined) return Array(3).fill(silent === true ? 'pipe' : 'inherit')
   if (STDIO_PRESETS.includes(stdio as string)) return [stdio, stdio, stdio]
-  if (Array.isArray(stdio) && (stdio.length === 3 || (stdio.length === 4 && stdio[3] === 'ipc'))) return stdio.slice(0, 3)
+  if (Array.isArray(stdio) && (stdio.length === 3 || (stdio.length === 4 && stdio[3] === 'ipc')))
+    return stdio.slice(0, 3)
   throw invalidArgValue(
     name,
     stdio,
@@ -143,7 +155,11 @@ export function inheritedMemory(index = 0): SharedMemory {
   const slots = (process.env[ENV] ?? '').split(',').filter(Boolean)
   const slot = slots[i]
   if (slot === undefined) {
-    throw invalidArgValue('index', index, `is not a region this process inherited (it has ${slots.length}; start it with forkWithMemory)`)
+    throw invalidArgValue(
+      'index',
+      index,
+      `is not a region this process inherited (it has ${slots.length}; start it with forkWithMemory)`,
+    )
   }
   return SharedMemory.attach(Number.parseInt(slot, 10), { allowUnsealed: slot.endsWith(UNSEALED) })
 }

@@ -469,7 +469,8 @@ export class ChannelReceiver extends End {
   /** The message copied into this receiver's own buffer (valid until the next call). */
   #copied(): Buffer {
     const view = this.#view()
-    if (this.#scratch.length < view.length) this.#scratch = Buffer.allocUnsafe(Math.max(view.length, 2 * this.#scratch.length))
+    if (this.#scratch.length < view.length)
+      this.#scratch = Buffer.allocUnsafe(Math.max(view.length, 2 * this.#scratch.length))
     this.#scratch.set(view)
     return this.#scratch.subarray(0, view.length)
   }
@@ -500,7 +501,10 @@ export class ChannelReceiver extends End {
     }
   }
 
-  readonly #data = this.target(() => this.#peek(), () => this.#verifyEmpty())
+  readonly #data = this.target(
+    () => this.#peek(),
+    () => this.#verifyEmpty(),
+  )
 
   /** Stores TAIL if messages were taken since, and wakes the sender if it waits for room. */
   #release(): void {

@@ -62,4 +62,7 @@ export function ringMemory(buffer: ArrayBuffer, capacity: number, key: number): 
 
 /** Whether a capacity is one a channel can have: a power of two from MIN_CAPACITY to MAX_CAPACITY. */
 export const isCapacity = (capacity: number) =>
-  Number.isInteger(capacity) && capacity >= MIN_CAPACITY && capacity <= MAX_CAPACITY && (capacity & (capacity - 1)) === 0
+  Number.isInteger(capacity) &&
+  capacity >= MIN_CAPACITY &&
+  capacity <= MAX_CAPACITY &&
+  (capacity & (capacity - 1)) === 0

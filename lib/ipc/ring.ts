@@ -12,7 +12,16 @@
 // "HEAD claims records that are not there" (a forged HEAD).
 import { HEAD, TAIL, type RingMemory } from './ring-layout.js'
 import {
-  RECORD_HEADER_BYTES, VALUE, WRAP, BYTES, checkOf, kindAndLength, kindOf, lengthOf, maxMessageBytes, recordBytes,
+  RECORD_HEADER_BYTES,
+  VALUE,
+  WRAP,
+  BYTES,
+  checkOf,
+  kindAndLength,
+  kindOf,
+  lengthOf,
+  maxMessageBytes,
+  recordBytes,
 } from './record.js'
 
 /** What went wrong in a ring another process scribbled on. */
@@ -47,7 +56,8 @@ export class RingWriter {
     this.#key = memory.key
     this.#earlyWrap = Math.min(EARLY_WRAP_BYTES, memory.capacity)
     this.#position = Atomics.load(memory.ctl, HEAD) >>> 0
-    if (this.#position % 8 !== 0) throw new RingCorruption(`the sender's position (${this.#position}) is not a record boundary`)
+    if (this.#position % 8 !== 0)
+      throw new RingCorruption(`the sender's position (${this.#position}) is not a record boundary`)
     this.#tail = this.#readTail()
   }
 
@@ -172,7 +182,8 @@ export class RingReader {
     this.#key = memory.key
     this.#maxLength = maxMessageBytes(memory.capacity)
     this.#position = Atomics.load(memory.ctl, TAIL) >>> 0
-    if (this.#position % 8 !== 0) throw new RingCorruption(`the receiver's position (${this.#position}) is not a record boundary`)
+    if (this.#position % 8 !== 0)
+      throw new RingCorruption(`the receiver's position (${this.#position}) is not a record boundary`)
     this.#published = this.#position
   }
 
@@ -200,7 +211,9 @@ export class RingReader {
     }
     const length = lengthOf(word)
     if (kind < BYTES || kind > VALUE || length > this.#maxLength || at + recordBytes(length) > this.#capacity) {
-      throw new RingCorruption(`a record at ${at} claims kind ${kind} and ${length} bytes (at most ${this.#maxLength} per message)`)
+      throw new RingCorruption(
+        `a record at ${at} claims kind ${kind} and ${length} bytes (at most ${this.#maxLength} per message)`,
+      )
     }
     this.#next = position + recordBytes(length)
     this.#found = true
@@ -234,10 +247,14 @@ export class RingReader {
     const head = Atomics.load(this.#ctl, HEAD)
     const ahead = (head - this.#position) | 0
     if (ahead > this.#capacity || ahead < -this.#capacity || ahead % 8 !== 0) {
-      throw new RingCorruption(`the sender's position (${head >>> 0}) is outside the ring (tail ${this.#position >>> 0})`)
+      throw new RingCorruption(
+        `the sender's position (${head >>> 0}) is outside the ring (tail ${this.#position >>> 0})`,
+      )
     }
     if (ahead > 0 && !this.peek()) {
-      throw new RingCorruption(`no valid record at ${this.#position & this.#mask} though the sender's position (${head >>> 0}) says one was published`)
+      throw new RingCorruption(
+        `no valid record at ${this.#position & this.#mask} though the sender's position (${head >>> 0}) says one was published`,
+      )
     }
   }
 }

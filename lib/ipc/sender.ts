@@ -4,7 +4,15 @@
 import { invalidArgValue, invalidState } from '../errors.js'
 import { integer, timeoutMs as checkTimeout } from '../validate.js'
 import { ChannelError } from './channel-error.js'
-import { messageKind, messageSource, serialized, sourceLength, writeMessage, type Message, type MessageSource } from './codec.js'
+import {
+  messageKind,
+  messageSource,
+  serialized,
+  sourceLength,
+  writeMessage,
+  type Message,
+  type MessageSource,
+} from './codec.js'
 import { channelErrorOf, End, type ChannelEndOptions, type Role } from './end.js'
 import { BYTES, VALUE, maxMessageBytes } from './record.js'
 import { CLOSED_BIT, CONSUMER_STATE, type RingMemory } from './ring-layout.js'
@@ -426,11 +434,17 @@ export class ChannelSender extends End {
 
   /** Writes a message into the ring, waiting for room when there is none. */
   #send(message: MessageSource, kind: number, length: number, timeoutMs: number | undefined): void {
-    if (!this.#write(message, kind, length)) this.run(() => this.#writeAgain(message, kind, length), this.#room(length), timeoutMs)
+    if (!this.#write(message, kind, length))
+      this.run(() => this.#writeAgain(message, kind, length), this.#room(length), timeoutMs)
   }
 
   /** #send() waiting off the event loop; nothing to wait for (undefined) when there was room. */
-  #sendAsync(message: MessageSource, kind: number, length: number, timeoutMs: number | undefined): Promise<boolean> | undefined {
+  #sendAsync(
+    message: MessageSource,
+    kind: number,
+    length: number,
+    timeoutMs: number | undefined,
+  ): Promise<boolean> | undefined {
     if (this.#write(message, kind, length)) return undefined
     return this.runAsync(() => this.#writeAgain(message, kind, length), this.#room(length), timeoutMs)
   }
@@ -440,7 +454,8 @@ export class ChannelSender extends End {
     if (timeoutMs !== undefined) checkTimeout(timeoutMs)
     this.usable('sender')
     this.#noLoanOut()
-    if (length > this.#maxBytes) throw invalidArgValue(name, `${length} bytes`, `is larger than this channel carries (${this.#maxBytes} bytes)`)
+    if (length > this.#maxBytes)
+      throw invalidArgValue(name, `${length} bytes`, `is larger than this channel carries (${this.#maxBytes} bytes)`)
     return length
   }
 
@@ -476,7 +491,8 @@ export class ChannelSender extends End {
   }
 
   #noLoanOut(): void {
-    if (this.#loaned !== NO_LOAN) throw invalidState('a slot from loan() is out: publish() or cancelLoan() it before sending or loaning again')
+    if (this.#loaned !== NO_LOAN)
+      throw invalidState('a slot from loan() is out: publish() or cancelLoan() it before sending or loaning again')
   }
 
   /** Writes a message #sendable() checked, if there is room for it now. */

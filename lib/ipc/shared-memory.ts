@@ -33,7 +33,9 @@ function validateName(name: unknown): string {
  */
 function reserveSpace(fd: number, size: number): void {
   check(native.allocate(fd, size), 'fallocate', (code) =>
-    code === 'ENOSPC' ? `${SHM_DIR} has no room for all ${size} bytes of the region: touching the missing pages would be SIGBUS` : undefined,
+    code === 'ENOSPC'
+      ? `${SHM_DIR} has no room for all ${size} bytes of the region: touching the missing pages would be SIGBUS`
+      : undefined,
   )
 }
 
@@ -71,7 +73,14 @@ export class SharedMemory implements Disposable {
   private constructor(fd: number, size: number, ownsFd: boolean) {
     this.#fd = fd
     this.#ownsFd = ownsFd
-    const mapped = mapRegion({ addr: null, length: size, prot: PROT.READ | PROT.WRITE, flags: MAP.SHARED, fd, offset: 0 })
+    const mapped = mapRegion({
+      addr: null,
+      length: size,
+      prot: PROT.READ | PROT.WRITE,
+      flags: MAP.SHARED,
+      fd,
+      offset: 0,
+    })
     this.#region = mapped.region
     this.#mapping = new Mapping(mapped)
     // A file that is not a memfd has no seals: F_GET_SEALS answers EINVAL (negative).
@@ -176,8 +185,12 @@ export class SharedMemory implements Disposable {
     if (size === 0) throw invalidArgValue('fd', fd, 'refers to an empty file: there is nothing to share')
     const seals = native.getSeals(descriptor)
     if (!allowUnsealed && (seals < 0 || (seals & SEAL.SHRINK) === 0)) {
-      throw invalidArgValue('fd', fd, 'is not a memfd sealed against shrinking, so another process could truncate it ' +
-        'under the mapping (SIGBUS); pass { allowUnsealed: true } if every process holding it is trusted')
+      throw invalidArgValue(
+        'fd',
+        fd,
+        'is not a memfd sealed against shrinking, so another process could truncate it ' +
+          'under the mapping (SIGBUS); pass { allowUnsealed: true } if every process holding it is trusted',
+      )
     }
     return new SharedMemory(descriptor, size, false)
   }
@@ -288,11 +301,16 @@ export class SharedMemory implements Disposable {
     const fd = openSync(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK)
     try {
       const stat = fstat(fd)
-      if ((Number(stat.mode) & S_IFMT) !== S_IFREG) throw invalidArgValue('name', name, 'is not a regular file in /dev/shm')
+      if ((Number(stat.mode) & S_IFMT) !== S_IFREG)
+        throw invalidArgValue('name', name, 'is not a regular file in /dev/shm')
       const foreign = Number(stat.uid) !== process.geteuid?.() || (Number(stat.mode) & 0o022) !== 0
       if (foreign && !allowForeign) {
-        throw invalidArgValue('name', name, `names a region owned by uid ${stat.uid} with mode ${(Number(stat.mode) & 0o777).toString(8)}: ` +
-          'another user could truncate it under this process (SIGBUS); pass { allowForeign: true } to open it anyway')
+        throw invalidArgValue(
+          'name',
+          name,
+          `names a region owned by uid ${stat.uid} with mode ${(Number(stat.mode) & 0o777).toString(8)}: ` +
+            'another user could truncate it under this process (SIGBUS); pass { allowForeign: true } to open it anyway',
+        )
       }
       if (stat.size === 0n) throw invalidArgValue('name', name, 'names an empty region: there is nothing to share')
       const size = Number(stat.size)

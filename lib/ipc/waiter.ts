@@ -116,7 +116,12 @@ export class Waiter {
   }
 
   /** The sleeps of one call that tries until it can: a blocking one (`sync`) also spins before it sleeps. */
-  *#operation<T>(attempt: () => T | NotYet, target: WaitTarget, timeoutMs: number | undefined, sync: boolean): Generator<Sleep, T, void> {
+  *#operation<T>(
+    attempt: () => T | NotYet,
+    target: WaitTarget,
+    timeoutMs: number | undefined,
+    sync: boolean,
+  ): Generator<Sleep, T, void> {
     let deadline: number | undefined
     for (;;) {
       const result = attempt()
@@ -160,7 +165,8 @@ export class Waiter {
 
   /** A sleep a spin could have covered says: spin longer next time. A longer one says: spin less. */
   #adapt(sleptNs: number): void {
-    this.#spinNs = sleptNs < MAX_SPIN_NS ? Math.min(MAX_SPIN_NS, this.#spinNs * 1.5) : Math.max(MIN_SPIN_NS, this.#spinNs / 2)
+    this.#spinNs =
+      sleptNs < MAX_SPIN_NS ? Math.min(MAX_SPIN_NS, this.#spinNs * 1.5) : Math.max(MIN_SPIN_NS, this.#spinNs / 2)
   }
 }
 

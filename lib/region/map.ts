@@ -7,7 +7,15 @@ import { KNOWN_MAP_BITS, MAP } from '../constants.js'
 import { native } from '../native.js'
 import { addressHint, bits, integer, mappingLength } from '../validate.js'
 import { roundDownToPage, roundUpToPage } from './pages.js'
-import { checkPolicy, fixedRefusal, mappableFile, protection, refuseBeyondEOF, type MapPolicy, type MappableFile } from './policy.js'
+import {
+  checkPolicy,
+  fixedRefusal,
+  mappableFile,
+  protection,
+  refuseBeyondEOF,
+  type MapPolicy,
+  type MappableFile,
+} from './policy.js'
 import { Region, type Keeper } from './region.js'
 import { spendVmas } from './vma-budget.js'
 
@@ -48,7 +56,8 @@ export function mapRegion(request: MapRequest): MappedRegion {
   let fileSize: number | undefined
   if ((flags & MAP.ANONYMOUS) === 0) {
     // A closed or bad fd is the mapping's failure, so it is reported as mmap's.
-    if (fd < 0) throw syscallError(errno('EBADF'), 'mmap', 'a file mapping needs an open fd; pass MAP.ANONYMOUS for memory')
+    if (fd < 0)
+      throw syscallError(errno('EBADF'), 'mmap', 'a file mapping needs an open fd; pass MAP.ANONYMOUS for memory')
     const file = request.file ?? mappableFile(fd)
     if (file.kind === 'file') fileSize = file.size
     if (fileSize !== undefined && request.allowBeyondEOF !== true) refuseBeyondEOF(fileSize, offset, length)

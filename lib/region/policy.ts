@@ -57,7 +57,8 @@ const UNMAPPABLE: ReadonlySet<FileKind | undefined> = new Set(['directory', 'fif
 /** fstat of an fd about to be mapped; what the kernel cannot map (FIFOs, sockets, directories) fails here, as ENODEV. */
 export function mappableFile(fd: number): MappableFile {
   const file = fstatRaw(fd, 'mmap')
-  if (UNMAPPABLE.has(file.kind)) throw syscallError(errno('ENODEV'), 'mmap', `a ${file.kind ?? 'file of unknown type'} cannot be mapped`)
+  if (UNMAPPABLE.has(file.kind))
+    throw syscallError(errno('ENODEV'), 'mmap', `a ${file.kind ?? 'file of unknown type'} cannot be mapped`)
   return file
 }
 

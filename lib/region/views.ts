@@ -61,7 +61,7 @@ class ViewStamp extends Passthrough {
   }
 
   static recordOf(buffer: object): ViewRecord | undefined {
-    return #record in buffer ? (buffer).#record : undefined
+    return #record in buffer ? buffer.#record : undefined
   }
 }
 
@@ -101,7 +101,8 @@ export interface Span {
 export const pagesOfSpan = (span: Span): PageRange => pagesOf(span.start, span.end, span.region.size)
 
 function bufferOf(value: unknown, name: string): { buffer: ArrayBufferLike; byteOffset: number; byteLength: number } {
-  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return { buffer: value, byteOffset: 0, byteLength: value.byteLength }
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer)
+    return { buffer: value, byteOffset: 0, byteLength: value.byteLength }
   if (ArrayBuffer.isView(value) && (value.buffer instanceof ArrayBuffer || value.buffer instanceof SharedArrayBuffer)) {
     try {
       return { buffer: value.buffer, byteOffset: value.byteOffset, byteLength: value.byteLength }

@@ -29,14 +29,54 @@ let fileCount = 0
 
 const KINDS = ['anon', 'shared', 'fileRw', 'fileCow', 'fileR']
 const op = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('map'), kind: fc.constantFrom(...KINDS), pages: fc.integer({ min: 1, max: 6 }) }) },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('view'), m: fc.nat(), kind: fc.constantFrom('buffer', 'bytes', 'window', 'dataview', 'subarray'), a: fc.nat(), b: fc.nat() }) },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('write'), v: fc.nat(), at: fc.nat(), value: fc.integer({ min: 1, max: 255 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('map'),
+      kind: fc.constantFrom(...KINDS),
+      pages: fc.integer({ min: 1, max: 6 }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('view'),
+      m: fc.nat(),
+      kind: fc.constantFrom('buffer', 'bytes', 'window', 'dataview', 'subarray'),
+      a: fc.nat(),
+      b: fc.nat(),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant('write'),
+      v: fc.nat(),
+      at: fc.nat(),
+      value: fc.integer({ min: 1, max: 255 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('protect'), m: fc.nat(), readOnly: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('advise'), m: fc.nat(), advice: fc.constantFrom('DONTNEED', 'SEQUENTIAL', 'RANDOM', 'WILLNEED') }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('remap'), m: fc.nat(), pages: fc.integer({ min: 1, max: 64 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('resize'), m: fc.nat(), bytes: fc.integer({ min: 1, max: 6 * 4096 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('async'), m: fc.nat(), what: fc.constantFrom('sync', 'populate') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('advise'),
+      m: fc.nat(),
+      advice: fc.constantFrom('DONTNEED', 'SEQUENTIAL', 'RANDOM', 'WILLNEED'),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('remap'), m: fc.nat(), pages: fc.integer({ min: 1, max: 64 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('resize'), m: fc.nat(), bytes: fc.integer({ min: 1, max: 6 * 4096 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('async'), m: fc.nat(), what: fc.constantFrom('sync', 'populate') }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('await') }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('unmap'), m: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('gc') }) },
@@ -90,7 +130,8 @@ function newFile(bytes) {
 function mapModel(kind, pages) {
   const length = pages * pageSize - (kind.startsWith('file') ? 100 : 0)
   if (kind === 'anon') return { kind, mapping: m.mapAnonymous(length), data: new Uint8Array(length) }
-  if (kind === 'shared') return { kind, mapping: m.mapAnonymous(length, { shared: true }), data: new Uint8Array(length) }
+  if (kind === 'shared')
+    return { kind, mapping: m.mapAnonymous(length, { shared: true }), data: new Uint8Array(length) }
   const content = new Uint8Array(randomBytes(length))
   const path = newFile(content)
   const mode = { fileRw: 'rw', fileCow: 'cow', fileR: 'r' }[kind]
@@ -111,16 +152,26 @@ async function play(ops) {
       if (v.moved) {
         const bytes = viewBytes(v)
         const expected = v.map.live ? v.map.data.subarray(v.start, v.start + v.length) : v.zombie
-        for (let i = 0; i < v.length; i++) expectThat(bytes[i] === expected[i], `${step}: moved buffer byte ${i} is ${bytes[i]}, expected ${expected[i]}`)
+        for (let i = 0; i < v.length; i++)
+          expectThat(
+            bytes[i] === expected[i],
+            `${step}: moved buffer byte ${i} is ${bytes[i]}, expected ${expected[i]}`,
+          )
         continue
       }
       if (!v.map.live || v.gen !== v.map.gen || v.detachedByTransfer) {
-        expectThat(v.ab.byteLength === 0, `${step}: a view of an unmapped/remapped/transferred buffer still has ${v.ab.byteLength} bytes`)
+        expectThat(
+          v.ab.byteLength === 0,
+          `${step}: a view of an unmapped/remapped/transferred buffer still has ${v.ab.byteLength} bytes`,
+        )
         continue
       }
       const bytes = viewBytes(v)
       for (let i = 0; i < v.length; i++) {
-        expectThat(bytes[i] === v.map.data[v.start + i], `${step}: view byte ${v.start + i} of a ${v.map.kind} mapping is ${bytes[i]}, expected ${v.map.data[v.start + i]}`)
+        expectThat(
+          bytes[i] === v.map.data[v.start + i],
+          `${step}: view byte ${v.start + i} of a ${v.map.kind} mapping is ${bytes[i]}, expected ${v.map.data[v.start + i]}`,
+        )
       }
     }
   }
@@ -153,7 +204,12 @@ async function play(ops) {
           const ab = mapping.buffer
           const length = o.kind === 'buffer' ? mapping.length : b
           const start = o.kind === 'buffer' ? 0 : a
-          const view = o.kind === 'dataview' ? new DataView(ab, start, length) : o.kind === 'buffer' ? ab : new Uint8Array(ab, start, length)
+          const view =
+            o.kind === 'dataview'
+              ? new DataView(ab, start, length)
+              : o.kind === 'buffer'
+                ? ab
+                : new Uint8Array(ab, start, length)
           views.push({ map: model, ab, start: 0, length: mapping.length, view, gen: model.gen })
         }
         break
@@ -168,7 +224,16 @@ async function play(ops) {
             if (v.map.live) {
               v.map.data[v.start + at] = o.value
               if (v.map.kind === 'fileRw') v.map.file[v.start + at] = o.value
-            } else for (const w of views) if (w.moved && w.map === v.map && !w.unknown && w.start <= v.start + at && v.start + at < w.start + w.length) w.zombie[v.start + at - w.start] = o.value
+            } else
+              for (const w of views)
+                if (
+                  w.moved &&
+                  w.map === v.map &&
+                  !w.unknown &&
+                  w.start <= v.start + at &&
+                  v.start + at < w.start + w.length
+                )
+                  w.zombie[v.start + at - w.start] = o.value
           }
           break
         }
@@ -209,17 +274,25 @@ async function play(ops) {
         } catch (error) {
           // Policy refusals come before the syscall, so with work in flight either answer is right.
           if (grows && model.kind === 'shared' && error?.code === 'EINVAL') break
-          if (grows && model.file !== undefined && length > model.file.length && error?.code === 'ERR_OUT_OF_RANGE') break
-          if (model.pending > 0) { expectCode(error, 'EBUSY', step); break }
+          if (grows && model.file !== undefined && length > model.file.length && error?.code === 'ERR_OUT_OF_RANGE')
+            break
+          if (model.pending > 0) {
+            expectCode(error, 'EBUSY', step)
+            break
+          }
           throw error
         }
         expectThat(!(grows && model.kind === 'shared'), `${step}: shared anonymous memory grew`)
-        expectThat(!(grows && model.file !== undefined && length > model.file.length), `${step}: a file mapping grew past end-of-file`)
+        expectThat(
+          !(grows && model.file !== undefined && length > model.file.length),
+          `${step}: a file mapping grew past end-of-file`,
+        )
         expectThat(!(model.pending > 0), `${step}: remap with async work in flight did not say EBUSY`)
         const data = new Uint8Array(length)
         data.set(model.data.subarray(0, Math.min(length, model.data.length)))
         // Pages that come back into a file mapping show the file.
-        if (model.file !== undefined && grows) data.set(model.file.subarray(model.data.length, length), model.data.length)
+        if (model.file !== undefined && grows)
+          data.set(model.file.subarray(model.data.length, length), model.data.length)
         model.data = data
         model.gen++
         orphanMoved(model, true)
@@ -246,10 +319,15 @@ async function play(ops) {
         if (!model?.live) break
         const work = o.what === 'sync' ? model.mapping.syncAsync() : model.mapping.populateAsync({ write: false })
         model.pending = (model.pending ?? 0) + 1
-        pending.push(work.then(() => model.pending--, (error) => {
-          model.pending--
-          expectThat(typeof error?.code === 'string', `${step}: async work failed without a code: ${error}`)
-        }))
+        pending.push(
+          work.then(
+            () => model.pending--,
+            (error) => {
+              model.pending--
+              expectThat(typeof error?.code === 'string', `${step}: async work failed without a code: ${error}`)
+            },
+          ),
+        )
         break
       }
       case 'await': {
@@ -313,7 +391,10 @@ async function play(ops) {
           break
         }
         const bytes = new Uint8Array(copy)
-        expectThat(bytes.length === expected.length && bytes.every((x, i) => x === expected[i]), `${step}: the copy differs`)
+        expectThat(
+          bytes.length === expected.length && bytes.every((x, i) => x === expected[i]),
+          `${step}: the copy differs`,
+        )
         if (v.moved && o.transfer && canTransfer) {
           // A buffer transfer() made is a plain one: Node moves it on, and the received one is the view now.
           expectThat(v.ab.byteLength === 0, `${step}: transferring a moved buffer left it attached`)
@@ -335,7 +416,10 @@ async function play(ops) {
           expectThat(canTransfer && !v.moved && error?.name === 'DataCloneError', `${step}: ${error}`)
           break
         }
-        expectThat(seen.length === expected.length && seen.every((x, i) => x === expected[i]), `${step}: the worker read other bytes`)
+        expectThat(
+          seen.length === expected.length && seen.every((x, i) => x === expected[i]),
+          `${step}: the worker read other bytes`,
+        )
         if (v.moved) {
           expectThat(v.ab.byteLength === 0, `${step}: a moved buffer sent to the worker stayed attached here`)
           v.unknown = true
@@ -358,7 +442,8 @@ async function play(ops) {
 let cases = 0
 const failures = []
 // MMAN_SEQUENCE='[{"op":"map",...},...]' replays one sequence (a counterexample) instead of a campaign.
-const replay = process.env.MMAN_SEQUENCE === undefined ? undefined : [fc.constant(JSON.parse(process.env.MMAN_SEQUENCE))]
+const replay =
+  process.env.MMAN_SEQUENCE === undefined ? undefined : [fc.constant(JSON.parse(process.env.MMAN_SEQUENCE))]
 const result = await fc.check(
   fc.asyncProperty(...(replay ?? [fc.array(op, { minLength: 1, maxLength: 60, size: 'max' })]), async (ops) => {
     cases++
@@ -375,7 +460,10 @@ const result = await fc.check(
     const owed = () => counts().some((count, i) => count > before[i])
     for (let round = 0; round < 10 && owed(); round++) await settle()
     const [regions, zombies] = counts()
-    expectThat(regions <= before[0] && zombies <= before[1], `after the sequence ${regions - before[0]} regions and ${zombies - before[1]} zombie ranges remain`)
+    expectThat(
+      regions <= before[0] && zombies <= before[1],
+      `after the sequence ${regions - before[0]} regions and ${zombies - before[1]} zombie ranges remain`,
+    )
   }),
   { seed, numRuns: replay ? 1 : runs },
 )

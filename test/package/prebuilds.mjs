@@ -39,7 +39,11 @@ function sourcesHash() {
       .filter((name) => /\.(cc|h|gyp)$/.test(name) && !/^(build|prebuilds)\//.test(name))
       .map((name) => join(dir, name)),
   )
-  for (const file of ['binding.gyp', ...sources].sort()) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0')
+  for (const file of ['binding.gyp', ...sources].sort())
+    hash
+      .update(`${file}\0`)
+      .update(readFileSync(join(root, file)))
+      .update('\0')
   const addonApi = JSON.parse(readFileSync(join(root, 'node_modules/node-addon-api/package.json'), 'utf8')).version
   return hash.update(`node-addon-api@${addonApi}`).digest('hex')
 }
@@ -49,13 +53,23 @@ function build() {
   // The host's own build last, so that build/ is left configured for this machine.
   for (const arch of Object.keys(ARCHES).sort((a, b) => Number(a === hostArch()) - Number(b === hostArch()))) {
     const { triplet } = ARCHES[arch]
-    const cross = arch === hostArch() ? {} : { CC: `${triplet}-gcc`, CXX: `${triplet}-g++`, PREBUILD_STRIP_BIN: `${triplet}-strip` }
+    const cross =
+      arch === hostArch() ? {} : { CC: `${triplet}-gcc`, CXX: `${triplet}-g++`, PREBUILD_STRIP_BIN: `${triplet}-strip` }
     for (const addon of ADDONS) {
       rmSync(prebuildsOf(addon, arch), { recursive: true, force: true })
       const args = ['--napi', '--strip', '--tag-libc', `--arch=${arch}`, `--cwd=${addon.dir}`, `--name=${addon.name}`]
-      console.log(`$ ${Object.entries(cross).map(([k, v]) => `${k}=${v} `).join('')}prebuildify ${args.join(' ')}`)
-      const result = spawnSync(process.execPath, [prebuildify, ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...cross } })
-      if (result.status !== 0) throw new Error(`prebuildify failed (${result.error?.message ?? `exit ${result.status}`})`)
+      console.log(
+        `$ ${Object.entries(cross)
+          .map(([k, v]) => `${k}=${v} `)
+          .join('')}prebuildify ${args.join(' ')}`,
+      )
+      const result = spawnSync(process.execPath, [prebuildify, ...args], {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, ...cross },
+      })
+      if (result.status !== 0)
+        throw new Error(`prebuildify failed (${result.error?.message ?? `exit ${result.status}`})`)
       for (const file of readdirSync(prebuildsOf(addon, arch))) {
         const path = join(prebuildsOf(addon, arch), file)
         console.log(`${relative(root, path)}: ${statSync(path).size} bytes`)
@@ -84,9 +98,13 @@ function prebuildProblems() {
       const binary = readFileSync(join(dir, expected))
       const machine = binary.toString('latin1', 1, 4) === 'ELF' ? binary.readUInt16LE(18) : -1
       // The .dynstr names exactly the GLIBC_2.x versions the binary needs.
-      const glibc = Math.max(0, ...[...binary.toString('latin1').matchAll(/GLIBC_2\.(\d+)/g)].map((match) => Number(match[1])))
+      const glibc = Math.max(
+        0,
+        ...[...binary.toString('latin1').matchAll(/GLIBC_2\.(\d+)/g)].map((match) => Number(match[1])),
+      )
       if (machine !== ARCHES[arch].machine) problems.push(`${shown} is not a linux-${arch} binary`)
-      else if (glibc > GLIBC_FLOOR) problems.push(`${shown} needs glibc 2.${glibc}, newer than the 2.${GLIBC_FLOOR} README.md promises`)
+      else if (glibc > GLIBC_FLOOR)
+        problems.push(`${shown} needs glibc 2.${glibc}, newer than the 2.${GLIBC_FLOOR} README.md promises`)
     }
   }
   if (problems.length === 0 && (!existsSync(STAMP) || readFileSync(STAMP, 'utf8').trim() !== sourcesHash())) {
@@ -102,7 +120,9 @@ else if (command === 'check') {
   const problems = prebuildProblems()
   if (problems.length > 0) {
     console.error(
-      `mman: not packing without the prebuilt addons for ${Object.keys(ARCHES).map((arch) => `linux-${arch}`).join(' and ')}: ` +
+      `mman: not packing without the prebuilt addons for ${Object.keys(ARCHES)
+        .map((arch) => `linux-${arch}`)
+        .join(' and ')}: ` +
         `${problems.join('; ')}. Run \`npm run prebuilds\` first (it needs g++-aarch64-linux-gnu; see README.md).`,
     )
     process.exit(1)

@@ -29,13 +29,19 @@ function byteCount(name: string, text: string): bigint {
 }
 
 function request([file, offset, length]: string[]): Request {
-  return { file: file!, offset: byteCount('OFFSET', offset!), length: length === undefined ? undefined : byteCount('LENGTH', length) }
+  return {
+    file: file!,
+    offset: byteCount('OFFSET', offset!),
+    length: length === undefined ? undefined : byteCount('LENGTH', length),
+  }
 }
 
 /** A failure as the C program words it (perror: the call, then strerror), after the file it concerns. */
 function failed(file: string, call: string, error: unknown): Error {
   const errno = (error as { errno?: unknown }).errno
-  return new Error(`${file}: ${call}: ${typeof errno === 'number' ? tools.strerror(-errno) : String((error as Error).message)}`)
+  return new Error(
+    `${file}: ${call}: ${typeof errno === 'number' ? tools.strerror(-errno) : String((error as Error).message)}`,
+  )
 }
 
 async function print(fd: number, { file, offset, length: requested }: Request): Promise<void> {

@@ -10,7 +10,10 @@ const JSON_OPTION: Option = { type: 'boolean', help: 'what it measured, as one J
 
 /** What a demo takes after its name, besides --json: "[--private]", "[A B]", "". */
 function argumentsOf(demo: Demo): string {
-  return synopsis({ summary: demo.summary, options: demo.options ?? {}, operands: demo.operands ?? NO_OPERANDS }, [])[0]!
+  return synopsis(
+    { summary: demo.summary, options: demo.options ?? {}, operands: demo.operands ?? NO_OPERANDS },
+    [],
+  )[0]!
 }
 
 function demoCommand(demo: Demo): Command {
@@ -38,19 +41,28 @@ export const demo: Command = {
     options: { json: { type: 'boolean', help: 'the list as JSON; after a name, what the demo measured' } },
     operands: { names: '[name]', min: 0, max: 1 },
     synopsis: ['[NAME [arguments]] [--json]'],
-    about: 'Without a name, lists the demos (--json: as JSON). Every demo takes --json,\nwhich prints what it measured as one JSON object instead of text.',
+    about:
+      'Without a name, lists the demos (--json: as JSON). Every demo takes --json,\nwhich prints what it measured as one JSON object instead of text.',
     notes: "mman help demo NAME describes a demo's arguments.",
   },
   run({ values, operands: [name] }) {
     // A demo's name would have been dispatched to it: this one names none.
     if (name !== undefined) throw new UsageError(`unknown demo '${name}'`)
     if (values.json === true) {
-      const list = Object.entries(DEMOS).map(([demoName, d]) => ({ name: demoName, arguments: argumentsOf(d), summary: d.summary }))
+      const list = Object.entries(DEMOS).map(([demoName, d]) => ({
+        name: demoName,
+        arguments: argumentsOf(d),
+        summary: d.summary,
+      }))
       process.stdout.write(`${JSON.stringify(list, null, 2)}\n`)
     } else {
       process.stdout.write(usage(demo, ['mman', 'demo']))
     }
     return 0
   },
-  subcommands: { title: 'Demos', forms: false, commands: Object.fromEntries(Object.entries(DEMOS).map(([name, d]) => [name, demoCommand(d)])) },
+  subcommands: {
+    title: 'Demos',
+    forms: false,
+    commands: Object.fromEntries(Object.entries(DEMOS).map(([name, d]) => [name, demoCommand(d)])),
+  },
 }

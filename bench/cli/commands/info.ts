@@ -29,7 +29,12 @@ function facts() {
     napi: Number(process.versions.napi),
     pageSize,
     largestViewBytes: bufferConstants.MAX_LENGTH,
-    thp: { enabled: thp === null ? null : selectedMode(thp), shmem: thpShmem === null ? null : selectedMode(thpShmem), enabledLine: thp, shmemLine: thpShmem },
+    thp: {
+      enabled: thp === null ? null : selectedMode(thp),
+      shmem: thpShmem === null ? null : selectedMode(thpShmem),
+      enabledLine: thp,
+      shmemLine: thpShmem,
+    },
     hugetlbPages: numberOrNull(read('/proc/sys/vm/nr_hugepages')),
     mmapMinAddr: numberOrNull(read('/proc/sys/vm/mmap_min_addr')),
     maxMapCount: numberOrNull(read('/proc/sys/vm/max_map_count')),

@@ -12,7 +12,8 @@ interface PoolEvent {
 }
 
 const events: PoolEvent[] = []
-const note = (step: string, detail: Record<string, unknown> = {}) => events.push({ step, break: `0x${sbrk(0).toString(16)}`, ...detail })
+const note = (step: string, detail: Record<string, unknown> = {}) =>
+  events.push({ step, break: `0x${sbrk(0).toString(16)}`, ...detail })
 
 const memorypool = sbrk(0)
 note('initmemorypool: memorypool = sbrk(0)')

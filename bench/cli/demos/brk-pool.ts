@@ -10,8 +10,13 @@ function run(): DemoOutput {
   let child = runChildModule('brk-pool-child')
   for (let i = 0; i < 4 && /ENOMEM/.test(child.stderr); i++) child = runChildModule('brk-pool-child')
   if (child.status !== 0) throw new Error(`the pool child failed (${child.signal ?? child.status}): ${child.stderr}`)
-  const data = JSON.parse(child.stdout) as { memorypool: string; events: { step: string; break: string; refused?: boolean; error?: { code: string } }[] }
-  const text = data.events.map((e) => `${e.step.padEnd(75)} program break ${e.break}${e.refused ? `  -> refused: ${e.error!.code}` : ''}`)
+  const data = JSON.parse(child.stdout) as {
+    memorypool: string
+    events: { step: string; break: string; refused?: boolean; error?: { code: string } }[]
+  }
+  const text = data.events.map(
+    (e) => `${e.step.padEnd(75)} program break ${e.break}${e.refused ? `  -> refused: ${e.error!.code}` : ''}`,
+  )
   text.push(
     'The pool moves the break up and back. Once malloc has grown the heap above the pool, shrinking would free',
     "malloc's live memory, so brk() refuses with EBUSY instead of crashing the process.",
@@ -19,4 +24,7 @@ function run(): DemoOutput {
   return { text, data }
 }
 
-export const brkPool: Demo = { summary: "the seed's sbrk/brk memory pool, in a child process, and the guard refusing an unsafe shrink", run }
+export const brkPool: Demo = {
+  summary: "the seed's sbrk/brk memory pool, in a child process, and the guard refusing an unsafe shrink",
+  run,
+}

@@ -43,4 +43,7 @@ function run(): DemoOutput {
   }
 }
 
-export const cow: Demo = { summary: 'a MAP_PRIVATE file mapping written: the file is unchanged, smaps shows Private_Dirty', run }
+export const cow: Demo = {
+  summary: 'a MAP_PRIVATE file mapping written: the file is unchanged, smaps shows Private_Dirty',
+  run,
+}

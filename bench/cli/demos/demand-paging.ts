@@ -44,7 +44,14 @@ function run(): DemoOutput {
     // PROT_NONE guard pages around the anonymous mapping keep the kernel from
     // merging a neighbour into its VMA, whose pages smaps would count too.
     const guard = map(size + 2 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-    const anonymous = map(size, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+    const anonymous = map(
+      size,
+      PROT.READ | PROT.WRITE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      guard.address + BigInt(pageSize),
+    )
     const subjects: [string, Mapping, boolean][] = [
       ['file (64 MiB sparse, read-only), reading', mapFile(path), false],
       ['anonymous (64 MiB), writing', anonymous, true],
@@ -57,7 +64,12 @@ function run(): DemoOutput {
       let faults = 0
       const sample = (step: string) => {
         const residency = mapping.residency()
-        samples.push({ step, residentPages: residency.resident, rssKiB: mapping.stats().rss / 1024, minorFaults: faults })
+        samples.push({
+          step,
+          residentPages: residency.resident,
+          rssKiB: mapping.stats().rss / 1024,
+          minorFaults: faults,
+        })
       }
       const verb = write ? 'write' : 'read'
       sample('mapped')
@@ -71,13 +83,21 @@ function run(): DemoOutput {
       data[name] = samples
       text.push(`${name}: ${size / pageSize} pages of ${pageSize} bytes`)
       for (const s of samples) {
-        text.push(`  ${s.step.padEnd(40)} resident ${String(s.residentPages).padStart(6)} pages   RSS ${String(s.rssKiB).padStart(6)} KiB   minor faults ${String(s.minorFaults).padStart(6)}`)
+        text.push(
+          `  ${s.step.padEnd(40)} resident ${String(s.residentPages).padStart(6)} pages   RSS ${String(s.rssKiB).padStart(6)} KiB   minor faults ${String(s.minorFaults).padStart(6)}`,
+        )
       }
     }
     guard.unmap()
-    text.push('Only touched pages become resident: mapping reads nothing and allocates nothing by itself (demand paging).')
-    text.push('File pages come in 16 at a time (fault-around), so reading a file mapping takes about one fault per 16 pages;')
-    text.push('each first write to anonymous memory takes its own fault. (Reading anonymous memory would map the shared zero page: no RSS.)')
+    text.push(
+      'Only touched pages become resident: mapping reads nothing and allocates nothing by itself (demand paging).',
+    )
+    text.push(
+      'File pages come in 16 at a time (fault-around), so reading a file mapping takes about one fault per 16 pages;',
+    )
+    text.push(
+      'each first write to anonymous memory takes its own fault. (Reading anonymous memory would map the shared zero page: no RSS.)',
+    )
     return { text, data }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -21,7 +21,8 @@ export function mappedAfterFork(address: bigint, length: number): ForkedChildVie
   const page = BigInt(pageSize)
   const first = address - (address % page)
   const pages = Number((address + BigInt(length) - first + page - 1n) / page)
-  if (address < 0n || length < 1 || pages > MAX_PROBE_PAGES) throw new RangeError(`cannot probe ${length} bytes at ${address}`)
+  if (address < 0n || length < 1 || pages > MAX_PROBE_PAGES)
+    throw new RangeError(`cannot probe ${length} bytes at ${address}`)
   const [mapped, childErrno] = checked(tools.forkProbe(first, pages), 'fork')
   checked(childErrno, 'mincore')
   return { pages, mapped }

@@ -67,10 +67,13 @@ async function run(withPrivate: boolean, json: boolean): Promise<DemoOutput> {
   }
 }
 
-const OPTIONS = { private: { type: 'boolean', help: 'MAP_PRIVATE pages too: copy-on-write keeps the child at string 1' } } as const
+const OPTIONS = {
+  private: { type: 'boolean', help: 'MAP_PRIVATE pages too: copy-on-write keeps the child at string 1' },
+} as const
 
 export const forkDemo: Demo<typeof OPTIONS> = {
-  summary: "the seed's fork example: shared anonymous and /dev/zero pages seen by parent and child (--private: copy-on-write)",
+  summary:
+    "the seed's fork example: shared anonymous and /dev/zero pages seen by parent and child (--private: copy-on-write)",
   options: OPTIONS,
   run: ({ values }, json) => run(values.private === true, json),
   live: true,

@@ -20,7 +20,11 @@ function fill(hugePages: boolean): { anonHugeKiB: number; minorFaults: number; m
   const start = process.hrtime.bigint()
   mapping.bytes().fill(1)
   const ms = Number(process.hrtime.bigint() - start) / 1e6
-  const result = { anonHugeKiB: mapping.stats().anonHugePages / 1024, minorFaults: process.resourceUsage().minorPageFault - faults, ms }
+  const result = {
+    anonHugeKiB: mapping.stats().anonHugePages / 1024,
+    minorFaults: process.resourceUsage().minorPageFault - faults,
+    ms,
+  }
   mapping.unmap()
   return result
 }
@@ -29,7 +33,9 @@ function run(): DemoOutput {
   const mode = thpMode()
   if (mode === undefined || mode === 'never') {
     return {
-      text: [`Transparent huge pages are unavailable here (${mode === undefined ? 'no /sys/kernel/mm/transparent_hugepage' : 'enabled = never'}): MADV_HUGEPAGE has no effect.`],
+      text: [
+        `Transparent huge pages are unavailable here (${mode === undefined ? 'no /sys/kernel/mm/transparent_hugepage' : 'enabled = never'}): MADV_HUGEPAGE has no effect.`,
+      ],
       data: { thp: mode ?? 'unavailable', available: false },
     }
   }
@@ -48,4 +54,7 @@ function run(): DemoOutput {
   }
 }
 
-export const hugepages: Demo = { summary: 'MADV_HUGEPAGE and AnonHugePages in smaps (says so when THP is unavailable)', run }
+export const hugepages: Demo = {
+  summary: 'MADV_HUGEPAGE and AnonHugePages in smaps (says so when THP is unavailable)',
+  run,
+}

@@ -8,11 +8,11 @@ import type { Demo, DemoOutput } from './types.js'
 import { SharedMemory, forkWithMemory } from 'mman'
 
 const EXPLANATION = [
-  'Why not the seed\'s anonymous or /dev/zero MAP_SHARED page? fork() copies the address space, so a',
+  "Why not the seed's anonymous or /dev/zero MAP_SHARED page? fork() copies the address space, so a",
   'forked C child shares those pages; child_process starts node with exec(), which replaces the address',
   'space, and the mapping is gone. A file descriptor survives exec, so the child gets the memfd (fd 4)',
   'and maps it itself. The memfd is sealed against shrinking: the child cannot truncate it under the',
-  'parent\'s mapping (which would raise SIGBUS).',
+  "parent's mapping (which would raise SIGBUS).",
 ]
 
 function writeString(memory: SharedMemory, text: string): void {
@@ -43,4 +43,8 @@ async function run(_args: unknown, json: boolean): Promise<DemoOutput> {
   return { text: [], data: { parentPid: process.pid, childPid: child.pid, childExit: code, lines } }
 }
 
-export const ipcDemo: Demo = { summary: 'the fork example between Node processes, through a sealed memfd (and why)', run, live: true }
+export const ipcDemo: Demo = {
+  summary: 'the fork example between Node processes, through a sealed memfd (and why)',
+  run,
+  live: true,
+}

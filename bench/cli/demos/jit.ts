@@ -37,21 +37,31 @@ function operands(texts: string[]): number[] {
 async function run(args: Args): Promise<DemoOutput> {
   const [a = 2, b = 40] = operands(args.operands)
   if (arch !== 'x64') {
-    return { text: [`The jit demo carries x86-64 machine code; this machine is ${arch}, so it does not run here.`], data: { arch, ran: false } }
+    return {
+      text: [`The jit demo carries x86-64 machine code; this machine is ${arch}, so it does not run here.`],
+      data: { arch, ran: false },
+    }
   }
   const koffi = await loadKoffi()
   if (koffi === undefined) {
-    return { text: ['The jit demo calls the code through koffi, which is not installed: npm i koffi'], data: { arch, ran: false, koffi: 'not installed: npm i koffi' } }
+    return {
+      text: ['The jit demo calls the code through koffi, which is not installed: npm i koffi'],
+      data: { arch, ran: false, koffi: 'not installed: npm i koffi' },
+    }
   }
   const mapping = mapAnonymous(pageSize)
   mapping.bytes().set(ADD_X64)
-  const text = [`Wrote ${ADD_X64.length} bytes of x86-64 (lea eax, [rdi+rsi]; ret) into a read-write page at ${hex(mapping.address)}.`]
+  const text = [
+    `Wrote ${ADD_X64.length} bytes of x86-64 (lea eax, [rdi+rsi]; ret) into a read-write page at ${hex(mapping.address)}.`,
+  ]
   let refused = ''
   try {
     mapping.protect(PROT.READ | PROT.WRITE | PROT.EXEC)
   } catch (error) {
     refused = (error as { code: string }).code
-    text.push(`mprotect(PROT_READ|PROT_WRITE|PROT_EXEC): refused (${refused}): W^X, a page is never writable and executable at once.`)
+    text.push(
+      `mprotect(PROT_READ|PROT_WRITE|PROT_EXEC): refused (${refused}): W^X, a page is never writable and executable at once.`,
+    )
   }
   mapping.protect(PROT.READ | PROT.EXEC)
   text.push(`mprotect(PROT_READ|PROT_EXEC): ${mapping.vmas()[0]?.perms ?? '?'} in /proc/self/maps.`)
@@ -69,7 +79,8 @@ async function run(args: Args): Promise<DemoOutput> {
 }
 
 export const jit: Demo = {
-  summary: 'machine code written to a page, flipped to PROT_READ|PROT_EXEC, called through koffi (adds A + B, default 2 + 40)',
+  summary:
+    'machine code written to a page, flipped to PROT_READ|PROT_EXEC, called through koffi (adds A + B, default 2 + 40)',
   operands: { names: '[A B]', min: 0, max: 2, numbers: [0, 1] },
   run,
 }

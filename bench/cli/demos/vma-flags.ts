@@ -10,8 +10,14 @@ import { MADV, MAP, PROT, VM_FLAG_NAMES, map, mapAnonymous, pageSize, type Mappi
 
 // The seed's names for the flags it lists, by their smaps code.
 const SEED_NAMES: Record<string, string> = {
-  rd: 'VM_READ', wr: 'VM_WRITE', ex: 'VM_EXEC', sh: 'VM_SHARED', io: 'VM_IO',
-  dc: 'VM_DONTCOPY', sr: 'VM_SEQ_READ', rr: 'VM_RAND_READ',
+  rd: 'VM_READ',
+  wr: 'VM_WRITE',
+  ex: 'VM_EXEC',
+  sh: 'VM_SHARED',
+  io: 'VM_IO',
+  dc: 'VM_DONTCOPY',
+  sr: 'VM_SEQ_READ',
+  rr: 'VM_RAND_READ',
 }
 
 interface Step {
@@ -29,7 +35,7 @@ const PAGES = 4
 
 function explain(code: string): string {
   const seed = SEED_NAMES[code]
-  return `${code} (${seed ? `${seed}: ` : ''}${VM_FLAG_NAMES[code] ?? 'not in mman\'s table'})`
+  return `${code} (${seed ? `${seed}: ` : ''}${VM_FLAG_NAMES[code] ?? "not in mman's table"})`
 }
 
 function vmaLine(vma: SmapsVma): { range: string; perms: string; flags: string[] } {
@@ -39,7 +45,14 @@ function vmaLine(vma: SmapsVma): { range: string; perms: string; flags: string[]
 function run(): DemoOutput {
   // A PROT_NONE page on each side keeps neighbouring VMAs from merging into ours.
   const guard = map((PAGES + 2) * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-  const mapping = map(PAGES * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+  const mapping = map(
+    PAGES * pageSize,
+    PROT.READ | PROT.WRITE,
+    MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+    -1,
+    0,
+    guard.address + BigInt(pageSize),
+  )
   const address = mapping.address
   const shared = mapAnonymous(pageSize, { shared: true })
   const text = [`A ${PAGES}-page private anonymous mapping at ${hex(address)}, between PROT_NONE guard pages.`, '']
@@ -69,7 +82,8 @@ function run(): DemoOutput {
       for (const code of record.added) text.push(`    + ${explain(code)}`)
       for (const code of record.removed) text.push(`    - ${explain(code)}`)
     }
-    if (record.child) text.push(`    a child forked now finds ${record.child.mapped} of its ${record.child.pages} pages mapped`)
+    if (record.child)
+      text.push(`    a child forked now finds ${record.child.mapped} of its ${record.child.pages} pages mapped`)
   }
 
   try {
@@ -100,6 +114,7 @@ function run(): DemoOutput {
 }
 
 export const vmaFlags: Demo = {
-  summary: 'VmFlags as madvise, mprotect and MAP_SHARED change them (sr rr dc sh rd/wr/ex); a forked child lacks a MADV_DONTFORK range',
+  summary:
+    'VmFlags as madvise, mprotect and MAP_SHARED change them (sr rr dc sh rd/wr/ex); a forked child lacks a MADV_DONTFORK range',
   run,
 }

@@ -22,7 +22,14 @@ function lookup(address: bigint): { address: string; vma: string | null; line: s
 function run(): DemoOutput {
   // A PROT_NONE page on each side keeps neighbouring VMAs from merging into ours.
   const guard = map(5 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-  const mapping = map(3 * pageSize, PROT.READ | PROT.WRITE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED, -1, 0, guard.address + BigInt(pageSize))
+  const mapping = map(
+    3 * pageSize,
+    PROT.READ | PROT.WRITE,
+    MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+    -1,
+    0,
+    guard.address + BigInt(pageSize),
+  )
   const middle = mapping.address + BigInt(pageSize)
   const text = [`A 3-page read-write mapping at ${hex(mapping.address)}, between two PROT_NONE guard pages.`]
   const steps: { step: string; vmas: number; middlePageVma: string | null }[] = []
@@ -33,7 +40,11 @@ function run(): DemoOutput {
     text.push(`${step}: ${count} VMA${count === 1 ? '' : 's'}`, ...lines, middleLookup.line)
   }
   show('mapped')
-  const cases: [string, number][] = [['middle', 1], ['first', 0], ['last', 2]]
+  const cases: [string, number][] = [
+    ['middle', 1],
+    ['first', 0],
+    ['last', 2],
+  ]
   for (const [name, page] of cases) {
     mapping.protect(PROT.READ, { offset: page * pageSize, length: pageSize })
     show(`mprotect(${name} page, PROT_READ)`)

@@ -23,7 +23,8 @@ export interface LogAxis {
 
 /** A log axis covering [min, max] (both > 0), widened to whole decades. */
 export function logAxis(min: number, max: number): LogAxis {
-  if (!(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max)) return { lo: 0, hi: 1, ticks: [1, 2, 5, 10], guides: [] }
+  if (!(min > 0) || !(max > 0) || !Number.isFinite(min) || !Number.isFinite(max))
+    return { lo: 0, hi: 1, ticks: [1, 2, 5, 10], guides: [] }
   const lo = Math.floor(Math.log10(min) + 1e-9)
   let hi = Math.ceil(Math.log10(max) - 1e-9)
   if (hi <= lo) hi = lo + 1
@@ -32,12 +33,25 @@ export function logAxis(min: number, max: number): LogAxis {
   for (let exponent = lo; exponent <= hi; exponent++) {
     const decade = 10 ** exponent
     ticks.push(Number(decade.toPrecision(12)))
-    if (exponent < hi) (hi - lo <= 2 ? ticks : guides).push(Number((2 * decade).toPrecision(12)), Number((5 * decade).toPrecision(12)))
+    if (exponent < hi)
+      (hi - lo <= 2 ? ticks : guides).push(Number((2 * decade).toPrecision(12)), Number((5 * decade).toPrecision(12)))
   }
   return { lo, hi, ticks, guides }
 }
 
-const SUPERSCRIPT: Record<string, string> = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' }
+const SUPERSCRIPT: Record<string, string> = {
+  '-': '⁻',
+  0: '⁰',
+  1: '¹',
+  2: '²',
+  3: '³',
+  4: '⁴',
+  5: '⁵',
+  6: '⁶',
+  7: '⁷',
+  8: '⁸',
+  9: '⁹',
+}
 const superscript = (n: number) => [...String(n)].map((c) => SUPERSCRIPT[c]).join('')
 
 /** Groups the integer part in threes from 10 000 up: 15000 -> "15 000" (5000 stays "5000"). */

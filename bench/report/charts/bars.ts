@@ -48,8 +48,12 @@ export function barChart(spec: BarChartSpec): string {
 
   for (const tick of ticks) {
     const tx = x(tick).toFixed(1)
-    parts.push(`<line x1="${tx}" x2="${tx}" y1="${plotTop}" y2="${plotTop + plotHeight}" stroke="${tick === 0 ? '#444' : '#e3e3e3'}"/>`)
-    parts.push(`<text x="${tx}" y="${plotTop + plotHeight + 16}" text-anchor="middle" fill="#333">${tickLabel(tick)}</text>`)
+    parts.push(
+      `<line x1="${tx}" x2="${tx}" y1="${plotTop}" y2="${plotTop + plotHeight}" stroke="${tick === 0 ? '#444' : '#e3e3e3'}"/>`,
+    )
+    parts.push(
+      `<text x="${tx}" y="${plotTop + plotHeight + 16}" text-anchor="middle" fill="#333">${tickLabel(tick)}</text>`,
+    )
   }
   parts.push(
     `<text x="${left + plotWidth / 2}" y="${plotTop + plotHeight + 36}" text-anchor="middle">${escapeXml(spec.axis)}${
@@ -58,13 +62,19 @@ export function barChart(spec: BarChartSpec): string {
   )
   spec.rows.forEach((row, i) => {
     const cy = plotTop + i * ROW + ROW / 2
-    parts.push(`<text x="${labelWidth}" y="${cy}" text-anchor="end" dominant-baseline="central">${escapeXml(row.label)}</text>`)
+    parts.push(
+      `<text x="${labelWidth}" y="${cy}" text-anchor="end" dominant-baseline="central">${escapeXml(row.label)}</text>`,
+    )
     if (row.median === undefined) {
-      parts.push(`<text x="${left + 6}" y="${cy}" dominant-baseline="central" fill="#777" font-style="italic">${escapeXml(row.note ?? 'not measured')}</text>`)
+      parts.push(
+        `<text x="${left + 6}" y="${cy}" dominant-baseline="central" fill="#777" font-style="italic">${escapeXml(row.note ?? 'not measured')}</text>`,
+      )
       return
     }
     const colour = row.mman === true ? MMAN_COLOUR : PEER_COLOUR
-    const summary = `${row.label}: median ${valueText(row.median)} ${spec.unit}` + (row.min === undefined ? '' : ` [${valueText(row.min)}–${valueText(row.max!)}]`)
+    const summary =
+      `${row.label}: median ${valueText(row.median)} ${spec.unit}` +
+      (row.min === undefined ? '' : ` [${valueText(row.min)}–${valueText(row.max!)}]`)
     parts.push(
       `<rect class="median" x="${left}" y="${(cy - BAR / 2).toFixed(1)}" width="${(x(row.median) - left).toFixed(1)}" height="${BAR}" fill="${colour}" fill-opacity="0.85"><title>${escapeXml(summary)}</title></rect>`,
     )
@@ -72,16 +82,21 @@ export function barChart(spec: BarChartSpec): string {
     if (row.min !== undefined && row.max !== undefined) {
       const [x1, x2] = [x(row.min).toFixed(1), x(row.max).toFixed(1)]
       parts.push(`<line class="range" x1="${x1}" x2="${x2}" y1="${cy}" y2="${cy}" stroke="#222"/>`)
-      for (const end of [x1, x2]) parts.push(`<line x1="${end}" x2="${end}" y1="${cy - 5}" y2="${cy + 5}" stroke="#222"/>`)
+      for (const end of [x1, x2])
+        parts.push(`<line x1="${end}" x2="${end}" y1="${cy - 5}" y2="${cy + 5}" stroke="#222"/>`)
       labelAt = Math.max(labelAt, x(row.max))
     }
-    parts.push(`<text x="${(labelAt + 6).toFixed(1)}" y="${cy}" dominant-baseline="central" fill="#333">${valueText(row.median)} ${escapeXml(spec.unit)}</text>`)
+    parts.push(
+      `<text x="${(labelAt + 6).toFixed(1)}" y="${cy}" dominant-baseline="central" fill="#333">${valueText(row.median)} ${escapeXml(spec.unit)}</text>`,
+    )
   })
   const legendY = plotTop + plotHeight + 58
   parts.push(`<rect x="${left}" y="${legendY - 6}" width="16" height="10" fill="${MMAN_COLOUR}"/>`)
   parts.push(`<text x="${left + 22}" y="${legendY}" dominant-baseline="central" fill="#444">mman</text>`)
   parts.push(`<rect x="${left + 70}" y="${legendY - 6}" width="16" height="10" fill="${PEER_COLOUR}"/>`)
   parts.push(`<text x="${left + 92}" y="${legendY}" dominant-baseline="central" fill="#444">others</text>`)
-  parts.push(`<text x="${left + 150}" y="${legendY}" dominant-baseline="central" fill="#444">bar: median · whisker: min–max</text>`)
+  parts.push(
+    `<text x="${left + 150}" y="${legendY}" dominant-baseline="central" fill="#444">bar: median · whisker: min–max</text>`,
+  )
   return svgDocument(width, legendY + 14, parts, spec.title)
 }

@@ -48,7 +48,10 @@ const HEADING = 22
 
 export function dotChart(spec: DotChartSpec): string {
   const rows = spec.groups.flatMap((g) => g.rows)
-  const labelWidth = Math.min(340, Math.max(...rows.map((r) => textWidth(r.label)), ...spec.groups.map((g) => textWidth(g.label ?? '', 12) - 12)) + 12)
+  const labelWidth = Math.min(
+    340,
+    Math.max(...rows.map((r) => textWidth(r.label)), ...spec.groups.map((g) => textWidth(g.label ?? '', 12) - 12)) + 12,
+  )
   const left = labelWidth + 8
   const plotWidth = 600
   const width = left + plotWidth + 40
@@ -103,56 +106,81 @@ export function dotChart(spec: DotChartSpec): string {
   for (const group of spec.groups) {
     if (group.label !== undefined) y += HEADING
     for (let i = 0; i < group.rows.length; i++, y += rowHeight) {
-      if (band++ % 2 === 0) parts.push(`<rect x="${left}" y="${y}" width="${plotWidth}" height="${rowHeight}" fill="#f5f5f5"/>`)
+      if (band++ % 2 === 0)
+        parts.push(`<rect x="${left}" y="${y}" width="${plotWidth}" height="${rowHeight}" fill="#f5f5f5"/>`)
     }
   }
   for (const guide of axis.guides) {
     const gx = x(guide).toFixed(1)
-    parts.push(`<line x1="${gx}" x2="${gx}" y1="${plotTop}" y2="${plotTop + plotHeight}" stroke="#ebebeb" stroke-dasharray="2 3"/>`)
+    parts.push(
+      `<line x1="${gx}" x2="${gx}" y1="${plotTop}" y2="${plotTop + plotHeight}" stroke="#ebebeb" stroke-dasharray="2 3"/>`,
+    )
   }
   for (const tick of axis.ticks) {
     const tx = x(tick).toFixed(1)
     parts.push(`<line x1="${tx}" x2="${tx}" y1="${plotTop}" y2="${plotTop + plotHeight}" stroke="#d9d9d9"/>`)
-    parts.push(`<text x="${tx}" y="${plotTop + plotHeight + 16}" text-anchor="middle" fill="#333">${tickLabel(tick)}${spec.tickSuffix ?? ''}</text>`)
+    parts.push(
+      `<text x="${tx}" y="${plotTop + plotHeight + 16}" text-anchor="middle" fill="#333">${tickLabel(tick)}${spec.tickSuffix ?? ''}</text>`,
+    )
   }
-  parts.push(`<text x="${left + plotWidth / 2}" y="${plotTop + plotHeight + 36}" text-anchor="middle">${escapeXml(spec.axis)} (log scale)</text>`)
+  parts.push(
+    `<text x="${left + plotWidth / 2}" y="${plotTop + plotHeight + 36}" text-anchor="middle">${escapeXml(spec.axis)} (log scale)</text>`,
+  )
   if (spec.reference) {
     const rx = x(spec.reference.value).toFixed(1)
-    parts.push(`<line x1="${rx}" x2="${rx}" y1="${plotTop - 4}" y2="${plotTop + plotHeight}" stroke="#888" stroke-dasharray="4 3"/>`)
-    parts.push(`<text x="${rx}" y="${plotTop - 7}" text-anchor="middle" fill="#555">${escapeXml(spec.reference.label)}</text>`)
+    parts.push(
+      `<line x1="${rx}" x2="${rx}" y1="${plotTop - 4}" y2="${plotTop + plotHeight}" stroke="#888" stroke-dasharray="4 3"/>`,
+    )
+    parts.push(
+      `<text x="${rx}" y="${plotTop - 7}" text-anchor="middle" fill="#555">${escapeXml(spec.reference.label)}</text>`,
+    )
   }
 
   y = plotTop
   for (const group of spec.groups) {
     if (group.label !== undefined) {
-      parts.push(`<text x="12" y="${y + HEADING / 2 + 2}" dominant-baseline="central" font-weight="bold">${escapeXml(group.label)}</text>`)
+      parts.push(
+        `<text x="12" y="${y + HEADING / 2 + 2}" dominant-baseline="central" font-weight="bold">${escapeXml(group.label)}</text>`,
+      )
       y += HEADING
     }
     for (const row of group.rows) {
       const cy = y + rowHeight / 2
-      parts.push(`<text x="${labelWidth}" y="${cy}" text-anchor="end" dominant-baseline="central">${escapeXml(row.label)}</text>`)
+      parts.push(
+        `<text x="${labelWidth}" y="${cy}" text-anchor="end" dominant-baseline="central">${escapeXml(row.label)}</text>`,
+      )
       if (row.points.length === 0) {
-        parts.push(`<text x="${left + 6}" y="${cy}" dominant-baseline="central" fill="#777" font-style="italic">${escapeXml(row.note ?? 'not measured')}</text>`)
+        parts.push(
+          `<text x="${left + 6}" y="${cy}" dominant-baseline="central" fill="#777" font-style="italic">${escapeXml(row.note ?? 'not measured')}</text>`,
+        )
       }
       for (const point of row.points) {
         const offset = (spec.series.indexOf(point.series) - (spec.series.length - 1) / 2) * SERIES_GAP
         const py = (cy + offset).toFixed(1)
         const c = colour(point.series)
         const [x1, x2] = [clampX(point.low), clampX(point.high)]
-        parts.push(`<line class="range" x1="${x1.toFixed(1)}" x2="${x2.toFixed(1)}" y1="${py}" y2="${py}" stroke="${c}" stroke-width="1.5" stroke-opacity="0.7"/>`)
+        parts.push(
+          `<line class="range" x1="${x1.toFixed(1)}" x2="${x2.toFixed(1)}" y1="${py}" y2="${py}" stroke="${c}" stroke-width="1.5" stroke-opacity="0.7"/>`,
+        )
         if (point.mark !== undefined && point.mark > 0) {
           const mx = clampX(point.mark)
-          parts.push(`<path class="mark" d="M${(mx - 4).toFixed(1)} ${py} l4 -4 l4 4 l-4 4 z" fill="white" stroke="${c}" stroke-width="1.3"/>`)
+          parts.push(
+            `<path class="mark" d="M${(mx - 4).toFixed(1)} ${py} l4 -4 l4 4 l-4 4 z" fill="white" stroke="${c}" stroke-width="1.3"/>`,
+          )
         }
         const summary =
           `${group.label === undefined ? '' : `${group.label} · `}${row.label}${spec.series.length > 1 ? ` · ${point.series}` : ''}: ` +
           `median ${valueText(point.median)} ${spec.unit} [${valueText(point.low)}–${valueText(point.high)}]` +
           (point.mark === undefined ? '' : `, ${spec.legend.mark} ${valueText(point.mark)}`)
-        parts.push(`<circle class="median" cx="${clampX(point.median).toFixed(1)}" cy="${py}" r="4" fill="${c}" stroke="white" stroke-width="1"><title>${escapeXml(summary)}</title></circle>`)
+        parts.push(
+          `<circle class="median" cx="${clampX(point.median).toFixed(1)}" cy="${py}" r="4" fill="${c}" stroke="white" stroke-width="1"><title>${escapeXml(summary)}</title></circle>`,
+        )
       }
       y += rowHeight
     }
   }
-  parts.push(`<line x1="${left}" x2="${left + plotWidth}" y1="${plotTop + plotHeight}" y2="${plotTop + plotHeight}" stroke="#444"/>`)
+  parts.push(
+    `<line x1="${left}" x2="${left + plotWidth}" y1="${plotTop + plotHeight}" y2="${plotTop + plotHeight}" stroke="#444"/>`,
+  )
   return svgDocument(width, plotTop + plotHeight + 50, parts, spec.title)
 }

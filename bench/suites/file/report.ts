@@ -16,10 +16,15 @@ export const SCAN_LABELS: Record<string, string> = {
   'mmap-io': '@riaskov/mmap-io',
 }
 
-export const RANDOM_LABELS: Record<string, string> = { mapFile: 'mapFile (Float64Array)', pread: 'fs.readSync 8 bytes (pread)', 'mmap-io': '@riaskov/mmap-io' }
+export const RANDOM_LABELS: Record<string, string> = {
+  mapFile: 'mapFile (Float64Array)',
+  pread: 'fs.readSync 8 bytes (pread)',
+  'mmap-io': '@riaskov/mmap-io',
+}
 
 const num = (row: Row, field: string) => row[field] as number
-const optionalRatio = (row: Row, field: string) => (row[field] === undefined ? '–' : ratioText(num(row, field), num(row, `${field}Min`), num(row, `${field}Max`)))
+const optionalRatio = (row: Row, field: string) =>
+  row[field] === undefined ? '–' : ratioText(num(row, field), num(row, `${field}Min`), num(row, `${field}Max`))
 
 /** GB/s of one scan: every repetition read the whole file, so the fastest time is the highest rate. */
 function gbps(row: Row): { median: number; min: number; max: number } {
@@ -37,8 +42,14 @@ export function presentFile(rows: Row[], unmeasured: Unmeasured[]): Presentation
   const reads = (randoms[0]?.reads as number | undefined) ?? 0
   const scanBody = scans.map((r) => {
     const rate = gbps(r)
-    return [r.label ?? r.mode, spread(rate.median, rate.min, rate.max), spread(r.medianMs, r.minMs, r.maxMs), optionalRatio(r, 'speedVsReadFileSync'),
-      fmt(num(r, 'maxRssDeltaMiB')), fmt(num(r, 'rssAnonDeltaMiB'))]
+    return [
+      r.label ?? r.mode,
+      spread(rate.median, rate.min, rate.max),
+      spread(r.medianMs, r.minMs, r.maxMs),
+      optionalRatio(r, 'speedVsReadFileSync'),
+      fmt(num(r, 'maxRssDeltaMiB')),
+      fmt(num(r, 'rssAnonDeltaMiB')),
+    ]
   })
   for (const u of missing('scan-')) scanBody.push([u.label, unmeasuredText(u), '–', '–', '–', '–'])
   const randomBody = randoms.map((r) => [
@@ -69,10 +80,18 @@ export function presentFile(rows: Row[], unmeasured: Unmeasured[]): Presentation
       'Every method counts one byte value with the same JS scan (Buffer#indexOf). "Speed vs readFileSync" is paired per repetition (higher is faster).\n' +
         'Peak RSS counts mapped file pages too; RssAnon after the scan is what a method copied.',
     ),
-    table(['method', 'GB/s median [min–max]', 'ms', 'speed vs readFileSync', 'peak RSS Δ MiB', 'RssAnon Δ MiB'], scanBody),
+    table(
+      ['method', 'GB/s median [min–max]', 'ms', 'speed vs readFileSync', 'peak RSS Δ MiB', 'RssAnon Δ MiB'],
+      scanBody,
+    ),
     heading(3, `${reads.toLocaleString('en')} random 8-byte reads of a ${sparseMiB} MiB sparse file`),
-    paragraph('First pass: every read lands on a page this process has not touched (a page fault for mappings). Second pass: the same offsets again.'),
-    table(['method', 'first pass ns/read', 'second pass ns/read', 'speed vs pread, first', 'speed vs pread, second'], randomBody),
+    paragraph(
+      'First pass: every read lands on a page this process has not touched (a page fault for mappings). Second pass: the same offsets again.',
+    ),
+    table(
+      ['method', 'first pass ns/read', 'second pass ns/read', 'speed vs pread, first', 'speed vs pread, second'],
+      randomBody,
+    ),
     ...conclusionsSection(conclusions),
   ]
   return { title: TITLE, blocks, conclusions }
@@ -101,14 +120,20 @@ export function fileConclusions(rows: Row[], unmeasured: Unmeasured[]): string[]
     )
   }
   if (second && first) {
-    out.push(`Once its pages are mapped, a second scan runs at ${fmt(num(second, 'gbPerS'))} GB/s: ${relationClause('the second scan', 'the first', compareSpreads(spreadOf(second), spreadOf(first)))}.`)
+    out.push(
+      `Once its pages are mapped, a second scan runs at ${fmt(num(second, 'gbPerS'))} GB/s: ${relationClause('the second scan', 'the first', compareSpreads(spreadOf(second), spreadOf(first)))}.`,
+    )
   }
   const mapped = get('random-mapFile')
   const pread = get('random-pread')
   if (mapped && pread) {
     const warm = compareSpreads(spreadOf(mapped), spreadOf(pread))
     const cold = compareSpreads(
-      { min: num(mapped, 'coldNsPerReadMin'), median: num(mapped, 'coldNsPerRead'), max: num(mapped, 'coldNsPerReadMax') },
+      {
+        min: num(mapped, 'coldNsPerReadMin'),
+        median: num(mapped, 'coldNsPerRead'),
+        max: num(mapped, 'coldNsPerReadMax'),
+      },
       { min: num(pread, 'coldNsPerReadMin'), median: num(pread, 'coldNsPerRead'), max: num(pread, 'coldNsPerReadMax') },
     )
     const speedup = num(mapped, 'warmSpeedVsPread')

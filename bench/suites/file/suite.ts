@@ -19,7 +19,8 @@ function makeScanFile(path: string, bytes: number): number {
   const chunk = Buffer.alloc(MiB, 0x61)
   for (let i = 4095; i < chunk.length; i += 4096) chunk[i] = SCAN_BYTE
   const fd = openSync(path, 'w+')
-  for (let written = 0; written < bytes; written += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written))
+  for (let written = 0; written < bytes; written += chunk.length)
+    writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written))
   const sink = Buffer.allocUnsafe(MiB)
   for (let at = 0; readSync(fd, sink, 0, sink.length, at) > 0; at += sink.length);
   closeSync(fd)
@@ -88,7 +89,10 @@ export async function fileSuite(options: RunOptions): Promise<SuiteResult> {
           )
         } catch (error) {
           if (method === 'pread' || method === 'mapFile') throw error
-          failures.set(`random-${method}`, /Error: (.*)/.exec((error as Error).message)?.[1] ?? (error as Error).message)
+          failures.set(
+            `random-${method}`,
+            /Error: (.*)/.exec((error as Error).message)?.[1] ?? (error as Error).message,
+          )
           continue
         }
         const s = random.get(method) ?? { cold: [], warm: [] }
@@ -102,11 +106,22 @@ export async function fileSuite(options: RunOptions): Promise<SuiteResult> {
     const sizes = { scanBytes, sparseBytes, reads, reps }
     const rows = [...scanRows(series, sizes), ...randomRows(random, sizes)]
     const unmeasured: Unmeasured[] = [...failures].map(([mode, message]) => ({
-      suite: 'file', mode, label: RANDOM_LABELS[mode.replace('random-', '')]!, sizeMiB: sparseBytes / MiB, status: 'failed', detail: message,
+      suite: 'file',
+      mode,
+      label: RANDOM_LABELS[mode.replace('random-', '')]!,
+      sizeMiB: sparseBytes / MiB,
+      status: 'failed',
+      detail: message,
     }))
     if (!haveMmapIo) {
-      unmeasured.push({ ...notInstalled('file', 'scan-mmap-io', SCAN_LABELS['mmap-io']!, PEER_PACKAGES.mmapIo), sizeMiB: scanBytes / MiB })
-      unmeasured.push({ ...notInstalled('file', 'random-mmap-io', RANDOM_LABELS['mmap-io']!, PEER_PACKAGES.mmapIo), sizeMiB: sparseBytes / MiB })
+      unmeasured.push({
+        ...notInstalled('file', 'scan-mmap-io', SCAN_LABELS['mmap-io']!, PEER_PACKAGES.mmapIo),
+        sizeMiB: scanBytes / MiB,
+      })
+      unmeasured.push({
+        ...notInstalled('file', 'random-mmap-io', RANDOM_LABELS['mmap-io']!, PEER_PACKAGES.mmapIo),
+        sizeMiB: sparseBytes / MiB,
+      })
     }
     return { suite: 'file', rows, unmeasured, ...presentFile(rows, unmeasured) }
   } finally {
@@ -127,9 +142,20 @@ function scanRows(series: Map<string, ScanSeries>, sizes: Sizes): Row[] {
     const ms = summarize(s.ms)
     const speed = pairedRatio(base.ms, s.ms)
     return {
-      suite: 'file', mode: `scan-${key}`, label: s.label, sizeMiB: sizes.scanBytes / MiB, reps: sizes.reps,
-      minMs: ms.min, medianMs: ms.median, maxMs: ms.max, gbPerS: summarize(s.gbps).median,
-      speedVsReadFileSync: speed.median, speedVsReadFileSyncMin: speed.min, speedVsReadFileSyncMax: speed.max, maxRssDeltaMiB: summarize(s.maxRss).median, rssAnonDeltaMiB: summarize(s.anon).median,
+      suite: 'file',
+      mode: `scan-${key}`,
+      label: s.label,
+      sizeMiB: sizes.scanBytes / MiB,
+      reps: sizes.reps,
+      minMs: ms.min,
+      medianMs: ms.median,
+      maxMs: ms.max,
+      gbPerS: summarize(s.gbps).median,
+      speedVsReadFileSync: speed.median,
+      speedVsReadFileSyncMin: speed.min,
+      speedVsReadFileSyncMax: speed.max,
+      maxRssDeltaMiB: summarize(s.maxRss).median,
+      rssAnonDeltaMiB: summarize(s.anon).median,
     }
   })
 }
@@ -143,11 +169,25 @@ function randomRows(random: Map<string, { cold: number[]; warm: number[] }>, siz
     const warmSpeed = pread ? pairedRatio(pread.warm, s.warm) : undefined
     const coldSpeed = pread ? pairedRatio(pread.cold, s.cold) : undefined
     return {
-      suite: 'file', mode: `random-${method}`, label: RANDOM_LABELS[method], sizeMiB: sizes.sparseBytes / MiB, reps: sizes.reps, reads: sizes.reads,
-      minMs: (warm.min * sizes.reads) / 1e6, medianMs: (warm.median * sizes.reads) / 1e6, maxMs: (warm.max * sizes.reads) / 1e6,
-      coldNsPerRead: cold.median, coldNsPerReadMin: cold.min, coldNsPerReadMax: cold.max, warmNsPerRead: warm.median,
-      warmSpeedVsPread: warmSpeed?.median, warmSpeedVsPreadMin: warmSpeed?.min, warmSpeedVsPreadMax: warmSpeed?.max,
-      coldSpeedVsPread: coldSpeed?.median, coldSpeedVsPreadMin: coldSpeed?.min, coldSpeedVsPreadMax: coldSpeed?.max,
+      suite: 'file',
+      mode: `random-${method}`,
+      label: RANDOM_LABELS[method],
+      sizeMiB: sizes.sparseBytes / MiB,
+      reps: sizes.reps,
+      reads: sizes.reads,
+      minMs: (warm.min * sizes.reads) / 1e6,
+      medianMs: (warm.median * sizes.reads) / 1e6,
+      maxMs: (warm.max * sizes.reads) / 1e6,
+      coldNsPerRead: cold.median,
+      coldNsPerReadMin: cold.min,
+      coldNsPerReadMax: cold.max,
+      warmNsPerRead: warm.median,
+      warmSpeedVsPread: warmSpeed?.median,
+      warmSpeedVsPreadMin: warmSpeed?.min,
+      warmSpeedVsPreadMax: warmSpeed?.max,
+      coldSpeedVsPread: coldSpeed?.median,
+      coldSpeedVsPreadMin: coldSpeed?.min,
+      coldSpeedVsPreadMax: coldSpeed?.max,
     }
   })
 }

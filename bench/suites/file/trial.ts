@@ -68,7 +68,8 @@ async function scan(method: string, path: string): Promise<ScanResult> {
     case 'readSync': {
       const chunk = Buffer.allocUnsafe(1 << 20)
       const fd = openSync(path, 'r')
-      for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0; ) count += countByte(chunk.subarray(0, n), SCAN_BYTE)
+      for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0;)
+        count += countByte(chunk.subarray(0, n), SCAN_BYTE)
       closeSync(fd)
       firstMs = msSince(start)
       break
@@ -149,5 +150,7 @@ async function random(method: string, path: string, size: number, reads: number,
 }
 
 export function fileTrial(args: FileTrialArgs): Promise<ScanResult | RandomResult> {
-  return args.kind === 'scan' ? scan(args.method, args.path) : random(args.method, args.path, args.size, args.reads, args.seed)
+  return args.kind === 'scan'
+    ? scan(args.method, args.path)
+    : random(args.method, args.path, args.size, args.reads, args.seed)
 }

@@ -81,39 +81,56 @@ export function pairConclusions(rows: Row[], unmeasured: Unmeasured[]): string[]
   const floors = ['c-floor', 'zero-copy-ring', 'copy-ring'].map(find).filter((r): r is Row => r !== undefined)
   out.push(
     `In one parent/child pair, blocks of ${num(spin, 'roundTripsPerBlock')} round trips of 64 B interleaved, the bare spin on one word took ${us(spin)} per round trip; ` +
-      (floors.length > 0 ? `${floors.map((r) => `${SHORT_NAMES[r.transport as string]} ${ratioText(runRatios(r, spin), false)}`).join(', ')} that of the spin in the same ${plural(list(spin, 'runMediansUs').length, 'run')}. ` : '') +
+      (floors.length > 0
+        ? `${floors.map((r) => `${SHORT_NAMES[r.transport as string]} ${ratioText(runRatios(r, spin), false)}`).join(', ')} that of the spin in the same ${plural(list(spin, 'runMediansUs').length, 'run')}. `
+        : '') +
       'These are the floors: what the hardware and the JS engine allow, with nothing another process writes checked.',
   )
   const view = find('channel')
   const copyingRing = find('copy-ring')
   if (view && copyingRing) {
     const ratios = runRatios(view, copyingRing)
-    out.push(`The Channel's send + receiveView took ${us(view)}: ${targetClause(ratios, "the minimal copying ring's time", TARGETS.viewVsCopyingRing)}.`)
+    out.push(
+      `The Channel's send + receiveView took ${us(view)}: ${targetClause(ratios, "the minimal copying ring's time", TARGETS.viewVsCopyingRing)}.`,
+    )
   }
   const shm = find('shm-polling')
   if (view && shm) {
     const ratios = runRatios(view, shm)
-    out.push(`Against shm-typed-array polling (${us(shm)}) in the same pair, send + receiveView took ${targetClause(ratios, 'its time', TARGETS.viewVsShm, true)}: below 1× is faster.`)
+    out.push(
+      `Against shm-typed-array polling (${us(shm)}) in the same pair, send + receiveView took ${targetClause(ratios, 'its time', TARGETS.viewVsShm, true)}: below 1× is faster.`,
+    )
   } else if (view) {
     const missing = unmeasured.find((u) => u.scenario === 'pair' && u.mode.startsWith('shm-polling'))
-    if (missing) out.push(`shm-typed-array polling: ${unmeasuredText(missing)}, so the Channel's target against it (faster) is not checked.`)
+    if (missing)
+      out.push(
+        `shm-typed-array polling: ${unmeasuredText(missing)}, so the Channel's target against it (faster) is not checked.`,
+      )
   }
   const receive = find('channel-receive')
   if (receive) {
     const ratios = runRatios(receive, spin)
-    out.push(`send + receive, which copies each reply out, took ${us(receive)}: ${targetClause(ratios, "the spin's time", TARGETS.receiveVsSpin)}.`)
+    out.push(
+      `send + receive, which copies each reply out, took ${us(receive)}: ${targetClause(ratios, "the spin's time", TARGETS.receiveVsSpin)}.`,
+    )
   }
   const zeroCopy = find('channel-zero-copy')
   if (zeroCopy) {
     const ratios = runRatios(zeroCopy, spin)
-    out.push(`The Channel's zero-copy send (a slot loaned, written in place, published) with receiveView took ${us(zeroCopy)}: ${targetClause(ratios, "the spin's time", TARGETS.zeroCopyVsSpin)}.`)
+    out.push(
+      `The Channel's zero-copy send (a slot loaned, written in place, published) with receiveView took ${us(zeroCopy)}: ${targetClause(ratios, "the spin's time", TARGETS.zeroCopyVsSpin)}.`,
+    )
   } else {
-    out.push(`The Channel's zero-copy send is not measured in this run (no such row), so its target (≤ ${TARGETS.zeroCopyVsSpin}× the spin) is not checked.`)
+    out.push(
+      `The Channel's zero-copy send is not measured in this run (no such row), so its target (≤ ${TARGETS.zeroCopyVsSpin}× the spin) is not checked.`,
+    )
   }
   const runs = runsOf(pair)
   const shared = runs.filter((run) => run.sameCpuShare !== null && run.sameCpuShare > 0.5).length
   if (shared > 0) {
-    out.push(`In ${shared} of the pair's ${plural(runs.length, 'run')} the two ends shared one CPU in most samples: spinning ends then take turns through the scheduler, and that run's ratios say little.`)
+    out.push(
+      `In ${shared} of the pair's ${plural(runs.length, 'run')} the two ends shared one CPU in most samples: spinning ends then take turns through the scheduler, and that run's ratios say little.`,
+    )
   }
   return out
 }
@@ -138,7 +155,8 @@ export function engineConclusion(rows: Row[]): string[] {
   const find = (transport: string) => idle.find((r) => r.transport === transport && r.messageBytes === 64)
   const [uring, thread] = [find('channel-async'), find('channel-async-thread')]
   if (!uring || !thread) return []
-  const engines = (row: Row) => [...new Set(conditionsOf(row).map((run) => run.parentEngine))].join(', ') || 'not recorded'
+  const engines = (row: Row) =>
+    [...new Set(conditionsOf(row).map((run) => run.parentEngine))].join(', ') || 'not recorded'
   return [
     `With both ends awaiting receiveAsync(), a 64-byte round trip took ${fmt(num(uring, 'roundTripMedianUs'))} µs (p99 ${fmt(num(uring, 'roundTripP99Us'))}) on the default engine ` +
       `(it was: ${engines(uring)}) and ${fmt(num(thread, 'roundTripMedianUs'))} µs (p99 ${fmt(num(thread, 'roundTripP99Us'))}) with MMAN_NO_IO_URING=1 (it was: ${engines(thread)}): ` +
@@ -147,15 +165,25 @@ export function engineConclusion(rows: Row[]): string[] {
 }
 
 /** Runs in which a's median and p99 were both at most b's, and which runs missed, with where the ends sat in each. */
-function loadWins(a: Row, b: Row): { runs: number; medianWins: number; p99Wins: number; misses: string[]; ratios: number[] } {
-  const [am, ap, bm, bp] = [list(a, 'runMediansUs'), list(a, 'runP99sUs'), list(b, 'runMediansUs'), list(b, 'runP99sUs')]
+function loadWins(
+  a: Row,
+  b: Row,
+): { runs: number; medianWins: number; p99Wins: number; misses: string[]; ratios: number[] } {
+  const [am, ap, bm, bp] = [
+    list(a, 'runMediansUs'),
+    list(a, 'runP99sUs'),
+    list(b, 'runMediansUs'),
+    list(b, 'runP99sUs'),
+  ]
   const runs = Math.min(am.length, bm.length)
   const placement = conditionsOf(a)
   const misses: string[] = []
   for (let i = 0; i < runs; i++) {
     if (am[i]! <= bm[i]! && ap[i]! <= bp[i]!) continue
     const share = placement[i]?.sameCpuShare
-    misses.push(`run ${i + 1}${share === undefined || share === null ? '' : share > 0.5 ? ' (ends on one CPU)' : ' (ends on two CPUs)'}`)
+    misses.push(
+      `run ${i + 1}${share === undefined || share === null ? '' : share > 0.5 ? ' (ends on one CPU)' : ' (ends on two CPUs)'}`,
+    )
   }
   return {
     runs,
@@ -179,12 +207,17 @@ export function loadConclusions(rows: Row[]): string[] {
       `Channel / process.send median ratio ${fmt(Math.min(...w.ratios))}–${fmt(Math.max(...w.ratios))}. A waiting side spins only while spinning pays: its spin adapts to how its waits end, ` +
       'so on a contended machine it spins a few microseconds and sleeps on the futex instead of holding a CPU its peer needs.',
   ]
-  const engines = [['channel-async', 'the default engine'], ['channel-async-thread', 'the waiter thread']] as const
+  const engines = [
+    ['channel-async', 'the default engine'],
+    ['channel-async-thread', 'the waiter thread'],
+  ] as const
   const parts = engines.flatMap(([transport, name]) => {
     const row = load(transport)
     if (!row) return []
     const e = loadWins(row, send)
-    return [`through ${name} its median was at most process.send's in ${e.medianWins} of ${e.runs} runs and its p99 in ${e.p99Wins} of ${e.runs}`]
+    return [
+      `through ${name} its median was at most process.send's in ${e.medianWins} of ${e.runs} runs and its p99 in ${e.p99Wins} of ${e.runs}`,
+    ]
   })
   if (parts.length > 0) out.push(`With both ends awaiting receiveAsync() under the same load, ${parts.join('; ')}.`)
   return out

@@ -7,12 +7,14 @@ import { IDLE_OTHERS_RUNNABLE, idleRun, type RunConditions } from './conditions.
 import { fmt } from '../../report/format.js'
 import type { Row } from '../../report/rows.js'
 
-export const conditionsOf = (row: Row): RunConditions[] => (Array.isArray(row.conditions) ? (row.conditions as RunConditions[]) : [])
+export const conditionsOf = (row: Row): RunConditions[] =>
+  Array.isArray(row.conditions) ? (row.conditions as RunConditions[]) : []
 
 /** Several samplings of one run (the pair samples each of its transports apart) as one: samples pooled. */
 function pooled(parts: RunConditions[]): RunConditions {
   const samples = parts.reduce((n, part) => n + part.samples, 0)
-  const weighted = (value: (part: RunConditions) => number) => (samples === 0 ? 0 : parts.reduce((n, part) => n + value(part) * part.samples, 0) / samples)
+  const weighted = (value: (part: RunConditions) => number) =>
+    samples === 0 ? 0 : parts.reduce((n, part) => n + value(part) * part.samples, 0) / samples
   const placed = parts.filter((part) => part.sameCpuShare !== null)
   return {
     ...parts[0]!,
@@ -31,7 +33,10 @@ export function runsOf(rows: Row[]): RunConditions[] {
   const alone = rows.filter((row) => row.scenario !== 'pair').flatMap(conditionsOf)
   const pair = rows.filter((row) => row.scenario === 'pair').map(conditionsOf)
   const pairRuns = Math.max(0, ...pair.map((runs) => runs.length))
-  return [...alone, ...Array.from({ length: pairRuns }, (_, i) => pooled(pair.flatMap((runs) => (runs[i] ? [runs[i]] : []))))]
+  return [
+    ...alone,
+    ...Array.from({ length: pairRuns }, (_, i) => pooled(pair.flatMap((runs) => (runs[i] ? [runs[i]] : [])))),
+  ]
 }
 
 const percent = (share: number) => `${fmt(100 * share, 2)} %`

@@ -119,7 +119,10 @@ export class PlacementSampler {
       this.#placed++
       if (self.cpu === peer.cpu) this.#same++
     }
-    this.#others += loadNow(this.peerPid === undefined ? [process.pid] : [process.pid, this.peerPid], this.busy).othersRunnable
+    this.#others += loadNow(
+      this.peerPid === undefined ? [process.pid] : [process.pid, this.peerPid],
+      this.busy,
+    ).othersRunnable
     this.#samples++
   }
 

@@ -22,9 +22,13 @@ export const onEngine = (name: string) => Object.hasOwn(ENGINE_ENV, name)
 /** measure() of `name`, run in a fresh process started with its environment. */
 export async function measureOnEngine(name: string, size: number, options: MeasureOptions): Promise<Measured> {
   const { MMAN_NO_IO_URING: _, ...env } = process.env
-  const child = fork(DRIVER, [name, String(size), JSON.stringify(options)], { env: { ...env, ...ENGINE_ENV[name] }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(DRIVER, [name, String(size), JSON.stringify(options)], {
+    env: { ...env, ...ENGINE_ENV[name] },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   const [measured] = (await messagesUntilDisconnect(child)) as Measured[]
   await exited(child)
-  if (child.exitCode !== 0 || measured === undefined) throw new Error(`measuring ${name}: its process exited with ${child.signalCode ?? `status ${child.exitCode}`}`)
+  if (child.exitCode !== 0 || measured === undefined)
+    throw new Error(`measuring ${name}: its process exited with ${child.signalCode ?? `status ${child.exitCode}`}`)
   return measured
 }

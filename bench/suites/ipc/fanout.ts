@@ -17,7 +17,12 @@ export interface FanoutResult {
 export const fanoutChildren = () => 2 * availableParallelism()
 
 /** `requests` 64-byte request/reply exchanges with each of `children` peers, all at once. */
-export async function fanout(name: string, make: () => Transport, children: number, requests: number): Promise<FanoutResult> {
+export async function fanout(
+  name: string,
+  make: () => Transport,
+  children: number,
+  requests: number,
+): Promise<FanoutResult> {
   const peers = Array.from({ length: children }, make)
   await Promise.all(peers.map((peer) => peer.start()))
   const message = new Uint8Array(64)
@@ -30,9 +35,11 @@ export async function fanout(name: string, make: () => Transport, children: numb
     }
   }
   // A short warm-up for both sides' JITs, then the measured run.
-  await Promise.all(peers.map(async (peer) => {
-    for (let i = 0; i < Math.min(200, requests / 5); i++) await peer.roundTrip(message)
-  }))
+  await Promise.all(
+    peers.map(async (peer) => {
+      for (let i = 0; i < Math.min(200, requests / 5); i++) await peer.roundTrip(message)
+    }),
+  )
   const start = performance.now()
   await Promise.all(peers.map(serve))
   const seconds = (performance.now() - start) / 1e3

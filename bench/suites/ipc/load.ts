@@ -10,13 +10,17 @@ import type { Measured } from './measure.js'
 
 /** Runs `body` with one busy-looping process per core beside it; `body` gets their count. */
 async function withBusyCores<T>(body: (busy: number) => Promise<T>): Promise<T> {
-  const busy = Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
+  const busy = Array.from({ length: availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  )
   try {
     await sleep(200)
     return await body(busy.length)
   } finally {
     for (const child of busy) child.kill()
-    await Promise.all(busy.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => once(child, 'exit')))
+    await Promise.all(
+      busy.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => once(child, 'exit')),
+    )
   }
 }
 
@@ -26,7 +30,12 @@ export interface LoadRun {
 }
 
 /** `runs` runs of 64-byte round trips through each transport, all under load; `measure` gets the count of busy loops. */
-export async function loadRuns(names: string[], measure: (name: string, busy: number) => Promise<Measured>, runs: number, step: (what: string) => void): Promise<LoadRun[]> {
+export async function loadRuns(
+  names: string[],
+  measure: (name: string, busy: number) => Promise<Measured>,
+  runs: number,
+  step: (what: string) => void,
+): Promise<LoadRun[]> {
   const out: LoadRun[] = []
   for (let run = 0; run < runs; run++) {
     const order = [...names.slice(run % names.length), ...names.slice(0, run % names.length)]

@@ -43,7 +43,12 @@ export interface MeasureOptions {
 }
 
 /** Round trips of `size`-byte messages (after a warm-up), then one-way throughput, through a fresh transport. */
-export async function measure(name: string, make: () => Transport, size: number, options: MeasureOptions): Promise<Measured> {
+export async function measure(
+  name: string,
+  make: () => Transport,
+  size: number,
+  options: MeasureOptions,
+): Promise<Measured> {
   const { quick, busy = 0 } = options
   const { rounds: defaultRounds, stream } = counts(size, quick)
   const rounds = options.rounds ?? defaultRounds
@@ -82,9 +87,13 @@ export async function measure(name: string, make: () => Transport, size: number,
     throughputMBps = (size * stream) / (Number(process.hrtime.bigint() - start) / 1e9) / 1e6
   }
   await transport.stop()
-  const waited = (how: 'sync' | 'async' | undefined, asyncEngine: () => WaitEngine | undefined) => (how === 'async' ? asyncEngine() : how)
+  const waited = (how: 'sync' | 'async' | undefined, asyncEngine: () => WaitEngine | undefined) =>
+    how === 'async' ? asyncEngine() : how
   const engines = transport.waits
-    ? { parentEngine: waited(transport.waits.parent, engine), peerEngine: waited(transport.waits.peer, () => transport.peerEngine) }
+    ? {
+        parentEngine: waited(transport.waits.parent, engine),
+        peerEngine: waited(transport.waits.peer, () => transport.peerEngine),
+      }
     : {}
   return { transport: name, size, rttUs, throughputMBps, conditions: sampler.conditions(engines) }
 }

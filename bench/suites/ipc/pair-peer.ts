@@ -37,7 +37,7 @@ function nextCommand(seen: number): number {
 }
 
 process.send!('ready')
-for (let seen = 0; ; ) {
+for (let seen = 0; ;) {
   seen = nextCommand(seen)
   const index = ctl[CONTROL.transport]!
   if (index === STOP) break

@@ -108,7 +108,8 @@ class SpinPair extends OneRegionPair {
       run(rounds) {
         for (let t = turn, end = turn + rounds; t < end; t++) {
           Atomics.store(word, 0, 2 * t + 1)
-          for (let spins = 1, since = 0; Atomics.load(word, 0) !== 2 * t + 2; spins++) if ((spins & 0xffff) === 0) since = stalled(key, since)
+          for (let spins = 1, since = 0; Atomics.load(word, 0) !== 2 * t + 2; spins++)
+            if ((spins & 0xffff) === 0) since = stalled(key, since)
         }
         turn += rounds
       },
@@ -122,7 +123,8 @@ class SpinPair extends OneRegionPair {
     return {
       run(rounds) {
         for (let t = turn, end = turn + rounds; t < end; t++) {
-          for (let spins = 1, since = 0; Atomics.load(word, 0) !== 2 * t + 1; spins++) if ((spins & 0xffff) === 0) since = stalled(key, since)
+          for (let spins = 1, since = 0; Atomics.load(word, 0) !== 2 * t + 1; spins++)
+            if ((spins & 0xffff) === 0) since = stalled(key, since)
           Atomics.store(word, 0, 2 * t + 2)
         }
         turn += rounds
@@ -147,7 +149,11 @@ class Ring {
   #tail = 0
   #seenTail = 0
 
-  constructor(memory: SharedMemory, byteOffset: number, private readonly key: string) {
+  constructor(
+    memory: SharedMemory,
+    byteOffset: number,
+    private readonly key: string,
+  ) {
     this.ctl = memory.int32(byteOffset, SLOTS_AT / 4)
     const at = (i: number) => byteOffset + SLOTS_AT + i * MESSAGE_BYTES
     this.slots = Array.from({ length: SLOTS }, (_, i) => new Uint8Array(memory.buffer, at(i), MESSAGE_BYTES))
@@ -169,7 +175,8 @@ class Ring {
 
   /** Reader: the index of the next slot written, once there is one. */
   await(): number {
-    for (let spins = 1, since = 0; Atomics.load(this.ctl, HEAD) === this.#tail; spins++) if ((spins & 0xffff) === 0) since = stalled(this.key, since)
+    for (let spins = 1, since = 0; Atomics.load(this.ctl, HEAD) === this.#tail; spins++)
+      if ((spins & 0xffff) === 0) since = stalled(this.key, since)
     return this.#tail & (SLOTS - 1)
   }
 

@@ -78,12 +78,17 @@ class Control {
   }
 
   #await(word: number): void {
-    for (let spins = 1, since = 0; Atomics.load(this.#ctl, word) !== this.#seq; spins++) if ((spins & 0xffff) === 0) since = stalled('the ipc pair peer', since)
+    for (let spins = 1, since = 0; Atomics.load(this.#ctl, word) !== this.#seq; spins++)
+      if ((spins & 0xffff) === 0) since = stalled('the ipc pair peer', since)
   }
 }
 
 /** `plan.runs` runs, each in a fresh pair of processes; `make` gives fresh transports for each. */
-export async function pairRuns(make: () => PairTransport[], plan: PairPlan, step: (what: string) => void): Promise<PairRun[]> {
+export async function pairRuns(
+  make: () => PairTransport[],
+  plan: PairPlan,
+  step: (what: string) => void,
+): Promise<PairRun[]> {
   const runs: PairRun[] = []
   for (let run = 0; run < plan.runs; run++) {
     runs.push(await pairRun(make(), plan))
@@ -98,7 +103,11 @@ async function pairRun(transports: PairTransport[], plan: PairPlan): Promise<Pai
   let child: ChildProcess | undefined
   try {
     const shared = transports.map((t) => t.share())
-    const manifest: PairManifest[] = transports.map((t, i) => ({ key: t.key, regions: shared[i]!.memory.length, arg: shared[i]!.arg }))
+    const manifest: PairManifest[] = transports.map((t, i) => ({
+      key: t.key,
+      regions: shared[i]!.memory.length,
+      arg: shared[i]!.arg,
+    }))
     const memory = [control, ...shared.flatMap((s) => s.memory)]
     child = forkWithMemory(PAIR_PEER, [JSON.stringify(manifest)], { memory, stdio: ['ignore', 'inherit', 'inherit'] })
     await ready(child)
@@ -117,7 +126,8 @@ async function pairRun(transports: PairTransport[], plan: PairPlan): Promise<Pai
     const inBudget = () => performance.now() - started < plan.budgetMs
     // Warm-up: every transport in turn, twice at least and for warmUpMs, until both processes' JITs have settled.
     const warming = (round: number) => round < 2 || performance.now() - started < plan.warmUpMs
-    for (let round = 0; round === 0 || (inBudget() && warming(round)); round++) transports.forEach((_, i) => block(i, plan.roundsPerBlock))
+    for (let round = 0; round === 0 || (inBudget() && warming(round)); round++)
+      transports.forEach((_, i) => block(i, plan.roundsPerBlock))
     const blockNs: Record<string, number[]> = Object.fromEntries(transports.map((t) => [t.key, []]))
     for (let b = 0; b < plan.blocks && (b === 0 || inBudget()); b++) {
       for (let k = 0; k < transports.length; k++) {
@@ -128,9 +138,13 @@ async function pairRun(transports: PairTransport[], plan: PairPlan): Promise<Pai
     }
     commands.stop()
     await exited(child)
-    if (child.exitCode !== 0) throw new Error(`the ipc pair peer exited with ${child.signalCode ?? `status ${child.exitCode}`}`)
+    if (child.exitCode !== 0)
+      throw new Error(`the ipc pair peer exited with ${child.signalCode ?? `status ${child.exitCode}`}`)
     const conditions = Object.fromEntries(
-      transports.map((t, i) => [t.key, samplers[i]!.conditions(t.engine ? { parentEngine: t.engine, peerEngine: t.engine } : {})]),
+      transports.map((t, i) => [
+        t.key,
+        samplers[i]!.conditions(t.engine ? { parentEngine: t.engine, peerEngine: t.engine } : {}),
+      ]),
     )
     return { blockNs, conditions }
   } finally {

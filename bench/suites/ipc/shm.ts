@@ -30,7 +30,8 @@ export class ShmPolling {
     Atomics.store(ctl, SHM_LAYOUT.length, length)
     const seq = ++this.#seq
     Atomics.store(ctl, SHM_LAYOUT.seq, seq)
-    for (let spins = 1, since = 0; Atomics.load(ctl, SHM_LAYOUT.ack) !== seq && length >= 0; spins++) if ((spins & 0xffff) === 0) since = stalled(KEY, since)
+    for (let spins = 1, since = 0; Atomics.load(ctl, SHM_LAYOUT.ack) !== seq && length >= 0; spins++)
+      if ((spins & 0xffff) === 0) since = stalled(KEY, since)
   }
 
   /** Parent: a view of the peer's last echo, where it lies. */
@@ -43,7 +44,8 @@ export class ShmPolling {
   answer(): boolean {
     const ctl = this.#ctl
     let seq: number
-    for (let spins = 1, since = 0; (seq = Atomics.load(ctl, SHM_LAYOUT.seq)) === this.#seq; spins++) if ((spins & 0xffff) === 0) since = stalled(KEY, since)
+    for (let spins = 1, since = 0; (seq = Atomics.load(ctl, SHM_LAYOUT.seq)) === this.#seq; spins++)
+      if ((spins & 0xffff) === 0) since = stalled(KEY, since)
     this.#seq = seq
     const length = Atomics.load(ctl, SHM_LAYOUT.length)
     if (length < 0) return false

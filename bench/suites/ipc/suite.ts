@@ -33,8 +33,22 @@ interface Plan {
 
 const plan = (quick: boolean): Plan =>
   quick
-    ? { pair: { runs: 2, blocks: 5, roundsPerBlock: 100, warmUpMs: 60, budgetMs: 1500 }, smallReps: 1, loadRuns: 1, loadRounds: 200, fanoutRequests: 100, idleWaitMs: 200 }
-    : { pair: { runs: 5, blocks: 21, roundsPerBlock: 2000, warmUpMs: 300, budgetMs: 60_000 }, smallReps: 5, loadRuns: 10, loadRounds: 2000, fanoutRequests: 2000, idleWaitMs: 1000 }
+    ? {
+        pair: { runs: 2, blocks: 5, roundsPerBlock: 100, warmUpMs: 60, budgetMs: 1500 },
+        smallReps: 1,
+        loadRuns: 1,
+        loadRounds: 200,
+        fanoutRequests: 100,
+        idleWaitMs: 200,
+      }
+    : {
+        pair: { runs: 5, blocks: 21, roundsPerBlock: 2000, warmUpMs: 300, budgetMs: 60_000 },
+        smallReps: 5,
+        loadRuns: 10,
+        loadRounds: 2000,
+        fanoutRequests: 2000,
+        idleWaitMs: 1000,
+      }
 
 /** The transports measured under load: the Channel as it waits by default and on each engine, against process.send. */
 const LOADED = ['channel', 'process-json', 'channel-async', 'channel-async-thread']
@@ -45,7 +59,13 @@ export async function ipcSuite(options: RunOptions): Promise<SuiteResult> {
   const paired = pairTransports(shm)
   const unmeasured: Unmeasured[] = shm
     ? []
-    : [notInstalled('ipc', 'shm-polling', LABELS['shm-polling']!, PEER_PACKAGES.shm), { ...notInstalled('ipc', pairMode('shm-polling'), LABELS['shm-polling']!, PEER_PACKAGES.shm), scenario: 'pair' }]
+    : [
+        notInstalled('ipc', 'shm-polling', LABELS['shm-polling']!, PEER_PACKAGES.shm),
+        {
+          ...notInstalled('ipc', pairMode('shm-polling'), LABELS['shm-polling']!, PEER_PACKAGES.shm),
+          scenario: 'pair',
+        },
+      ]
   const names = Object.keys(makers)
   const p = plan(options.quick)
   const fanoutMakers = {
@@ -56,7 +76,11 @@ export async function ipcSuite(options: RunOptions): Promise<SuiteResult> {
   const sizeList = sizes(options.quick)
   const idleCount = names.length * p.smallReps + names.filter((name) => !onEngine(name)).length * (sizeList.length - 1)
   const progress = new Progress(p.pair.runs + idleCount + p.loadRuns + Object.keys(fanoutMakers).length + 1, 'ipc')
-  const pair = await pairRuns(() => pairTransports(shm), p.pair, (what) => progress.step(what))
+  const pair = await pairRuns(
+    () => pairTransports(shm),
+    p.pair,
+    (what) => progress.step(what),
+  )
   const measureOne = (name: string, size: number, measureOptions: MeasureOptions) =>
     onEngine(name) ? measureOnEngine(name, size, measureOptions) : measure(name, makers[name]!, size, measureOptions)
   const idle: Measured[] = []
@@ -71,7 +95,12 @@ export async function ipcSuite(options: RunOptions): Promise<SuiteResult> {
       }
     }
   }
-  const loaded = await loadRuns(LOADED, (name, busy) => measureOne(name, 64, { quick: options.quick, rounds: p.loadRounds, busy }), p.loadRuns, (what) => progress.step(what))
+  const loaded = await loadRuns(
+    LOADED,
+    (name, busy) => measureOne(name, 64, { quick: options.quick, rounds: p.loadRounds, busy }),
+    p.loadRuns,
+    (what) => progress.step(what),
+  )
   const pool: FanoutResult[] = []
   for (const [name, make] of Object.entries(fanoutMakers)) {
     pool.push(await fanout(name, make, fanoutChildren(), p.fanoutRequests))
@@ -81,7 +110,13 @@ export async function ipcSuite(options: RunOptions): Promise<SuiteResult> {
   if (shm) cpu.push(await idleCpu('shm-polling', p.idleWaitMs))
   progress.step('idle CPU')
   progress.finish()
-  const rows = [...pairRows(pair, paired, p.pair), ...idleRows(idle), ...loadRows(loaded), ...fanoutRows(pool), ...idleCpuRows(cpu)]
+  const rows = [
+    ...pairRows(pair, paired, p.pair),
+    ...idleRows(idle),
+    ...loadRows(loaded),
+    ...fanoutRows(pool),
+    ...idleCpuRows(cpu),
+  ]
   return { suite: 'ipc', rows, unmeasured, ...presentIpc(rows, unmeasured) }
 }
 
@@ -99,10 +134,22 @@ function pairRows(runs: PairRun[], paired: PairTransport[], pairPlan: PairPlan):
     const runMediansUs = runs.map((run) => median(run.blockNs[key]!) / 1e3)
     const spread = summarize(runMediansUs)
     return {
-      suite: 'ipc', scenario: 'pair', mode: pairMode(key), transport: key, label, messageBytes: MESSAGE_BYTES,
-      reps: runs.length, minMs: spread.min / 1e3, medianMs: spread.median / 1e3, maxMs: spread.max / 1e3,
-      runs: runs.length, roundTripsPerBlock: pairPlan.roundsPerBlock, roundTripMedianUs: spread.median,
-      runMediansUs, runBlocks: runs.map((run) => run.blockNs[key]!.length), conditions: runs.map((run) => run.conditions[key]!),
+      suite: 'ipc',
+      scenario: 'pair',
+      mode: pairMode(key),
+      transport: key,
+      label,
+      messageBytes: MESSAGE_BYTES,
+      reps: runs.length,
+      minMs: spread.min / 1e3,
+      medianMs: spread.median / 1e3,
+      maxMs: spread.max / 1e3,
+      runs: runs.length,
+      roundTripsPerBlock: pairPlan.roundsPerBlock,
+      roundTripMedianUs: spread.median,
+      runMediansUs,
+      runBlocks: runs.map((run) => run.blockNs[key]!.length),
+      conditions: runs.map((run) => run.conditions[key]!),
     }
   })
 }
@@ -119,10 +166,23 @@ function idleRows(measured: Measured[]): Row[] {
     const batches = batchMedians(rttUs, 10)
     const throughputs = runs.map((m) => m.throughputMBps).filter((t): t is number => t !== undefined)
     return {
-      suite: 'ipc', scenario: 'idle', mode: transport, transport, label: LABELS[transport], messageBytes: size,
-      reps: batches.count, minMs: batches.min / 1e3, medianMs: rtt.median / 1e3, maxMs: batches.max / 1e3,
-      roundTrips: rttUs.length, runs: runs.length, runMediansUs: runs.map((m) => median(m.rttUs)),
-      roundTripMedianUs: rtt.median, roundTripP99Us: percentile(rttUs, 0.99), roundTripMinUs: rtt.min, roundTripMaxUs: rtt.max,
+      suite: 'ipc',
+      scenario: 'idle',
+      mode: transport,
+      transport,
+      label: LABELS[transport],
+      messageBytes: size,
+      reps: batches.count,
+      minMs: batches.min / 1e3,
+      medianMs: rtt.median / 1e3,
+      maxMs: batches.max / 1e3,
+      roundTrips: rttUs.length,
+      runs: runs.length,
+      runMediansUs: runs.map((m) => median(m.rttUs)),
+      roundTripMedianUs: rtt.median,
+      roundTripP99Us: percentile(rttUs, 0.99),
+      roundTripMinUs: rtt.min,
+      roundTripMaxUs: rtt.max,
       ...(throughputs.length > 0 ? { throughputMBps: median(throughputs) } : {}),
       conditions: runs.map((m) => m.conditions),
     }
@@ -138,9 +198,20 @@ function loadRows(loaded: LoadRun[]): Row[] {
     const p99s = results.map((r) => percentile(r.rttUs, 0.99))
     const spread = summarize(medians)
     return {
-      suite: 'ipc', scenario: 'load', mode: `${transport} under load`, transport, label: LABELS[transport], messageBytes: 64,
-      reps: results.length, minMs: spread.min / 1e3, medianMs: spread.median / 1e3, maxMs: spread.max / 1e3,
-      runMediansUs: medians, runP99sUs: p99s, roundTripMedianUs: spread.median, roundTripP99Us: median(p99s),
+      suite: 'ipc',
+      scenario: 'load',
+      mode: `${transport} under load`,
+      transport,
+      label: LABELS[transport],
+      messageBytes: 64,
+      reps: results.length,
+      minMs: spread.min / 1e3,
+      medianMs: spread.median / 1e3,
+      maxMs: spread.max / 1e3,
+      runMediansUs: medians,
+      runP99sUs: p99s,
+      roundTripMedianUs: spread.median,
+      roundTripP99Us: median(p99s),
       conditions: results.map((r) => r.conditions),
     }
   })
@@ -148,15 +219,36 @@ function loadRows(loaded: LoadRun[]): Row[] {
 
 function fanoutRows(pool: FanoutResult[]): Row[] {
   return pool.map((r) => ({
-    suite: 'ipc', scenario: 'fanout', mode: `${r.transport} fan-out`, transport: r.transport, label: LABELS[r.transport], messageBytes: 64,
-    reps: 1, minMs: r.p50Us / 1e3, medianMs: r.p50Us / 1e3, maxMs: r.p50Us / 1e3,
-    children: r.children, requests: r.requests, requestsPerSecond: r.requestsPerSecond, p50Us: r.p50Us, p99Us: r.p99Us,
+    suite: 'ipc',
+    scenario: 'fanout',
+    mode: `${r.transport} fan-out`,
+    transport: r.transport,
+    label: LABELS[r.transport],
+    messageBytes: 64,
+    reps: 1,
+    minMs: r.p50Us / 1e3,
+    medianMs: r.p50Us / 1e3,
+    maxMs: r.p50Us / 1e3,
+    children: r.children,
+    requests: r.requests,
+    requestsPerSecond: r.requestsPerSecond,
+    p50Us: r.p50Us,
+    p99Us: r.p99Us,
   }))
 }
 
 function idleCpuRows(cpu: IdleCpu[]): Row[] {
   return cpu.map((c) => ({
-    suite: 'ipc', scenario: 'idle-cpu', mode: `${c.transport} waiting for nothing`, transport: c.transport, label: LABELS[c.transport],
-    reps: 1, minMs: c.cpuMs, medianMs: c.cpuMs, maxMs: c.cpuMs, cpuMs: c.cpuMs, wallMs: c.wallMs,
+    suite: 'ipc',
+    scenario: 'idle-cpu',
+    mode: `${c.transport} waiting for nothing`,
+    transport: c.transport,
+    label: LABELS[c.transport],
+    reps: 1,
+    minMs: c.cpuMs,
+    medianMs: c.cpuMs,
+    maxMs: c.cpuMs,
+    cpuMs: c.cpuMs,
+    wallMs: c.wallMs,
   }))
 }

@@ -30,7 +30,8 @@ export interface Transport {
   readonly peerEngine?: WaitEngine
 }
 
-export const exited = (child: ChildProcess) => (child.exitCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined))
+export const exited = (child: ChildProcess) =>
+  child.exitCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined)
 
 /** Every message a child sends until its IPC channel closes (call it right after fork: messages arrive before the close, in order). */
 export async function messagesUntilDisconnect(child: ChildProcess): Promise<unknown[]> {
@@ -53,7 +54,10 @@ export class ChannelTransport implements Transport {
    * server serving many peers does; `peerAsync`: the peer awaits too, so both
    * ends wait through the engine.
    */
-  constructor(private readonly waitAsync = false, private readonly peerAsync = false) {
+  constructor(
+    private readonly waitAsync = false,
+    private readonly peerAsync = false,
+  ) {
     this.waits = { parent: waitAsync ? 'async' : 'sync', peer: peerAsync ? 'async' : 'sync' }
   }
 
@@ -67,7 +71,10 @@ export class ChannelTransport implements Transport {
     this.#tx = toPeer.sender()
     this.#rx = fromPeer.receiver()
     const mode = this.peerAsync ? 'channel-async' : 'channel'
-    this.#child = forkWithMemory(PEER, [mode], { memory: [toPeer.memory, fromPeer.memory], stdio: ['ignore', 'inherit', 'inherit'] })
+    this.#child = forkWithMemory(PEER, [mode], {
+      memory: [toPeer.memory, fromPeer.memory],
+      stdio: ['ignore', 'inherit', 'inherit'],
+    })
     if (this.peerAsync) this.#peerReports = messagesUntilDisconnect(this.#child)
   }
 
@@ -87,7 +94,8 @@ export class ChannelTransport implements Transport {
 
   async stop(): Promise<void> {
     this.#tx!.close()
-    if (this.#peerReports) this.peerEngine = ((await this.#peerReports)[0] as { engine?: WaitEngine } | undefined)?.engine
+    if (this.#peerReports)
+      this.peerEngine = ((await this.#peerReports)[0] as { engine?: WaitEngine } | undefined)?.engine
     await exited(this.#child!)
   }
 }
@@ -116,7 +124,10 @@ export class ProcessSendTransport implements Transport {
   }
 
   async start(): Promise<void> {
-    this.#child = fork(PEER, ['process'], { serialization: this.serialization, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.#child = fork(PEER, ['process'], {
+      serialization: this.serialization,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     this.#replies = new Replies(this.#child)
   }
 

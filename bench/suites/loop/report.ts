@@ -8,7 +8,10 @@ const TITLE = 'Event loop: delay while large operations are in flight'
 
 const num = (row: Row, field: string) => row[field] as number
 
-const CHART_LABELS: Record<string, string> = { async: 'syncAsync, populateAsync, futexWaitAsync', blocking: 'sync, populate, futexWait (blocking)' }
+const CHART_LABELS: Record<string, string> = {
+  async: 'syncAsync, populateAsync, futexWaitAsync',
+  blocking: 'sync, populate, futexWait (blocking)',
+}
 
 export function presentLoop(rows: Row[]): Presentation {
   const conclusions = loopConclusions(rows)
@@ -21,13 +24,23 @@ export function presentLoop(rows: Row[]): Presentation {
     series: ['delay'],
     legend: { spread: 'from the median to the longest delay', mark: 'p99' },
     reference: { value: 20, label: 'target: p99 < 20 ms' },
-    groups: [{ rows: rows.map((r) => ({ label: CHART_LABELS[r.mode] ?? r.mode, points: [{ series: 'delay', median: r.medianMs, low: r.medianMs, high: r.maxMs, mark: num(r, 'p99Ms') }] })) }],
+    groups: [
+      {
+        rows: rows.map((r) => ({
+          label: CHART_LABELS[r.mode] ?? r.mode,
+          points: [{ series: 'delay', median: r.medianMs, low: r.medianMs, high: r.maxMs, mark: num(r, 'p99Ms') }],
+        })),
+      },
+    ],
   })
   const blocks = [
     heading(2, TITLE),
     paragraph('How late a 1 ms timer fires (monitorEventLoopDelay) while the work runs; one run each.'),
     chart(svg),
-    table(['work', 'took ms', 'loop delay p50 ms', 'p99 ms', 'max ms'], rows.map((r) => [r.label ?? r.mode, fmt(num(r, 'workMs')), fmt(r.medianMs), fmt(num(r, 'p99Ms')), fmt(r.maxMs)])),
+    table(
+      ['work', 'took ms', 'loop delay p50 ms', 'p99 ms', 'max ms'],
+      rows.map((r) => [r.label ?? r.mode, fmt(num(r, 'workMs')), fmt(r.medianMs), fmt(num(r, 'p99Ms')), fmt(r.maxMs)]),
+    ),
     ...conclusionsSection(conclusions),
   ]
   return { title: TITLE, blocks, conclusions }
@@ -46,7 +59,9 @@ export function loopConclusions(rows: Row[]): string[] {
     )
   }
   if (blocking) {
-    out.push(`The blocking forms held the loop for ${fmt(blocking.maxMs)} ms at a stretch, over ${fmt(num(blocking, 'workMs'))} ms of work.`)
+    out.push(
+      `The blocking forms held the loop for ${fmt(blocking.maxMs)} ms at a stretch, over ${fmt(num(blocking, 'workMs'))} ms of work.`,
+    )
   }
   return out
 }

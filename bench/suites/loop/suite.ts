@@ -35,7 +35,14 @@ export async function loopDelayDuring(work: () => unknown): Promise<LoopDelay> {
   histogram.disable()
   const late = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS)
   // An empty histogram reports a huge minimum; the 5 ms waits around the work make one sample at least.
-  return { minMs: histogram.count > 0 ? late(histogram.min) : 0, p50Ms: late(histogram.percentile(50)), p99Ms: late(histogram.percentile(99)), maxMs: late(histogram.max), samples: histogram.count, workMs }
+  return {
+    minMs: histogram.count > 0 ? late(histogram.min) : 0,
+    p50Ms: late(histogram.percentile(50)),
+    p99Ms: late(histogram.percentile(99)),
+    maxMs: late(histogram.max),
+    samples: histogram.count,
+    workMs,
+  }
 }
 
 export interface LoopWorkload {
@@ -56,7 +63,9 @@ export function loopWorkload(fileBytes: number, anonBytes: number): LoopWorkload
   const anon = mapAnonymous(anonBytes)
   const words = new Int32Array(mapAnonymous(4096, { shared: true }).buffer)
   return {
-    file, anon, words,
+    file,
+    anon,
+    words,
     cleanup() {
       file.unmap()
       anon.unmap()
@@ -66,7 +75,8 @@ export function loopWorkload(fileBytes: number, anonBytes: number): LoopWorkload
 }
 
 export function dirty(mapping: Mapping): void {
-  for (let offset = 0; offset < mapping.length; offset += 2 ** 30) mapping.bytes(offset, Math.min(2 ** 30, mapping.length - offset)).fill(1)
+  for (let offset = 0; offset < mapping.length; offset += 2 ** 30)
+    mapping.bytes(offset, Math.min(2 ** 30, mapping.length - offset)).fill(1)
 }
 
 export async function loopSuite(options: RunOptions): Promise<SuiteResult> {
@@ -77,21 +87,37 @@ export async function loopSuite(options: RunOptions): Promise<SuiteResult> {
   const results: [mode: string, label: string, delay: LoopDelay][] = []
   try {
     dirty(w.file)
-    results.push(['async', `async: syncAsync ${fileBytes / MiB} MiB dirty + populateAsync ${anonBytes / MiB} MiB + futexWaitAsync ${waitMs} ms`,
-      await loopDelayDuring(() => Promise.all([w.file.syncAsync(), w.anon.populateAsync(), futexWaitAsync(w.words, 0, 0, waitMs)]))])
+    results.push([
+      'async',
+      `async: syncAsync ${fileBytes / MiB} MiB dirty + populateAsync ${anonBytes / MiB} MiB + futexWaitAsync ${waitMs} ms`,
+      await loopDelayDuring(() =>
+        Promise.all([w.file.syncAsync(), w.anon.populateAsync(), futexWaitAsync(w.words, 0, 0, waitMs)]),
+      ),
+    ])
     dirty(w.file)
     w.anon.advise(MADV.DONTNEED)
-    results.push(['blocking', `blocking: sync ${fileBytes / MiB} MiB dirty, populate ${anonBytes / MiB} MiB, futexWait ${waitMs} ms`,
+    results.push([
+      'blocking',
+      `blocking: sync ${fileBytes / MiB} MiB dirty, populate ${anonBytes / MiB} MiB, futexWait ${waitMs} ms`,
       await loopDelayDuring(() => {
         w.file.sync()
         w.anon.populate()
         futexWait(w.words, 0, 0, waitMs)
-      })])
+      }),
+    ])
   } finally {
     w.cleanup()
   }
   const rows: Row[] = results.map(([mode, label, d]) => ({
-    suite: 'loop', mode, label, reps: d.samples, minMs: d.minMs, medianMs: d.p50Ms, maxMs: d.maxMs, p99Ms: d.p99Ms, workMs: d.workMs,
+    suite: 'loop',
+    mode,
+    label,
+    reps: d.samples,
+    minMs: d.minMs,
+    medianMs: d.p50Ms,
+    maxMs: d.maxMs,
+    p99Ms: d.p99Ms,
+    workMs: d.workMs,
   }))
   return { suite: 'loop', rows, unmeasured: [], ...presentLoop(rows) }
 }

@@ -31,13 +31,21 @@ export function presentOverhead(rows: Row[], unmeasured: Unmeasured[]): Presenta
     unit: 'µs',
     reading: 'shorter is faster',
     rows: [
-      ...rows.map((r) => ({ label: r.label ?? r.mode, median: r.medianMs * 1e3, min: r.minMs * 1e3, max: r.maxMs * 1e3, mman: r.mode.endsWith('-layer') })),
+      ...rows.map((r) => ({
+        label: r.label ?? r.mode,
+        median: r.medianMs * 1e3,
+        min: r.minMs * 1e3,
+        max: r.maxMs * 1e3,
+        mman: r.mode.endsWith('-layer'),
+      })),
       ...unmeasured.map((u) => ({ label: u.label, note: unmeasuredText(u) })),
     ],
   })
   const blocks = [
     heading(2, `${TITLE} (${reps} reps of ${iterations.toLocaleString('en')} pairs, fresh process each)`),
-    paragraph('Each JS trial warms up, then times its pairs plus one full GC and the finalizers Node runs after it, so deferred unmapping (mmap-io has no unmap call) is counted.'),
+    paragraph(
+      'Each JS trial warms up, then times its pairs plus one full GC and the finalizers Node runs after it, so deferred unmapping (mmap-io has no unmap call) is counted.',
+    ),
     chart(svg),
     table(['method', 'ns per pair median [min–max]', 'vs C loop (paired)'], body),
     ...conclusionsSection(conclusions),
@@ -51,7 +59,10 @@ export function overheadConclusions(rows: Row[], unmeasured: Unmeasured[]): stri
   const out: string[] = []
   const c = get('c-loop')
   if (c === undefined) return out
-  for (const [mode, name] of [['object-layer', 'The object layer (mapAnonymous + unmap)'], ['syscall-layer', 'The syscall layer (mmap + munmap)']] as const) {
+  for (const [mode, name] of [
+    ['object-layer', 'The object layer (mapAnonymous + unmap)'],
+    ['syscall-layer', 'The syscall layer (mmap + munmap)'],
+  ] as const) {
     const row = get(mode)
     if (row === undefined) continue
     out.push(
@@ -61,16 +72,23 @@ export function overheadConclusions(rows: Row[], unmeasured: Unmeasured[]): stri
   }
   const mmapio = get('mmap-io')
   if (mmapio) {
-    const layers = (['object-layer', 'syscall-layer'] as const).map((mode) => get(mode)).filter((row) => row !== undefined)
+    const layers = (['object-layer', 'syscall-layer'] as const)
+      .map((mode) => get(mode))
+      .filter((row) => row !== undefined)
     const clauses = layers.map((row) => {
       const comparison = compareSpreads(spreadOf(row), spreadOf(mmapio))
       const name = row.mode === 'object-layer' ? "mman's object layer" : "mman's syscall layer"
       return `${relationClause(name, 'mmap-io', comparison)} (${comparison.direction === 'slower' ? 'missed' : 'met'})`
     })
-    out.push(`@riaskov/mmap-io takes ${fmt(num(mmapio, 'nsPerPair'))} ns per map() and its later munmap in a GC finalizer. Against it (target: no slower), ${clauses.join('; ')}.`)
+    out.push(
+      `@riaskov/mmap-io takes ${fmt(num(mmapio, 'nsPerPair'))} ns per map() and its later munmap in a GC finalizer. Against it (target: no slower), ${clauses.join('; ')}.`,
+    )
   }
   const koffi = get('koffi')
-  if (koffi) out.push(`libc's own mmap and munmap, called from JavaScript through koffi (two FFI calls per pair), cost ${vsC(koffi)} of the C loop.`)
+  if (koffi)
+    out.push(
+      `libc's own mmap and munmap, called from JavaScript through koffi (two FFI calls per pair), cost ${vsC(koffi)} of the C loop.`,
+    )
   for (const u of unmeasured) out.push(`${u.label}: ${unmeasuredText(u)}, so it is not in the comparison.`)
   return out
 }

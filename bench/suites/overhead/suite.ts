@@ -33,9 +33,18 @@ export async function overheadSuite(options: RunOptions): Promise<SuiteResult> {
     const s = summarize(ns.get(method)!)
     const ratio = pairedRatio(ns.get(method)!, c)
     rows.push({
-      suite: 'overhead', mode: method, label: METHODS[method], reps, iterations,
-      minMs: s.min / 1e6, medianMs: s.median / 1e6, maxMs: s.max / 1e6,
-      nsPerPair: s.median, vsCMedian: ratio.median, vsCMin: ratio.min, vsCMax: ratio.max,
+      suite: 'overhead',
+      mode: method,
+      label: METHODS[method],
+      reps,
+      iterations,
+      minMs: s.min / 1e6,
+      medianMs: s.median / 1e6,
+      maxMs: s.max / 1e6,
+      nsPerPair: s.median,
+      vsCMedian: ratio.median,
+      vsCMin: ratio.min,
+      vsCMax: ratio.max,
     })
   }
   return { suite: 'overhead', rows, unmeasured, ...presentOverhead(rows, unmeasured) }

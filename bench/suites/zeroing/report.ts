@@ -19,7 +19,13 @@ function notes(row: Row): Span[] {
   if (row.valid === false) parts.push({ strong: 'invalid: far fewer faults than pages (optimized away?)' })
   const viaMmap = row.mallocUsedMmapTrials as number | undefined
   if (viaMmap !== undefined) {
-    parts.push(viaMmap === row.reps ? 'malloc used mmap' : viaMmap === 0 ? 'malloc used the heap' : `malloc used mmap in ${viaMmap} of ${row.reps}`)
+    parts.push(
+      viaMmap === row.reps
+        ? 'malloc used mmap'
+        : viaMmap === 0
+          ? 'malloc used the heap'
+          : `malloc used mmap in ${viaMmap} of ${row.reps}`,
+    )
   }
   if (num(row, 'anonHugeMiB') > 0) parts.push(`AnonHugePages ${fmt(num(row, 'anonHugeMiB'))} MiB`)
   return parts.flatMap((part, i) => (i === 0 ? [part] : ['; ', part]))
@@ -29,7 +35,10 @@ export function presentZeroing(rows: Row[]): Presentation {
   const modeRows = rows.filter((r) => r.mode !== SEED_MALLOC && r.mode !== SEED_MMAP)
   const sizes = sizesOf(modeRows)
   const reps = Math.max(...modeRows.map((r) => r.reps))
-  const blocks: Block[] = [heading(2, `${TITLE} (${reps} reps, fresh process per trial)`), chart(zeroingChart(modeRows, sizes, reps))]
+  const blocks: Block[] = [
+    heading(2, `${TITLE} (${reps} reps, fresh process per trial)`),
+    chart(zeroingChart(modeRows, sizes, reps)),
+  ]
   for (const size of sizes) {
     const body = modeRows
       .filter((r) => r.sizeMiB === size)
@@ -42,17 +51,26 @@ export function presentZeroing(rows: Row[]): Presentation {
         vsB(r),
         notes(r),
       ])
-    blocks.push(heading(3, `${size} MiB`), table(['mode', 'ms median [min–max]', 'GB/s', 'minor faults', 'µs/fault', 'vs B (paired)', 'notes'], body))
+    blocks.push(
+      heading(3, `${size} MiB`),
+      table(['mode', 'ms median [min–max]', 'GB/s', 'minor faults', 'µs/fault', 'vs B (paired)', 'notes'], body),
+    )
   }
   const seedMalloc = rows.filter((r) => r.mode === SEED_MALLOC)
   if (seedMalloc.length > 0) {
     const body = seedMalloc.map((malloc) => {
       const mmap = rows.find((r) => r.mode === SEED_MMAP && r.sizeMiB === malloc.sizeMiB)!
-      return [`${malloc.sizeMiB} MiB`, spread(malloc.medianMs, malloc.minMs, malloc.maxMs), spread(mmap.medianMs, mmap.minMs, mmap.maxMs),
-        ratioText(num(malloc, 'vsSeedMmapMedian'), num(malloc, 'vsSeedMmapMin'), num(malloc, 'vsSeedMmapMax'))]
+      return [
+        `${malloc.sizeMiB} MiB`,
+        spread(malloc.medianMs, malloc.minMs, malloc.maxMs),
+        spread(mmap.medianMs, mmap.minMs, mmap.maxMs),
+        ratioText(num(malloc, 'vsSeedMmapMedian'), num(malloc, 'vsSeedMmapMin'), num(malloc, 'vsSeedMmapMax')),
+      ]
     })
-    blocks.push(heading(3, "The seed blog's own C program, compiled here (gcc, no flags, as the post did)"),
-      table(['size', 'malloc + memset 0, ms', 'mmap + memset 1, ms', 'malloc / mmap'], body))
+    blocks.push(
+      heading(3, "The seed blog's own C program, compiled here (gcc, no flags, as the post did)"),
+      table(['size', 'malloc + memset 0, ms', 'mmap + memset 1, ms', 'malloc / mmap'], body),
+    )
   }
   const conclusions = zeroingConclusions(rows)
   blocks.push(...conclusionsSection(conclusions))
@@ -70,15 +88,22 @@ function zeroingChart(rows: Row[], sizes: number[], reps: number): string {
     series: sizes.map((size) => `${size} MiB`),
     legend: { spread: 'min–max of the paired ratios' },
     reference: { value: 1, label: 'B' },
-    groups: [{
-      rows: modes.map((mode) => {
-        const own = rows.filter((r) => r.mode === mode)
-        return {
-          label: (own[0]!.label ?? mode),
-          points: own.map((r) => ({ series: `${r.sizeMiB} MiB`, median: num(r, 'vsBMedian'), low: num(r, 'vsBMin'), high: num(r, 'vsBMax') })),
-        }
-      }),
-    }],
+    groups: [
+      {
+        rows: modes.map((mode) => {
+          const own = rows.filter((r) => r.mode === mode)
+          return {
+            label: own[0]!.label ?? mode,
+            points: own.map((r) => ({
+              series: `${r.sizeMiB} MiB`,
+              median: num(r, 'vsBMedian'),
+              low: num(r, 'vsBMin'),
+              high: num(r, 'vsBMax'),
+            })),
+          }
+        }),
+      },
+    ],
   })
 }
 
@@ -107,9 +132,11 @@ export function zeroingConclusions(rows: Row[]): string[] {
   if (a) {
     const viaMmap = a.mallocUsedMmapTrials as number | undefined
     const how =
-      viaMmap === undefined ? '' :
-      viaMmap === a.reps ? `glibc's malloc took the block straight from mmap in all ${a.reps} trials (mallinfo2() counted it among mmapped blocks), and ` :
-      `glibc's malloc took the block from mmap in ${viaMmap} of ${a.reps} trials (mallinfo2()), and `
+      viaMmap === undefined
+        ? ''
+        : viaMmap === a.reps
+          ? `glibc's malloc took the block straight from mmap in all ${a.reps} trials (mallinfo2() counted it among mmapped blocks), and `
+          : `glibc's malloc took the block from mmap in ${viaMmap} of ${a.reps} trials (mallinfo2()), and `
     const sameFaults = Math.abs(faults(a) - faults(b)) <= Math.max(2, faults(b) * 0.01)
     const comparison = compareSpreads(spreadOf(a), spreadOf(b))
     out.push(
@@ -139,13 +166,16 @@ export function zeroingConclusions(rows: Row[]): string[] {
     )
   }
   const g = at('shared-anon-memset1')
-  if (g) out.push(`Shared anonymous memory (G) is shmem, a file in the kernel's internal tmpfs: ${ratio(g)}; ${versusB(g)}.`)
+  if (g)
+    out.push(`Shared anonymous memory (G) is shmem, a file in the kernel's internal tmpfs: ${ratio(g)}; ${versusB(g)}.`)
   const c = at('calloc')
   if (c) {
     const touchedNothing = faults(c) < pages / 100
     out.push(
       `calloc (C) takes ${fmt(c.medianMs)} ms and ${faultCount(c)} for ${size} MiB` +
-        (touchedNothing ? ": fresh mmap pages are already zero, so it writes nothing; the cost comes at the first write (C+)." : '.'),
+        (touchedNothing
+          ? ': fresh mmap pages are already zero, so it writes nothing; the cost comes at the first write (C+).'
+          : '.'),
     )
   }
   const js = at('js-mmap-fill1')
@@ -168,17 +198,24 @@ export function zeroingConclusions(rows: Row[]): string[] {
   if (seedMalloc && seedMmap) {
     const comparison = compareSpreads(spreadOf(seedMalloc), spreadOf(seedMmap))
     const verdict =
-      comparison.direction === 'slower' ? `reproduced: its malloc route is ${fmt(comparison.factor)}× slower here too` :
-      comparison.direction === 'faster' ? `not reproduced: its malloc route is ${fmt(comparison.factor)}× faster here` :
-      'not reproduced: the two routes are within noise of each other'
+      comparison.direction === 'slower'
+        ? `reproduced: its malloc route is ${fmt(comparison.factor)}× slower here too`
+        : comparison.direction === 'faster'
+          ? `not reproduced: its malloc route is ${fmt(comparison.factor)}× faster here`
+          : 'not reproduced: the two routes are within noise of each other'
     const mallocIsMmap = a !== undefined && a.mallocUsedMmapTrials === a.reps
     out.push(
       'The seed post measured malloc+memset at 56–76 ms and mmap+memset at 45 ms for 100 MB, and read it as "mmap is faster". ' +
         `Its own program here gives malloc/mmap = ${ratioText(num(seedMalloc, 'vsSeedMmapMedian'), num(seedMalloc, 'vsSeedMmapMin'), num(seedMalloc, 'vsSeedMmapMax'))} at ${size} MiB: ${verdict}` +
-        (mallocIsMmap && comparison.direction === 'within noise' ? ` — at this size glibc's malloc is mmap (A above).` : '.'),
+        (mallocIsMmap && comparison.direction === 'within noise'
+          ? ` — at this size glibc's malloc is mmap (A above).`
+          : '.'),
     )
   }
   const invalid = rows.filter((r) => r.valid === false)
-  if (invalid.length > 0) out.push(`Invalid rows (far fewer faults than pages): ${invalid.map((r) => `${r.label ?? r.mode} at ${r.sizeMiB} MiB`).join(', ')}.`)
+  if (invalid.length > 0)
+    out.push(
+      `Invalid rows (far fewer faults than pages): ${invalid.map((r) => `${r.label ?? r.mode} at ${r.sizeMiB} MiB`).join(', ')}.`,
+    )
   return out
 }

@@ -121,12 +121,31 @@ function seedRows(seedRuns: Map<number, SeedTimes[]>): Row[] {
   return [...seedRuns].flatMap(([size, runs]) => {
     const malloc = summarize(runs.map((r) => r.mallocMs))
     const mmap = summarize(runs.map((r) => r.mmapMs))
-    const ratio = pairedRatio(runs.map((r) => r.mallocMs), runs.map((r) => r.mmapMs))
+    const ratio = pairedRatio(
+      runs.map((r) => r.mallocMs),
+      runs.map((r) => r.mmapMs),
+    )
     const common = { suite: 'zeroing', sizeMiB: size, reps: runs.length }
     return [
-      { ...common, mode: SEED_MALLOC, label: "seed program: malloc + memset 0", minMs: malloc.min, medianMs: malloc.median, maxMs: malloc.max,
-        vsSeedMmapMedian: ratio.median, vsSeedMmapMin: ratio.min, vsSeedMmapMax: ratio.max },
-      { ...common, mode: SEED_MMAP, label: 'seed program: mmap + memset 1', minMs: mmap.min, medianMs: mmap.median, maxMs: mmap.max },
+      {
+        ...common,
+        mode: SEED_MALLOC,
+        label: 'seed program: malloc + memset 0',
+        minMs: malloc.min,
+        medianMs: malloc.median,
+        maxMs: malloc.max,
+        vsSeedMmapMedian: ratio.median,
+        vsSeedMmapMin: ratio.min,
+        vsSeedMmapMax: ratio.max,
+      },
+      {
+        ...common,
+        mode: SEED_MMAP,
+        label: 'seed program: mmap + memset 1',
+        minMs: mmap.min,
+        medianMs: mmap.median,
+        maxMs: mmap.max,
+      },
     ]
   })
 }

@@ -19,7 +19,9 @@ export const compare: Command<typeof OPTIONS> = {
   },
   run({ values, operands: [pathA, pathB] }) {
     const comparison = compareResults(readResults(pathA!), readResults(pathB!), pathA!, pathB!)
-    process.stdout.write(values.json === true ? `${JSON.stringify(comparison, null, 2)}\n` : markdown(comparisonBlocks(comparison)))
+    process.stdout.write(
+      values.json === true ? `${JSON.stringify(comparison, null, 2)}\n` : markdown(comparisonBlocks(comparison)),
+    )
     return 0
   },
 }

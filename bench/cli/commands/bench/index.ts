@@ -21,7 +21,11 @@ const OPTIONS = {
   'in-process': { type: 'boolean', help: 'run trials in this process instead of a fresh one each' },
   json: { type: 'string', value: 'FILE', help: 'write the results file (rows, units, machine, versions) to FILE' },
   svg: { type: 'string', value: 'DIR', help: "write each suite's chart to DIR/bench-<suite>.svg" },
-  report: { type: 'string', value: 'DIR', help: 'write DIR/report.html (one self-contained page: machine, tables,\ncharts, conclusions) and DIR/results.json' },
+  report: {
+    type: 'string',
+    value: 'DIR',
+    help: 'write DIR/report.html (one self-contained page: machine, tables,\ncharts, conclusions) and DIR/results.json',
+  },
 } as const
 
 function positiveNumbers(text: string, flag: string): number[] {
@@ -36,7 +40,8 @@ function runOptions({ values }: Args<typeof OPTIONS>): RunOptions {
   const options: RunOptions = { quick: values.quick === true, inProcess: values['in-process'] === true }
   if (values.reps !== undefined) {
     const reps = Number(values.reps)
-    if (!/^\d+$/.test(values.reps) || reps < 1) throw new UsageError(`--reps takes a positive integer, not '${values.reps}'`)
+    if (!/^\d+$/.test(values.reps) || reps < 1)
+      throw new UsageError(`--reps takes a positive integer, not '${values.reps}'`)
     options.reps = reps
   }
   if (values.sizes !== undefined) options.sizesMiB = positiveNumbers(values.sizes, '--sizes')
@@ -52,7 +57,10 @@ async function run(args: Args<typeof OPTIONS>): Promise<number> {
   const names = args.operands.length > 0 ? [...new Set(args.operands)] : Object.keys(SUITES)
   const machine = thisMachine()
   const quick = options.quick ? ' — quick smoke run: sizes and repetitions too small for conclusions' : ''
-  printSection([heading(1, 'mman benchmarks'), paragraph(`${machineLine(machine, process.version, mmanVersion)}${quick}`)])
+  printSection([
+    heading(1, 'mman benchmarks'),
+    paragraph(`${machineLine(machine, process.version, mmanVersion)}${quick}`),
+  ])
   const results: SuiteResult[] = []
   for (const name of names) {
     const result = await SUITES[name]!.run(options)
@@ -67,9 +75,13 @@ async function run(args: Args<typeof OPTIONS>): Promise<number> {
     node: process.version,
     createdAt: new Date(),
   })
-  for (const line of writeOutputs(file, new Map(results.map((r) => [r.suite, r])), outputs)) process.stderr.write(`${line}\n`)
+  for (const line of writeOutputs(file, new Map(results.map((r) => [r.suite, r])), outputs))
+    process.stderr.write(`${line}\n`)
   const unnamed = [...new Set(results.flatMap((r) => unitsOf(r.rows).unknown))]
-  if (unnamed.length > 0) process.stderr.write(`mman bench: row fields with no unit in bench/report/units.ts (the results file leaves them out of "units"): ${unnamed.join(', ')}\n`)
+  if (unnamed.length > 0)
+    process.stderr.write(
+      `mman bench: row fields with no unit in bench/report/units.ts (the results file leaves them out of "units"): ${unnamed.join(', ')}\n`,
+    )
   return 0
 }
 

@@ -38,7 +38,8 @@ export const seed: Command<typeof OPTIONS> = {
     summary: "the seed blog's program output, measured by mman's kernels",
     options: OPTIONS,
     operands: { names: '[MB]', min: 0, max: 1 },
-    about: "Prints what the seed blog's C program prints for MB megabytes (default 100),\nmeasured by mman's native kernels.",
+    about:
+      "Prints what the seed blog's C program prints for MB megabytes (default 100),\nmeasured by mman's native kernels.",
   },
   run,
 }
