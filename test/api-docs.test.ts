@@ -24,7 +24,7 @@ function classesOfCodes(): Map<string, Set<string>> {
   for (const file of libSources) {
     const text = file.text
     for (const [, name, code] of text.matchAll(/coded\(\s*new (\w+)\([\s\S]*?'(ERR_\w+)',?\s*\)/g)) add(code!, name!)
-    for (const [, name, code] of text.matchAll(/new (\w+)\('(ERR_\w+)'/g)) add(code!, name!)
+    for (const [, name, code] of text.matchAll(/new (\w+)\(\s*'(ERR_\w+)'/g)) add(code!, name!)
     for (const [, name, code] of text.matchAll(/class (\w+) extends Error \{[\s\S]*?\bcode = '(ERR_\w+)'/g))
       add(code!, name!)
   }
