@@ -363,6 +363,21 @@ describe('file, overhead and loop conclusions', () => {
     ])
   })
 
+  it("hold the object layer to 1.7× and the syscall layer to 2.5× the C loop (issue 19's targets)", () => {
+    const costing = (object: number, syscall: number) =>
+      overheadRows().map((r) =>
+        r.mode === 'object-layer' || r.mode === 'syscall-layer'
+          ? { ...r, vsCMedian: r.mode === 'object-layer' ? object : syscall }
+          : r,
+      )
+    const verdicts = (rows: Row[]) =>
+      overheadConclusions(rows, [])
+        .filter((s) => s.includes('of the C loop per pair'))
+        .map((s) => /\(target ≤ ([\d.]+)×: (\w+)\)/.exec(s)?.slice(1).join(' '))
+    expect(verdicts(costing(1.7, 2.5))).toEqual(['1.7 met', '2.5 met'])
+    expect(verdicts(costing(1.71, 2.51))).toEqual(['1.7 missed', '2.5 missed'])
+  })
+
   it('say mman beats mmap-io when it does, and list koffi as not installed', () => {
     const rows = overheadRows().map((r) =>
       r.mode === 'object-layer' ? { ...r, ...around(0.004), nsPerPair: 4000 } : r,

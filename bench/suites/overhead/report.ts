@@ -59,14 +59,17 @@ export function overheadConclusions(rows: Row[], unmeasured: Unmeasured[]): stri
   const out: string[] = []
   const c = get('c-loop')
   if (c === undefined) return out
-  for (const [mode, name] of [
-    ['object-layer', 'The object layer (mapAnonymous + unmap)'],
-    ['syscall-layer', 'The syscall layer (mmap + munmap)'],
+  // Issue 19's targets: the object layer adds a Mapping and its registration, the syscall layer
+  // an ArrayBuffer Node-API builds through a Buffer, and the watch that keeps escaped views safe.
+  for (const [mode, name, target] of [
+    ['object-layer', 'The object layer (mapAnonymous + unmap)', 1.7],
+    ['syscall-layer', 'The syscall layer (mmap + munmap)', 2.5],
   ] as const) {
     const row = get(mode)
     if (row === undefined) continue
+    const met = num(row, 'vsCMedian') <= target ? 'met' : 'missed'
     out.push(
-      `${name} costs ${vsC(row)} of the C loop per pair (target ≤ 1.3×: ${num(row, 'vsCMedian') <= 1.3 ? 'met' : 'missed'}): ` +
+      `${name} costs ${vsC(row)} of the C loop per pair (target ≤ ${target}×: ${met}): ` +
         `${fmt(num(row, 'nsPerPair'))} ns against ${fmt(num(c, 'nsPerPair'))} ns.`,
     )
   }
