@@ -154,7 +154,7 @@ describe.each([
   ['threads of its own', { MMAN_NO_IO_URING: '1' }],
 ])('futexWaitAsync through %s', (_engine, env) => {
   it.each([
-    ['on an idle machine', 300, 0],
+    ['without busy loops', 300, 0],
     ['with one busy loop per core', 100, availableParallelism()],
   ])(
     'loses no counted wake and is armed when it returns, %s',
