@@ -177,6 +177,25 @@ describe('unmapAfter()', () => {
     expect(mapping.unmapped).toBe(true)
   })
 
+  // A flusher that syncs until the mapping is unmapped starts its next call as
+  // each one settles: there is never a moment with none in flight to retry in.
+  it('unmaps while the caller chains async calls back to back until it is unmapped', async () => {
+    const mapping = mapAnonymous(4096)
+    mapping.bytes()[0] = 1
+    let calls = 0
+    const flusher = (async () => {
+      while (!mapping.unmapped && calls < 1000) {
+        calls++
+        await mapping.syncAsync()
+      }
+    })()
+    const unmapped = mapping.unmapAfter(Promise.resolve())
+    await flusher
+    expect(mapping.unmapped).toBe(true)
+    expect(calls).toBeLessThan(1000)
+    await unmapped
+  })
+
   it('refuses anything else with ERR_INVALID_ARG_TYPE, and leaves the mapping alone', () => {
     const mapping = mapAnonymous(4096)
     for (const bad of [undefined, null, 1, {}, { then: 1 }, () => {}]) {
