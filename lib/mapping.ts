@@ -933,7 +933,8 @@ export class Mapping implements Disposable {
    * @throws
    * - `TypeError` `ERR_INVALID_ARG_TYPE`: `done` is neither a promise nor a stream (thrown at once).
    * - {@link SyscallError} `ENOMEM` (`munmap`): as unmap() (the promise rejects with it). An async call on the
-   *   mapping still running then (unmap()'s EBUSY) is waited for.
+   *   mapping still running then (unmap()'s EBUSY) is waited for: the mapping is unmapped as the last of them
+   *   settles, before its caller goes on.
    * @example
    * ```js
    * import { mapFile } from 'mman'
@@ -952,7 +953,12 @@ export class Mapping implements Disposable {
    * ```
    */
   unmapAfter(done: Completion): Promise<void> {
-    return whenDone(done, 'done').then(() => unmapOnceIdle(() => this.unmap()))
+    return whenDone(done, 'done').then(() =>
+      unmapOnceIdle(
+        () => this.unmap(),
+        (listener) => this.#region.onAsyncSettled(listener),
+      ),
+    )
   }
 
   /**

@@ -121,8 +121,8 @@ export function mmap(
  * - `TypeError` `ERR_INVALID_ARG_TYPE`: `buf` is not an ArrayBuffer, SharedArrayBuffer, TypedArray or DataView.
  * - `TypeError` `ERR_INVALID_ARG_VALUE`: `buf` is memory mman did not map, memory from sbrk()/brk(), or a view of part
  *   of a mapping.
- * - `Error` `ERR_INVALID_STATE`: `buf` is a buffer that mremap() detached, its mapping still mapped (pass the buffer
- *   mremap() returned).
+ * - `Error` `ERR_INVALID_STATE`: `buf` is a buffer that mremap() detached (or, marked untransferable, could not
+ *   detach), its mapping still mapped (pass the buffer mremap() returned).
  * - {@link SyscallError} `EBUSY` (`munmap`): an async call on the mapping (msyncAsync(), madviseAsync(), a Mapping's
  *   syncAsync() or populateAsync()) has not finished.
  * - {@link SyscallError} `ENOMEM` (`munmap`): the kernel would not map the zero-filled range mman leaves where a view
@@ -146,7 +146,8 @@ export function munmap(buf: MappedMemory): void {
   const span = spanOf(buf, 'buf', true)
   requireMapped(span, 'buf', 'munmap')
   if (!span.wholeBuffer) {
-    // Every view of an unmapped region is detached, so it names no whole buffer.
+    // Every view of an unmapped region is detached, so it names no whole buffer;
+    // nor does one taken before a remap.
     if (span.region.unmapped) return
     spanOf(buf, 'buf') // a buffer mremap() detached is ERR_INVALID_STATE, which says so
     throw invalidArgValue(

@@ -49,19 +49,49 @@ function streamEnded(stream: Stream): Promise<void> {
 // munmap is EBUSY only while an async msync/madvise on the mapping runs on the
 // thread pool (syncAsync(), populateAsync(), or msyncAsync()/madviseAsync() on
 // a view, whose promises the caller may hold alone). Each ends by itself, so
-// the unmap is retried until it goes through; the interval grows to 100 ms.
+// the unmap is tried again as each of them settles: there, before its caller
+// goes on, because a caller that starts its next call as one settles (a
+// flusher syncing until the mapping is unmapped) would otherwise always have
+// one in flight. A timer, whose interval grows to 100 ms, covers the calls on
+// MAP.FIXED mappings placed inside it, which are EBUSY too.
 const FIRST_RETRY_MS = 1
 const LONGEST_RETRY_MS = 100
 
+/** Subscribes a listener to the settling of a mapping's async calls; returns its unsubscribe. */
+type AsyncSettledSource = (listener: () => void) => () => void
+
 /** Calls `unmap` until it is not refused with EBUSY: that is, once the mapping's async calls have ended. */
-export async function unmapOnceIdle(unmap: () => void): Promise<void> {
-  for (let wait = FIRST_RETRY_MS; ; wait = Math.min(wait * 2, LONGEST_RETRY_MS)) {
-    try {
-      unmap()
-      return
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'EBUSY') throw error
+export function unmapOnceIdle(unmap: () => void, onAsyncSettled: AsyncSettledSource): Promise<void> {
+  return new Promise((resolve, reject) => {
+    /** Whether the unmap is over: done, or failed otherwise than EBUSY. */
+    const ended = (): boolean => {
+      try {
+        unmap()
+        resolve()
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'EBUSY') return false
+        // unmap()'s own error (a SyscallError), passed on as it was thrown.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        reject(error)
+      }
+      return true
     }
-    await new Promise((resolve) => setTimeout(resolve, wait))
-  }
+    if (ended()) return
+    let wait = FIRST_RETRY_MS
+    let timer: NodeJS.Timeout | undefined
+    const stopListening = onAsyncSettled(() => {
+      if (!ended()) return
+      clearTimeout(timer)
+      stopListening()
+    })
+    const retry = (): void => {
+      if (ended()) {
+        stopListening()
+        return
+      }
+      wait = Math.min(wait * 2, LONGEST_RETRY_MS)
+      timer = setTimeout(retry, wait)
+    }
+    timer = setTimeout(retry, wait)
+  })
 }

@@ -9,7 +9,7 @@ import { connect, createServer as createNetServer, type AddressInfo } from 'node
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
-import { mapAnonymous, mapFile, type Mapping } from '../lib/index.js'
+import { MAP, PROT, map, mapAnonymous, mapFile, type Mapping } from '../lib/index.js'
 import { tempDir, thrown } from './helpers.js'
 
 const { dir, cleanup } = tempDir()
@@ -175,6 +175,45 @@ describe('unmapAfter()', () => {
     await populating
     expect(await unmapped).toBe('unmapped')
     expect(mapping.unmapped).toBe(true)
+  })
+
+  // A flusher that syncs until the mapping is unmapped starts its next call as
+  // each one settles: there is never a moment with none in flight to retry in.
+  it('unmaps while the caller chains async calls back to back until it is unmapped', async () => {
+    const mapping = mapAnonymous(4096)
+    mapping.bytes()[0] = 1
+    let calls = 0
+    const flusher = (async () => {
+      while (!mapping.unmapped && calls < 1000) {
+        calls++
+        await mapping.syncAsync()
+      }
+    })()
+    const unmapped = mapping.unmapAfter(Promise.resolve())
+    await flusher
+    expect(mapping.unmapped).toBe(true)
+    expect(calls).toBeLessThan(1000)
+    await unmapped
+  })
+
+  it('unmaps once an async call on a MAP.FIXED mapping placed inside it has ended', async () => {
+    const parent = mapAnonymous(512 * 2 ** 20)
+    const child = map(
+      256 * 2 ** 20,
+      PROT.READ | PROT.WRITE,
+      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
+      -1,
+      0,
+      parent.address,
+    )
+    const populating = child.populateAsync()
+    // The child's call keeps the parent's unmap EBUSY; its settling is the child's, not the parent's.
+    expect(thrown(() => parent.unmap()).code).toBe('EBUSY')
+    const unmapped = parent.unmapAfter(Promise.resolve())
+    await populating
+    await unmapped
+    expect(parent.unmapped).toBe(true)
+    expect(child.unmapped).toBe(true)
   })
 
   it('refuses anything else with ERR_INVALID_ARG_TYPE, and leaves the mapping alone', () => {

@@ -35,7 +35,11 @@ export function advise(region: Region, pages: PageRange, advice: unknown): void 
 export async function adviseAsync(region: Region, pages: PageRange, advice: unknown): Promise<void> {
   const value = adviceValue(advice)
   spendVmas(SPLIT, 'madvise')
-  check(await native.madviseAsync(region.handle, pages.offset, pages.length, value), 'madvise')
+  try {
+    check(await native.madviseAsync(region.handle, pages.offset, pages.length, value), 'madvise')
+  } finally {
+    region.asyncSettled()
+  }
 }
 
 /** msync(2) with MS flags the caller checked. */
@@ -45,7 +49,11 @@ export function sync(region: Region, pages: PageRange, flags: number): void {
 
 /** msync(2) on the libuv thread pool. */
 export async function syncAsync(region: Region, pages: PageRange, flags: number): Promise<void> {
-  check(await native.msyncAsync(region.handle, pages.offset, pages.length, flags), 'msync')
+  try {
+    check(await native.msyncAsync(region.handle, pages.offset, pages.length, flags), 'msync')
+  } finally {
+    region.asyncSettled()
+  }
 }
 
 /** mincore(2): one byte per page, bit 0 set when the page is resident. */

@@ -49,6 +49,8 @@ export class Region {
   #generation = 0
   #unmapped = false
   #holdsHandle = true
+  // Made on first use: most regions never have one.
+  #settledListeners: Set<() => void> | undefined
 
   /**
    * @param size bytes, page-rounded for mappings
@@ -101,6 +103,22 @@ export class Region {
   /** The addon let go of the handle with the view just made. */
   handleTakenByView(): void {
     this.#holdsHandle = false
+  }
+
+  /**
+   * Calls `listener` as each async call on this region settles, before that
+   * call's caller goes on (see unmapOnceIdle); returns what stops it.
+   */
+  onAsyncSettled(listener: () => void): () => void {
+    const listeners = (this.#settledListeners ??= new Set())
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  }
+
+  /** An async call on this region settled (operations.ts). */
+  asyncSettled(): void {
+    if (this.#settledListeners === undefined) return
+    for (const listener of this.#settledListeners) listener()
   }
 
   /** munmap(2) of the whole region and whatever was placed inside it. Does nothing the second time. */

@@ -93,7 +93,11 @@ export interface Span {
   region: Region
   start: number
   end: number
-  /** True when the span is exactly the ArrayBuffer it came from. */
+  /**
+   * True when the span is exactly the ArrayBuffer it came from, and that buffer
+   * still names its mapping: a buffer mremap() could not detach (marked
+   * untransferable, Node >= 24) is whole but stale.
+   */
   wholeBuffer: boolean
 }
 
@@ -133,7 +137,8 @@ export function spanOf(value: unknown, name: string, allowUnmapped = false): Spa
     }
   }
   const start = record.offset + byteOffset
-  return { region, start, end: start + byteLength, wholeBuffer: byteOffset === 0 && byteLength === record.length }
+  const wholeBuffer = byteOffset === 0 && byteLength === record.length && record.generation === region.generation
+  return { region, start, end: start + byteLength, wholeBuffer }
 }
 
 /** Throws unless the span is in a mapping (not sbrk memory), which `syscall` needs. */
