@@ -5,7 +5,7 @@ import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { expect } from 'vitest'
-import { forkWithMemory, type SharedMemory } from '../lib/index.js'
+import { MAP, PROT, forkWithMemory, map, pageSize, type Mapping, type SharedMemory } from '../lib/index.js'
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 
@@ -142,4 +142,15 @@ export function ioUringFutexExpected(): boolean {
     // No such setting before Linux 6.6: io_uring is not restricted.
   }
   return (major > 6 || (major === 6 && minor >= 7)) && disabled === '0'
+}
+
+/**
+ * A private read-write mapping of `pages` pages with a PROT_NONE page on each
+ * side, so that no neighbour merges into its VMA; unmap `guard` to free both.
+ */
+export function fencedMapping(pages: number): { guard: Mapping; mapping: Mapping } {
+  const guard = map((pages + 2) * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
+  const flags = MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED
+  const mapping = map(pages * pageSize, PROT.READ | PROT.WRITE, flags, -1, 0, guard.address + BigInt(pageSize))
+  return { guard, mapping }
 }

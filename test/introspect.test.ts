@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MAP, PROT, maps, map, parseMapsLine, pageSize } from '../lib/index.js'
 import { mapFile } from '../lib/index.js'
+import { fencedMapping } from './helpers.js'
 
 describe('maps()', () => {
   it('parses /proc/self/maps into VMAs, including file paths and pseudo-paths', () => {
@@ -28,15 +29,7 @@ describe('maps()', () => {
 
 describe('Mapping.vmas() and stats()', () => {
   it('shows one VMA, three after protecting the middle page, one again after restoring', () => {
-    const guard = map(5 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS, -1)
-    const mapping = map(
-      3 * pageSize,
-      PROT.READ | PROT.WRITE,
-      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
-      -1,
-      0,
-      guard.address + BigInt(pageSize),
-    )
+    const { guard, mapping } = fencedMapping(3)
     expect(mapping.vmas().map((v) => v.perms)).toEqual(['rw-p'])
     mapping.protect(PROT.READ, { offset: pageSize, length: pageSize })
     expect(mapping.vmas().map((v) => v.perms)).toEqual(['rw-p', 'r--p', 'rw-p'])
@@ -47,15 +40,7 @@ describe('Mapping.vmas() and stats()', () => {
 
   it('counts resident and dirty bytes from smaps as pages are written', () => {
     // PROT_NONE guards keep the kernel from merging a neighbour into our VMA.
-    const guard = map(10 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS, -1)
-    const mapping = map(
-      8 * pageSize,
-      PROT.READ | PROT.WRITE,
-      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
-      -1,
-      0,
-      guard.address + BigInt(pageSize),
-    )
+    const { guard, mapping } = fencedMapping(8)
     expect(mapping.stats()).toMatchObject({ rss: 0, privateDirty: 0, anonymous: 0, exact: true })
     mapping.bytes(0, 3 * pageSize).fill(1)
     const stats = mapping.stats()

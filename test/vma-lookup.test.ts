@@ -3,20 +3,12 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { MAP, PROT, map, maps, pageSize, smaps, vmaAt } from '../lib/index.js'
-import { repoRoot, thrown } from './helpers.js'
+import { PROT, maps, pageSize, smaps, vmaAt } from '../lib/index.js'
+import { fencedMapping, repoRoot, thrown } from './helpers.js'
 
 describe('vmaAt()', () => {
   it("finds a mapping's VMA from its first byte, a byte inside and its last byte", () => {
-    const guard = map(5 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-    const mapping = map(
-      3 * pageSize,
-      PROT.READ | PROT.WRITE,
-      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
-      -1,
-      0,
-      guard.address + BigInt(pageSize),
-    )
+    const { guard, mapping } = fencedMapping(3)
     const start = mapping.address
     const end = start + BigInt(3 * pageSize)
     for (const address of [start, start + 4097n, end - 1n]) {
@@ -29,15 +21,7 @@ describe('vmaAt()', () => {
   })
 
   it('follows a split: each page of a mapping split by mprotect is found in its own VMA', () => {
-    const guard = map(5 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-    const mapping = map(
-      3 * pageSize,
-      PROT.READ | PROT.WRITE,
-      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
-      -1,
-      0,
-      guard.address + BigInt(pageSize),
-    )
+    const { guard, mapping } = fencedMapping(3)
     mapping.protect(PROT.READ, { offset: pageSize, length: pageSize })
     const middle = mapping.address + BigInt(pageSize)
     expect(vmaAt(middle)).toMatchObject({ start: middle, end: middle + BigInt(pageSize), perms: 'r--p' })
@@ -62,15 +46,7 @@ describe('vmaAt()', () => {
   })
 
   it('returns the entry of the list it is given: from smaps(), with its flags', () => {
-    const guard = map(3 * pageSize, PROT.NONE, MAP.PRIVATE | MAP.ANONYMOUS | MAP.NORESERVE, -1)
-    const mapping = map(
-      pageSize,
-      PROT.READ | PROT.WRITE,
-      MAP.PRIVATE | MAP.ANONYMOUS | MAP.FIXED,
-      -1,
-      0,
-      guard.address + BigInt(pageSize),
-    )
+    const { guard, mapping } = fencedMapping(1)
     const vma = vmaAt(mapping.address, smaps())
     expect(vma?.flags?.codes).toEqual(expect.arrayContaining(['rd', 'wr']))
     expect(vma?.sizes.Size).toBe(pageSize)
